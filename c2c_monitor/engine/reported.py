@@ -1,0 +1,108 @@
+"""Reported (city) indicators from the observations store, in both backends.
+
+Annual indicators use annual observations as they are; a year with only
+quarterly observations is rolled up with the indicator's declared rule (sum,
+mean or last) and carries the share of quarters present as its coverage.
+Quarterly indicators use quarterly observations only. Only the headline
+series (no disaggregation) is scored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from ..catalog import Indicator
+
+REASON_BLANK = "missing: blank in source"
+COLUMNS = ("city_id", "period", "value", "reason", "coverage", "vintage_id", "obs_status")
+
+
+def _period(year: pl.Expr, quarter: pl.Expr) -> pl.Expr:
+    return pl.when(quarter == 0).then(year.cast(pl.String)).otherwise(pl.format("{}-Q{}", year, quarter))
+
+
+def evaluate_polars(ind: Indicator, obs: pl.DataFrame) -> pl.DataFrame:
+    """`obs`: current observations (code, city_id, year, quarter, disagg, value, obs_status, vintage_id)."""
+    lf = obs.lazy().filter((pl.col("code") == ind.observation_code) & (pl.col("disagg") == ""))
+    if ind.periodicity == "quarterly":
+        out = lf.filter(pl.col("quarter") > 0).select(
+            "city_id", "year", "quarter", "value",
+            pl.when(pl.col("value").is_null()).then(pl.lit(REASON_BLANK)).otherwise(None).alias("reason"),
+            pl.lit(1.0).alias("coverage"), "vintage_id", "obs_status",
+        )
+    else:
+        annual = lf.filter(pl.col("quarter") == 0).select(
+            "city_id", "year", pl.lit(0, pl.Int32).alias("quarter"), "value",
+            pl.when(pl.col("value").is_null()).then(pl.lit(REASON_BLANK)).otherwise(None).alias("reason"),
+            pl.lit(1.0).alias("coverage"), "vintage_id", "obs_status",
+        )
+        q = lf.filter((pl.col("quarter") > 0) & pl.col("value").is_not_null()).join(
+            annual.select("city_id", "year"), on=["city_id", "year"], how="anti"
+        )
+        rule = ind.annual_rule
+        v = pl.col("value")
+        agg = v.sum() if rule == "sum" else v.mean() if rule == "mean" else v.sort_by("quarter").last()
+        rolled = q.group_by("city_id", "year").agg(
+            pl.lit(0, pl.Int32).alias("quarter"),
+            agg.alias("value"),
+            pl.lit(None, pl.String).alias("reason"),
+            (pl.col("quarter").n_unique().cast(pl.Float64) / 4.0).alias("coverage"),
+            pl.col("vintage_id").max(),
+            pl.col("obs_status").drop_nulls().unique().sort().str.join(",").alias("obs_status"),
+        ).with_columns(
+            pl.when(pl.col("obs_status") == "").then(None).otherwise(pl.col("obs_status")).alias("obs_status")
+        )
+        out = pl.concat([annual.with_columns(pl.col("quarter").cast(pl.Int32)), rolled], how="vertical_relaxed")
+    return (
+        out.select(
+            "city_id",
+            _period(pl.col("year"), pl.col("quarter")).alias("period"),
+            pl.col("value").cast(pl.Float64),
+            pl.col("reason").cast(pl.String),
+            pl.col("coverage").cast(pl.Float64),
+            pl.col("vintage_id").cast(pl.Int64),
+            pl.col("obs_status").cast(pl.String),
+        )
+        .sort("city_id", "period")
+        .collect()
+    )
+
+
+def build_sql(ind: Indicator, relation: str) -> tuple[str, list[Any]]:
+    if not relation.replace("_", "").isalnum():
+        raise ValueError(f"unsafe relation {relation!r}")
+    rel = '"' + relation + '"'
+    base = f"SELECT * FROM {rel} WHERE code = ? AND disagg = ''"
+    period = ("CASE WHEN quarter = 0 THEN CAST(year AS VARCHAR) "
+              "ELSE CAST(year AS VARCHAR) || '-Q' || CAST(quarter AS VARCHAR) END")
+    blank = "CASE WHEN value IS NULL THEN ? END"
+    if ind.periodicity == "quarterly":
+        sql = (f"WITH o AS ({base}) SELECT city_id, {period} AS period, CAST(value AS DOUBLE) AS value, "
+               f"{blank} AS reason, 1.0 AS coverage, CAST(vintage_id AS BIGINT) AS vintage_id, "
+               f"obs_status FROM o WHERE quarter > 0 ORDER BY city_id, period")
+        return sql, [ind.observation_code, REASON_BLANK]
+    agg = {"sum": "SUM(value)", "mean": "AVG(value)", "last": "arg_max(value, quarter)"}[ind.annual_rule]
+    sql = (
+        f"WITH o AS ({base}), "
+        "a AS (SELECT city_id, year, 0 AS quarter, value, "
+        f"{blank} AS reason, 1.0 AS coverage, vintage_id, obs_status FROM o WHERE quarter = 0), "
+        "r AS (SELECT city_id, year, 0 AS quarter, "
+        f"{agg} AS value, CAST(NULL AS VARCHAR) AS reason, COUNT(DISTINCT quarter) / 4.0 AS coverage, "
+        "MAX(vintage_id) AS vintage_id, "
+        "string_agg(DISTINCT obs_status, ',' ORDER BY obs_status) AS obs_status "
+        "FROM o WHERE quarter > 0 AND value IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM a WHERE a.city_id = o.city_id AND a.year = o.year) "
+        "GROUP BY city_id, year), "
+        "u AS (SELECT * FROM a UNION ALL SELECT * FROM r) "
+        f"SELECT city_id, {period} AS period, CAST(value AS DOUBLE) AS value, reason, "
+        "CAST(coverage AS DOUBLE) AS coverage, CAST(vintage_id AS BIGINT) AS vintage_id, "
+        "CAST(obs_status AS VARCHAR) AS obs_status FROM u ORDER BY city_id, period"
+    )
+    return sql, [ind.observation_code, REASON_BLANK]
+
+
+def evaluate_duckdb(ind: Indicator, con: Any, relation: str) -> pl.DataFrame:
+    sql, params = build_sql(ind, relation)
+    return con.sql(sql, params=params).pl()

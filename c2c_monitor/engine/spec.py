@@ -1,0 +1,80 @@
+"""What both backends share: the normalised form of a computation and the output schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ..catalog import (
+    Count,
+    Filter,
+    Growth,
+    InPlace,
+    Indicator,
+    PerCapita,
+    Ratio,
+    Share,
+    Sum,
+)
+from ..records import DATASETS
+
+Grain = Literal["quarter", "year"]
+
+OUTPUT_COLUMNS = ("partnership_id", "period", "value", "reason", "coverage", "vintage_id")
+
+REASON_NO_DATA = "missing: no data"
+REASON_ZERO_DEN = "missing: zero denominator"
+REASON_NO_POP = "missing: no population figure"
+REASON_NO_PREV = "missing: no previous period"
+REASON_ZERO_BASE = "missing: zero base in previous period"
+
+
+@dataclass(frozen=True)
+class Agg:
+    """One conditional aggregate over one dataset: count rows, or sum a measure."""
+
+    dataset: str
+    measure: str | None
+    filters: tuple[Filter, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: str  # count, sum, share, ratio, per_capita, growth, in_place
+    aggs: tuple[Agg, ...]  # share: (numerator, denominator); ratio: (num, den)
+    scale: float = 1.0
+
+
+def plan_for(ind: Indicator) -> Plan:
+    comp = ind.computation
+    if isinstance(comp, Count):
+        return Plan("count", (Agg(comp.dataset, None, tuple(comp.filters)),))
+    if isinstance(comp, Sum):
+        return Plan("sum", (Agg(comp.dataset, comp.measure, tuple(comp.filters)),))
+    if isinstance(comp, Share):
+        den = Agg(comp.dataset, comp.measure, tuple(comp.filters))
+        num = Agg(comp.dataset, comp.measure, tuple(comp.filters) + tuple(comp.numerator))
+        return Plan("share", (num, den), 100.0)
+    if isinstance(comp, Ratio):
+        n, d = comp.numerator, comp.denominator
+        return Plan(
+            "ratio",
+            (Agg(n.dataset, n.measure, tuple(n.filters)), Agg(d.dataset, d.measure, tuple(d.filters))),
+            comp.scale,
+        )
+    if isinstance(comp, PerCapita):
+        return Plan("per_capita", (Agg(comp.dataset, comp.measure, tuple(comp.filters)),), comp.per)
+    if isinstance(comp, Growth):
+        return Plan("growth", (Agg(comp.dataset, comp.measure, tuple(comp.filters)),), 100.0)
+    if isinstance(comp, InPlace):
+        return Plan("in_place", (Agg(comp.dataset, None, tuple(comp.filters)),))
+    raise TypeError(f"{ind.id}: not a computed indicator")
+
+
+def checked_column(dataset: str, column: str) -> str:
+    """Return a column name only if the records schema declares it (identifiers never come raw)."""
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}")
+    if DATASETS[dataset].column(column) is None:
+        raise ValueError(f"dataset {dataset!r} has no column {column!r}")
+    return column

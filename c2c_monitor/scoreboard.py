@@ -1,0 +1,132 @@
+"""The scoreboard model: the single input of every renderer (terminal, JSON, HTML, CSV).
+
+Its JSON form is the documented, stable `c2c assess --format json` schema
+(see `scoreboard_json_schema()`); fields are only ever added, never renamed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+SCHEMA_VERSION = "1.0"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CityInfo(Model):
+    id: str
+    name: str
+    country: str | None = None
+    role: Literal["european", "partner"]
+
+
+class PartnershipInfo(Model):
+    id: str
+    name: str
+    theme: str | None = None
+    sdgs: list[int] = []
+    budget_eur: float | None = None
+    start_year: int | None = None
+    description: str | None = None
+    cities: list[CityInfo]
+
+
+class IndicatorRow(Model):
+    id: str
+    title: str
+    family: Literal["city", "partnership"]
+    list: Literal["simplified", "long"]
+    harmonised: bool
+    sdg: str
+    sdg_goal: int
+    ec_objective: str
+    dac: list[str]
+    principles: list[str]
+    unit: str
+    polarity: Literal["higher", "lower"]
+    city_id: str | None
+    city_name: str | None
+    value: float | None
+    period: str | None
+    score: float | None
+    distance: float | None
+    light: Literal["green", "amber", "red", "none"]
+    trend: str
+    trend_ratio: float | None
+    end_value: float
+    end_value_source: str
+    target_kind: Literal["harmonised", "local"]
+    worst: float
+    missing_reason: str | None
+    coverage: float | None
+    vintage_id: int | None
+    provisional: bool
+    series: list[tuple[str, float | None]] = []
+
+
+class QuestionRow(Model):
+    id: str
+    text: str
+    n: int
+    median: float | None
+    iqr: float | None
+    low: int | None
+    high: int | None
+    share_dont_know: float
+    disagreement: bool
+    agreed: int | None
+    agreed_reason: str | None
+    score: float | None
+
+
+class PrincipleRow(Model):
+    id: str
+    title: str
+    score: float | None
+    status: Literal["scored", "insufficient data", "not assessed"]
+    coverage: float
+    n_questions: int
+    n_answered: int
+    previous_score: float | None
+    trend: str
+    disagreements: list[str]
+    questions: list[QuestionRow] = []
+
+
+class Aggregate(Model):
+    dimension: Literal["ec_objective", "dac", "sdg", "principle"]
+    key: str
+    mean_score: float | None
+    n_indicators: int
+    n_scored: int
+    coverage: float
+    indicator_ids: list[str]
+
+
+class Scoreboard(Model):
+    schema_version: str = SCHEMA_VERSION
+    snapshot_id: str | None = None
+    generated_at: str
+    partnership: PartnershipInfo
+    list: Literal["simplified", "long"]
+    period: str | None
+    as_of_vintage: int | None
+    vintages_used: list[int]
+    catalog_version: str
+    framework_version: str
+    rules_version: str
+    rules: list[str]
+    targets: Literal["harmonised", "local"]
+    round_id: str | None
+    previous_round_id: str | None
+    principles: list[PrincipleRow]
+    indicators: list[IndicatorRow]
+    aggregates: list[Aggregate]
+
+
+def scoreboard_json_schema() -> dict:
+    return Scoreboard.model_json_schema()
