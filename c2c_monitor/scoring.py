@@ -19,8 +19,13 @@ def normalise(value: float, worst: float, end: float) -> float:
     """0 at `worst`, 100 at `end` (either direction), clipped; polarity is in the order of the bounds."""
     if end == worst:
         raise ValueError("end value equals worst bound")
-    score = 100.0 * (value - worst) / (end - worst)
-    return min(100.0, max(0.0, score))
+    higher = end > worst
+    # Compare before dividing, so the end value scores exactly 100 whatever the rounding.
+    if (value >= end) if higher else (value <= end):
+        return 100.0
+    if (value <= worst) if higher else (value >= worst):
+        return 0.0
+    return min(100.0, max(0.0, 100.0 * ((value - worst) / (end - worst))))
 
 
 def light(score: float | None, rules: IndicatorRules = RULES.indicators) -> Light:

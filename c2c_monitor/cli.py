@@ -1,0 +1,263 @@
+"""The `c2c` command. Thin: each command parses options and calls one library function.
+
+Heavy libraries (polars, duckdb, jinja2, pydantic models) are imported inside
+the commands so that `c2c --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+FORMATS_SCOREBOARD = ["table", "json", "html", "csv"]
+
+
+def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--wait", type=click.FloatRange(0, 3600), default=0.0, show_default=True,
+                     help="Seconds to wait if another c2c process is using the workspace.")(f)
+    f = click.option("--workspace", "-w", "workspace", envvar="C2C_WORKSPACE", type=click.Path(),
+                     help="Workspace folder (or set C2C_WORKSPACE).")(f)
+    return f
+
+
+@contextmanager
+def opened(workspace: str | None, wait: float) -> Iterator[Any]:
+    from .workspace import open_workspace, resolve_dir
+
+    with open_workspace(resolve_dir(workspace), wait=wait) as ws:
+        yield ws
+
+
+def emit(text: str, output: str | None) -> None:
+    """Data to stdout, or atomically to a file (written beside it, then renamed)."""
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    click.echo(f"wrote {path}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="c2c-monitor", prog_name="c2c")
+def cli() -> None:
+    """Monitoring and evaluation of city-to-city partnerships.
+
+    Self-assessment against the ten G20 Rome principles and SDG indicators
+    (simplified and long lists) read as the distance to 2030 end values.
+    """
+
+
+@cli.command()
+@click.argument("directory", type=click.Path())
+@click.option("--demo", is_flag=True, help="Fill the workspace with the embedded 27-partnership demo.")
+@click.option("--name", help="Workspace name (defaults to the folder name).")
+def init(directory: str, demo: bool, name: str | None) -> None:
+    """Create a workspace in DIRECTORY."""
+    from .workspace import init_workspace, open_workspace
+
+    root = init_workspace(Path(directory), name)
+    if demo:
+        from .demo import fill_demo
+
+        with open_workspace(root) as ws:
+            counts = fill_demo(ws.con)
+        click.echo(f"demo loaded: {counts['partnerships']} partnerships, {counts['cities']} cities, "
+                   f"{counts['observations']} observations, {counts['ratings']} ratings", err=True)
+    click.echo(f"workspace ready: {root}", err=True)
+
+
+@cli.command("demo")
+@click.argument("directory", type=click.Path(), required=False)
+@click.option("--partnership", default="bonn-cape-coast", show_default=True)
+def demo_cmd(directory: str | None, partnership: str) -> None:
+    """Build a fresh demo workspace, assess one partnership and write its HTML scoreboard."""
+    import tempfile
+
+    from .assess import build_scoreboard, store_snapshot
+    from .demo import fill_demo
+    from .render import RENDERERS
+    from .workspace import init_workspace, open_workspace
+
+    root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="c2c-demo-")) / "workspace"
+    init_workspace(root, "demo")
+    with open_workspace(root) as ws:
+        fill_demo(ws.con)
+        sb = store_snapshot(ws, build_scoreboard(ws, partnership))
+    out = root / "scoreboard.html"
+    emit(RENDERERS["html"](sb), str(out))
+    click.echo(RENDERERS["table"](sb), nl=False)
+    click.echo(f"demo workspace: {root}\nHTML scoreboard: {out}")
+
+
+@cli.command()
+@workspace_options
+def partnerships(workspace: str | None, wait: float) -> None:
+    """List the partnerships in the workspace."""
+    with opened(workspace, wait) as ws:
+        rows = ws.con.execute("SELECT partnership_id, name, theme FROM partnerships ORDER BY 1").fetchall()
+    for pid, name, theme in rows:
+        click.echo(f"{pid:32} {name:36} {theme or ''}")
+
+
+@cli.command()
+@click.argument("partnership")
+@workspace_options
+@click.option("--list", "list_name", type=click.Choice(["simplified", "long"]), default="simplified",
+              show_default=True, help="Indicator list.")
+@click.option("--period", help="Score values up to this period (YYYY or YYYY-Qn); default latest.")
+@click.option("--as-of", "as_of", type=int, help="Use only data vintages up to this id (see `c2c data history`).")
+@click.option("--targets", type=click.Choice(["harmonised", "local"]), default="harmonised", show_default=True,
+              help="Score against the harmonised end values or the cities' own 2030 targets where they exist.")
+@click.option("--round", "round_id", help="Workshop round (default: the latest).")
+@click.option("--backend", type=click.Choice(["duckdb", "polars"]), default="duckdb", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS_SCOREBOARD), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(), help="Write to FILE instead of standard output.")
+def assess(partnership: str, workspace: str | None, wait: float, list_name: str, period: str | None,
+           as_of: int | None, targets: str, round_id: str | None, backend: str, fmt: str,
+           output: str | None) -> None:
+    """Evaluate and score PARTNERSHIP, store an immutable snapshot, print or write the scoreboard."""
+    from .assess import build_scoreboard, store_snapshot
+    from .render import RENDERERS
+
+    with opened(workspace, wait) as ws:
+        sb = build_scoreboard(ws, partnership, list_name, period, as_of, targets, backend, round_id)  # type: ignore[arg-type]
+        sb = store_snapshot(ws, sb)
+    emit(RENDERERS[fmt](sb), output)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of `c2c assess --format json`."""
+    import json
+
+    from .scoreboard import scoreboard_json_schema
+
+    click.echo(json.dumps(scoreboard_json_schema(), indent=2))
+
+
+@cli.group()
+def catalog() -> None:
+    """The indicator catalogue: validate, list, show."""
+
+
+@catalog.command("validate")
+@click.option("--workspace", "-w", envvar="C2C_WORKSPACE", type=click.Path(),
+              help="Also validate the workspace's own indicators.")
+@click.option("--path", "paths", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="Validate this folder instead of the shipped catalogue.")
+def catalog_validate(workspace: str | None, paths: tuple[str, ...]) -> None:
+    """Check every definition file and the coverage rules; exit 1 on findings."""
+    from .catalog import coverage_findings, validate_catalogue
+    from .principles import load_framework
+
+    own = Path(workspace) / "own_indicators" if workspace else None
+    cat, findings = validate_catalogue([Path(p) for p in paths] or None, own)
+    if cat is not None:
+        findings = coverage_findings(cat)
+    load_framework()
+    for f in findings:
+        click.echo(str(f), err=True)
+    if findings:
+        click.echo(f"{len(findings)} problem(s)", err=True)
+        sys.exit(1)
+    assert cat is not None
+    click.echo(f"catalogue {cat.version}: {len(cat.indicators)} indicators "
+               f"({len(cat.select('simplified'))} simplified), coverage rules met")
+
+
+@catalog.command("list")
+@click.option("--list", "list_name", type=click.Choice(["simplified", "long"]))
+@click.option("--sdg", type=click.IntRange(1, 17), help="SDG goal number.")
+@click.option("--dac", type=click.Choice(["relevance", "coherence", "effectiveness", "efficiency", "impact",
+                                          "sustainability"]))
+@click.option("--principle", type=click.Choice([f"P{i:02d}" for i in range(1, 11)]))
+@click.option("--ec", type=click.Choice(["urban_governance", "social_inclusiveness", "resilience_greening",
+                                         "prosperity_innovation"]))
+@click.option("--family", type=click.Choice(["city", "partnership"]))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def catalog_list(list_name: str | None, sdg: int | None, dac: str | None, principle: str | None,
+                 ec: str | None, family: str | None, fmt: str) -> None:
+    """List indicators, filtered."""
+    from .catalog import load_catalogue
+
+    cat = load_catalogue()
+    inds = [i for i in cat.ordered if i in cat.select(list_name, sdg, dac, principle, ec, family)]
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([i.model_dump(mode="json") for i in inds], indent=2, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(["id", "title", "family", "list", "sdg", "ec_objective", "dac", "principles", "unit"])
+        for i in inds:
+            w.writerow([i.id, i.title, i.family, i.list, i.sdg.label, i.ec_objective, " ".join(i.dac),
+                        " ".join(i.principles), i.unit])
+        return
+    for i in inds:
+        click.echo(f"{i.id:36} {i.list:10} SDG {i.sdg.label:18} {i.title[:60]}")
+    click.echo(f"{len(inds)} indicator(s)", err=True)
+
+
+@catalog.command("show")
+@click.argument("indicator")
+def catalog_show(indicator: str) -> None:
+    """Show one indicator definition."""
+    import yaml
+
+    from .catalog import load_catalogue
+    from .errors import C2CError
+
+    cat = load_catalogue()
+    ind = cat.indicators.get(indicator)
+    if ind is None:
+        close = [i for i in cat.indicators if indicator.lower() in i]
+        raise C2CError(f"unknown indicator {indicator!r}",
+                       hint=f"did you mean: {', '.join(close[:5])}" if close else "see `c2c catalog list`")
+    click.echo(yaml.safe_dump(ind.model_dump(mode="json", exclude_defaults=False), sort_keys=False,
+                              allow_unicode=True), nl=False)
+
+
+def main() -> None:
+    from .errors import C2CError
+
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except C2CError as exc:
+        msg = f"c2c: error: {exc.message}"
+        if exc.hint:
+            msg += f" ({exc.hint})"
+        click.echo(msg, err=True)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:
+        import duckdb
+
+        if isinstance(exc, duckdb.Error):
+            click.echo(f"c2c: error: workspace store: {exc}".splitlines()[0], err=True)
+            sys.exit(2)
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

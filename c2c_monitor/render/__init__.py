@@ -1,0 +1,37 @@
+"""Renderers: each takes a Scoreboard (and nothing else) and returns text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..scoreboard import Scoreboard
+
+
+def _json(sb: Scoreboard) -> str:
+    return sb.model_dump_json(indent=2) + "\n"
+
+
+def _table(sb: Scoreboard) -> str:
+    from .terminal import render_terminal
+
+    return render_terminal(sb)
+
+
+def _html(sb: Scoreboard) -> str:
+    from .html import render_html
+
+    return render_html(sb)
+
+
+def _csv(sb: Scoreboard) -> str:
+    from .csv_export import render_csv
+
+    return render_csv(sb)
+
+
+RENDERERS: dict[str, Callable[[Scoreboard], str]] = {
+    "table": _table,
+    "json": _json,
+    "html": _html,
+    "csv": _csv,
+}

@@ -1,0 +1,36 @@
+"""CSV export of a scoreboard; cells that a spreadsheet would run as a formula are neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ..scoreboard import Scoreboard
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Prefix text starting like a formula with an apostrophe; numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def render_csv(sb: Scoreboard) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["partnership_id", "section", "id", "title", "city", "period", "value", "unit",
+                "score", "distance", "light", "trend", "end_value", "target_kind", "coverage",
+                "missing_reason", "vintage_id"])
+    pid = sb.partnership.id
+    for p in sb.principles:
+        w.writerow([safe_cell(x) for x in [pid, "principle", p.id, p.title, "", sb.round_id or "",
+                                           p.score, "1-5", "", "", "", p.trend, "", "", p.coverage,
+                                           p.status if p.score is None else "", ""]])
+    for r in sb.indicators:
+        w.writerow([safe_cell(x) for x in [pid, "indicator", r.id, r.title, r.city_name or "",
+                                           r.period or "", r.value, r.unit, r.score, r.distance,
+                                           r.light, r.trend, r.end_value, r.target_kind, r.coverage,
+                                           r.missing_reason or "", r.vintage_id]])
+    return out.getvalue()

@@ -1,0 +1,24 @@
+"""HTML scoreboard: one self-contained page (inline CSS, no network), autoescaped."""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ..scoreboard import Scoreboard
+from .symbols import LIGHT_SYMBOL, LIGHT_WORD, TREND_SYMBOL, fmt_value
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("c2c_monitor", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(LIGHT_SYMBOL=LIGHT_SYMBOL, LIGHT_WORD=LIGHT_WORD, TREND_SYMBOL=TREND_SYMBOL)
+    env.filters["value"] = fmt_value
+    return env
+
+
+def render_html(sb: Scoreboard) -> str:
+    return environment().get_template("scoreboard.html.j2").render(sb=sb)

@@ -1,0 +1,93 @@
+"""Workshop aggregation: the pilot profile, and properties of the principle score."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from c2c_monitor.assess import principle_rows
+from c2c_monitor.principles import load_framework
+from c2c_monitor.ratings import aggregate, group_breakdown
+from c2c_monitor.workspace import open_workspace
+
+FW = load_framework()
+P01_QUESTIONS = [q.id for q in FW.principle("P01").questions]
+
+
+def test_demo_round_one_reproduces_the_published_pilot_profile(demo_ws) -> None:
+    with open_workspace(demo_ws) as ws:
+        ids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships").fetchall()]
+        scores: dict[str, list[float]] = {}
+        for pid in ids:
+            rows, current, _ = principle_rows(ws.con, FW, pid, None, round_id="2022-pilot")
+            assert current == "2022-pilot"
+            for r in rows:
+                assert r.score is not None
+                scores.setdefault(r.id, []).append(r.score)
+    assert len(ids) == 27
+    mean = {k: sum(v) / len(v) for k, v in scores.items()}
+    assert mean["P06"] == pytest.approx(3.70, abs=0.05)
+    assert mean["P01"] == pytest.approx(3.44, abs=0.05)
+    assert mean["P08"] == pytest.approx(3.12, abs=0.05)
+    others = {k: v for k, v in mean.items() if k not in ("P06", "P01", "P08")}
+    assert all(v < 3 for v in others.values())
+    assert min(mean, key=mean.get) == "P09"
+
+
+answers = st.sampled_from(["1", "2", "3", "4", "5", "na", "dk"])
+
+
+def _frame(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"participant_code": p, "question_id": q, "answer": a, "rating": int(a) if a.isdigit() else None,
+          "stakeholder_group": "civil_society"} for p, q, a in rows],
+        schema={"participant_code": pl.String, "question_id": pl.String, "answer": pl.String,
+                "rating": pl.Int64, "stakeholder_group": pl.String})
+
+
+workshop = st.lists(st.tuples(st.sampled_from([f"X{i}" for i in range(8)]), st.sampled_from(P01_QUESTIONS),
+                              answers), min_size=1, max_size=60, unique_by=lambda r: (r[0], r[1]))
+
+
+@given(workshop)
+def test_principle_score_within_scale(rows) -> None:
+    p01 = aggregate(FW, _frame(rows))[0]
+    if p01.score is not None:
+        assert 1.0 <= p01.score <= 5.0
+        assert p01.coverage >= 0.5
+
+
+@given(workshop, st.randoms())
+def test_principle_score_ignores_the_order_of_participants(rows, rnd) -> None:
+    shuffled = list(rows)
+    rnd.shuffle(shuffled)
+    assert aggregate(FW, _frame(rows))[0].score == aggregate(FW, _frame(shuffled))[0].score
+
+
+@given(workshop, st.lists(st.sampled_from(P01_QUESTIONS), max_size=6))
+def test_not_applicable_answers_change_nothing(rows, na_questions) -> None:
+    extra = [(f"NA{i}", q, "na") for i, q in enumerate(na_questions)]
+    a = aggregate(FW, _frame(rows))[0]
+    b = aggregate(FW, _frame(rows + extra))[0]
+    assert a.score == b.score and a.coverage == b.coverage
+
+
+def test_medians_disagreement_and_agreed_rating() -> None:
+    q = P01_QUESTIONS[0]
+    rows = [("A", q, "1"), ("B", q, "1"), ("C", q, "5"), ("D", q, "5"), ("E", q, "3"), ("F", q, "dk")]
+    agreed = pl.DataFrame({"question_id": [q], "rating": [4], "reason": ["evidence"]})
+    res = aggregate(FW, _frame(rows), agreed)[0].questions[0]
+    assert res.median == 3 and res.n == 5 and res.disagreement
+    assert res.share_dont_know == pytest.approx(1 / 6)
+    assert res.agreed == 4 and res.score == 4.0
+
+
+def test_small_stakeholder_groups_are_merged_or_suppressed() -> None:
+    q = P01_QUESTIONS[0]
+    df = _frame([(f"C{i}", q, "4") for i in range(3)] + [("LONE", q, "1")])
+    df = df.with_columns(pl.when(pl.col("participant_code") == "LONE").then(pl.lit("private_sector"))
+                         .otherwise(pl.col("stakeholder_group")).alias("stakeholder_group"))
+    out = group_breakdown(FW, df, 3)
+    assert out["group"].to_list() == ["civil_society"]  # the lone participant is not shown
