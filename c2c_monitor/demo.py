@@ -243,7 +243,8 @@ def _observations(rng: random.Random, cat: Catalogue) -> tuple[list[dict[str, An
             lo = ind.plausible.min if ind.plausible.min is not None else -1e12
             hi = ind.plausible.max if ind.plausible.max is not None else 1e12
 
-            def value_at(t: float, pos: float = pos, speed: float = speed) -> float:
+            def value_at(t: float, pos: float = pos, speed: float = speed, end: float = end,
+                         worst: float = worst, lo: float = lo, hi: float = hi) -> float:
                 x = worst + (end - worst) * min(1.1, pos + speed * t) + rng.gauss(0, 0.01) * abs(end - worst)
                 return round(min(hi, max(lo, x)), 2)
 

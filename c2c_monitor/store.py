@@ -31,7 +31,7 @@ def _records_views() -> list[str]:
     out = []
     for ds in DATASETS.values():
         out.append(
-            f"CREATE OR REPLACE VIEW cur_{ds.name} AS SELECT * EXCLUDE (rn) FROM ("
+            f"CREATE OR REPLACE VIEW cur_{ds.name} AS SELECT * EXCLUDE (rn) FROM ("  # noqa: S608 (schema from code)
             f"SELECT *, row_number() OVER (PARTITION BY partnership_id, \"{ds.key}\" "
             f"ORDER BY vintage_id DESC) AS rn FROM rec_{ds.name}) WHERE rn = 1"
         )

@@ -1,0 +1,34 @@
+"""The README's example commands are run, so the docs cannot rot."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from .conftest import ROOT, run_c2c
+
+
+def _console_commands() -> list[list[str]]:
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```console\n(.*?)```", text, re.S)
+    return [shlex.split(line[2:]) for b in blocks for line in b.splitlines() if line.startswith("$ ")]
+
+
+def test_readme_guides_run(tmp_path: Path) -> None:
+    cmds = _console_commands()
+    assert len(cmds) >= 8
+    for argv in cmds:
+        assert argv[0] == "c2c"
+        res = run_c2c(*argv[1:], cwd=tmp_path)
+        assert res.returncode == 0, f"{' '.join(argv)}: {res.stderr}"
+    assert (tmp_path / "bonn.html").exists() and (tmp_path / "lisbon-praia.csv").exists()
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
+    assert "c2c demo" in blocks[0] and "pip install -e" in blocks[0]
+    assert "pytest" in blocks[1]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert blocks[0].strip() in ci and blocks[1].strip() in ci
