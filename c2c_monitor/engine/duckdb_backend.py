@@ -13,6 +13,7 @@ from ..catalog import Filter
 from .spec import (
     REASON_NO_POP,
     REASON_NO_PREV,
+    REASON_NOT_FINITE,
     REASON_ZERO_BASE,
     REASON_ZERO_DEN,
     Agg,
@@ -133,13 +134,17 @@ def build_sql(plan: Plan, tables: Mapping[str, str], grain: Grain,
     else:
         raise ValueError(plan.kind)
     per_year = 4.0 if grain == "year" else 1.0
+    # Overflow (a tiny denominator) is missing with a reason, never inf or NaN.
+    ctes.append(f"fin AS (SELECT {src}.*, CAST({value} AS DOUBLE) AS _val, {reason} AS _why FROM {src})")
+    params.append(REASON_NOT_FINITE)
     sql = (
         "WITH " + ", ".join(ctes) + " "
         "SELECT partnership_id, "
         "CASE WHEN q = 0 THEN CAST(y AS VARCHAR) ELSE CAST(y AS VARCHAR) || '-Q' || CAST(q AS VARCHAR) END "
-        f"AS period, CAST({value} AS DOUBLE) AS value, {reason} AS reason, "
+        "AS period, CASE WHEN isfinite(_val) THEN _val END AS value, "
+        "CASE WHEN _val IS NOT NULL AND NOT isfinite(_val) THEN ? ELSE _why END AS reason, "
         f"CAST(nq AS DOUBLE) / {per_year!r} AS coverage, CAST(v AS BIGINT) AS vintage_id "
-        f"FROM {src} ORDER BY partnership_id, period"
+        "FROM fin ORDER BY partnership_id, period"
     )
     return sql, params
 

@@ -10,6 +10,7 @@ from ..catalog import Filter
 from .spec import (
     REASON_NO_POP,
     REASON_NO_PREV,
+    REASON_NOT_FINITE,
     REASON_ZERO_BASE,
     REASON_ZERO_DEN,
     Agg,
@@ -157,6 +158,11 @@ def evaluate_plan(
         .otherwise(pl.format("{}-Q{}", pl.col("_year"), pl.col("_quarter")))
     )
     per_year = 4.0 if grain == "year" else 1.0
+    # Overflow (a tiny denominator) is missing with a reason, never inf or NaN.
+    raw = value.cast(pl.Float64)
+    finite = raw.is_finite().fill_null(True)
+    value = pl.when(finite).then(raw).otherwise(None)
+    reason = pl.when(finite).then(reason).otherwise(pl.lit(REASON_NOT_FINITE))
     return (
         lf.select(
             "partnership_id",

@@ -27,6 +27,7 @@ REASON_ZERO_DEN = "missing: zero denominator"
 REASON_NO_POP = "missing: no population figure"
 REASON_NO_PREV = "missing: no previous period"
 REASON_ZERO_BASE = "missing: zero base in previous period"
+REASON_NOT_FINITE = "missing: result is not a finite number"
 
 
 @dataclass(frozen=True)
