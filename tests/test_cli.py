@@ -181,3 +181,9 @@ def test_catalog_list_filters(args) -> None:
     items = json.loads(res.stdout)
     assert items and all(i["sdg"].get("code", "").startswith("11") or i["sdg"].get("goal") == 11 for i in items)
     assert all("effectiveness" in i["dac"] and i["list"] == "simplified" for i in items)
+
+
+def test_corrupt_own_definition_in_workspace_is_a_one_line_error(demo_copy: Path) -> None:
+    (demo_copy / "own_indicators" / "ours.yaml").write_text("id: ours\ntitle: [broken\n")
+    msg = _one_line_error(run_c2c("assess", "bonn-cape-coast", "-w", str(demo_copy)))
+    assert "ours.yaml line" in msg
