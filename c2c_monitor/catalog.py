@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -446,7 +446,3 @@ def coverage_findings(cat: Catalogue) -> list[Finding]:
     for goal in (11, 17):
         need(sum(i.sdg.goal_number == goal for i in harm), 5, f"SDG {goal} (long list)")
     return out
-
-
-def any_dict(x: Any) -> dict:
-    return x if isinstance(x, dict) else {}

@@ -191,7 +191,8 @@ def catalog_list(list_name: str | None, sdg: int | None, dac: str | None, princi
     from .catalog import load_catalogue
 
     cat = load_catalogue()
-    inds = [i for i in cat.ordered if i in cat.select(list_name, sdg, dac, principle, ec, family)]
+    wanted = {i.id for i in cat.select(list_name, sdg, dac, principle, ec, family)}
+    inds = [i for i in cat.ordered if i.id in wanted]
     if fmt == "json":
         import json
 

@@ -17,7 +17,7 @@ import polars as pl
 from .catalog import Catalogue, load_catalogue
 from .principles import Framework, load_framework
 from .records import DATASETS, STAKEHOLDER_GROUPS
-from .store import new_vintage
+from .store import insert_frame, new_vintage
 
 SEED = 2022
 
@@ -293,35 +293,19 @@ def fill_demo(con: Any, cat: Catalogue | None = None, fw: Framework | None = Non
         cities = pl.DataFrame([{"city_id": c[0], "name": c[1], "country": c[2], "iso2": c[3],
                                 "population": float(c[4]), "region": None} for c in CITIES],
                               schema_overrides={"region": pl.String})
-        _insert(con, "cities", cities)
-        _insert(con, "partnerships", pl.DataFrame(parts))
+        insert_frame(con, "cities", cities)
+        insert_frame(con, "partnerships", pl.DataFrame(parts))
         for name, rows in rec.items():
             df = pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.lit(vid).alias("vintage_id"))
-            _insert(con, f"rec_{name}", df)
-        _insert(con, "observations", pl.DataFrame(obs, infer_schema_length=None)
+            insert_frame(con, f"rec_{name}", df)
+        insert_frame(con, "observations", pl.DataFrame(obs, infer_schema_length=None)
                 .with_columns(pl.lit(vid).alias("vintage_id")))
-        _insert(con, "targets", pl.DataFrame(targets).with_columns(pl.lit(vid).alias("vintage_id")))
+        insert_frame(con, "targets", pl.DataFrame(targets).with_columns(pl.lit(vid).alias("vintage_id")))
         for name, df in rat.items():
-            _insert(con, name, df.with_columns(pl.lit(vid).alias("vintage_id")))
+            insert_frame(con, name, df.with_columns(pl.lit(vid).alias("vintage_id")))
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     return {"partnerships": len(parts), "cities": len(CITIES), "observations": len(obs),
             "ratings": rat["ratings"].height, **{k: len(v) for k, v in rec.items()}}
-
-
-_TABLES = {"cities", "partnerships", "observations", "targets", "ratings", "rounds", "agreed", "actions",
-           *(f"rec_{d}" for d in DATASETS)}
-
-
-def _insert(con: Any, table: str, df: pl.DataFrame) -> None:
-    """Insert a frame by column name; the table name is checked against the store's own tables."""
-    if table not in _TABLES:
-        raise ValueError(f"not a store table: {table}")
-    cols = ", ".join(f'"{c}"' for c in df.columns if c.replace("_", "").isalnum())
-    con.register("_incoming", df)
-    try:
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")  # noqa: S608
-    finally:
-        con.unregister("_incoming")

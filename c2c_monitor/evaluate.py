@@ -72,9 +72,9 @@ def evaluate(
     obs: pl.DataFrame | None = None
     pops: pl.DataFrame | None = None
     if backend == "polars":
-        frames = {d: con.sql(f"SELECT * FROM _rec_{d}").pl() for d in DATASETS}  # noqa: S608
-        obs = con.sql("SELECT * FROM _obs").pl()
-        pops = con.sql("SELECT * FROM _pop").pl()
+        frames = {d: con.table("_rec_" + d).pl() for d in DATASETS}
+        obs = con.table("_obs").pl()
+        pops = con.table("_pop").pl()
     tables = {d: f"_rec_{d}" for d in DATASETS}
     parts: list[pl.DataFrame] = []
     for ind in indicators:

@@ -43,7 +43,6 @@ class Period:
 
 _ANNUAL = re.compile(r"^(\d{4})(?:-A1|A)?$")
 _QUARTER = re.compile(r"^(\d{4})[-_ ]?Q([1-4])$", re.IGNORECASE)
-_QUARTER_SDMX = re.compile(r"^(\d{4})-Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .catalog import DAC_CRITERIA, PRINCIPLE_IDS, Dac, _pydantic_findings
+from .catalog import PRINCIPLE_IDS, Dac, _pydantic_findings
 from .deflocate import definitions_dir
 from .errors import DefinitionError, Finding
 from .yamlload import YamlSyntaxError, load_yaml
@@ -141,6 +141,3 @@ def load_framework(folder: Path | None = None) -> Framework:
     assert scale is not None
     principles.sort(key=lambda p: p.order)
     return Framework(principles=principles, scale=scale, version=digest.hexdigest()[:12])
-
-
-__all__ = ["DAC_CRITERIA", "Framework", "load_framework", "LANGUAGES"]

@@ -107,6 +107,42 @@ def migrate(con: Any, db: Path) -> None:
             raise
 
 
+STORE_TABLES = frozenset(
+    {"cities", "partnerships", "observations", "targets", "rounds", "ratings", "agreed", "actions",
+     *(f"rec_{d}" for d in DATASETS)}
+)
+
+
+def table_columns(con: Any, table: str) -> list[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def insert_frame(con: Any, table: str, df: Any) -> int:
+    """Append a polars frame to a store table, matching columns by name.
+
+    The table must be one of the store's own and every column one the table has,
+    so no identifier reaches SQL unchecked; the rows travel as an Arrow scan.
+    """
+    if table not in STORE_TABLES:
+        raise ValueError(f"not a store table: {table!r}")
+    known = table_columns(con, table)
+    unknown = [c for c in df.columns if c not in known]
+    if unknown:
+        raise ValueError(f"{table}: no column(s) {unknown}")
+    cols = ", ".join('"' + c + '"' for c in df.columns)
+    sql = "INSERT INTO " + table + " (" + cols + ") SELECT " + cols + " FROM _incoming"  # noqa: S608
+    con.register("_incoming", df)
+    try:
+        con.execute(sql)
+    finally:
+        con.unregister("_incoming")
+    return int(df.height)
+
+
 def new_vintage(con: Any, kind: str, source: str | None, content: bytes | None, n_rows: int,
                 note: str | None = None) -> int:
     """Register a vintage inside the caller's transaction and return its id."""

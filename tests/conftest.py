@@ -32,7 +32,7 @@ def demo_copy(demo_ws: Path, tmp_path: Path) -> Path:
 
 
 def run_c2c(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("C2C_WORKSPACE", None) if env is None or "C2C_WORKSPACE" not in env else None
+    # A developer's own C2C_WORKSPACE must not leak into tests; a test passes one explicitly.
+    full_env = {k: v for k, v in os.environ.items() if k != "C2C_WORKSPACE"} | (env or {})
     return subprocess.run([sys.executable, "-m", "c2c_monitor.cli", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=300)

@@ -20,19 +20,15 @@ from .spec import (
     Grain,
     Plan,
     checked_column,
+    quote_ident,
 )
 
 _OPS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
-def _ident(name: str) -> str:
-    if not name.replace("_", "").isalnum():
-        raise ValueError(f"unsafe identifier {name!r}")
-    return '"' + name + '"'
-
 
 def _filter_sql(dataset: str, flt: Filter, params: list[Any]) -> str:
-    col = _ident(checked_column(dataset, flt.column))
+    col = quote_ident(checked_column(dataset, flt.column))
     if flt.op in _OPS:
         params.append(flt.value)
         return f"{col} {_OPS[flt.op]} ?"
@@ -54,7 +50,7 @@ def _agg_sql(agg: Agg, params: list[Any]) -> str:
     cond = " AND ".join(f"({c})" for c in conds)
     if agg.measure is None:
         return f"CAST(COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) AS DOUBLE)"
-    m = _ident(checked_column(agg.dataset, agg.measure))
+    m = quote_ident(checked_column(agg.dataset, agg.measure))
     return f"COALESCE(SUM(CASE WHEN {cond} THEN CAST({m} AS DOUBLE) END), 0.0)"
 
 
@@ -68,7 +64,7 @@ def build_sql(plan: Plan, tables: Mapping[str, str], grain: Grain,
         by_dataset.setdefault(agg.dataset, []).append((agg, f"a{i}"))
     ctes = []
     for j, (dataset, items) in enumerate(by_dataset.items()):
-        rel = _ident(tables[dataset])
+        rel = quote_ident(tables[dataset])
         cols = ", ".join(f"{_agg_sql(a, params)} AS {n}" for a, n in items)
         ctes.append(
             f"d{j} AS (SELECT partnership_id, CAST(year(\"date\") AS INTEGER) AS y, {quarter} AS q, "
@@ -106,7 +102,7 @@ def build_sql(plan: Plan, tables: Mapping[str, str], grain: Grain,
             raise ValueError("per_capita needs a populations relation")
         ctes.append(
             f"gp AS (SELECT g.*, CAST(p.population AS DOUBLE) AS pop FROM g LEFT JOIN "
-            f"{_ident(populations)} p USING (partnership_id))"
+            f"{quote_ident(populations)} p USING (partnership_id))"
         )
         src = "gp"
         value = f"CASE WHEN pop > 0 THEN a0 / pop * {float(plan.scale)!r} END"

@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from ..catalog import Indicator
+from .spec import quote_ident
 
 REASON_BLANK = "missing: blank in source"
 COLUMNS = ("city_id", "period", "value", "reason", "coverage", "vintage_id", "obs_status")
@@ -71,9 +72,7 @@ def evaluate_polars(ind: Indicator, obs: pl.DataFrame) -> pl.DataFrame:
 
 
 def build_sql(ind: Indicator, relation: str) -> tuple[str, list[Any]]:
-    if not relation.replace("_", "").isalnum():
-        raise ValueError(f"unsafe relation {relation!r}")
-    rel = '"' + relation + '"'
+    rel = quote_ident(relation)
     base = f"SELECT * FROM {rel} WHERE code = ? AND disagg = ''"
     period = ("CASE WHEN quarter = 0 THEN CAST(year AS VARCHAR) "
               "ELSE CAST(year AS VARCHAR) || '-Q' || CAST(quarter AS VARCHAR) END")

@@ -72,6 +72,13 @@ def plan_for(ind: Indicator) -> Plan:
     raise TypeError(f"{ind.id}: not a computed indicator")
 
 
+def quote_ident(name: str) -> str:
+    """Quote a relation or column name that code (never input) chose; refuse anything unusual."""
+    if not name or not name.replace("_", "").isalnum():
+        raise ValueError(f"unsafe identifier {name!r}")
+    return '"' + name + '"'
+
+
 def checked_column(dataset: str, column: str) -> str:
     """Return a column name only if the records schema declares it (identifiers never come raw)."""
     if dataset not in DATASETS:
