@@ -31,11 +31,12 @@ from .workspace import Workspace
 
 
 def partnership_info(con: Any, pid: str) -> PartnershipInfo:
-    row = con.execute(
+    rows = con.execute(
         "SELECT p.partnership_id, p.name, p.theme, p.sdgs, p.budget_eur, p.start_year, p.description, "
         "e.city_id, e.name, e.country, c.city_id, c.name, c.country FROM partnerships p "
         "JOIN cities e ON e.city_id = p.european_city_id JOIN cities c ON c.city_id = p.partner_city_id "
-        "WHERE p.partnership_id = ?", [pid]).fetchone()
+        "WHERE p.partnership_id = ?", [pid]).fetchall()
+    row = rows[0] if rows else None
     if row is None:
         known = [r[0] for r in con.execute(
             "SELECT partnership_id FROM partnerships ORDER BY 1 LIMIT 6").fetchall()]

@@ -83,11 +83,11 @@ MIGRATIONS: dict[int, list[str]] = {
 def migrate(con: Any, db: Path) -> None:
     has_meta = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     current = 0
     if has_meta:
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        current = int(row[0]) if row else 0
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        current = int(rows[0][0]) if rows else 0
     if current > SCHEMA_VERSION:
         raise WorkspaceError(
             f"{db}: store schema version {current} is newer than this c2c ({SCHEMA_VERSION})",
@@ -146,7 +146,7 @@ def insert_frame(con: Any, table: str, df: Any) -> int:
 def new_vintage(con: Any, kind: str, source: str | None, content: bytes | None, n_rows: int,
                 note: str | None = None) -> int:
     """Register a vintage inside the caller's transaction and return its id."""
-    vid = con.execute("SELECT coalesce(max(vintage_id), 0) + 1 FROM vintages").fetchone()[0]
+    vid = con.execute("SELECT coalesce(max(vintage_id), 0) + 1 FROM vintages").fetchall()[0][0]
     digest = hashlib.sha256(content).hexdigest() if content is not None else None
     try:
         who = getpass.getuser()
@@ -162,9 +162,9 @@ def new_vintage(con: Any, kind: str, source: str | None, content: bytes | None, 
 def vintage_for_date(con: Any, when: str) -> int:
     row = con.execute(
         "SELECT max(vintage_id) FROM vintages WHERE created_at <= CAST(? AS TIMESTAMP)", [when]
-    ).fetchone()
+    ).fetchall()[0]
     return int(row[0] or 0)
 
 
 def max_vintage(con: Any) -> int:
-    return int(con.execute("SELECT coalesce(max(vintage_id), 0) FROM vintages").fetchone()[0])
+    return int(con.execute("SELECT coalesce(max(vintage_id), 0) FROM vintages").fetchall()[0][0])

@@ -134,7 +134,7 @@ def test_snapshots_are_content_addressed_and_kept(demo_copy: Path) -> None:
     def count() -> int:
         con = duckdb.connect(str(demo_copy / "workspace.duckdb"), read_only=True)
         try:
-            return con.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+            return con.execute("SELECT count(*) FROM snapshots").fetchall()[0][0]
         finally:
             con.close()
 

@@ -82,3 +82,16 @@ def render_terminal(sb: Scoreboard, color: bool | None = None) -> str:
                   f"{sb.rules_version} · data vintages {', '.join(map(str, sb.vintages_used)) or 'none'}",
                   style="dim")
     return buf.getvalue()
+
+
+def render_frame(df: object, width: int = WIDTH) -> str:
+    """Any small result table (history, lists) as a plain terminal table."""
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, highlight=False, emoji=False)
+    t = Table(box=box.SIMPLE_HEAD, header_style="bold")
+    for name in df.columns:  # type: ignore[attr-defined]
+        t.add_column(name, overflow="ellipsis", no_wrap=True, max_width=40)
+    for row in df.iter_rows():  # type: ignore[attr-defined]
+        t.add_row(*["" if v is None else str(v) for v in row])
+    console.print(t)
+    return buf.getvalue()

@@ -1,0 +1,1 @@
+"""Ingestion of statistical data: readers per format, one validator, one atomic load."""

@@ -1,0 +1,228 @@
+"""`c2c ingest`: read, validate the whole batch, then write it as one vintage in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..catalog import Catalogue
+from ..errors import Finding, InputRejected
+from ..store import insert_frame, new_vintage
+from .mapping import Mapping
+from .readers import READERS, Parsed, detect_format, open_sdg_code
+from .textfile import ReadError
+from .validate import validate
+
+
+@dataclass
+class Summary:
+    files: list[str]
+    rows_read: int = 0
+    new: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    missing_values: int = 0
+    targets: int = 0
+    vintage_id: int | None = None
+    skipped: dict[str, int] = field(default_factory=dict)
+    skipped_files: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"{len(self.files)} file(s), {self.rows_read} row(s) read"]
+        out.append(f"new {self.new}, revised {self.revised}, unchanged {self.unchanged}, deleted {self.deleted}"
+                   f" (of which {self.missing_values} blank value(s) recorded as missing)")
+        if self.targets:
+            out.append(f"{self.targets} local 2030 target(s) from metadata")
+        unmapped = {w: n for w, n in self.skipped.items() if w.startswith("indicator ")}
+        if unmapped:
+            codes = [w.split("'")[1] for w in unmapped]
+            shown = ", ".join(codes[:8]) + (f" and {len(codes) - 8} more" if len(codes) > 8 else "")
+            out.append(f"skipped {sum(unmapped.values())} row(s) of {len(codes)} indicator code(s) not mapped to the "
+                       f"catalogue ({shown}); map them with --map or --map-indicator")
+        out += [f"skipped {n} row(s): {why}" for why, n in self.skipped.items() if why not in unmapped]
+        out += [f"skipped file {f}: {why}" for f, why in self.skipped_files.items()]
+        out += [f"note: {n}" for n in self.notes]
+        if self.vintage_id is not None:
+            out.append(f"written as vintage {self.vintage_id}")
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Folders expand to their data files (an Open SDG `data/` folder or any CSV/XLSX inside)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            base = p / "data" if (p / "data").is_dir() else p
+            out += sorted(f for f in base.iterdir() if f.suffix.lower() in (".csv", ".xlsx"))
+        else:
+            out.append(p)
+    return out
+
+
+def read_batch(paths: list[Path], fmt: str, encoding: str | None) -> tuple[list[Parsed], list[Finding], dict[str, str]]:
+    parsed, findings, skipped_files = [], [], {}
+    open_sdg_dirs = {p.parent for p in paths if open_sdg_code(p)}
+    for path in paths:
+        if not path.exists():
+            findings.append(Finding("no-such-file", str(path), "no such file"))
+            continue
+        f = detect_format(path, encoding) if fmt == "auto" else fmt
+        if fmt == "auto" and f == "csv" and path.parent in open_sdg_dirs:
+            # Open SDG sites ship other CSVs beside the indicators (e.g. demo_indicator.csv): report them.
+            skipped_files[str(path)] = "in an Open SDG folder but not named indicator_G-T-I.csv"
+            continue
+        try:
+            p = READERS[f](path, encoding)
+        except ReadError as exc:
+            findings.append(exc.finding)
+            continue
+        findings += p.findings
+        parsed.append(p)
+    return parsed, findings, skipped_files
+
+
+def _current(con: Any, keys: pl.DataFrame) -> pl.DataFrame:
+    con.register("_keys", keys.select("code", "city_id", "period", "disagg").unique())
+    try:
+        return con.sql(
+            "SELECT o.code, o.city_id, o.period, o.disagg, o.value AS old_value, o.obs_status AS old_status, "
+            "o.action AS old_action FROM (SELECT *, row_number() OVER (PARTITION BY code, city_id, period, disagg "
+            "ORDER BY vintage_id DESC) rn FROM observations WHERE code IN (SELECT DISTINCT code FROM _keys)) o "
+            "JOIN _keys k USING (code, city_id, period, disagg) WHERE rn = 1").pl()
+    finally:
+        con.unregister("_keys")
+
+
+def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: str = "auto",
+           encoding: str | None = None, strict: bool = False, dry_run: bool = False,
+           source_note: str | None = None) -> Summary:
+    files = expand(paths)
+    summary = Summary([str(p) for p in files])
+    if not files:
+        raise InputRejected([Finding("no-files", " ".join(map(str, paths)), "no data files found")])
+    parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding)
+    if findings:
+        raise InputRejected(findings)
+    frame = pl.concat([p.frame for p in parsed]) if parsed else pl.DataFrame()
+    summary.rows_read = frame.height
+    for p in parsed:
+        summary.notes += [f"{Path(p.frame['_file'][0]).name if p.frame.height else ''}: {n}" for n in p.notes]
+    cities = {r[0] for r in con.execute("SELECT city_id FROM cities").fetchall()}
+    checked = validate(frame, cat, cities, mapping, strict) if frame.height else None
+    if checked is not None:
+        if checked.findings:
+            raise InputRejected(checked.findings)
+        summary.skipped.update(checked.skipped)
+        summary.notes += checked.notes
+    good = checked.good if checked is not None else pl.DataFrame()
+    targets = _targets(parsed, mapping, cat)
+    if good.height == 0 and not targets:
+        summary.notes.append("nothing to load")
+        return summary
+    cur = _current(con, good) if good.height else None
+    if cur is not None:
+        joined = good.join(cur, on=["code", "city_id", "period", "disagg"], how="left")
+        existed = pl.col("old_action").is_not_null() & (pl.col("old_action") != "D")
+        same = existed & (pl.col("old_value").eq_missing(pl.col("value"))) & \
+            pl.col("old_status").eq_missing(pl.col("obs_status"))
+        is_del = pl.col("action") == "D"
+        summary.deleted = joined.filter(is_del & existed).height
+        summary.unchanged = joined.filter(~is_del & same).height
+        summary.revised = joined.filter(~is_del & existed & ~same).height
+        summary.new = joined.filter(~is_del & ~existed).height
+        summary.missing_values = joined.filter(~is_del & ~same & pl.col("value").is_null()).height
+        to_write = joined.filter((is_del & existed) | (~is_del & ~same)).select(good.columns)
+    else:
+        to_write = good
+    new_targets = _new_targets(con, targets)
+    summary.targets = new_targets.height
+    if dry_run or (to_write.height == 0 and new_targets.height == 0):
+        if not dry_run:
+            summary.notes.append("nothing new: the workspace already holds these values")
+        return summary
+    digest = hashlib.sha256()
+    for p in files:
+        digest.update(p.name.encode() + b"\0" + p.read_bytes())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        vid = new_vintage(con, "observations", source_note or ", ".join(p.name for p in files[:20]),
+                          None, to_write.height)
+        con.execute("UPDATE vintages SET content_hash = ? WHERE vintage_id = ?", [digest.hexdigest(), vid])
+        if to_write.height:
+            insert_frame(con, "observations", to_write.with_columns(pl.lit(vid).alias("vintage_id")))
+        if new_targets.height:
+            insert_frame(con, "targets", new_targets.with_columns(pl.lit(vid).alias("vintage_id")))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    summary.vintage_id = vid
+    return summary
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", s.lower())
+
+
+def _targets(parsed: list[Parsed], mapping: Mapping, cat: Catalogue) -> pl.DataFrame:
+    """Local 2030 targets from Open SDG metadata, for mapped indicators and the --city."""
+    rows = []
+    for p in parsed:
+        for t in p.targets:
+            im = mapping.indicators.get(t["source_code"])
+            if im is None or mapping.default_city is None:
+                continue
+            lines = [x for x in p.targets if x["source_code"] == t["source_code"]]
+            if len(lines) > 1:
+                # Several target lines: keep the one whose label names the selected disaggregation.
+                wanted = [_norm(v) for v in im.select.values()]
+                if not wanted or not any(w and w in _norm(t["label"]) for w in wanted):
+                    continue
+            rows.append({"code": im.indicator, "city_id": mapping.default_city, "value": t["value"],
+                         "year": 2030, "source": t["source"]})
+    schema = {"code": pl.String, "city_id": pl.String, "value": pl.Float64, "year": pl.Int32, "source": pl.String}
+    return pl.DataFrame(rows, schema=schema).unique(subset=["code", "city_id"], keep="first")
+
+
+def _new_targets(con: Any, targets: pl.DataFrame) -> pl.DataFrame:
+    if targets.height == 0:
+        return targets
+    cur = con.sql("SELECT code, city_id, value AS old FROM (SELECT *, row_number() OVER (PARTITION BY code, "
+                  "city_id ORDER BY vintage_id DESC) rn FROM targets) WHERE rn = 1").pl()
+    j = targets.join(cur, on=["code", "city_id"], how="left")
+    return j.filter(~pl.col("old").eq_missing(pl.col("value"))).select(targets.columns)
+
+
+TEMPLATE_ROWS = [
+    ["indicator", "area", "period", "value", "unit", "obs_status", "disaggregation"],
+    ["unemployment_rate", "bonn", "2024-Q3", "6.1", "percent", "P", ""],
+    ["unemployment_rate", "bonn", "2024-Q3", "5.8", "percent", "P", "sex=female"],
+]
+
+
+def write_template(path: Path) -> None:
+    """An empty long-format template (CSV, or XLSX by extension) with two example rows to overwrite."""
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "data"
+        for row in TEMPLATE_ROWS:
+            ws.append(row)
+        wb.save(path)
+        return
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(TEMPLATE_ROWS)

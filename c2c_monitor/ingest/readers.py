@@ -1,0 +1,255 @@
+"""Format readers. Each turns one file into the canonical raw frame:
+
+    _file, _line, source_code, area, period, value, unit, obs_status, disagg, action
+
+all strings (value still text), disagg '' for the headline series. Readers
+only reshape; every check lives in validate.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from ..errors import Finding
+from .textfile import ReadError, Table, fix_decimal_commas, read_delimited
+
+CANONICAL = ["_file", "_line", "source_code", "area", "period", "value", "unit", "obs_status", "disagg",
+             "action"]
+LONG_HEADER = ["indicator", "area", "period", "value", "unit", "obs_status", "disaggregation"]
+
+
+@dataclass
+class Parsed:
+    frame: pl.DataFrame
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    targets: list[dict[str, Any]] = field(default_factory=list)  # source_code, value, label, source
+
+
+def _canonical(df: pl.DataFrame) -> pl.DataFrame:
+    cols = []
+    for c in CANONICAL:
+        if c in df.columns:
+            cols.append(pl.col(c).cast(pl.Int64 if c == "_line" else pl.String))
+        else:
+            cols.append(pl.lit(None, pl.String).alias(c))
+    out = df.select(cols)
+    return out.with_columns(pl.col("disagg").fill_null(""), pl.col("action").fill_null("A"))
+
+
+def _disagg_key(columns: list[str], totals: tuple[str, ...] = ("", "_T", "_Z")) -> pl.Expr:
+    """'COL=value|COL2=value' over non-total values, sorted by column name; '' is the headline."""
+    if not columns:
+        return pl.lit("")
+    parts = [
+        pl.when(pl.col(c).is_null() | pl.col(c).str.strip_chars().is_in(list(totals)))
+        .then(None).otherwise(pl.lit(f"{c}=") + pl.col(c).str.strip_chars())
+        for c in sorted(columns)
+    ]
+    return pl.concat_str(parts, separator="|", ignore_nulls=True).fill_null("")
+
+
+def _need(table: Table, columns: list[str], fmt: str) -> None:
+    missing = [c for c in columns if c not in table.frame.columns]
+    if missing:
+        raise ReadError(Finding("missing-column", str(table.path),
+                                f"{fmt} file without column(s) {', '.join(missing)}; "
+                                f"found: {', '.join(c for c in table.frame.columns if c != '_line')}", 1,
+                                missing[0]))
+
+
+# --- SDMX-CSV 1.0 and 2.0 ------------------------------------------------------------------------
+SDMX_KNOWN = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION", "REF_AREA", "TIME_PERIOD", "OBS_VALUE",
+              "UNIT_MEASURE", "OBS_STATUS", "INDICATOR", "SERIES", "UNIT_MULT", "FREQ", "DECIMALS",
+              "OBS_COMMENT", "COMMENT", "TIME_FORMAT", "NATURE", "SOURCE_DETAIL", "REPORTING_TYPE"}
+SDMX_ACTIONS = {"I": "A", "A": "A", "R": "A", "M": "A", "D": "D"}
+
+
+def _code_only(col: str) -> pl.Expr:
+    # SDMX-CSV may carry "CODE: Label" cells; the code is what we match.
+    return pl.col(col).str.split(": ").list.first().str.strip_chars()
+
+
+def read_sdmx(path: Path, encoding: str | None = None) -> Parsed:
+    t = read_delimited(path, encoding)
+    t.frame = t.frame.rename({c: c.split(":")[0].strip() for c in t.frame.columns if ":" in c})
+    _need(t, ["TIME_PERIOD", "OBS_VALUE"], "SDMX-CSV")
+    cols = t.frame.columns
+    if "DATAFLOW" not in cols and "STRUCTURE" not in cols:
+        raise ReadError(Finding("missing-column", str(path),
+                                "SDMX-CSV needs a DATAFLOW (1.0) or STRUCTURE/STRUCTURE_ID (2.0) column", 1))
+    findings = fix_decimal_commas(t, "OBS_VALUE", separator_is_comma="separator" not in " ".join(t.notes))
+    code_col = next((c for c in ("INDICATOR", "SERIES") if c in cols), None)
+    flow_col = "STRUCTURE_ID" if "STRUCTURE_ID" in cols else "DATAFLOW" if "DATAFLOW" in cols else None
+    dims = [c for c in cols if c not in SDMX_KNOWN and c != "_line"]
+    f = t.frame
+    action = pl.lit("A")
+    if "ACTION" in cols:
+        action = pl.col("ACTION").str.strip_chars().str.to_uppercase()
+    df = f.select(
+        pl.lit(str(path)).alias("_file"), "_line",
+        (_code_only(code_col) if code_col else _code_only(flow_col) if flow_col else pl.lit(None)).alias("source_code"),
+        (_code_only("REF_AREA") if "REF_AREA" in cols else pl.lit(None, pl.String)).alias("area"),
+        pl.col("TIME_PERIOD").str.strip_chars().alias("period"),
+        pl.col("OBS_VALUE").str.strip_chars().alias("value"),
+        (_code_only("UNIT_MEASURE") if "UNIT_MEASURE" in cols else pl.lit(None, pl.String)).alias("unit"),
+        (_code_only("OBS_STATUS") if "OBS_STATUS" in cols else pl.lit(None, pl.String)).alias("obs_status"),
+        _disagg_key(dims).alias("disagg"),
+        action.alias("action"),
+    )
+    return Parsed(_canonical(df), findings, t.notes)
+
+
+# --- Open SDG --------------------------------------------------------------------------------------
+OPEN_SDG_NAME = re.compile(r"^indicator_(\d{1,2}-[0-9a-z]{1,2}-[0-9a-z]{1,2}(?:-[0-9a-z]+)?)\.csv$", re.I)
+OPEN_SDG_RESERVED = {"Year", "Value", "Units", "Series", "GeoCode", "Unit multiplier", "Observation status"}
+
+
+def open_sdg_code(path: Path) -> str | None:
+    m = OPEN_SDG_NAME.match(path.name)
+    return m.group(1) if m else None
+
+
+def _front_matter(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8-sig")
+    if not text.startswith("---"):
+        return {}
+    end = text.find("\n---", 3)
+    if end < 0:
+        return {}
+    data = yaml.safe_load(text[3:end])
+    return data if isinstance(data, dict) else {}
+
+
+def _meta_path(path: Path, code: str) -> Path | None:
+    for cand in (path.parent.parent / "meta" / f"{code}.md", path.parent / f"{code}.md",
+                 path.parent / f"indicator_{code}.md"):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
+    code = open_sdg_code(path)
+    if code is None:
+        raise ReadError(Finding("not-open-sdg", str(path),
+                                "not an Open SDG data file name (expected indicator_G-T-I.csv)"))
+    t = read_delimited(path, encoding)
+    _need(t, ["Year", "Value"], "Open SDG")
+    findings = fix_decimal_commas(t, "Value", separator_is_comma="separator" not in " ".join(t.notes))
+    dims = [c for c in t.frame.columns if c not in OPEN_SDG_RESERVED and c != "_line"]
+    cols = t.frame.columns
+    df = t.frame.select(
+        pl.lit(str(path)).alias("_file"), "_line", pl.lit(code).alias("source_code"),
+        (pl.col("GeoCode") if "GeoCode" in cols else pl.lit(None, pl.String)).alias("area"),
+        pl.col("Year").str.strip_chars().alias("period"),
+        pl.col("Value").str.strip_chars().alias("value"),
+        (pl.col("Units") if "Units" in cols else pl.lit(None, pl.String)).alias("unit"),
+        (pl.col("Observation status") if "Observation status" in cols else pl.lit(None, pl.String))
+        .alias("obs_status"),
+        _disagg_key(dims + (["Series"] if "Series" in cols else [])).alias("disagg"),
+    )
+    parsed = Parsed(_canonical(df), findings, t.notes)
+    meta = _meta_path(path, code)
+    if meta is not None:
+        try:
+            fm = _front_matter(meta)
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            parsed.notes.append(f"metadata {meta.name} unreadable ({type(exc).__name__}); no targets taken")
+            fm = {}
+        for line in fm.get("graph_target_lines") or []:
+            if isinstance(line, dict) and isinstance(line.get("value"), int | float):
+                parsed.targets.append({"source_code": code, "value": float(line["value"]),
+                                       "label": str(line.get("label_content") or ""),
+                                       "source": f"{meta.name}: {str(fm.get('target_line_2030') or '').strip()[:200]}"})
+    return parsed
+
+
+# --- Documented long format (CSV and XLSX) ---------------------------------------------------------
+def _long(table: Table, fmt: str) -> Parsed:
+    _need(table, ["indicator", "period", "value"], fmt)
+    findings = fix_decimal_commas(table, "value", separator_is_comma="separator" not in " ".join(table.notes))
+    cols = table.frame.columns
+    extra = [c for c in cols if c not in LONG_HEADER and c not in ("_line", "action")]
+    if extra:
+        raise ReadError(Finding("unknown-column", str(table.path),
+                                f"unknown column {extra[0]!r}; the header is {', '.join(LONG_HEADER)}", 1, extra[0]))
+    df = table.frame.select(
+        pl.lit(str(table.path)).alias("_file"), "_line",
+        pl.col("indicator").str.strip_chars().alias("source_code"),
+        (pl.col("area").str.strip_chars() if "area" in cols else pl.lit(None, pl.String)).alias("area"),
+        pl.col("period").str.strip_chars().alias("period"),
+        pl.col("value").str.strip_chars().alias("value"),
+        (pl.col("unit") if "unit" in cols else pl.lit(None, pl.String)).alias("unit"),
+        (pl.col("obs_status") if "obs_status" in cols else pl.lit(None, pl.String)).alias("obs_status"),
+        (pl.col("disaggregation").fill_null("") if "disaggregation" in cols else pl.lit("")).alias("disagg"),
+        (pl.col("action") if "action" in cols else pl.lit("A")).alias("action"),
+    )
+    return Parsed(_canonical(df), findings, table.notes)
+
+
+def read_long_csv(path: Path, encoding: str | None = None) -> Parsed:
+    return _long(read_delimited(path, encoding), "long-format CSV")
+
+
+def read_xlsx_table(path: Path, sheet: str | None = None) -> Table:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise ReadError(Finding("malformed-xlsx", str(path),
+                                f"not a readable XLSX workbook ({type(exc).__name__})")) from None
+    ws = wb[sheet] if sheet and sheet in wb.sheetnames else wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None or all(h is None for h in header):
+        raise ReadError(Finding("empty-file", str(path), "the first sheet is empty"))
+    names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
+    data: dict[str, list[Any]] = {n: [] for n in names}
+    lines: list[int] = []
+    for i, row in enumerate(rows, start=2):
+        if row is None or all(v is None or str(v).strip() == "" for v in row):
+            continue
+        lines.append(i)
+        for n, v in zip(names, list(row) + [None] * (len(names) - len(row)), strict=False):
+            data[n].append(None if v is None else (repr(v) if isinstance(v, float) else str(v)))
+    wb.close()
+    df = pl.DataFrame({n: pl.Series(n, vals, dtype=pl.String) for n, vals in data.items()})
+    return Table(path, df.with_columns(pl.Series("_line", lines, dtype=pl.Int64)), [])
+
+
+def read_xlsx(path: Path, encoding: str | None = None) -> Parsed:
+    return _long(read_xlsx_table(path), "XLSX")
+
+
+READERS: dict[str, Callable[[Path, str | None], Parsed]] = {
+    "sdmx-csv": read_sdmx,
+    "open-sdg": read_open_sdg,
+    "csv": read_long_csv,
+    "xlsx": read_xlsx,
+}
+
+
+def detect_format(path: Path, encoding: str | None = None) -> str:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if open_sdg_code(path):
+        return "open-sdg"
+    try:
+        head = path.open("rb").read(4096).decode(encoding or "utf-8", errors="replace").lstrip("\ufeff")
+    except OSError:
+        return "csv"
+    first = head.splitlines()[0] if head else ""
+    if re.search(r"(^|[,;\t])(DATAFLOW|STRUCTURE)([,;\t:]|$)", first):
+        return "sdmx-csv"
+    return "csv"

@@ -1,0 +1,121 @@
+"""Reading delimited text honestly: encodings, BOMs, separators and decimal commas are
+detected or refused with a message naming the file and line, never silently misread."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import Finding
+
+MAX_BYTES = 4 * 1024**3
+
+
+@dataclass
+class Table:
+    path: Path
+    frame: pl.DataFrame  # all columns as strings, plus `_line` (1-based line in the file)
+    notes: list[str] = field(default_factory=list)
+
+
+class ReadError(Exception):
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(str(finding))
+        self.finding = finding
+
+
+def decode(path: Path, encoding: str | None = None) -> tuple[str, list[str]]:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ReadError(Finding("unreadable", str(path), f"cannot read: {exc.strerror}")) from None
+    if size > MAX_BYTES:
+        raise ReadError(Finding("too-large", str(path), f"file of {size} bytes is over the {MAX_BYTES} limit"))
+    raw = path.read_bytes()
+    notes: list[str] = []
+    if not raw.strip():
+        raise ReadError(Finding("empty-file", str(path), "the file is empty"))
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        notes.append("UTF-16 with byte-order mark")
+        return raw.decode("utf-16"), notes
+    if raw.startswith(b"\xef\xbb\xbf"):
+        notes.append("UTF-8 byte-order mark removed")
+        raw = raw[3:]
+    if b"\x00" in raw[:65536]:
+        raise ReadError(Finding("binary-file", str(path), "contains NUL bytes: not a text file"))
+    try:
+        text = raw.decode(encoding or "utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ReadError(Finding(
+            "encoding", str(path),
+            f"not {encoding or 'UTF-8'} (byte 0x{raw[exc.start]:02x}); re-save as UTF-8 or pass "
+            "--encoding cp1252 (or latin-1) if that is what it is", line)) from None
+    return text, notes
+
+
+def _separator(header: str) -> str:
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] else ","
+
+
+_DEC_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
+_DEC_POINT = re.compile(r"^\s*-?\d+\.\d+\s*$")
+
+
+def read_delimited(path: Path, encoding: str | None = None) -> Table:
+    text, notes = decode(path, encoding)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    header = lines[0]
+    sep = _separator(header)
+    if sep != ",":
+        notes.append(f"separator {sep!r}")
+    try:
+        df = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, has_header=True,
+                         row_index_name="_row")
+    except pl.exceptions.PolarsError as exc:
+        msg = str(exc).splitlines()[0]
+        m = re.search(r"(?:line|row)\s+(\d+)", str(exc))
+        raise ReadError(Finding("malformed-csv", str(path), f"not a well-formed CSV: {msg}",
+                                int(m.group(1)) if m else None)) from None
+    dup = [c for c in df.columns if c.endswith("_duplicated_0")]
+    if dup:
+        raise ReadError(Finding("duplicate-column", str(path), "a column name appears twice", 1,
+                                dup[0].removesuffix("_duplicated_0")))
+    # Line numbers: polars skips blank lines, so map row k to the k-th non-blank line after the header.
+    non_blank = [i + 1 for i, line in enumerate(lines) if line.strip()][1:]
+    if len(non_blank) >= df.height:
+        df = df.with_columns(pl.Series("_line", non_blank[: df.height], dtype=pl.Int64))
+    else:  # quoted fields spanning lines: fall back to row order
+        df = df.with_columns((pl.col("_row") + 2).cast(pl.Int64).alias("_line"))
+    df = df.drop("_row").rename({c: c.strip() for c in df.columns if c != c.strip()})
+    return Table(path, df, notes)
+
+
+def fix_decimal_commas(table: Table, column: str, separator_is_comma: bool) -> list[Finding]:
+    """Convert decimal commas in a value column when unambiguous; refuse mixed use."""
+    if column not in table.frame.columns:
+        return []
+    col = table.frame[column]
+    commas = col.str.contains(r"^\s*-?\d+,\d+\s*$").fill_null(False)
+    points = col.str.contains(r"^\s*-?\d+\.\d+\s*$").fill_null(False)
+    if not commas.any():
+        return []
+    if points.any():
+        line = int(table.frame.filter(commas)["_line"][0])
+        return [Finding("mixed-decimals", str(table.path),
+                        "both decimal points and decimal commas in the value column; refusing to guess",
+                        line, column, str(col.filter(commas)[0]))]
+    if separator_is_comma:
+        line = int(table.frame.filter(commas)["_line"][0])
+        return [Finding("decimal-comma", str(table.path),
+                        "decimal comma in a comma-separated file: ambiguous", line, column)]
+    table.frame = table.frame.with_columns(pl.col(column).str.replace(",", ".", literal=True))
+    table.notes.append("decimal commas read as decimal points")
+    return []

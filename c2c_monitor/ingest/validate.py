@@ -1,0 +1,223 @@
+"""Validation of a whole batch before anything is written: one pass of polars rules, no row loops.
+
+Every rule adds findings (type, file, line, column, value, message); tests compare
+(type, line, column), not the English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from ..catalog import Catalogue
+from ..errors import Finding
+from .mapping import Mapping
+
+# SDMX cross-domain code list CL_OBS_STATUS.
+OBS_STATUS = {"A": "normal", "B": "break in series", "D": "definition differs", "E": "estimated",
+              "F": "forecast", "G": "experimental", "I": "imputed", "K": "carry-forward",
+              "L": "missing, exists but not collected", "M": "missing", "N": "not significant",
+              "O": "missing", "P": "provisional", "Q": "missing, suppressed", "S": "strike", "U": "low reliability",
+              "V": "unvalidated"}
+UNIT_ALIASES = {
+    "percent": {"percent", "percentage", "%", "pc", "pt", "per cent", "pct"},
+    "µg/m3": {"µg/m3", "μg/m3", "ug/m3", "microgram per cubic metre", "ug_m3"},
+    "yes/no": {"yes/no", "boolean", "binary", "0/1"},
+}
+_ALIAS = {alias.lower(): unit for unit, aliases in UNIT_ALIASES.items() for alias in aliases}
+
+FINDING_COLS = ["type", "file", "line", "column", "value", "message"]
+
+
+def norm_unit(u: str | None) -> str | None:
+    if u is None:
+        return None
+    s = u.strip().lower()
+    return _ALIAS.get(s, s)
+
+
+@dataclass
+class Checked:
+    good: pl.DataFrame  # code, city_id, period, year, quarter, disagg, value, unit, obs_status, action
+    findings: list[Finding]
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows
+    notes: list[str] = field(default_factory=list)
+
+
+def _findings(df: pl.DataFrame, mask: pl.Expr, ftype: str, column: str, value: pl.Expr, message: pl.Expr | str,
+              limit: int = 200) -> list[Finding]:
+    bad = df.filter(mask).head(limit)
+    if bad.height == 0:
+        return []
+    msg = message if isinstance(message, pl.Expr) else pl.lit(message)
+    rows = bad.select(pl.col("_file"), pl.col("_line"), value.cast(pl.String).alias("v"), msg.alias("m"))
+    return [Finding(ftype, r["_file"], r["m"], r["_line"], column, r["v"]) for r in rows.iter_rows(named=True)]
+
+
+_Y = r"(\d{4})"
+
+
+def _periods(df: pl.DataFrame) -> pl.DataFrame:
+    """Parse periods vectorised: YYYY, YYYY-Qn / YYYYQn, YYYY-MM, YYYY-YYYY (Open SDG), dd/mm/yyyy-dd/mm/yyyy."""
+    p = pl.col("period").str.strip_chars()
+    annual = p.str.extract(r"^" + _Y + r"$", 1)
+    q = p.str.extract_groups(r"^(\d{4})-?[Qq]([1-4])$")
+    month = p.str.extract_groups(r"^(\d{4})-(\d{2})$")
+    rng = p.str.extract_groups(r"^(\d{4})[-/](\d{4})$")
+    drange = p.str.extract(r"^\d{1,2}/\d{1,2}/\d{4}\s*-\s*\d{1,2}/\d{1,2}/(\d{4})$", 1)
+    m = month.struct.field("2").cast(pl.Int32, strict=False)
+    r1 = rng.struct.field("1").cast(pl.Int32, strict=False)
+    r2 = rng.struct.field("2").cast(pl.Int32, strict=False)
+    year = (
+        pl.when(annual.is_not_null()).then(annual.cast(pl.Int32))
+        .when(q.struct.field("1").is_not_null()).then(q.struct.field("1").cast(pl.Int32))
+        .when(month.struct.field("1").is_not_null() & m.is_between(1, 12)).then(month.struct.field("1").cast(pl.Int32))
+        .when(r1.is_not_null() & (r2 == r1 + 1)).then(r2)
+        .when(drange.is_not_null()).then(drange.cast(pl.Int32))
+        .otherwise(None)
+    )
+    quarter = (
+        pl.when(q.struct.field("2").is_not_null()).then(q.struct.field("2").cast(pl.Int32))
+        .when(month.struct.field("1").is_not_null() & m.is_between(1, 12)).then(((m - 1) // 3 + 1).cast(pl.Int32))
+        .otherwise(pl.lit(0, pl.Int32))
+    )
+    spanned = (r1.is_not_null() & (r2 == r1 + 1)) | drange.is_not_null()
+    return df.with_columns(year.alias("year"), quarter.alias("quarter"), spanned.alias("_spanned"))
+
+
+def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Mapping, strict: bool,
+             today: dt.date | None = None) -> Checked:
+    today = today or dt.date.today()
+    findings: list[Finding] = []
+    skipped: dict[str, int] = {}
+    notes: list[str] = []
+    df = parsed
+    by_obs_code = {i.observation_code: i for i in cat.indicators.values() if i.family == "city"}
+    # Indicator mapping: explicit map, else a catalogue id / observation code used as is.
+    src_codes = df["source_code"].unique().drop_nulls().to_list()
+    code_map: dict[str, str] = {}
+    selects: dict[str, dict[str, str]] = {}
+    for s in src_codes:
+        if s in mapping.indicators:
+            code_map[s] = mapping.indicators[s].indicator
+            selects[s] = mapping.indicators[s].select
+        elif s in by_obs_code:
+            code_map[s] = s
+    bad_targets = {s: t for s, t in code_map.items() if t not in by_obs_code}
+    for s, t in bad_targets.items():
+        findings.append(Finding("unknown-indicator", "mapping", f"maps {s!r} to {t!r}, which is not a city "
+                                "indicator of the catalogue", None, "indicator", t))
+    df = df.with_columns(pl.col("source_code").replace_strict(code_map, default=None).alias("code"))
+    # A `select` turns one disaggregation of the source into the headline.
+    for s, sel in selects.items():
+        key = "|".join(f"{k}={v}" for k, v in sorted(sel.items()))
+        if not key:
+            continue
+        is_src = pl.col("source_code") == s
+        df = df.with_columns(
+            pl.when(is_src & (pl.col("disagg") == key)).then(pl.lit(""))
+            .when(is_src & (pl.col("disagg") == "")).then(pl.lit("(source headline)"))
+            .otherwise(pl.col("disagg")).alias("disagg"))
+    unmapped = df.filter(pl.col("code").is_null())
+    if unmapped.height:
+        counts = unmapped.group_by("source_code").len().sort("source_code")
+        if strict:
+            findings += _findings(df, pl.col("code").is_null(), "unknown-indicator", "indicator",
+                                  pl.col("source_code"), "indicator code not in the catalogue and not mapped")
+        else:
+            for r in counts.iter_rows(named=True):
+                skipped[f"indicator {r['source_code']!r} not mapped to the catalogue"] = r["len"]
+        df = df.filter(pl.col("code").is_not_null())
+    # Areas: explicit map, a city id used as is, else --city for rows without an area.
+    area_map = dict(mapping.areas)
+    for a in df["area"].unique().drop_nulls().to_list():
+        if a in cities and a not in area_map:
+            area_map[a] = a
+    df = df.with_columns(
+        pl.when(pl.col("area").is_null() | (pl.col("area").str.strip_chars() == ""))
+        .then(pl.lit(mapping.default_city))
+        .otherwise(pl.col("area").replace_strict(area_map, default=None)).alias("city_id"))
+    bad_map = sorted({c for c in area_map.values() if c not in cities})
+    for c in bad_map:
+        findings.append(Finding("unknown-city", "mapping", f"city {c!r} is not in the workspace", None, "area", c))
+    no_city = pl.col("city_id").is_null()
+    if df.filter(no_city).height:
+        if strict or df.filter(no_city & pl.col("area").is_null()).height:
+            findings += _findings(df, no_city, "unknown-area", "area", pl.col("area"),
+                                  pl.when(pl.col("area").is_null())
+                                  .then(pl.lit("no area: pass --city or an area column"))
+                                  .otherwise(pl.lit("area code not mapped to a workspace city")))
+        else:
+            for r in df.filter(no_city).group_by("area").len().sort("area").iter_rows(named=True):
+                skipped[f"area {r['area']!r} not mapped to a workspace city"] = r["len"]
+            df = df.filter(~no_city)
+    # Periods.
+    df = _periods(df)
+    findings += _findings(df, pl.col("year").is_null() & pl.col("period").is_not_null(), "bad-period", "period",
+                          pl.col("period"), "not a period (YYYY, YYYY-Qn, YYYY-MM)")
+    blank_period = pl.col("period").is_null() | (pl.col("period").str.strip_chars() == "")
+    findings += _findings(df, blank_period, "missing-period", "period", pl.col("period"), "no period")
+    findings += _findings(df, pl.col("year").is_not_null() & ~pl.col("year").is_between(1950, today.year),
+                          "impossible-period", "period", pl.col("period"),
+                          f"year outside 1950-{today.year} (no data from the future)")
+    n_span = df.filter(pl.col("_spanned")).height
+    if n_span:
+        notes.append(f"{n_span} row(s) with a period spanning two years (e.g. 2016-2017) dated to the year it ends")
+    # Values: blank is missing (kept), otherwise a finite number.
+    v = pl.col("value").str.strip_chars()
+    num = v.cast(pl.Float64, strict=False)
+    blank = v.is_null() | (v == "") | v.is_in(["NaN", "NA", "..", ":"])
+    findings += _findings(df, ~blank & (num.is_null() | ~num.is_finite()), "bad-value", "value",
+                          pl.col("value"), "not a number")
+    df = df.with_columns(pl.when(blank).then(None).otherwise(num).alias("value_num"))
+    # Units and plausible ranges, per catalogue indicator.
+    checks = pl.DataFrame({
+        "code": list(by_obs_code),
+        "_unit": [norm_unit(i.unit) for i in by_obs_code.values()],
+        "_min": [i.plausible.min for i in by_obs_code.values()],
+        "_max": [i.plausible.max for i in by_obs_code.values()],
+    }, schema={"code": pl.String, "_unit": pl.String, "_min": pl.Float64, "_max": pl.Float64})
+    df = df.join(checks, on="code", how="left")
+    units = {u: norm_unit(u) for u in df["unit"].unique().drop_nulls().to_list()}
+    df = df.with_columns(pl.col("unit").replace_strict(units, default=None, return_dtype=pl.String).alias("_unit_in"))
+    findings += _findings(df, pl.col("_unit_in").is_not_null() & (pl.col("_unit_in") != pl.col("_unit")),
+                          "wrong-unit", "unit", pl.col("unit"),
+                          pl.lit("unit differs from the catalogue's ") + pl.col("_unit"))
+    out_low = pl.col("_min").is_not_null() & (pl.col("value_num") < pl.col("_min"))
+    out_high = pl.col("_max").is_not_null() & (pl.col("value_num") > pl.col("_max"))
+    findings += _findings(df, (out_low | out_high).fill_null(False), "implausible-value", "value", pl.col("value"),
+                          pl.lit("outside the plausible range ") + pl.col("_min").cast(pl.String) + pl.lit("–")
+                          + pl.col("_max").cast(pl.String).fill_null("∞"))
+    # OBS_STATUS and ACTION code lists.
+    st_ = pl.col("obs_status").str.strip_chars()
+    df = df.with_columns(pl.when(st_ == "").then(None).otherwise(st_).alias("obs_status"))
+    findings += _findings(df, pl.col("obs_status").is_not_null() & ~pl.col("obs_status").is_in(list(OBS_STATUS)),
+                          "bad-obs-status", "OBS_STATUS", pl.col("obs_status"),
+                          "not an SDMX observation status code (A, B, E, F, P, ...)")
+    act = pl.col("action").str.strip_chars().str.to_uppercase()
+    findings += _findings(df, ~act.is_in(["A", "I", "R", "M", "D"]), "bad-action", "ACTION", pl.col("action"),
+                          "ACTION must be I, A, R, M or D")
+    df = df.with_columns(pl.when(act == "D").then(pl.lit("D")).otherwise(pl.lit("A")).alias("action"))
+    # Duplicate keys within the batch.
+    key = ["code", "city_id", "year", "quarter", "disagg"]
+    dup = pl.len().over(key) > 1
+    first_line = pl.col("_line").min().over(key)
+    findings += _findings(df, dup & (pl.col("_line") != first_line) & pl.col("year").is_not_null(), "duplicate-key",
+                          "period", pl.col("period"),
+                          pl.lit("same indicator, area, period and disaggregation as line ")
+                          + first_line.cast(pl.String))
+    good = df.filter(pl.col("year").is_not_null()).select(
+        "code", "city_id",
+        pl.when(pl.col("quarter") == 0).then(pl.col("year").cast(pl.String))
+        .otherwise(pl.format("{}-Q{}", pl.col("year"), pl.col("quarter"))).alias("period"),
+        "year", "quarter", "disagg", pl.col("value_num").alias("value"), "unit", "obs_status", "action",
+    )
+    return Checked(good, findings, skipped, notes)
+
+
+def findings_frame(findings: Iterable[Finding]) -> pl.DataFrame:
+    return pl.DataFrame([f.as_dict() for f in findings], schema={c: (pl.Int64 if c == "line" else pl.String)
+                                                                 for c in FINDING_COLS})
