@@ -155,7 +155,7 @@ def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: s
         digest.update(p.name.encode() + b"\0" + p.read_bytes())
     con.execute("BEGIN TRANSACTION")
     try:
-        vid = new_vintage(con, "observations", source_note or ", ".join(p.name for p in files[:20]),
+        vid = new_vintage(con, "observations", source_note or ", ".join(str(p) for p in paths[:20]),
                           None, to_write.height)
         con.execute("UPDATE vintages SET content_hash = ? WHERE vintage_id = ?", [digest.hexdigest(), vid])
         if to_write.height:

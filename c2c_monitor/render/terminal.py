@@ -90,8 +90,8 @@ def render_frame(df: object, width: int = WIDTH) -> str:
     console = Console(file=buf, width=width, highlight=False, emoji=False)
     t = Table(box=box.SIMPLE_HEAD, header_style="bold")
     for name in df.columns:  # type: ignore[attr-defined]
-        t.add_column(name, overflow="ellipsis", no_wrap=True, max_width=40)
+        t.add_column(name, no_wrap=True, min_width=len(name))
     for row in df.iter_rows():  # type: ignore[attr-defined]
-        t.add_row(*["" if v is None else str(v) for v in row])
+        t.add_row(*["" if v is None else (str(v) if len(str(v)) <= 28 else str(v)[:27] + "…") for v in row])
     console.print(t)
     return buf.getvalue()
