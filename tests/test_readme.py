@@ -16,13 +16,18 @@ def _console_commands() -> list[list[str]]:
 
 
 def test_readme_guides_run(tmp_path: Path) -> None:
+    # Run from a folder laid out like a checkout: examples/ here and ../shared beside it.
+    cwd = tmp_path / "checkout"
+    cwd.mkdir()
+    (cwd / "examples").symlink_to(ROOT / "examples")
+    (tmp_path / "shared").symlink_to(ROOT.parent / "shared")
     cmds = _console_commands()
     assert len(cmds) >= 8
     for argv in cmds:
         assert argv[0] == "c2c"
-        res = run_c2c(*argv[1:], cwd=tmp_path)
+        res = run_c2c(*argv[1:], cwd=cwd)
         assert res.returncode == 0, f"{' '.join(argv)}: {res.stderr}"
-    assert (tmp_path / "bonn.html").exists() and (tmp_path / "lisbon-praia.csv").exists()
+    assert (cwd / "bonn.html").exists() and (cwd / "lisbon-praia.csv").exists()
 
 
 def test_readme_starts_with_the_two_commands() -> None:

@@ -86,6 +86,7 @@ def read_batch(paths: list[Path], fmt: str, encoding: str | None) -> tuple[list[
         except ReadError as exc:
             findings.append(exc.finding)
             continue
+        p.fmt = f
         findings += p.findings
         parsed.append(p)
     return parsed, findings, skipped_files
@@ -118,6 +119,8 @@ def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: s
     for p in parsed:
         summary.notes += [f"{Path(p.frame['_file'][0]).name if p.frame.height else ''}: {n}" for n in p.notes]
     cities = {r[0] for r in con.execute("SELECT city_id FROM cities").fetchall()}
+    # The documented long format names catalogue ids and city ids itself: unknown codes there are errors.
+    strict = strict or any(p.fmt in ("csv", "xlsx") for p in parsed)
     checked = validate(frame, cat, cities, mapping, strict) if frame.height else None
     if checked is not None:
         if checked.findings:
@@ -126,7 +129,7 @@ def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: s
         summary.notes += checked.notes
     good = checked.good if checked is not None else pl.DataFrame()
     targets = _targets(parsed, mapping, cat)
-    if good.height == 0 and not targets:
+    if good.height == 0 and targets.height == 0:
         summary.notes.append("nothing to load")
         return summary
     cur = _current(con, good) if good.height else None

@@ -31,6 +31,7 @@ class Parsed:
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)  # source_code, value, label, source
+    fmt: str = ""
 
 
 def _canonical(df: pl.DataFrame) -> pl.DataFrame:

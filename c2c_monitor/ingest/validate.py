@@ -106,11 +106,13 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
             selects[s] = mapping.indicators[s].select
         elif s in by_obs_code:
             code_map[s] = s
-    bad_targets = {s: t for s, t in code_map.items() if t not in by_obs_code}
+    # Every mapping entry must name a city indicator, used in this batch or not.
+    bad_targets = {s: m.indicator for s, m in mapping.indicators.items() if m.indicator not in by_obs_code}
     for s, t in bad_targets.items():
         findings.append(Finding("unknown-indicator", "mapping", f"maps {s!r} to {t!r}, which is not a city "
                                 "indicator of the catalogue", None, "indicator", t))
-    df = df.with_columns(pl.col("source_code").replace_strict(code_map, default=None).alias("code"))
+    df = df.with_columns(
+        pl.col("source_code").replace_strict(code_map, default=None, return_dtype=pl.String).alias("code"))
     # A `select` turns one disaggregation of the source into the headline.
     for s, sel in selects.items():
         key = "|".join(f"{k}={v}" for k, v in sorted(sel.items()))
@@ -139,7 +141,7 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     df = df.with_columns(
         pl.when(pl.col("area").is_null() | (pl.col("area").str.strip_chars() == ""))
         .then(pl.lit(mapping.default_city))
-        .otherwise(pl.col("area").replace_strict(area_map, default=None)).alias("city_id"))
+        .otherwise(pl.col("area").replace_strict(area_map, default=None, return_dtype=pl.String)).alias("city_id"))
     bad_map = sorted({c for c in area_map.values() if c not in cities})
     for c in bad_map:
         findings.append(Finding("unknown-city", "mapping", f"city {c!r} is not in the workspace", None, "area", c))
@@ -203,12 +205,11 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     df = df.with_columns(pl.when(act == "D").then(pl.lit("D")).otherwise(pl.lit("A")).alias("action"))
     # Duplicate keys within the batch.
     key = ["code", "city_id", "year", "quarter", "disagg"]
-    dup = pl.len().over(key) > 1
-    first_line = pl.col("_line").min().over(key)
-    findings += _findings(df, dup & (pl.col("_line") != first_line) & pl.col("year").is_not_null(), "duplicate-key",
-                          "period", pl.col("period"),
+    df = df.with_columns(_first=pl.col("_line").min().over(key), _n=pl.len().over(key))
+    findings += _findings(df, (pl.col("_n") > 1) & (pl.col("_line") != pl.col("_first")) & pl.col("year").is_not_null(),
+                          "duplicate-key", "period", pl.col("period"),
                           pl.lit("same indicator, area, period and disaggregation as line ")
-                          + first_line.cast(pl.String))
+                          + pl.col("_first").cast(pl.String))
     good = df.filter(pl.col("year").is_not_null()).select(
         "code", "city_id",
         pl.when(pl.col("quarter") == 0).then(pl.col("year").cast(pl.String))

@@ -1,0 +1,221 @@
+"""Ingestion: the bad-input corpus, atomic loads, revisions, Barcelona's real data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from .conftest import ROOT, run_c2c
+
+BAD = Path(__file__).parent / "fixtures" / "bad"
+BARCELONA = ROOT.parent / "shared" / "data" / "real" / "barcelona-open-sdg"
+TABLES = ["vintages", "observations", "targets", "cities", "partnerships", "ratings", "snapshots"]
+
+
+def state(ws: Path) -> str:
+    """A digest of everything the workspace holds, to prove a rejected load changed nothing."""
+    con = duckdb.connect(str(ws / "workspace.duckdb"), read_only=True)
+    try:
+        h = hashlib.sha256()
+        for t in TABLES:
+            rows = con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+            h.update(repr(rows).encode())
+        return h.hexdigest()
+    finally:
+        con.close()
+
+
+# (fixture, extra arguments, expected (type, line, column) of the first finding)
+CORPUS = [
+    ("empty-file.csv", [], ("empty-file", None, None)),
+    ("blank-file.csv", [], ("empty-file", None, None)),
+    ("nul-bytes.csv", [], ("binary-file", None, None)),
+    ("latin1-encoding.csv", [], ("encoding", 3, None)),
+    ("ragged-row.csv", [], ("malformed-csv", None, None)),
+    ("missing-value-column.csv", [], ("missing-column", 1, "value")),
+    ("unknown-column.csv", [], ("unknown-column", 1, "colour")),
+    ("duplicate-column.csv", [], ("duplicate-column", 1, "value")),
+    ("unknown-indicator.csv", [], ("unknown-indicator", 3, "indicator")),
+    ("unknown-area.csv", [], ("unknown-area", 3, "area")),
+    ("wrong-unit.csv", [], ("wrong-unit", 3, "unit")),
+    ("value-not-a-number.csv", [], ("bad-value", 2, "value")),
+    ("value-out-of-range.csv", [], ("implausible-value", 2, "value")),
+    ("value-infinite.csv", [], ("bad-value", 2, "value")),
+    ("quarter-five.csv", [], ("bad-period", 2, "period")),
+    ("month-thirteen.csv", [], ("bad-period", 2, "period")),
+    ("period-in-future.csv", [], ("impossible-period", 2, "period")),
+    ("period-too-old.csv", [], ("impossible-period", 2, "period")),
+    ("ambiguous-quarter.csv", [], ("bad-period", 2, "period")),
+    ("blank-period.csv", [], ("missing-period", 2, "period")),
+    ("duplicate-key.csv", [], ("duplicate-key", 3, "period")),
+    ("bad-obs-status.csv", [], ("bad-obs-status", 2, "OBS_STATUS")),
+    ("sdmx-without-dataflow.csv", ["--format", "sdmx-csv"], ("missing-column", 1, None)),
+    ("sdmx-bad-action.csv", [], ("bad-action", 2, "ACTION")),
+    ("sdmx-without-obs-value.csv", [], ("missing-column", 1, "OBS_VALUE")),
+    ("mixed-decimal-marks.csv", [], ("mixed-decimals", 2, "value")),
+    ("decimal-comma-in-comma-file.csv", [], ("decimal-comma", 2, "value")),
+    ("not-really.xlsx", [], ("malformed-xlsx", None, None)),
+    ("open-sdg-without-value/indicator_11-1-1.csv", ["--city", "bonn", "--map-indicator", "11-1-1=slum_population"],
+     ("missing-column", 1, "Value")),
+    ("unknown-area.csv", ["--map-indicator", "x=no_such_indicator"], ("unknown-indicator", None, "indicator")),
+    ("does-not-exist.csv", [], ("no-such-file", None, None)),
+]
+
+
+@pytest.mark.parametrize(("fixture", "args", "expected"), CORPUS, ids=[c[0] + str(i) for i, c in enumerate(CORPUS)])
+def test_bad_input_is_refused_precisely_and_changes_nothing(demo_copy, tmp_path, fixture, args, expected) -> None:
+    before = state(demo_copy)
+    report = tmp_path / "report.json"
+    res = run_c2c("ingest", str(BAD / fixture), "-w", str(demo_copy), "--report", str(report), *args)
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    assert fixture.split("/")[-1] in res.stderr or expected[0] in ("unknown-indicator",)
+    findings = json.loads(report.read_text())
+    first = findings[0]
+    assert (first["type"], first["line"], first["column"]) == expected
+    assert state(demo_copy) == before
+
+
+def test_the_corpus_covers_at_least_25_distinct_faults() -> None:
+    assert len({c[0] for c in CORPUS}) >= 25
+
+
+GOOD = "indicator,area,period,value,unit,obs_status,disaggregation\n"
+
+
+def _write(path: Path, rows: list[str]) -> Path:
+    path.write_text(GOOD + "".join(r + "\n" for r in rows))
+    return path
+
+
+def test_load_twice_adds_nothing_and_a_change_is_a_revision(demo_copy, tmp_path) -> None:
+    f = _write(tmp_path / "q.csv", ["unemployment_rate,bonn,2025-Q1,4.25,percent,P,",
+                                    "unemployment_rate,bonn,2025-Q1,4.0,percent,P,sex=female",
+                                    "unemployment_rate,cape-coast,2025-Q1,,percent,,"])
+    res = run_c2c("ingest", str(f), "-w", str(demo_copy))
+    assert res.returncode == 0, res.stderr
+    assert "new 3" in res.stderr and "1 blank value(s) recorded as missing" in res.stderr
+    once = state(demo_copy)
+    res = run_c2c("ingest", str(f), "-w", str(demo_copy))
+    assert "nothing new" in res.stderr and state(demo_copy) == once
+    dry = run_c2c("ingest", str(_write(tmp_path / "r.csv", ["unemployment_rate,bonn,2025-Q1,4.5,percent,A,"])),
+                  "-w", str(demo_copy), "--dry-run")
+    assert "revised 1" in dry.stderr and state(demo_copy) == once
+    run_c2c("ingest", str(tmp_path / "r.csv"), "-w", str(demo_copy))
+    hist = run_c2c("data", "history", "-w", str(demo_copy), "--code", "unemployment_rate", "--city", "bonn",
+                   "--format", "json")
+    rows = [r for r in json.loads(hist.stdout) if r["period"] == "2025-Q1" and r["disagg"] == ""]
+    assert [r["value"] for r in rows] == [4.25, 4.5]  # the old value stays readable
+    v_old = rows[0]["vintage_id"]
+    as_of = run_c2c("assess", "bonn-cape-coast", "-w", str(demo_copy), "--format", "json", "--as-of", str(v_old))
+    now = run_c2c("assess", "bonn-cape-coast", "-w", str(demo_copy), "--format", "json")
+
+    def unemployment(doc: str) -> float:
+        return next(r["value"] for r in json.loads(doc)["indicators"]
+                    if r["id"] == "unemployment_rate" and r["city_id"] == "bonn")
+    assert unemployment(as_of.stdout) == 4.25 and unemployment(now.stdout) == 4.5
+
+
+def test_semicolons_and_decimal_commas_are_read_and_said(demo_copy, tmp_path) -> None:
+    f = tmp_path / "eu.csv"
+    f.write_bytes(b"\xef\xbb\xbfindicator;area;period;value;unit;obs_status;disaggregation\r\n"
+                  b"unemployment_rate;bonn;2025-Q2;4,75;percent;;\r\n")
+    res = run_c2c("ingest", str(f), "-w", str(demo_copy))
+    assert res.returncode == 0, res.stderr
+    assert "decimal commas" in res.stderr and "separator ';'" in res.stderr
+    con = duckdb.connect(str(demo_copy / "workspace.duckdb"), read_only=True)
+    assert con.execute("SELECT value FROM observations WHERE period = '2025-Q2'").fetchall() == [(4.75,)]
+
+
+def test_sdmx_delete_action_and_status(demo_copy, tmp_path) -> None:
+    f = tmp_path / "sdmx.csv"
+    f.write_text("STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS\n"
+                 "dataflow,C2C:CITY(1.0),I,bonn,unemployment_rate,_T,2025Q3,4.1,PT,B\n"
+                 "dataflow,C2C:CITY(1.0),I,bonn,unemployment_rate,F,2025-Q3,3.9,PT,B\n")
+    assert run_c2c("ingest", str(f), "-w", str(demo_copy)).returncode == 0
+    d = tmp_path / "del.csv"
+    d.write_text("STRUCTURE,STRUCTURE_ID,ACTION,REF_AREA,INDICATOR,SEX,TIME_PERIOD,OBS_VALUE\n"
+                 "dataflow,C2C:CITY(1.0),D,bonn,unemployment_rate,F,2025-Q3,\n")
+    res = run_c2c("ingest", str(d), "-w", str(demo_copy))
+    assert "deleted 1" in res.stderr
+    con = duckdb.connect(str(demo_copy / "workspace.duckdb"), read_only=True)
+    cur = con.execute("SELECT disagg, value, obs_status FROM cur_observations WHERE period = '2025-Q3'").fetchall()
+    assert cur == [("", 4.1, "B")]
+
+
+def test_barcelona_open_sdg_folder_ingests_with_its_own_targets(demo_copy, tmp_path) -> None:
+    res = run_c2c("ingest", str(BARCELONA), "-w", str(demo_copy), "--city", "barcelona",
+                  "--map", str(ROOT / "examples" / "barcelona-mapping.yaml"))
+    assert res.returncode == 0, res.stderr
+    assert "222 file(s)" in res.stderr
+    assert "demo_indicator.csv" in res.stderr  # skipped, and said so
+    assert "not mapped to the catalogue" in res.stderr
+    con = duckdb.connect(str(demo_copy / "workspace.duckdb"), read_only=True)
+    vid = con.execute("SELECT max(vintage_id) FROM vintages").fetchall()[0][0]
+    targets = dict(con.execute("SELECT code, value FROM targets WHERE city_id = 'barcelona' AND vintage_id = ?",
+                               [vid]).fetchall())
+    # Values from the metadata's graph_target_lines (PM2.5 picked among three labelled lines).
+    assert targets["housing_cost_overburden"] == 14.0 and targets["pm25_mean"] == 10.0
+    blank = con.execute("SELECT count(*) FROM observations WHERE vintage_id = ? AND value IS NULL", [vid]).fetchall()
+    assert blank[0][0] >= 0
+    con.close()
+    doc = json.loads(run_c2c("assess", "barcelona-maputo", "-w", str(demo_copy), "--targets", "local",
+                             "--list", "long", "--format", "json").stdout)
+    row = next(r for r in doc["indicators"] if r["id"] == "housing_cost_overburden" and r["city_id"] == "barcelona")
+    assert row["target_kind"] == "local" and row["end_value"] == 14.0
+
+
+def test_a_second_writer_gets_workspace_busy(demo_copy, tmp_path) -> None:
+    from c2c_monitor.workspace import open_workspace
+
+    f = _write(tmp_path / "q.csv", ["unemployment_rate,bonn,2025-Q1,4.25,percent,,"])
+    with open_workspace(demo_copy):
+        res = run_c2c("ingest", str(f), "-w", str(demo_copy))
+    assert res.returncode == 2 and "workspace busy" in res.stderr
+    res = run_c2c("ingest", str(f), "-w", str(demo_copy), "--wait", "5")
+    assert res.returncode == 0
+
+
+def test_killed_load_leaves_the_workspace_before_or_after_never_between(demo_copy, tmp_path) -> None:
+    n = 300_000
+    big = tmp_path / "big.csv"
+    cities = ["bonn", "cape-coast", "lisbon", "praia"]
+    with big.open("w") as fh:
+        fh.write(GOOD)
+        for i in range(n):
+            fh.write(f"unemployment_rate,{cities[i % 4]},{1990 + i % 35}-Q{i % 4 + 1},{5 + i % 7}.5,percent,,k={i}\n")
+
+    def loaded_rows() -> tuple[int, int]:
+        con = duckdb.connect(str(demo_copy / "workspace.duckdb"), read_only=True)  # also proves it opens
+        try:
+            return con.execute("SELECT (SELECT count(*) FROM vintages), "
+                               "(SELECT count(*) FROM observations WHERE disagg LIKE 'k=%')").fetchall()[0]
+        finally:
+            con.close()
+
+    v0, rows0 = loaded_rows()
+    assert rows0 == 0
+    env = {k: v for k, v in os.environ.items() if k != "C2C_WORKSPACE"}
+    for delay in (0.5, 1.0, 2.0, 3.5):
+        p = subprocess.Popen([sys.executable, "-m", "c2c_monitor.cli", "ingest", str(big), "-w", str(demo_copy)],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        v, rows = loaded_rows()
+        # All of the batch or none of it, and a vintage only with its rows.
+        assert (v, rows) in ((v0, 0), (v0 + 1, n))
+        if rows:
+            break
+    res = run_c2c("ingest", str(big), "-w", str(demo_copy))
+    assert res.returncode == 0, res.stderr
+    assert loaded_rows() == (v0 + 1, n)
