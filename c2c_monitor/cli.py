@@ -210,6 +210,63 @@ def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str,
 
 
 @cli.group()
+def records() -> None:
+    """The partnership's own records: activities, participants, budget lines, exchanges, publications, tools."""
+
+
+@records.command("import")
+@click.argument("dataset", type=click.Choice(["activities", "participants", "budget_lines", "staff_exchanges",
+                                              "publications", "digital_tools"]))
+@click.argument("file", type=click.Path())
+@workspace_options
+@click.option("--dry-run", is_flag=True)
+@click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
+def records_import(dataset: str, file: str, workspace: str | None, wait: float, dry_run: bool,
+                   report: str | None) -> None:
+    """Validate and load one records file (CSV or XLSX) as one vintage."""
+    from .errors import InputRejected
+    from .records_import import import_records
+
+    with opened(workspace, wait) as ws:
+        try:
+            res = import_records(ws.con, dataset, Path(file), dry_run)
+        except InputRejected as exc:
+            _report(exc.findings, report)
+            for f in exc.findings[:50]:
+                click.echo(str(f), err=True)
+            raise
+    _report([], report)
+    click.echo(("dry run: " if dry_run else "") + f"{res['rows']} row(s): {res['new_or_changed']} new or changed, "
+               f"{res['unchanged']} unchanged" + (f"; vintage {res['vintage_id']}" if "vintage_id" in res else ""),
+               err=True)
+
+
+@records.command("template")
+@click.argument("dataset", type=click.Choice(["activities", "participants", "budget_lines", "staff_exchanges",
+                                              "publications", "digital_tools"]))
+@click.option("--output", "-o", type=click.Path(), help="Write to FILE instead of standard output.")
+def records_template(dataset: str, output: str | None) -> None:
+    """Write the header of a records file (see `c2c records schema` for the columns)."""
+    from .records import DATASETS
+
+    ds = DATASETS[dataset]
+    emit(",".join(ds.names) + "\n", output)
+
+
+@records.command("schema")
+def records_schema() -> None:
+    """Document every records dataset: columns, types, required, allowed values."""
+    from .records import DATASETS
+
+    for ds in DATASETS.values():
+        click.echo(f"{ds.name} (key {ds.key}): {ds.doc}")
+        for c in ds.columns:
+            extra = f" one of: {', '.join(c.choices)}" if c.choices else ""
+            click.echo(f"  {c.name:20} {c.type:6} {'required' if c.required else 'optional':9}{extra}"
+                       + (f"  {c.doc}" if c.doc else ""))
+
+
+@cli.group()
 def data() -> None:
     """Data vintages and revisions."""
 
@@ -240,6 +297,42 @@ def data_history(workspace: str | None, wait: float, code: str | None, city: str
         from .render.terminal import render_frame
 
         click.echo(render_frame(df), nl=False)
+
+
+@cli.command()
+@click.argument("indicator")
+def explain(indicator: str) -> None:
+    """Show how INDICATOR is computed: its definition, the DuckDB SQL with parameters, the polars plan."""
+    import polars as pl
+
+    from .catalog import Reported, load_catalogue
+    from .engine import polars_backend, reported
+    from .engine.duckdb_backend import build_sql
+    from .engine.spec import plan_for
+    from .errors import C2CError
+    from .records import DATASETS
+
+    cat = load_catalogue()
+    ind = cat.indicators.get(indicator)
+    if ind is None:
+        raise C2CError(f"unknown indicator {indicator!r}", hint="see `c2c catalog list`")
+    click.echo(f"# {ind.id}: {ind.title}\n# {ind.family} indicator, {ind.periodicity}, unit {ind.unit}, "
+               f"polarity {ind.polarity}, end value {ind.end_value.value:g} ({ind.end_value.source})")
+    if isinstance(ind.computation, Reported):
+        sql, params = reported.build_sql(ind, "cur_observations")
+        click.echo("# reported by a statistical office; annual rule: " + ind.annual_rule)
+        click.echo("-- DuckDB SQL\n" + sql + f"\n-- parameters: {params!r}")
+        return
+    plan = plan_for(ind)
+    grain = "quarter" if ind.periodicity == "quarterly" else "year"
+    sql, params = build_sql(plan, {d: f"cur_{d}" for d in DATASETS}, grain, "populations")
+    click.echo("-- DuckDB SQL (identifiers from the records schema, values bound)\n" + sql
+               + f"\n-- parameters: {params!r}")
+    empty = {d: pl.DataFrame(schema={c.name: {"str": pl.String, "int": pl.Int64, "float": pl.Float64,
+                                               "bool": pl.Boolean, "date": pl.Date}[c.type] for c in ds.columns}
+                             | {"vintage_id": pl.Int64}) for d, ds in DATASETS.items()}
+    pops = pl.DataFrame(schema={"partnership_id": pl.String, "population": pl.Float64})
+    click.echo("-- polars plan\n" + polars_backend.build_lazy(plan, empty, grain, pops).explain())
 
 
 @cli.command()

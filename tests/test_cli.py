@@ -187,3 +187,12 @@ def test_corrupt_own_definition_in_workspace_is_a_one_line_error(demo_copy: Path
     (demo_copy / "own_indicators" / "ours.yaml").write_text("id: ours\ntitle: [broken\n")
     msg = _one_line_error(run_c2c("assess", "bonn-cape-coast", "-w", str(demo_copy)))
     assert "ours.yaml line" in msg
+
+
+def test_explain_shows_bound_sql_and_the_polars_plan() -> None:
+    res = run_c2c("explain", "civil_society_share")
+    assert res.returncode == 0
+    sql = res.stdout.split("-- DuckDB SQL")[1].split("-- parameters")[0]
+    assert "civil_society" not in sql and "?" in sql  # the filter value is a parameter, not SQL text
+    assert "'civil_society'" in res.stdout.split("-- parameters")[1]
+    assert "-- polars plan" in res.stdout

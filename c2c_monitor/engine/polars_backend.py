@@ -111,6 +111,15 @@ def evaluate_plan(
     populations: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Evaluate one plan; returns the columns of spec.OUTPUT_COLUMNS."""
+    return build_lazy(plan, frames, grain, populations).collect()
+
+
+def build_lazy(
+    plan: Plan,
+    frames: Mapping[str, pl.DataFrame],
+    grain: Grain,
+    populations: pl.DataFrame | None = None,
+) -> pl.LazyFrame:
     names = [f"a{i}" for i in range(len(plan.aggs))]
     lf = _grouped(frames, list(zip(plan.aggs, names, strict=True)), grain)
     a0 = pl.col("a0")
@@ -173,5 +182,4 @@ def evaluate_plan(
             pl.col("vintage_id").cast(pl.Int64),
         )
         .sort("partnership_id", "period")
-        .collect()
     )

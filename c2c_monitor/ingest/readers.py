@@ -86,7 +86,7 @@ def read_sdmx(path: Path, encoding: str | None = None) -> Parsed:
     if "DATAFLOW" not in cols and "STRUCTURE" not in cols:
         raise ReadError(Finding("missing-column", str(path),
                                 "SDMX-CSV needs a DATAFLOW (1.0) or STRUCTURE/STRUCTURE_ID (2.0) column", 1))
-    findings = fix_decimal_commas(t, "OBS_VALUE", separator_is_comma="separator" not in " ".join(t.notes))
+    findings = fix_decimal_commas(t, "OBS_VALUE")
     code_col = next((c for c in ("INDICATOR", "SERIES") if c in cols), None)
     flow_col = "STRUCTURE_ID" if "STRUCTURE_ID" in cols else "DATAFLOW" if "DATAFLOW" in cols else None
     dims = [c for c in cols if c not in SDMX_KNOWN and c != "_line"]
@@ -144,7 +144,7 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
                                 "not an Open SDG data file name (expected indicator_G-T-I.csv)"))
     t = read_delimited(path, encoding)
     _need(t, ["Year", "Value"], "Open SDG")
-    findings = fix_decimal_commas(t, "Value", separator_is_comma="separator" not in " ".join(t.notes))
+    findings = fix_decimal_commas(t, "Value")
     dims = [c for c in t.frame.columns if c not in OPEN_SDG_RESERVED and c != "_line"]
     cols = t.frame.columns
     df = t.frame.select(
@@ -176,7 +176,7 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
 # --- Documented long format (CSV and XLSX) ---------------------------------------------------------
 def _long(table: Table, fmt: str) -> Parsed:
     _need(table, ["indicator", "period", "value"], fmt)
-    findings = fix_decimal_commas(table, "value", separator_is_comma="separator" not in " ".join(table.notes))
+    findings = fix_decimal_commas(table, "value")
     cols = table.frame.columns
     extra = [c for c in cols if c not in LONG_HEADER and c not in ("_line", "action")]
     if extra:

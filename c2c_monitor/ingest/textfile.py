@@ -20,6 +20,7 @@ class Table:
     path: Path
     frame: pl.DataFrame  # all columns as strings, plus `_line` (1-based line in the file)
     notes: list[str] = field(default_factory=list)
+    separator: str = ","
 
 
 class ReadError(Exception):
@@ -95,10 +96,10 @@ def read_delimited(path: Path, encoding: str | None = None) -> Table:
     else:  # quoted fields spanning lines: fall back to row order
         df = df.with_columns((pl.col("_row") + 2).cast(pl.Int64).alias("_line"))
     df = df.drop("_row").rename({c: c.strip() for c in df.columns if c != c.strip()})
-    return Table(path, df, notes)
+    return Table(path, df, notes, sep)
 
 
-def fix_decimal_commas(table: Table, column: str, separator_is_comma: bool) -> list[Finding]:
+def fix_decimal_commas(table: Table, column: str) -> list[Finding]:
     """Convert decimal commas in a value column when unambiguous; refuse mixed use."""
     if column not in table.frame.columns:
         return []
@@ -112,7 +113,7 @@ def fix_decimal_commas(table: Table, column: str, separator_is_comma: bool) -> l
         return [Finding("mixed-decimals", str(table.path),
                         "both decimal points and decimal commas in the value column; refusing to guess",
                         line, column, str(col.filter(commas)[0]))]
-    if separator_is_comma:
+    if table.separator == ",":
         line = int(table.frame.filter(commas)["_line"][0])
         return [Finding("decimal-comma", str(table.path),
                         "decimal comma in a comma-separated file: ambiguous", line, column)]
