@@ -116,7 +116,8 @@ def partnerships(workspace: str | None, wait: float) -> None:
 @click.option("--list", "list_name", type=click.Choice(["simplified", "long"]), default="simplified",
               show_default=True, help="Indicator list.")
 @click.option("--period", help="Score values up to this period (YYYY or YYYY-Qn); default latest.")
-@click.option("--as-of", "as_of", type=int, help="Use only data vintages up to this id (see `c2c data history`).")
+@click.option("--as-of", "as_of", help="Use the data as it was: a vintage id (see `c2c data history`) or a date "
+              "(YYYY-MM-DD[ HH:MM]).")
 @click.option("--targets", type=click.Choice(["harmonised", "local"]), default="harmonised", show_default=True,
               help="Score against the harmonised end values or the cities' own 2030 targets where they exist.")
 @click.option("--round", "round_id", help="Workshop round (default: the latest).")
@@ -124,16 +125,49 @@ def partnerships(workspace: str | None, wait: float) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS_SCOREBOARD), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(), help="Write to FILE instead of standard output.")
 def assess(partnership: str, workspace: str | None, wait: float, list_name: str, period: str | None,
-           as_of: int | None, targets: str, round_id: str | None, backend: str, fmt: str,
+           as_of: str | None, targets: str, round_id: str | None, backend: str, fmt: str,
            output: str | None) -> None:
     """Evaluate and score PARTNERSHIP, store an immutable snapshot, print or write the scoreboard."""
     from .assess import build_scoreboard, store_snapshot
     from .render import RENDERERS
 
     with opened(workspace, wait) as ws:
-        sb = build_scoreboard(ws, partnership, list_name, period, as_of, targets, backend, round_id)  # type: ignore[arg-type]
+        vintage = _as_of(ws.con, as_of)
+        sb = build_scoreboard(ws, partnership, list_name, period, vintage, targets, backend, round_id)  # type: ignore[arg-type]
         sb = store_snapshot(ws, sb)
     emit(RENDERERS[fmt](sb), output)
+
+
+class _LazyProgress:
+    """A progress bar on stderr that appears only once work has taken over a second (and never when quiet)."""
+
+    def __init__(self, enabled: bool) -> None:
+        import time
+
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.monotonic()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def update(self, done: int, total: int, what: str) -> None:
+        import time
+
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.start < 1.0:
+                return
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("ingest", total=total)
+        self.bar.update(self.task, completed=done, description=what[:40])
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
 
 def _report(findings: list, report: str | None) -> None:
@@ -193,16 +227,19 @@ def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str,
     with opened(workspace, wait) as ws:
         from .assess import workspace_catalogue
 
+        bar = _LazyProgress(enabled=not quiet)
         try:
             summary = run(ws.con, workspace_catalogue(ws), [Path(f) for f in files], mapping, fmt, encoding,
-                          strict, dry_run)
+                          strict, dry_run, progress=bar.update)
         except InputRejected as exc:
+            bar.stop()
             _report(exc.findings, report)
             for f in exc.findings[:50]:
                 click.echo(str(f), err=True)
             if len(exc.findings) > 50:
                 click.echo(f"... and {len(exc.findings) - 50} more (see --report)", err=True)
             raise
+    bar.stop()
     _report([], report)
     if not quiet:
         for line in summary.lines():
@@ -364,6 +401,28 @@ def explain(indicator: str) -> None:
                              | {"vintage_id": pl.Int64}) for d, ds in DATASETS.items()}
     pops = pl.DataFrame(schema={"partnership_id": pl.String, "population": pl.Float64})
     click.echo("-- polars plan\n" + polars_backend.build_lazy(plan, empty, grain, pops).explain())
+
+
+def _as_of(con: object, text: str | None) -> int | None:
+    import datetime as dt
+
+    from .errors import C2CError
+    from .store import vintage_for_date
+
+    if text is None:
+        return None
+    if text.strip().isdigit():
+        return int(text)
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise C2CError(f"--as-of {text!r}: give a vintage id or a date (YYYY-MM-DD[ HH:MM])") from None
+    if len(text.strip()) == 10:
+        when = when + dt.timedelta(days=1) - dt.timedelta(microseconds=1)  # the whole day
+    vid = vintage_for_date(con, when.isoformat(sep=" "))
+    if vid == 0:
+        raise C2CError(f"--as-of {text}: no data had been loaded by then")
+    return vid
 
 
 @cli.command()

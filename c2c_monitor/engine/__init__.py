@@ -8,7 +8,8 @@ Both backends implement the same semantics, which tests hold them to:
   share = 100 x numerator / denominator; ratio = numerator / denominator x scale;
   per_capita = aggregate / population x per; growth = % change on the
   immediately preceding period; in_place = 1 once a matching row exists on or
-  before the period.
+  before the period, evaluated over the periods of the dataset and of the
+  partnership's activities (what is in place stays in place).
 * A zero or missing denominator gives a missing value with a reason, never inf/NaN.
 """
 

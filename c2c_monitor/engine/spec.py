@@ -68,7 +68,9 @@ def plan_for(ind: Indicator) -> Plan:
     if isinstance(comp, Growth):
         return Plan("growth", (Agg(comp.dataset, comp.measure, tuple(comp.filters)),), 100.0)
     if isinstance(comp, InPlace):
-        return Plan("in_place", (Agg(comp.dataset, None, tuple(comp.filters)),))
+        # Something in place stays in place: the periods are those of the partnership's activity
+        # calendar as well as the dataset's own, so a tool launched in 2023 is still "yes" in 2024.
+        return Plan("in_place", (Agg(comp.dataset, None, tuple(comp.filters)), Agg("activities", None, ())))
     raise TypeError(f"{ind.id}: not a computed indicator")
 
 

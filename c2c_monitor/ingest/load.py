@@ -69,10 +69,13 @@ def expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-def read_batch(paths: list[Path], fmt: str, encoding: str | None) -> tuple[list[Parsed], list[Finding], dict[str, str]]:
+def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any = None
+               ) -> tuple[list[Parsed], list[Finding], dict[str, str]]:
     parsed, findings, skipped_files = [], [], {}
     open_sdg_dirs = {p.parent for p in paths if open_sdg_code(p)}
-    for path in paths:
+    for i, path in enumerate(paths):
+        if progress is not None:
+            progress(i, len(paths), path.name)
         if not path.exists():
             findings.append(Finding("no-such-file", str(path), "no such file"))
             continue
@@ -106,12 +109,14 @@ def _current(con: Any, keys: pl.DataFrame) -> pl.DataFrame:
 
 def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: str = "auto",
            encoding: str | None = None, strict: bool = False, dry_run: bool = False,
-           source_note: str | None = None) -> Summary:
+           source_note: str | None = None, progress: Any = None) -> Summary:
     files = expand(paths)
     summary = Summary([str(p) for p in files])
     if not files:
         raise InputRejected([Finding("no-files", " ".join(map(str, paths)), "no data files found")])
-    parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding)
+    parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding, progress)
+    if progress is not None:
+        progress(len(files), len(files), "validating")
     if findings:
         raise InputRejected(findings)
     frame = pl.concat([p.frame for p in parsed]) if parsed else pl.DataFrame()
