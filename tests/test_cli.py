@@ -196,3 +196,10 @@ def test_explain_shows_bound_sql_and_the_polars_plan() -> None:
     assert "civil_society" not in sql and "?" in sql  # the filter value is a parameter, not SQL text
     assert "'civil_society'" in res.stdout.split("-- parameters")[1]
     assert "-- polars plan" in res.stdout
+
+
+def test_as_of_accepts_a_date(demo_ws) -> None:
+    ok = run_c2c("assess", "bonn-cape-coast", "-w", str(demo_ws), "--as-of", "2099-01-01", "--format", "json")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["as_of_vintage"] >= 1
+    msg = _one_line_error(run_c2c("assess", "bonn-cape-coast", "-w", str(demo_ws), "--as-of", "2001-01-01"))
+    assert "no data had been loaded by then" in msg

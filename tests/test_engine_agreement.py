@@ -127,3 +127,19 @@ def test_hand_worked_case_share_and_ratio() -> None:
                                         "reason": None, "coverage": 0.75, "vintage_id": 2}
     lev = polars_backend.evaluate_plan(plan_for(CAT.indicators["cofinancing_leverage"]), frames, "year")
     assert lev["value"].to_list() == [pytest.approx(0.2)]
+
+
+def test_in_place_stays_in_place_over_the_activity_calendar() -> None:
+    def frame(name: str, rows: list[dict]) -> pl.DataFrame:
+        schema = {c.name: POLARS_TYPES[c.type] for c in DATASETS[name].columns} | {"vintage_id": pl.Int64}
+        return pl.DataFrame(rows, schema=schema)
+
+    frames = {d: frame(d, []) for d in DATASETS}
+    frames["activities"] = frame("activities", [
+        {"activity_id": f"a{y}", "partnership_id": "p", "date": dt.date(y, 5, 1), "city_id": "c", "type": "workshop",
+         "scope": "city", "vintage_id": 1} for y in (2022, 2023, 2024)])
+    frames["digital_tools"] = frame("digital_tools", [
+        {"tool_id": "t", "partnership_id": "p", "date": dt.date(2023, 3, 1), "city_id": "c", "kind": "platform",
+         "status": "live", "vintage_id": 1}])
+    out = polars_backend.evaluate_plan(plan_for(CAT.indicators["interactive_platform"]), frames, "year")
+    assert dict(zip(out["period"], out["value"], strict=True)) == {"2022": 0.0, "2023": 1.0, "2024": 1.0}
