@@ -396,9 +396,10 @@ def explain(indicator: str) -> None:
     sql, params = build_sql(plan, {d: f"cur_{d}" for d in DATASETS}, grain, "populations")
     click.echo("-- DuckDB SQL (identifiers from the records schema, values bound)\n" + sql
                + f"\n-- parameters: {params!r}")
-    empty = {d: pl.DataFrame(schema={c.name: {"str": pl.String, "int": pl.Int64, "float": pl.Float64,
-                                               "bool": pl.Boolean, "date": pl.Date}[c.type] for c in ds.columns}
-                             | {"vintage_id": pl.Int64}) for d, ds in DATASETS.items()}
+    from .records_import import PL_TYPES
+
+    empty = {d: pl.DataFrame(schema={c.name: PL_TYPES[c.type] for c in ds.columns} | {"vintage_id": pl.Int64})
+             for d, ds in DATASETS.items()}
     pops = pl.DataFrame(schema={"partnership_id": pl.String, "population": pl.Float64})
     click.echo("-- polars plan\n" + polars_backend.build_lazy(plan, empty, grain, pops).explain())
 

@@ -21,7 +21,7 @@ from .store import insert_frame, new_vintage
 
 _TRUE = ["true", "yes", "1", "y"]
 _FALSE = ["false", "no", "0", "n"]
-_PL_TYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "bool": pl.Boolean, "date": pl.Date}
+PL_TYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "bool": pl.Boolean, "date": pl.Date}
 
 
 def _bad(df: pl.DataFrame, mask: pl.Expr, path: Path, ftype: str, column: str, message: str) -> list[Finding]:
@@ -71,7 +71,7 @@ def check_records(
             if col.choices:
                 findings += _bad(df, ~blank & ~s.is_in(list(col.choices)), path, "unknown-code", name,
                                  f"not one of: {', '.join(col.choices)}")
-        out.append(conv.cast(_PL_TYPES[col.type]).alias(name))
+        out.append(conv.cast(PL_TYPES[col.type]).alias(name))
     findings += _bad(df, ~pl.col("partnership_id").is_in(list(partnerships)) & pl.col("partnership_id").is_not_null(),
                      path, "unknown-partnership", "partnership_id", "not a partnership of the workspace")
     for name in (c.name for c in ds.columns if c.name.endswith("city_id")):
@@ -115,7 +115,7 @@ def import_records(con: Any, dataset: str, path: Path, dry_run: bool = False) ->
             f"\"{ds.key}\" ORDER BY vintage_id DESC) rn FROM rec_{ds.name}) WHERE rn = 1").pl()
     finally:
         con.unregister("_new")
-    current = current.select([pl.col(c.name).cast(_PL_TYPES[c.type]) for c in ds.columns])
+    current = current.select([pl.col(c.name).cast(PL_TYPES[c.type]) for c in ds.columns])
     changed = rows.join(current, on=rows.columns, how="anti", nulls_equal=True)
     result = {"rows": rows.height, "new_or_changed": changed.height, "unchanged": rows.height - changed.height}
     if dry_run or changed.height == 0:
