@@ -247,6 +247,74 @@ def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str,
 
 
 @cli.group()
+def workshop() -> None:
+    """Self-assessment workshops: ratings sheets, import, agreed ratings."""
+
+
+@workshop.command("template")
+@click.argument("partnership")
+@workspace_options
+@click.option("--participants", type=click.IntRange(1, 500), default=15, show_default=True)
+@click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True)
+def workshop_template(partnership: str, workspace: str | None, wait: float, participants: int, out_dir: str) -> None:
+    """Write a ratings sheet (CSV and XLSX with drop-down lists): one row per participant and question."""
+    from .principles import load_framework
+    from .workshop import write_template
+
+    with opened(workspace, wait) as ws:
+        paths = write_template(ws.con, load_framework(), partnership, Path(out_dir), participants,
+                               ws.config.language)
+    for p in paths:
+        click.echo(f"wrote {p}", err=True)
+
+
+@workshop.command("import")
+@click.argument("file", type=click.Path())
+@workspace_options
+@click.option("--partnership", "-p", required=True)
+@click.option("--round", "round_id", required=True, help="Round id, e.g. 2025.")
+@click.option("--held-on", type=click.DateTime(["%Y-%m-%d"]), help="Date of the workshop.")
+@click.option("--dry-run", is_flag=True)
+@click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
+def workshop_import(file: str, workspace: str | None, wait: float, partnership: str, round_id: str,
+                    held_on: Any, dry_run: bool, report: str | None) -> None:
+    """Validate and load a ratings sheet (CSV or XLSX) as one vintage."""
+    from .errors import InputRejected
+    from .principles import load_framework
+    from .workshop import import_ratings
+
+    with opened(workspace, wait) as ws:
+        try:
+            res = import_ratings(ws.con, load_framework(), Path(file), partnership, round_id,
+                                 held_on.date() if held_on else None, ws.config.language, dry_run)
+        except InputRejected as exc:
+            _report(exc.findings, report)
+            for f in exc.findings[:50]:
+                click.echo(str(f), err=True)
+            raise
+    click.echo(("dry run: " if dry_run else "") + f"{res['ratings']} rating(s) from {res['participants']} "
+               f"participant(s)" + (f"; vintage {res['vintage_id']}" if "vintage_id" in res else ""), err=True)
+
+
+@workshop.command("agree")
+@click.argument("partnership")
+@workspace_options
+@click.option("--round", "round_id", required=True)
+@click.option("--question", required=True, help="Question id, e.g. P09.2.")
+@click.option("--rating", type=int, required=True)
+@click.option("--reason", required=True, help="Why the workshop agreed this rating.")
+def workshop_agree(partnership: str, workspace: str | None, wait: float, round_id: str, question: str,
+                   rating: int, reason: str) -> None:
+    """Record the rating the workshop agreed for a question (the median is kept beside it)."""
+    from .principles import load_framework
+    from .workshop import agree
+
+    with opened(workspace, wait) as ws:
+        vid = agree(ws.con, load_framework(), partnership, round_id, question, rating, reason)
+    click.echo(f"agreed rating recorded (vintage {vid})", err=True)
+
+
+@cli.group()
 def records() -> None:
     """The partnership's own records: activities, participants, budget lines, exchanges, publications, tools."""
 
