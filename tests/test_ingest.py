@@ -219,3 +219,15 @@ def test_killed_load_leaves_the_workspace_before_or_after_never_between(demo_cop
     res = run_c2c("ingest", str(big), "-w", str(demo_copy))
     assert res.returncode == 0, res.stderr
     assert loaded_rows() == (v0 + 1, n)
+
+
+def test_xlsx_template_round_trip(demo_copy, tmp_path) -> None:
+    t = tmp_path / "t.xlsx"
+    assert run_c2c("ingest", "template", "--output", str(t)).returncode == 0
+    res = run_c2c("ingest", str(t), "-w", str(demo_copy))
+    assert res.returncode == 0, res.stderr
+    assert "new 1" in res.stderr and "revised 1" in res.stderr  # the headline 2024-Q3 value existed in the demo
+    con = duckdb.connect(str(demo_copy / "workspace.duckdb"), read_only=True)
+    got = con.execute("SELECT disagg, value, obs_status FROM cur_observations WHERE code = 'unemployment_rate' "
+                      "AND city_id = 'bonn' AND period = '2024-Q3' ORDER BY disagg").fetchall()
+    assert got == [("", 6.1, "P"), ("sex=female", 5.8, "P")]
