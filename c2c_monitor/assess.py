@@ -15,11 +15,13 @@ from .errors import C2CError, UnknownPartnership
 from .evaluate import Backend, evaluate
 from .periods import PeriodError, parse_period
 from .principles import Framework, load_framework
-from .ratings import aggregate
+from .ratings import aggregate, group_breakdown
 from .rules import RULES
 from .scoreboard import (
+    ActionRow,
     Aggregate,
     CityInfo,
+    GroupRow,
     IndicatorRow,
     PartnershipInfo,
     PrincipleRow,
@@ -165,22 +167,40 @@ def round_ratings(con: Any, pid: str, round_id: str, as_of: int | None) -> tuple
     return ratings, agreed
 
 
+class RoundView:
+    """What a scoreboard may say about one workshop round: aggregates only."""
+
+    def __init__(self, principles: list[PrincipleRow], current: str | None, previous: str | None,
+                 n_participants: int, groups: list[GroupRow]) -> None:
+        self.principles, self.current, self.previous = principles, current, previous
+        self.n_participants, self.groups = n_participants, groups
+
+
 def principle_rows(con: Any, fw: Framework, pid: str, as_of: int | None, lang: str = "en",
-                   round_id: str | None = None) -> tuple[list[PrincipleRow], str | None, str | None]:
+                   round_id: str | None = None, min_group_size: int = 3) -> RoundView:
     rounds = rounds_of(con, pid, as_of)
     if round_id is not None and round_id not in rounds:
         raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}",
                        hint=f"rounds: {', '.join(rounds) or 'none'}")
     current = round_id or (rounds[-1] if rounds else None)
     previous = rounds[rounds.index(current) - 1] if current and rounds.index(current) > 0 else None
-    res = aggregate(fw, *round_ratings(con, pid, current, as_of)) if current else None
-    prev = {p.principle_id: p for p in aggregate(fw, *round_ratings(con, pid, previous, as_of))} if previous else {}
+    ratings, agreed = round_ratings(con, pid, current, as_of) if current else (None, None)
+    n_people = ratings["participant_code"].n_unique() if ratings is not None and ratings.height else 0
+    # A round with fewer participants than the minimum group size would publish one person's view.
+    too_few = current is not None and n_people < min_group_size
+    res = aggregate(fw, ratings, agreed) if current and not too_few else None
+    prev = {}
+    if previous:
+        p_ratings, p_agreed = round_ratings(con, pid, previous, as_of)
+        if p_ratings["participant_code"].n_unique() >= min_group_size:
+            prev = {p.principle_id: p for p in aggregate(fw, p_ratings, p_agreed)}
     rows = []
     for i, p in enumerate(fw.principles):
         r = res[i] if res else None
         pr = prev.get(p.id)
         qtext = {q.id: q.text.get(lang) for q in p.questions}
-        status = "not assessed" if r is None else ("insufficient data" if r.insufficient else "scored")
+        status = ("not assessed" if current is None else
+                  "insufficient data" if r is None or r.insufficient else "scored")
         rows.append(PrincipleRow(
             id=p.id, title=p.title.get(lang),
             score=None if r is None or r.score is None else round(r.score, 3), status=status,
@@ -195,7 +215,28 @@ def principle_rows(con: Any, fw: Framework, pid: str, as_of: int | None, lang: s
                 disagreement=q.disagreement, agreed=q.agreed, agreed_reason=q.agreed_reason,
                 score=q.score) for q in r.questions] if r else [],
         ))
-    return rows, current, previous
+    groups = []
+    if ratings is not None and not too_few:
+        groups = [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
+                           score=None if g["score"] is None else round(g["score"], 3))
+                  for g in group_breakdown(fw, ratings, min_group_size).iter_rows(named=True)]
+    return RoundView(rows, current, previous, n_people, groups)
+
+
+def action_rows(con: Any, pid: str, as_of: int | None, today: Any = None) -> list[ActionRow]:
+    """Follow-up actions, latest version of each, as recorded up to `as_of`."""
+    import datetime as _dt
+
+    today = today or _dt.date.today()
+    rows = con.execute(
+        "SELECT action_id, principle_id, round_id, text, owner, due, status FROM (SELECT *, row_number() OVER "
+        "(PARTITION BY action_id ORDER BY vintage_id DESC) rn FROM actions WHERE partnership_id = ? "
+        "AND vintage_id <= ?) WHERE rn = 1 ORDER BY principle_id, due NULLS LAST, action_id",
+        [pid, as_of if as_of is not None else 2**62]).fetchall()
+    return [ActionRow(id=r[0], principle_id=r[1], round_id=r[2], text=r[3], owner=r[4],
+                      due=r[5].isoformat() if r[5] else None, status=r[6],
+                      overdue=bool(r[5] and r[5] < today and r[6] not in ("done", "dropped")))
+            for r in rows]
 
 
 def build_scoreboard(
@@ -219,15 +260,16 @@ def build_scoreboard(
         "ORDER BY vintage_id DESC) rn FROM targets WHERE vintage_id <= ?) WHERE rn = 1",
         [as_of if as_of is not None else 2**62]).fetchall()}
     rows = indicator_rows(inds, results, info, period, local, targets == "local")
-    prows, current, previous = principle_rows(con, fw, pid, as_of, ws.config.language, round_id)
+    view = principle_rows(con, fw, pid, as_of, ws.config.language, round_id, ws.config.min_group_size)
     vintages = sorted({r.vintage_id for r in rows if r.vintage_id is not None})
     return Scoreboard(
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         partnership=info, list=list_name, period=period, as_of_vintage=as_of,  # type: ignore[arg-type]
         vintages_used=vintages, catalog_version=cat.version, framework_version=fw.version,
         rules_version=RULES.version, rules=RULES.describe(), targets=targets,  # type: ignore[arg-type]
-        round_id=current, previous_round_id=previous, principles=prows, indicators=rows,
-        aggregates=aggregates(rows),
+        round_id=view.current, previous_round_id=view.previous, principles=view.principles, indicators=rows,
+        aggregates=aggregates(rows), min_group_size=ws.config.min_group_size, n_participants=view.n_participants,
+        groups=view.groups, actions=action_rows(con, pid, as_of),
     )
 
 

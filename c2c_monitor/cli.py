@@ -615,5 +615,8 @@ def main() -> None:
     sys.exit(0)
 
 
+# The workshop and publish commands live in their own modules; importing them registers them on the groups above.
+from . import cli_workshop  # noqa: E402, F401
+
 if __name__ == "__main__":
     main()

@@ -143,8 +143,9 @@ def over_time(ws: Workspace, pid: str, list_name: str, period_before: str | None
                                   after=p.score,
                                   change=_change(prev[p.id].score if round_before else None, p.score, 0.25))
                   for p in after.principles]
-    principle_rounds = {rid: {p.id: p.score for p in principle_rows(ws.con, fw, pid, None, round_id=rid)[0]}
-                        for rid in rounds}
+    views = {rid: principle_rows(ws.con, fw, pid, None, round_id=rid, min_group_size=ws.config.min_group_size)
+             for rid in rounds}
+    principle_rounds = {rid: {p.id: p.score for p in v.principles} for rid, v in views.items()}
     series = {f"{r.id}|{r.city_name or ''}": list(r.series) for r in after.indicators if r.series}
     ends = {f"{r.id}|{r.city_name or ''}": r.end_value for r in after.indicators}
     return OverTime(

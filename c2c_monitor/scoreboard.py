@@ -97,6 +97,26 @@ class PrincipleRow(Model):
     questions: list[QuestionRow] = []
 
 
+class GroupRow(Model):
+    """A stakeholder group's view of one principle; groups under the minimum size are merged or left out."""
+
+    group: str
+    principle_id: str
+    n_participants: int
+    score: float | None
+
+
+class ActionRow(Model):
+    id: str
+    principle_id: str
+    round_id: str | None
+    text: str
+    owner: str | None
+    due: str | None
+    status: str
+    overdue: bool
+
+
 class Aggregate(Model):
     dimension: Literal["ec_objective", "dac", "sdg", "principle"]
     key: str
@@ -126,6 +146,10 @@ class Scoreboard(Model):
     principles: list[PrincipleRow]
     indicators: list[IndicatorRow]
     aggregates: list[Aggregate]
+    min_group_size: int = 3
+    n_participants: int = 0
+    groups: list[GroupRow] = []
+    actions: list[ActionRow] = []
 
 
 def scoreboard_json_schema() -> dict:

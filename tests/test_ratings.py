@@ -21,9 +21,9 @@ def test_demo_round_one_reproduces_the_published_pilot_profile(demo_ws) -> None:
         ids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships").fetchall()]
         scores: dict[str, list[float]] = {}
         for pid in ids:
-            rows, current, _ = principle_rows(ws.con, FW, pid, None, round_id="2022-pilot")
-            assert current == "2022-pilot"
-            for r in rows:
+            view = principle_rows(ws.con, FW, pid, None, round_id="2022-pilot")
+            assert view.current == "2022-pilot"
+            for r in view.principles:
                 assert r.score is not None
                 scores.setdefault(r.id, []).append(r.score)
     assert len(ids) == 27

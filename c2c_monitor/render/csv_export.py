@@ -33,4 +33,10 @@ def render_csv(sb: Scoreboard) -> str:
                                            r.period or "", r.value, r.unit, r.score, r.distance,
                                            r.light, r.trend, r.end_value, r.target_kind, r.coverage,
                                            r.missing_reason or "", r.vintage_id]])
+    for g in sb.groups:
+        w.writerow([safe_cell(x) for x in [pid, "group", g.principle_id, g.group, "", sb.round_id or "", g.score,
+                                           "1-5", "", "", "", "", "", "", g.n_participants, "", ""]])
+    for a in sb.actions:
+        w.writerow([safe_cell(x) for x in [pid, "action", a.id, a.text, a.owner or "", a.due or "", "", "", "",
+                                           "", "", a.status, "", "", "", "overdue" if a.overdue else "", ""]])
     return out.getvalue()

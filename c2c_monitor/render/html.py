@@ -5,7 +5,7 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..scoreboard import Scoreboard
-from .symbols import LIGHT_SYMBOL, LIGHT_WORD, TREND_SYMBOL, fmt_value
+from .symbols import LIGHT_SYMBOL, LIGHT_WORD, STATUS_SYMBOL, TREND_SYMBOL, fmt_value
 
 
 def environment() -> Environment:
@@ -15,7 +15,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(LIGHT_SYMBOL=LIGHT_SYMBOL, LIGHT_WORD=LIGHT_WORD, TREND_SYMBOL=TREND_SYMBOL)
+    env.globals.update(LIGHT_SYMBOL=LIGHT_SYMBOL, LIGHT_WORD=LIGHT_WORD, TREND_SYMBOL=TREND_SYMBOL,
+                       STATUS_SYMBOL=STATUS_SYMBOL)
     env.filters["value"] = fmt_value
     return env
 

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..scoreboard import Scoreboard
-from .symbols import LIGHT_SYMBOL, TREND_SYMBOL, fmt_value
+from .symbols import LIGHT_SYMBOL, STATUS_SYMBOL, TREND_SYMBOL, fmt_value
 
 COLOURS = {"green": "green", "amber": "yellow", "red": "red", "none": "dim"}
 WIDTH = 100
@@ -76,8 +76,33 @@ def render_terminal(sb: Scoreboard, color: bool | None = None) -> str:
                 value, r.period or "–", Text(score, style=colour), trend]
             t.add_row(*cells)
         console.print(t)
-    console.print("● close to end value (score ≥ 80)  ◐ half way (≥ 50)  ○ far  · no data   "
-                  "ᵖ provisional", style="dim")
+    if sb.groups:
+        groups = sorted({g.group for g in sb.groups})
+        score = {(g.group, g.principle_id): g.score for g in sb.groups}
+        size = {g.group: g.n_participants for g in sb.groups}
+        t = Table(title=f"Stakeholder groups (≥ {sb.min_group_size} people; smaller ones merged)",
+                  title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
+        t.add_column("Group", width=28, no_wrap=True, overflow="ellipsis")
+        for pr in sb.principles:
+            t.add_column(pr.id, justify="right", width=4)
+        for g in groups:
+            t.add_row(f"{g.replace('_', ' ')} ({size[g]})",
+                      *["–" if score.get((g, pr.id)) is None else f"{score[(g, pr.id)]:.1f}" for pr in sb.principles])
+        console.print(t)
+    if sb.actions:
+        t = Table(title="Follow-up actions", title_justify="left", width=WIDTH, header_style="bold",
+                  box=box.SIMPLE_HEAD)
+        t.add_column("", width=4, no_wrap=True)
+        t.add_column("Action", width=44, overflow="fold")
+        t.add_column("Owner", width=14, no_wrap=True, overflow="ellipsis")
+        t.add_column("Due", width=10, no_wrap=True)
+        t.add_column("Status", width=16, no_wrap=True)
+        for a in sb.actions:
+            t.add_row(a.principle_id, a.text, a.owner or "–", a.due or "–",
+                      f"{STATUS_SYMBOL.get(a.status, '')} {a.status}" + (" !" if a.overdue else ""))
+        console.print(t)
+    console.print("● close to end value (score ≥ 80)  ◐ half way (≥ 50)  ○ far  · no data  "
+                  "ᵖ provisional  ! overdue", style="dim")
     console.print(f"catalogue {sb.catalog_version} · principles {sb.framework_version} · rules "
                   f"{sb.rules_version} · data vintages {', '.join(map(str, sb.vintages_used)) or 'none'}",
                   style="dim")
