@@ -244,33 +244,48 @@ def build_scoreboard(
     as_of: int | None = None, targets: str = "harmonised", backend: Backend = "duckdb",
     round_id: str | None = None, catalogue: Catalogue | None = None, framework: Framework | None = None,
 ) -> Scoreboard:
+    return build_scoreboards(ws, [pid], list_name, period, as_of, targets, backend, round_id, catalogue,
+                             framework)[0]
+
+
+def build_scoreboards(
+    ws: Workspace, pids: list[str], list_name: str = "simplified", period: str | None = None,
+    as_of: int | None = None, targets: str = "harmonised", backend: Backend = "duckdb",
+    round_id: str | None = None, catalogue: Catalogue | None = None, framework: Framework | None = None,
+) -> list[Scoreboard]:
+    """Scoreboards of several partnerships from one evaluation pass (one query per indicator, not per pair)."""
     con = ws.con
     if period is not None:
         try:
             parse_period(period)
         except PeriodError as exc:
             raise C2CError(f"--period: {exc}") from None
-    info = partnership_info(con, pid)
+    infos = [partnership_info(con, pid) for pid in pids]
     cat = catalogue or workspace_catalogue(ws)
     fw = framework or load_framework()
     inds = [i for i in cat.ordered if list_name in i.lists or not i.harmonised]
-    results = evaluate(con, inds, [pid], as_of=as_of, backend=backend)
+    results = evaluate(con, inds, pids, as_of=as_of, backend=backend)
+    by_pid = {k[0]: v for k, v in results.partition_by("partnership_id", as_dict=True).items()}
     local = {(r[0], r[1]): float(r[2]) for r in con.execute(
         "SELECT code, city_id, value FROM (SELECT *, row_number() OVER (PARTITION BY code, city_id "
         "ORDER BY vintage_id DESC) rn FROM targets WHERE vintage_id <= ?) WHERE rn = 1",
         [as_of if as_of is not None else 2**62]).fetchall()}
-    rows = indicator_rows(inds, results, info, period, local, targets == "local")
-    view = principle_rows(con, fw, pid, as_of, ws.config.language, round_id, ws.config.min_group_size)
-    vintages = sorted({r.vintage_id for r in rows if r.vintage_id is not None})
-    return Scoreboard(
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        partnership=info, list=list_name, period=period, as_of_vintage=as_of,  # type: ignore[arg-type]
-        vintages_used=vintages, catalog_version=cat.version, framework_version=fw.version,
-        rules_version=RULES.version, rules=RULES.describe(), targets=targets,  # type: ignore[arg-type]
-        round_id=view.current, previous_round_id=view.previous, principles=view.principles, indicators=rows,
-        aggregates=aggregates(rows), min_group_size=ws.config.min_group_size, n_participants=view.n_participants,
-        groups=view.groups, actions=action_rows(con, pid, as_of),
-    )
+    generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = []
+    for pid, info in zip(pids, infos, strict=True):
+        rows = indicator_rows(inds, by_pid.get(pid, results.clear()), info, period, local, targets == "local")
+        view = principle_rows(con, fw, pid, as_of, ws.config.language, round_id, ws.config.min_group_size)
+        vintages = sorted({r.vintage_id for r in rows if r.vintage_id is not None})
+        out.append(Scoreboard(
+            generated_at=generated,
+            partnership=info, list=list_name, period=period, as_of_vintage=as_of,  # type: ignore[arg-type]
+            vintages_used=vintages, catalog_version=cat.version, framework_version=fw.version,
+            rules_version=RULES.version, rules=RULES.describe(), targets=targets,  # type: ignore[arg-type]
+            round_id=view.current, previous_round_id=view.previous, principles=view.principles, indicators=rows,
+            aggregates=aggregates(rows), min_group_size=ws.config.min_group_size,
+            n_participants=view.n_participants, groups=view.groups, actions=action_rows(con, pid, as_of),
+        ))
+    return out
 
 
 def store_snapshot(ws: Workspace, sb: Scoreboard) -> Scoreboard:

@@ -616,7 +616,7 @@ def main() -> None:
 
 
 # The workshop and publish commands live in their own modules; importing them registers them on the groups above.
-from . import cli_workshop  # noqa: E402, F401
+from . import cli_publish, cli_workshop  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

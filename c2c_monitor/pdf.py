@@ -48,8 +48,12 @@ def _fetcher(roots: list[Path]) -> object:
     return LocalOnly(allowed_protocols=["file", "data"])
 
 
-def write_pdf(html: str, out: Path, base_dir: Path | None = None) -> Path:
-    """Render `html` to `out` atomically (written beside it, then renamed)."""
+def write_pdf(html: str, out: Path, base_dir: Path | None = None, readable: Path | None = None) -> Path:
+    """Render `html` to `out` atomically (written beside it, then renamed).
+
+    Relative links resolve against `base_dir`; only files under `readable` (default: `base_dir`) and the
+    package's fonts may be read.
+    """
     import logging
 
     from weasyprint import CSS, HTML
@@ -60,7 +64,7 @@ def write_pdf(html: str, out: Path, base_dir: Path | None = None) -> Path:
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     base = (base_dir or out.parent).resolve()
     fonts = FontConfiguration()
-    fetch = _fetcher([FONT_DIR, base])
+    fetch = _fetcher([FONT_DIR, (readable or base).resolve()])
     css = CSS(string=FONT_FACES + '\nbody { font-family: "C2C Sans", sans-serif; }', font_config=fonts,
               url_fetcher=fetch)
     doc = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetch)

@@ -1,0 +1,219 @@
+"""Build the public transparency report into a folder, all or nothing.
+
+The site is written to a hidden folder beside the target and renamed into
+place at the end, so a reader (or a web server) sees the old site or the new
+one, never half of each; an interrupted run leaves only the hidden folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..assess import build_scoreboards, workspace_catalogue
+from ..errors import C2CError
+from ..pdf import FONT_DIR
+from ..principles import load_framework
+from ..render.html import environment
+from ..render.svg import principle_rounds, sparkline
+from ..rules import RULES
+from ..scoreboard import Scoreboard
+from ..workspace import Workspace
+from . import opendata
+
+MARKER = ".c2c-site"
+# Vintages whose source names come from workshop files stay out of the public list.
+PRIVATE_KINDS = {"ratings", "agreed", "action"}
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class Summary:
+    output: Path
+    pages: int = 0
+    pdfs: int = 0
+    files: list[Path] = field(default_factory=list)
+
+
+def slug(pid: str) -> str:
+    s = _SAFE.sub("-", pid).strip(".-") or "partnership"
+    return s[:80]
+
+
+def _vintages(con: Any, as_of: int | None) -> list[dict[str, Any]]:
+    rows = con.execute(
+        "SELECT vintage_id, created_at, kind, source, content_hash, n_rows FROM vintages WHERE vintage_id <= ? "
+        "ORDER BY vintage_id", [as_of if as_of is not None else 2**62]).fetchall()
+    return [{"id": r[0], "created": r[1].strftime("%Y-%m-%d %H:%M"), "kind": r[2],
+             # A local path says nothing to the public and may name a person's folder; keep the file name.
+             "source": Path(str(r[3] or "")).name if r[2] != "demo" else r[3], "sha256": r[4], "rows": r[5]}
+            for r in rows if r[2] not in PRIVATE_KINDS]
+
+
+def _sparks(sb: Scoreboard) -> list[dict[str, str]]:
+    out = []
+    for r in sb.indicators:
+        if r.family != "city" or sum(v is not None for _, v in r.series) < 2:
+            continue
+        uid = f"{r.id}-{r.city_id}"
+        out.append({"title": r.title, "city": r.city_name or "", "svg": sparkline(
+            r.series, r.end_value, r.unit, f"{r.title}, {r.city_name}", uid)})
+    return out
+
+
+def _principle_chart(sb: Scoreboard) -> str:
+    if sb.round_id is None:
+        return ""
+    rounds = ([sb.previous_round_id] if sb.previous_round_id else []) + [sb.round_id]
+    scores = {sb.round_id: {p.id: p.score for p in sb.principles}}
+    if sb.previous_round_id:
+        scores[sb.previous_round_id] = {p.id: p.previous_score for p in sb.principles}
+    return principle_rounds([(p.id, p.title) for p in sb.principles], rounds, scores)
+
+
+def _index_row(sb: Scoreboard) -> dict[str, Any]:
+    scored = [p.score for p in sb.principles if p.score is not None]
+    harm = [r for r in sb.indicators if r.harmonised and r.score is not None]
+    return {"slug": slug(sb.partnership.id), "name": sb.partnership.name,
+            "cities": " – ".join(f"{c.name} ({c.country})" if c.country else c.name for c in sb.partnership.cities), "theme": sb.partnership.theme,
+            "sdgs": list(dict.fromkeys(sb.partnership.sdgs)), "round_id": sb.round_id,
+            "principle_mean": sum(scored) / len(scored) if scored else None,
+            "green": sum(r.light == "green" for r in harm), "scored": len(harm)}
+
+
+def _pdf_job(args: tuple[str, str, str, str]) -> str:
+    from ..pdf import write_pdf
+
+    html, out, base, root = args
+    write_pdf(html, Path(out), Path(base), Path(root))
+    return out
+
+
+def _render_pdfs(jobs: list[tuple[str, str, str, str]], workers: int) -> None:
+    if workers <= 1 or len(jobs) < 4:
+        for j in jobs:
+            _pdf_job(j)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent holds a DuckDB connection and its threads.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(_pdf_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+
+
+def _prepare_target(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise C2CError(f"{out} exists and is not a site made by c2c publish",
+                       hint="choose an empty or new folder; c2c publish only replaces its own output")
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = True, as_of: int | None = None,
+            list_name: str = "simplified", title: str | None = None, workers: int | None = None,
+            progress: Callable[[int, int, str], None] | None = None) -> Summary:
+    con = ws.con
+    out = out.resolve()
+    _prepare_target(out)
+    all_ids = [r[0] for r in con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
+    pids = list(dict.fromkeys(pids)) if pids else all_ids
+    if not pids:
+        raise C2CError("the workspace has no partnerships to publish")
+    slugs = [slug(p) for p in pids]
+    if len(set(slugs)) != len(slugs):
+        raise C2CError("two partnership ids give the same file name; rename one of them")
+    cat = workspace_catalogue(ws)
+    fw = load_framework()
+    lang = ws.config.language
+    sbs = build_scoreboards(ws, pids, list_name, as_of=as_of, catalogue=cat, framework=fw)
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    vintages = _vintages(con, as_of)
+    site = {"title": title or f"{ws.config.name}: city-to-city partnerships", "generated_at": generated,
+            "tool_version": __version__, "catalog_version": cat.version, "framework_version": fw.version,
+            "rules_version": RULES.version, "licence": ws.config.licence,
+            "vintages": sorted({v for sb in sbs for v in sb.vintages_used})}
+
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    summary = Summary(output=out)
+    try:
+        (tmp / "assets" / "fonts").mkdir(parents=True)
+        (tmp / "partnerships").mkdir()
+        (tmp / "data").mkdir()
+        (tmp / MARKER).write_text("made by c2c publish; replaced as a whole on the next run\n")
+        for f in FONT_DIR.glob("*"):
+            shutil.copy2(f, tmp / "assets" / "fonts" / f.name)
+        env = environment()
+        (tmp / "assets" / "site.css").write_text(env.loader.get_source(env, "site/site.css")[0],  # type: ignore
+                                                 encoding="utf-8")
+        common = {"site": site, "lang": lang}
+
+        def page(path: str, template: str, **ctx: Any) -> str:
+            html = env.get_template(template).render(**common, root="../" * path.count("/"), **ctx)
+            (tmp / path).write_text(html, encoding="utf-8")
+            summary.pages += 1
+            return html
+
+        page("index.html", "site/index.html.j2", rows=[_index_row(sb) for sb in sbs])
+        page("methodology.html", "site/methodology.html.j2", fw=fw, indicators=cat.ordered, rules=RULES.describe(),
+             min_group_size=ws.config.min_group_size)
+        page("vintages.html", "site/vintages.html.j2", vintages=vintages)
+        by_id = {v["id"]: v for v in vintages}
+        jobs = []
+        for k, sb in enumerate(sbs):
+            s = slug(sb.partnership.id)
+            html = page(f"partnerships/{s}.html", "site/partnership.html.j2", sb=sb, slug=s,
+                        chart_principles=_principle_chart(sb), sparks=_sparks(sb),
+                        vintages=[by_id[v] for v in sb.vintages_used if v in by_id])
+            if pdf:
+                jobs.append((html, str(tmp / "pdf" / f"{s}.pdf"), str(tmp / "partnerships"), str(tmp)))
+            if progress:
+                progress(k + 1, len(sbs), "pages")
+
+        resources = opendata.figures(sbs)
+        city_names = {c.id: c.name for sb in sbs for c in sb.partnership.cities}
+        obs = opendata.observations(con, sorted(city_names), cat, as_of)
+        for r in resources:
+            opendata.write_csv(r.frame, tmp / r.path)
+        sdmx = opendata.sdmx_csv(obs)
+        opendata.write_csv(sdmx, tmp / "data" / "sdmx" / "observations.csv")
+        extra = [{"name": "observations-sdmx", "path": "data/sdmx/observations.csv", "format": "csv",
+                  "mediatype": "application/vnd.sdmx.data+csv;version=2.0.0", "encoding": "utf-8",
+                  "description": "Indicator series of the partner cities as SDMX-CSV 2.0"}]
+        for name, df in sorted(opendata.open_sdg(obs, cat, city_names).items()):
+            opendata.write_csv(df, tmp / "data" / "open-sdg" / name)
+            extra.append({"name": "open-sdg-" + name.removesuffix(".csv").replace("_", "-").lower(),
+                          "path": f"data/open-sdg/{name}", "format": "csv", "mediatype": "text/csv",
+                          "encoding": "utf-8", "description": "Open SDG data file"})
+        (tmp / "data" / "scoreboards.json").write_text(
+            "[\n" + ",\n".join(sb.model_dump_json() for sb in sbs) + "\n]\n", encoding="utf-8")
+        extra.append({"name": "scoreboards", "path": "data/scoreboards.json", "format": "json",
+                      "mediatype": "application/json", "encoding": "utf-8",
+                      "description": "The scoreboards (c2c assess --format json schema), one per partnership"})
+        (tmp / "datapackage.json").write_text(opendata.datapackage(
+            slug(ws.config.name).lower() + "-c2c-monitoring", site["title"], ws.config.licence,
+            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), resources, extra), encoding="utf-8")
+        page("data/README.html", "site/data_readme.html.j2", resources=resources)
+
+        if jobs:
+            _render_pdfs(jobs, workers or min(len(jobs), os.cpu_count() or 1))
+            summary.pdfs = len(jobs)
+        _swap_into_place(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    summary.files = sorted(p for p in out.rglob("*") if p.is_file())
+    return summary

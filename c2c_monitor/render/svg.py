@@ -1,0 +1,94 @@
+"""Small inline SVG charts written by hand: fast enough for a thousand pages, and printable.
+
+Each chart carries a <title> and an aria-label with its numbers, uses shape and
+line style as well as colour, and scales with its container (viewBox only).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+INK, LIGHT, MUTED = "#00558c", "#9ab8d0", "#5b6475"
+
+
+def _fmt(v: float) -> str:
+    a = abs(v)
+    return f"{v:,.0f}" if a >= 1000 else f"{v:.1f}" if a >= 10 else f"{v:.2f}"
+
+
+def principle_rounds(principles: list[tuple[str, str]], rounds: list[str],
+                     scores: dict[str, dict[str, float | None]]) -> str:
+    """Horizontal bars per principle, one per round (latest solid, earlier hatched), on the 1-5 scale."""
+    rounds = rounds[-3:]
+    bar_h, gap, left, width = 9, 7, 210, 330
+    row_h = bar_h * len(rounds) + gap
+    height = 30 + row_h * len(principles) + 20
+    x = lambda v: left + (v - 1) / 4 * width  # noqa: E731 (a tiny local scale)
+    label_parts = []
+    out = [f'<svg class="chart" viewBox="0 0 {left + width + 50} {height}" role="img" '
+           f'xmlns="http://www.w3.org/2000/svg" aria-labelledby="pr-title">',
+           '<defs><pattern id="hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
+           f'patternTransform="rotate(45)"><rect width="5" height="5" fill="#fff"/>'
+           f'<line x1="0" y1="0" x2="0" y2="5" stroke="{MUTED}" stroke-width="2"/></pattern></defs>']
+    for v in range(1, 6):
+        out.append(f'<line x1="{x(v):.1f}" y1="22" x2="{x(v):.1f}" y2="{height - 18}" stroke="#d9dde5"/>'
+                   f'<text x="{x(v):.1f}" y="16" font-size="10" text-anchor="middle" fill="{MUTED}">{v}</text>')
+    for i, (pid, title) in enumerate(principles):
+        y0 = 26 + i * row_h
+        out.append(f'<text x="0" y="{y0 + bar_h * len(rounds) / 2 + 4:.1f}" font-size="11">'
+                   f'{escape(pid)} {escape(title[:30])}</text>')
+        for j, r in enumerate(rounds):
+            v = scores.get(r, {}).get(pid)
+            y = y0 + j * bar_h
+            latest = j == len(rounds) - 1
+            if v is None:
+                out.append(f'<text x="{left + 3}" y="{y + bar_h - 1}" font-size="9" fill="{MUTED}">'
+                           f'{escape(r)}: no score</text>')
+                continue
+            fill = INK if latest else "url(#hatch)"
+            out.append(f'<rect x="{left}" y="{y}" width="{max(x(v) - left, 1):.1f}" height="{bar_h - 1}" '
+                       f'fill="{fill}" stroke="{INK if latest else MUTED}" stroke-width="0.6"/>'
+                       f'<text x="{x(v) + 3:.1f}" y="{y + bar_h - 1}" font-size="9">{v:.1f}</text>')
+            label_parts.append(f"{pid} {r} {v:.1f}")
+    legend_y = height - 4
+    for j, r in enumerate(rounds):
+        latest = j == len(rounds) - 1
+        lx = left + j * 110
+        out.append(f'<rect x="{lx}" y="{legend_y - 8}" width="14" height="8" '
+                   f'fill="{INK if latest else "url(#hatch)"}" stroke="{MUTED}" stroke-width="0.6"/>'
+                   f'<text x="{lx + 18}" y="{legend_y}" font-size="10">round {escape(r)}</text>')
+    title = "Principle scores (1-5) by workshop round: " + "; ".join(label_parts)
+    out.insert(1, f'<title id="pr-title">{escape(title)}</title>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def sparkline(series: list[tuple[str, float | None]], end_value: float, unit: str, label: str,
+              uid: str) -> str:
+    """A small line chart of one series with its 2030 end value as a dashed line."""
+    pts = [(p, v) for p, v in series if v is not None]
+    w, h, pad = 220, 70, 8
+    if not pts:
+        return ""
+    vals = [v for _, v in pts] + [end_value]
+    lo, hi = min(vals), max(vals)
+    if hi == lo:
+        hi, lo = hi + 1, lo - 1
+    n = len(pts)
+    sx = lambda i: pad + (w - 2 * pad - 40) * (i / (n - 1) if n > 1 else 0.5)  # noqa: E731
+    sy = lambda v: h - pad - (h - 2 * pad - 10) * (v - lo) / (hi - lo)  # noqa: E731
+    path = " ".join(f"{'M' if i == 0 else 'L'}{sx(i):.1f},{sy(v):.1f}" for i, (_, v) in enumerate(pts))
+    desc = (f"{label}: " + ", ".join(f"{p} {_fmt(v)}" for p, v in pts) + f"; 2030 end value {_fmt(end_value)}"
+            + ("" if unit in ("percent", "yes/no") else f" {unit}"))
+    out = [f'<svg class="spark" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg" '
+           f'aria-labelledby="s-{escape(uid)}"><title id="s-{escape(uid)}">{escape(desc)}</title>',
+           f'<line x1="{pad}" x2="{w - 40}" y1="{sy(end_value):.1f}" y2="{sy(end_value):.1f}" stroke="{MUTED}" '
+           f'stroke-dasharray="4 3"/><text x="{w - 38}" y="{sy(end_value) + 3:.1f}" font-size="9" '
+           f'fill="{MUTED}">2030</text>',
+           f'<path d="{path}" fill="none" stroke="{INK}" stroke-width="1.8"/>']
+    for i, (_, v) in enumerate(pts):
+        out.append(f'<circle cx="{sx(i):.1f}" cy="{sy(v):.1f}" r="2.2" fill="{INK}"/>')
+    out.append(f'<text x="{pad}" y="{h - 0.5}" font-size="8.5" fill="{MUTED}">{escape(pts[0][0])}</text>'
+               f'<text x="{w - 40}" y="{h - 0.5}" font-size="8.5" fill="{MUTED}" text-anchor="end">'
+               f'{escape(pts[-1][0])}</text></svg>')
+    return "".join(out)
