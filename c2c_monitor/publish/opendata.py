@@ -49,7 +49,7 @@ def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
 
 
 def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
-    S, F, I, B = pl.String, pl.Float64, pl.Int64, pl.Boolean  # noqa: N806 (dtype shorthands)
+    S, F, N, B = pl.String, pl.Float64, pl.Int64, pl.Boolean  # noqa: N806 (dtype shorthands)
     parts, inds, prin, ques, grp, act = [], [], [], [], [], []
     for sb in sbs:
         p = sb.partnership
@@ -74,30 +74,30 @@ def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
     return [
         Resource("partnerships", "data/partnerships.csv", "Partnerships, their cities and latest workshop round",
                  _frame(parts, {"partnership_id": S, "name": S, "theme": S, "sdgs": S, "budget_eur": F,
-                                "start_year": I, "european_city_id": S, "european_city": S, "european_country": S,
+                                "start_year": N, "european_city_id": S, "european_city": S, "european_country": S,
                                 "partner_city_id": S, "partner_city": S, "partner_country": S,
-                                "latest_round": S, "round_participants": I}), ["partnership_id"]),
+                                "latest_round": S, "round_participants": N}), ["partnership_id"]),
         Resource("indicators", "data/indicators.csv",
                  "Indicator values, scores (0-100, 100 = 2030 end value reached), lights and trends",
                  _frame(inds, {"partnership_id": S, "indicator_id": S, "title": S, "family": S, "list": S,
                                "harmonised": B, "sdg": S, "city_id": S, "city_name": S, "period": S, "value": F,
                                "unit": S, "score": F, "distance": F, "light": S, "trend": S, "end_value": F,
                                "target_kind": S, "coverage": F, "provisional": B, "missing_reason": S,
-                               "vintage_id": I}), ["partnership_id", "indicator_id", "city_id"]),
+                               "vintage_id": N}), ["partnership_id", "indicator_id", "city_id"]),
         Resource("principles", "data/principles.csv", "Principle scores (1-5) of the latest workshop round",
                  _frame(prin, {"partnership_id": S, "round_id": S, "principle_id": S, "title": S, "score": F,
-                               "status": S, "coverage": F, "n_answered": I, "n_questions": I,
-                               "previous_round_id": S, "previous_score": F, "trend": S, "n_disagreements": I}),
+                               "status": S, "coverage": F, "n_answered": N, "n_questions": N,
+                               "previous_round_id": S, "previous_score": F, "trend": S, "n_disagreements": N}),
                  ["partnership_id", "principle_id"]),
         Resource("questions", "data/questions.csv",
                  "Per question: number of ratings, median, spread, share of don't know, agreed rating",
-                 _frame(ques, {"partnership_id": S, "round_id": S, "question_id": S, "text": S, "n": I, "median": F,
-                               "iqr": F, "low": I, "high": I, "share_dont_know": F, "disagreement": B,
-                               "agreed": I, "agreed_reason": S, "score": F}), ["partnership_id", "question_id"]),
+                 _frame(ques, {"partnership_id": S, "round_id": S, "question_id": S, "text": S, "n": N, "median": F,
+                               "iqr": F, "low": N, "high": N, "share_dont_know": F, "disagreement": B,
+                               "agreed": N, "agreed_reason": S, "score": F}), ["partnership_id", "question_id"]),
         Resource("groups", "data/groups.csv",
                  "Principle scores by stakeholder group (groups below the minimum size merged)",
                  _frame(grp, {"partnership_id": S, "round_id": S, "group": S, "principle_id": S,
-                              "n_participants": I, "score": F}), ["partnership_id", "group", "principle_id"]),
+                              "n_participants": N, "score": F}), ["partnership_id", "group", "principle_id"]),
         Resource("actions", "data/actions.csv", "Follow-up actions and their status",
                  _frame(act, {"partnership_id": S, "action_id": S, "principle_id": S, "round_id": S, "text": S,
                               "owner": S, "due": S, "status": S, "overdue": B}), ["action_id"]),

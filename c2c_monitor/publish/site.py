@@ -81,8 +81,9 @@ def _principle_chart(sb: Scoreboard) -> str:
 def _index_row(sb: Scoreboard) -> dict[str, Any]:
     scored = [p.score for p in sb.principles if p.score is not None]
     harm = [r for r in sb.indicators if r.harmonised and r.score is not None]
-    return {"slug": slug(sb.partnership.id), "name": sb.partnership.name,
-            "cities": " – ".join(f"{c.name} ({c.country})" if c.country else c.name for c in sb.partnership.cities), "theme": sb.partnership.theme,
+    cities = " – ".join(f"{c.name} ({c.country})" if c.country else c.name for c in sb.partnership.cities)
+    return {"slug": slug(sb.partnership.id), "name": sb.partnership.name, "cities": cities,
+            "theme": sb.partnership.theme,
             "sdgs": list(dict.fromkeys(sb.partnership.sdgs)), "round_id": sb.round_id,
             "principle_mean": sum(scored) / len(scored) if scored else None,
             "green": sum(r.light == "green" for r in harm), "scored": len(harm)}
