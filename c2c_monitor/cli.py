@@ -619,4 +619,7 @@ def main() -> None:
 from . import cli_publish, cli_workshop  # noqa: E402, F401
 
 if __name__ == "__main__":
-    main()
+    # Run the imported module, not this __main__ copy: the command modules above register on the former.
+    from c2c_monitor.cli import main as _main
+
+    _main()

@@ -137,13 +137,29 @@ def sdmx_csv(obs: pl.DataFrame) -> pl.DataFrame:
         pl.lit("I").alias("ACTION"), pl.col("city_id").alias("REF_AREA"), pl.col("code").alias("INDICATOR"),
         *[pl.col(d) for d in dims],
         pl.col("period").alias("TIME_PERIOD"), pl.col("value").alias("OBS_VALUE"),
-        pl.col("unit").alias("UNIT_MEASURE"), pl.col("obs_status").fill_null("A").alias("OBS_STATUS"),
+        pl.col("unit").alias("UNIT_MEASURE"), pl.col("obs_status").alias("OBS_STATUS"),
     )
+
+
+def open_sdg_ids(cat: Catalogue) -> dict[str, str]:
+    """Open SDG id (G-T-I) per observation code. Local proxies have no UN indicator code: they get
+    G-T-pN, N counting the proxies of a target in catalogue order, which Open SDG accepts as a local id."""
+    ids: dict[str, str] = {}
+    proxies: dict[str, int] = {}
+    for i in cat.ordered:
+        if i.family != "city":
+            continue
+        if i.sdg.code:
+            ids[i.observation_code] = i.sdg.code.replace(".", "-")
+        elif i.sdg.target:
+            proxies[i.sdg.target] = proxies.get(i.sdg.target, 0) + 1
+            ids[i.observation_code] = f"{i.sdg.target.replace('.', '-')}-p{proxies[i.sdg.target]}"
+    return ids
 
 
 def open_sdg(obs: pl.DataFrame, cat: Catalogue, city_names: dict[str, str]) -> dict[str, pl.DataFrame]:
     """Open SDG layout: indicator_G-T-I.csv per SDG indicator; the catalogue code is the Series column."""
-    sdg_of = {i.observation_code: i.sdg.code for i in cat.indicators.values() if i.family == "city"}
+    sdg_of = open_sdg_ids(cat)
     units = {i.observation_code: i.unit for i in cat.indicators.values() if i.family == "city"}
     out: dict[str, pl.DataFrame] = {}
     if obs.height == 0:
@@ -152,7 +168,7 @@ def open_sdg(obs: pl.DataFrame, cat: Catalogue, city_names: dict[str, str]) -> d
     for (sdg,), part in obs.filter(pl.col("sdg").is_not_null()).partition_by("sdg", as_dict=True).items():
         dims = _dimensions(part)
         df = _split_disagg(part, dims, "")
-        name = "indicator_" + str(sdg).replace(".", "-") + ".csv"
+        name = f"indicator_{sdg}.csv"
         out[name] = df.select(
             pl.col("period").alias("Year"), pl.col("code").alias("Series"),
             pl.col("city_id").replace_strict(city_names, default=None, return_dtype=pl.String).alias("City"),

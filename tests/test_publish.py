@@ -1,0 +1,211 @@
+"""c2c publish: confidentiality, escaping, formula-safe CSV, data package, exports that load back, atomicity."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from .conftest import run_c2c
+from .test_workshop import MARK, _filled
+
+XSS = "<script>alert(1)</script>"
+FORMULA = '=HYPERLINK("http://example.invalid","x")'
+PUBLISHED = ["bonn-cape-coast", "lyon-porto-novo"]
+
+
+def _sql(ws: Path, sql: str, params: list) -> None:
+    from c2c_monitor.workspace import open_workspace
+
+    with open_workspace(ws) as w:
+        w.con.execute(sql, params)
+
+
+@pytest.fixture(scope="module")
+def hostile(demo_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A demo workspace with hostile names, a marked workshop round (one group of one) and its published site."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("hostile")
+    ws = root / "ws"
+    shutil.copytree(demo_ws, ws)
+    _sql(ws, "UPDATE partnerships SET name = ?, description = ? WHERE partnership_id = 'bonn-cape-coast'",
+         [f'{XSS} & "Bonn"', "<img src=x onerror=alert(2)>"])
+    _sql(ws, "UPDATE partnerships SET theme = ? WHERE partnership_id = 'lyon-porto-novo'", [FORMULA])
+    sheets = root / "sheets"
+    assert run_c2c("workshop", "template", "bonn-cape-coast", "-w", str(ws), "--participants", "4",
+                   "-o", str(sheets)).returncode == 0
+    people = {"P01": (f"{MARK}1", "civil_society"), "P02": (f"{MARK}2", "civil_society"),
+              "P03": (f"{MARK}3", "civil_society"), "P04": (f"{MARK}LONE", "private_sector")}
+    sheet = _filled(sheets / "bonn-cape-coast-ratings.csv", people, lambda q: "4")
+    # The lone participant answers differently everywhere: a published group of one would show 1.0.
+    sheet = sheet.with_columns(pl.when(pl.col("stakeholder_group") == "private_sector").then(pl.lit("1"))
+                               .otherwise(pl.col("rating")).alias("rating"))
+    sheet.write_csv(root / "filled.csv")
+    res = run_c2c("workshop", "import", str(root / "filled.csv"), "-w", str(ws), "-p", "bonn-cape-coast",
+                  "--round", "2025", "--held-on", "2025-11-20")
+    assert res.returncode == 0, res.stderr
+    assert run_c2c("workshop", "action", "add", "bonn-cape-coast", "-w", str(ws), "--principle", "P09",
+                   "--text", "=1+2 budget line", "--owner", "@finance", "--round", "2025").returncode == 0
+    site = root / "site"
+    res = run_c2c("publish", *PUBLISHED, "-w", str(ws), "-o", str(site), "-q")
+    assert res.returncode == 0, res.stderr
+    return ws, site
+
+
+def _texts(site: Path) -> dict[Path, str]:
+    from pypdf import PdfReader
+
+    out = {}
+    for p in site.rglob("*"):
+        if not p.is_file() or p.suffix == ".ttf":
+            continue
+        if p.suffix == ".pdf":
+            out[p] = "\n".join(page.extract_text() or "" for page in PdfReader(p).pages)
+        else:
+            out[p] = p.read_text(encoding="utf-8")
+    return out
+
+
+def test_site_has_every_part(hostile) -> None:
+    _, site = hostile
+    for rel in ["index.html", "methodology.html", "vintages.html", "data/README.html", "datapackage.json",
+                "assets/site.css", "data/indicators.csv", "data/sdmx/observations.csv", "data/scoreboards.json",
+                "partnerships/bonn-cape-coast.html", "pdf/bonn-cape-coast.pdf", "pdf/lyon-porto-novo.pdf"]:
+        assert (site / rel).is_file(), rel
+    assert list((site / "data" / "open-sdg").glob("indicator_11-*.csv"))
+    assert not list(site.parent.glob(".site.*")), "temporary folders left behind"
+
+
+def test_no_confidential_data_in_any_output(hostile) -> None:
+    _, site = hostile
+    texts = _texts(site)
+    assert any(p.suffix == ".pdf" for p in texts)
+    leaks = [str(p.relative_to(site)) for p, t in texts.items() if MARK in t]
+    assert leaks == []
+    # The group of one (private_sector) is neither shown alone nor merged into a group of its own.
+    groups = pl.read_csv(site / "data" / "groups.csv").filter(pl.col("partnership_id") == "bonn-cape-coast")
+    assert groups.height > 0
+    assert "private_sector" not in groups["group"].to_list()
+    assert groups["n_participants"].min() >= 3
+    page = texts[site / "partnerships" / "bonn-cape-coast.html"]
+    assert "private sector" not in page and "private_sector" not in page
+    # A comment or a participant code never even reaches the JSON.
+    doc = json.loads(texts[site / "data" / "scoreboards.json"])
+    assert "comment" not in json.dumps(doc) and "participant_code" not in json.dumps(doc)
+
+
+def test_names_from_data_are_escaped(hostile) -> None:
+    _, site = hostile
+    for p in site.rglob("*.html"):
+        html = p.read_text(encoding="utf-8")
+        assert "<script" not in html.lower(), p
+        assert "<img" not in html.lower(), p
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+    pdf_text = _texts(site)[site / "pdf" / "bonn-cape-coast.pdf"]
+    assert XSS in pdf_text  # shown as text, literally
+
+
+def test_csv_cells_cannot_run_as_formulas(hostile) -> None:
+    _, site = hostile
+    seen_theme = seen_action = False
+    for p in (site / "data").rglob("*.csv"):
+        with p.open(encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                for cell in row:
+                    if cell[:1] in ("=", "+", "-", "@"):
+                        float(cell)  # only numbers may start like a formula
+                    seen_theme |= cell == "'" + FORMULA
+                    seen_action |= cell == "'=1+2 budget line"
+    assert seen_theme and seen_action
+
+
+def test_datapackage_describes_every_file(hostile) -> None:
+    ws, site = hostile
+    dp = json.loads((site / "datapackage.json").read_text())
+    assert dp["licenses"][0]["name"] == "CC-BY-4.0"
+    paths = {r["path"] for r in dp["resources"]}
+    on_disk = {str(p.relative_to(site)) for p in (site / "data").rglob("*") if p.suffix in (".csv", ".json")}
+    assert on_disk == paths
+    for r in dp["resources"]:
+        if "schema" not in r:
+            continue
+        df = pl.read_csv(site / r["path"], infer_schema=False)
+        assert df.columns == [f["name"] for f in r["schema"]["fields"]], r["path"]
+        key = r["schema"]["primaryKey"]
+        assert df.select(key).is_duplicated().sum() == 0, r["path"]
+        for f in r["schema"]["fields"]:
+            col = df[f["name"]].drop_nulls()
+            if f["type"] == "number":
+                col.cast(pl.Float64)  # raises if a value is not a number
+            if f["type"] == "integer":
+                col.cast(pl.Int64)
+
+
+def test_licence_comes_from_the_workspace_config(hostile, tmp_path) -> None:
+    import shutil
+
+    ws, _ = hostile
+    copy = tmp_path / "ws"
+    shutil.copytree(ws, copy)
+    cfg = copy / "c2c.toml"
+    cfg.write_text(cfg.read_text().replace('licence = "CC-BY-4.0"', 'licence = "CC0-1.0"'))
+    assert run_c2c("publish", "bonn-cape-coast", "-w", str(copy), "-o", str(tmp_path / "s"), "--no-pdf",
+                   "-q").returncode == 0
+    dp = json.loads((tmp_path / "s" / "datapackage.json").read_text())
+    assert dp["licenses"][0]["name"] == "CC0-1.0"
+    assert "CC0-1.0" in (tmp_path / "s" / "index.html").read_text()
+
+
+def test_every_page_says_when_and_from_what(hostile) -> None:
+    _, site = hostile
+    for p in site.rglob("*.html"):
+        footer = p.read_text(encoding="utf-8").split('<footer class="site">')[1]
+        assert re.search(r"Generated \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", footer), p
+        assert re.search(r"indicator catalogue [0-9a-f]{12}", footer), p
+        assert re.search(r"data vintages (\d+(, \d+)*|none)", footer), p
+
+
+def test_sdmx_export_loads_back_unchanged(hostile) -> None:
+    ws, site = hostile
+    res = run_c2c("ingest", str(site / "data" / "sdmx" / "observations.csv"), "-w", str(ws), "--dry-run",
+                  "--report", str(site.parent / "report.json"))
+    assert res.returncode == 0, res.stderr
+    assert "new 0, revised 0" in res.stderr
+    n = pl.read_csv(site / "data" / "sdmx" / "observations.csv", infer_schema=False).height
+    assert n > 100 and f"unchanged {n}" in res.stderr
+
+
+def test_open_sdg_export_reads_back(hostile) -> None:
+    from c2c_monitor.ingest.readers import read_open_sdg
+
+    _, site = hostile
+    sdmx = pl.read_csv(site / "data" / "sdmx" / "observations.csv", infer_schema=False)
+    files = sorted((site / "data" / "open-sdg").glob("indicator_*.csv"))
+    total = 0
+    for f in files:
+        parsed = read_open_sdg(f)
+        assert parsed.findings == [], f
+        total += parsed.frame.height
+    assert total == sdmx.height  # every observation of a catalogue city indicator, once
+
+
+def test_publish_refuses_a_foreign_folder_and_replaces_its_own(hostile, tmp_path) -> None:
+    ws, _ = hostile
+    foreign = tmp_path / "docs"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    res = run_c2c("publish", "bonn-cape-coast", "-w", str(ws), "-o", str(foreign), "--no-pdf", "-q")
+    assert res.returncode == 2 and "not a site made by c2c publish" in res.stderr
+    assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
+    out = tmp_path / "site"
+    assert run_c2c("publish", "bonn-cape-coast", "-w", str(ws), "-o", str(out), "--no-pdf", "-q").returncode == 0
+    assert run_c2c("publish", "lyon-porto-novo", "-w", str(ws), "-o", str(out), "--no-pdf", "-q").returncode == 0
+    assert [p.name for p in (out / "partnerships").iterdir()] == ["lyon-porto-novo.html"]
+    res = run_c2c("publish", "no-such-pair", "-w", str(ws), "-o", str(out), "--no-pdf", "-q")
+    assert res.returncode == 2 and (out / "partnerships" / "lyon-porto-novo.html").exists()
