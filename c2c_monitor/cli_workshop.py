@@ -97,15 +97,29 @@ def action_set(action_id: str, workspace: str | None, wait: float, status: str |
 
 
 @workshop.command("xlsform")
+@click.option("--partnership", "-p", help="Offer this partnership's two cities as a choice list.")
+@workspace_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default="c2c-self-assessment.xlsx",
               show_default=True)
-@click.option("--language", help="Default language of the form (en, fr, es); all available ones are included.")
-def workshop_xlsform(output: str, language: str | None) -> None:
-    """Write the checklist as an XLSForm for ODK / KoboToolbox (collect ratings on phones)."""
+@click.option("--language", type=click.Choice(["en", "fr", "es"]), help="Default language of the form "
+              "(all available ones are included; default: the workspace's, else en).")
+def workshop_xlsform(partnership: str | None, workspace: str | None, wait: float, output: str,
+                     language: str | None) -> None:
+    """Write the checklist as an XLSForm for ODK / KoboToolbox (collect ratings on phones).
+
+    Import the tool's CSV or XLSX export with `c2c workshop import` (labels or codes both work).
+    """
     from .principles import load_framework
     from .xlsform import write_xlsform
 
-    path = write_xlsform(load_framework(), Path(output), language or "en")
+    cities = None
+    if partnership:
+        from .assess import partnership_info
+
+        with opened(workspace, wait) as ws:
+            cities = [(c.id, c.name) for c in partnership_info(ws.con, partnership).cities]
+            language = language or ws.config.language
+    path = write_xlsform(load_framework(), Path(output), language or "en", cities)
     click.echo(f"wrote {path}", err=True)
 
 

@@ -19,6 +19,7 @@ from .ingest.textfile import ReadError, read_delimited
 from .principles import Framework
 from .records import STAKEHOLDER_GROUPS
 from .store import insert_frame, new_vintage
+from .xlsform import is_form_export, kobo_to_long
 
 SHEET_COLUMNS = ["participant_code", "stakeholder_group", "city_id", "question_id", "question", "rating", "comment"]
 
@@ -31,6 +32,8 @@ def answer_codes(fw: Framework, lang: str) -> dict[str, str]:
         for text in (p.label.en, p.label.fr, p.label.es, p.label.get(lang)):
             if text:
                 out[text.strip().lower()] = str(p.value)
+                # The XLSForm's choice labels read "3 – label" (see xlsform.py).
+                out[f"{p.value} – {text.strip().lower()}"] = str(p.value)
     for s in fw.scale.special:
         out[s.code] = s.code
         for text in (s.label.en, s.label.fr, s.label.es):
@@ -86,6 +89,8 @@ def import_ratings(con: Any, fw: Framework, path: Path, pid: str, round_id: str,
     df = table.frame
     file = str(path)
     findings: list[Finding] = []
+    if is_form_export(df.columns, fw):
+        df = kobo_to_long(df, fw, {c.id: c.name for c in info.cities})
     for col in ("participant_code", "question_id", "rating"):
         if col not in df.columns:
             findings.append(Finding("missing-column", file, f"a ratings sheet needs {', '.join(SHEET_COLUMNS)}",
@@ -105,7 +110,9 @@ def import_ratings(con: Any, fw: Framework, path: Path, pid: str, round_id: str,
 
     def bad(mask: pl.Expr, ftype: str, column: str, message: str) -> None:
         for r in df.filter(mask).head(200).iter_rows(named=True):
-            findings.append(Finding(ftype, file, message, r["_line"], column, r[column]))
+            # In a form export the rating sits in the question's own column.
+            where = r["_col"] if column == "rating" and r.get("_col") else column
+            findings.append(Finding(ftype, file, message, r["_line"], where, r[column]))
 
     blank_rating = pl.col("rating").is_null() | (pl.col("rating") == "")
     bad(pl.col("participant_code").is_null() | (pl.col("participant_code") == ""), "missing-value",

@@ -54,6 +54,9 @@ def hostile(demo_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
     site = root / "site"
     res = run_c2c("publish", *PUBLISHED, "-w", str(ws), "-o", str(site), "-q")
     assert res.returncode == 0, res.stderr
+    # The workshop kit's results handout is a published output too.
+    res = run_c2c("workshop", "kit", "bonn-cape-coast", "-w", str(ws), "-o", str(root / "kit"))
+    assert res.returncode == 0, res.stderr
     return ws, site
 
 
@@ -84,8 +87,9 @@ def test_site_has_every_part(hostile) -> None:
 def test_no_confidential_data_in_any_output(hostile) -> None:
     _, site = hostile
     texts = _texts(site)
-    assert any(p.suffix == ".pdf" for p in texts)
-    leaks = [str(p.relative_to(site)) for p, t in texts.items() if MARK in t]
+    kit = _texts(site.parent / "kit")
+    assert any(p.suffix == ".pdf" for p in texts) and any(p.name.endswith("handout.pdf") for p in kit)
+    leaks = [str(p) for p, t in (texts | kit).items() if MARK in t]
     assert leaks == []
     # The group of one (private_sector) is neither shown alone nor merged into a group of its own.
     groups = pl.read_csv(site / "data" / "groups.csv").filter(pl.col("partnership_id") == "bonn-cape-coast")
@@ -93,7 +97,10 @@ def test_no_confidential_data_in_any_output(hostile) -> None:
     assert "private_sector" not in groups["group"].to_list()
     assert groups["n_participants"].min() >= 3
     page = texts[site / "partnerships" / "bonn-cape-coast.html"]
-    assert "private sector" not in page and "private_sector" not in page
+    handout = next(t for p, t in kit.items() if p.name.endswith("handout.pdf"))
+    # (A question mentions "the private sector"; what must be absent is the group as a column or row.)
+    assert "private sector<br>" not in page and "civil society<br>" in page
+    assert not re.search(r"private.sector \(\d", handout) and "civil society (3)" in handout
     # A comment or a participant code never even reaches the JSON.
     doc = json.loads(texts[site / "data" / "scoreboards.json"])
     assert "comment" not in json.dumps(doc) and "participant_code" not in json.dumps(doc)

@@ -177,7 +177,7 @@ def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = Tru
         jobs = []
         for k, sb in enumerate(sbs):
             s = slug(sb.partnership.id)
-            html = page(f"partnerships/{s}.html", "site/partnership.html.j2", sb=sb, slug=s,
+            html = page(f"partnerships/{s}.html", "site/partnership.html.j2", sb=sb, slug=s, has_pdf=pdf,
                         chart_principles=_principle_chart(sb), sparks=_sparks(sb),
                         vintages=[by_id[v] for v in sb.vintages_used if v in by_id])
             if pdf:
