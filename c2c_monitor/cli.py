@@ -545,13 +545,11 @@ def catalog_validate(workspace: str | None, paths: tuple[str, ...]) -> None:
 def catalog_list(list_name: str | None, sdg: int | None, dac: str | None, principle: str | None,
                  ec: str | None, family: str | None, fmt: str) -> None:
     """List indicators, filtered."""
-    from .catalog import load_catalogue
+    from .catalog_index import listing, public, select
 
-    cat = load_catalogue()
-    wanted = {i.id for i in cat.select(list_name, sdg, dac, principle, ec, family)}
-    inds = [i for i in cat.ordered if i.id in wanted]
+    inds = select(listing(), list_name, sdg, dac, principle, ec, family)
     if fmt == "json":
-        click.echo(json.dumps([i.model_dump(mode="json") for i in inds], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([public(i) for i in inds], indent=2, ensure_ascii=False))
         return
     if fmt == "csv":
         import csv
@@ -559,11 +557,11 @@ def catalog_list(list_name: str | None, sdg: int | None, dac: str | None, princi
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(["id", "title", "family", "list", "sdg", "ec_objective", "dac", "principles", "unit"])
         for i in inds:
-            w.writerow([i.id, i.title, i.family, i.list, i.sdg.label, i.ec_objective, " ".join(i.dac),
-                        " ".join(i.principles), i.unit])
+            w.writerow([i["id"], i["title"], i["family"], i["list"], i["_sdg_label"], i["ec_objective"],
+                        " ".join(i["dac"]), " ".join(i["principles"]), i["unit"]])
         return
     for i in inds:
-        click.echo(f"{i.id:36} {i.list:10} SDG {i.sdg.label:18} {i.title[:60]}")
+        click.echo(f"{i['id']:36} {i['list']:10} SDG {i['_sdg_label']:18} {i['title'][:60]}")
     click.echo(f"{len(inds)} indicator(s)", err=True)
 
 

@@ -101,8 +101,8 @@ def _current(con: Any, keys: pl.DataFrame) -> pl.DataFrame:
         return con.sql(
             "SELECT o.code, o.city_id, o.period, o.disagg, o.value AS old_value, o.obs_status AS old_status, "
             "o.action AS old_action FROM (SELECT *, row_number() OVER (PARTITION BY code, city_id, period, disagg "
-            "ORDER BY vintage_id DESC) rn FROM observations WHERE code IN (SELECT DISTINCT code FROM _keys)) o "
-            "JOIN _keys k USING (code, city_id, period, disagg) WHERE rn = 1").pl()
+            "ORDER BY vintage_id DESC) rn FROM observations SEMI JOIN _keys USING (code, city_id, period, disagg)) o "
+            "WHERE rn = 1").pl()
     finally:
         con.unregister("_keys")
 

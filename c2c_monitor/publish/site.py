@@ -18,9 +18,10 @@ from typing import Any
 
 from .. import __version__
 from ..assess import build_scoreboards, workspace_catalogue
+from ..catalog import Catalogue
 from ..errors import C2CError
 from ..pdf import FONT_DIR
-from ..principles import load_framework
+from ..principles import Framework, load_framework
 from ..render.html import environment
 from ..render.svg import principle_rounds, sparkline
 from ..rules import RULES
@@ -127,10 +128,9 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
 def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = True, as_of: int | None = None,
             list_name: str = "simplified", title: str | None = None, workers: int | None = None,
             progress: Callable[[int, int, str], None] | None = None) -> Summary:
-    con = ws.con
     out = out.resolve()
     _prepare_target(out)
-    all_ids = [r[0] for r in con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
+    all_ids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
     pids = list(dict.fromkeys(pids)) if pids else all_ids
     if not pids:
         raise C2CError("the workspace has no partnerships to publish")
@@ -139,8 +139,19 @@ def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = Tru
         raise C2CError("two partnership ids give the same file name; rename one of them")
     cat = workspace_catalogue(ws)
     fw = load_framework()
-    lang = ws.config.language
     sbs = build_scoreboards(ws, pids, list_name, as_of=as_of, catalogue=cat, framework=fw)
+    return write_site(ws, sbs, out, cat, fw, pdf=pdf, as_of=as_of, title=title, workers=workers,
+                      progress=progress)
+
+
+def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, fw: Framework, *, pdf: bool = True,
+               as_of: int | None = None, title: str | None = None, workers: int | None = None,
+               progress: Callable[[int, int, str], None] | None = None) -> Summary:
+    """Everything after scoring: pages, charts, PDFs and open data, swapped into `out` at the end."""
+    con = ws.con
+    out = out.resolve()
+    _prepare_target(out)
+    lang = ws.config.language
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     vintages = _vintages(con, as_of)
     site = {"title": title or f"{ws.config.name}: city-to-city partnerships", "generated_at": generated,

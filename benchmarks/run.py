@@ -1,0 +1,344 @@
+"""c2c-monitor benchmarks: each figure is a ratio against a bare baseline run in the same process.
+
+    python benchmarks/run.py                  # the full run (minutes; the scale figure is long)
+    python benchmarks/run.py --size smoke     # seconds: checks that every figure runs and prints
+    python benchmarks/run.py --only evaluate,startup
+
+Figures (issue 8): 1 evaluate, 2 ingest, 3 publish, 4 start-up, 5 scale. Machines here are noisy, so
+each timing is the best of a few repeats and every figure is read as engine / baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+SIZES = {
+    "smoke": {"eval_partnerships": 20, "eval_quarters": 8, "ingest_rows": 20_000, "publish_pages": 10,
+              "startup_repeats": 2, "scale_municipalities": 100, "scale_quarters": 8, "repeats": 1},
+    "full": {"eval_partnerships": 1000, "eval_quarters": 40, "ingest_rows": 10_000_000, "publish_pages": 1000,
+             "startup_repeats": 7, "scale_municipalities": 35_000, "scale_quarters": 40, "repeats": 3},
+}
+RESULTS: list[dict[str, Any]] = []
+
+
+def best(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    times, out = [], None
+    for _ in range(repeats):
+        gc.collect()
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), out
+
+
+def report(n: int, name: str, engine: float, baseline: float, target: float | None, note: str,
+           kind: str = "ratio") -> None:
+    if kind == "ratio":
+        value = engine / baseline if baseline > 0 else float("inf")
+        shown = f"{value:5.2f}x"
+        ok = target is None or value <= target
+        goal = f"target <= {target:g}x" if target else ""
+    else:  # "over": seconds above the baseline
+        value = engine - baseline
+        shown = f"+{value:.3f}s"
+        ok = target is None or value <= target
+        goal = f"target <= +{target:g}s" if target else ""
+    status = "" if target is None else ("met" if ok else "MISSED")
+    print(f"[{n}] {name:<44} engine {engine:8.3f}s  baseline {baseline:8.3f}s  {shown:>9}  {goal:<16} "
+          f"{status}", flush=True)
+    if note:
+        print(f"      {note}", flush=True)
+    RESULTS.append({"figure": n, "name": name, "engine_s": round(engine, 4), "baseline_s": round(baseline, 4),
+                    "value": round(value, 4), "kind": kind, "target": target, "met": ok, "note": note})
+
+
+def new_workspace(root: Path) -> Any:
+    from c2c_monitor.workspace import init_workspace, open_workspace
+
+    init_workspace(root, "bench")
+    return open_workspace(root)
+
+
+# --- 1. evaluate ------------------------------------------------------------------------------------
+BASELINE_EVAL = """
+WITH cur AS (
+  SELECT * EXCLUDE (rn) FROM (SELECT o.*, row_number() OVER (PARTITION BY code, city_id, period, disagg
+    ORDER BY vintage_id DESC) rn FROM observations o) WHERE rn = 1 AND action <> 'D' AND disagg = ''),
+spec AS (SELECT unnest(?::VARCHAR[]) AS code, unnest(?::VARCHAR[]) AS periodicity, unnest(?::VARCHAR[]) AS rule),
+q AS (SELECT c.code, c.city_id, c.period, c.value FROM cur c JOIN spec s USING (code)
+      WHERE s.periodicity = 'quarterly' AND c.quarter > 0),
+a AS (SELECT c.code, c.city_id, c.year, c.value FROM cur c JOIN spec s USING (code)
+      WHERE s.periodicity <> 'quarterly' AND c.quarter = 0),
+r AS (SELECT c.code, c.city_id, CAST(c.year AS VARCHAR) AS period,
+        CASE any_value(s.rule) WHEN 'sum' THEN sum(c.value) WHEN 'mean' THEN avg(c.value)
+             ELSE arg_max(c.value, c.quarter) END AS value
+      FROM cur c JOIN spec s USING (code)
+      WHERE s.periodicity <> 'quarterly' AND c.quarter > 0 AND c.value IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM a WHERE a.code = c.code AND a.city_id = c.city_id AND a.year = c.year)
+      GROUP BY c.code, c.city_id, c.year),
+u AS (SELECT * FROM q UNION ALL SELECT code, city_id, CAST(year AS VARCHAR), value FROM a UNION ALL SELECT * FROM r)
+SELECT p.partnership_id, u.code, u.city_id, u.period, u.value FROM u
+JOIN partnerships p ON u.city_id IN (p.european_city_id, p.partner_city_id)
+"""
+
+
+def fig_evaluate(cfg: dict[str, int], tmp: Path) -> None:
+    import polars as pl
+    import synth
+
+    from c2c_monitor.catalog import load_catalogue
+    from c2c_monitor.evaluate import evaluate
+
+    cat = load_catalogue()
+    with new_workspace(tmp / "eval") as ws:
+        info = synth.fill(ws.con, cfg["eval_partnerships"], cfg["eval_quarters"], ratings=False)
+        pids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships").fetchall()]
+        city = [i for i in cat.ordered if i.family == "city" and "long" in i.lists]
+        spec = [[i.observation_code for i in city], [i.periodicity for i in city], [i.annual_rule for i in city]]
+        base_t, base = best(lambda: ws.con.sql(BASELINE_EVAL, params=spec).pl(), cfg["repeats"])
+        eng_t, res = best(lambda: evaluate(ws.con, city, pids, backend="duckdb"), cfg["repeats"])
+        pol_t, _ = best(lambda: evaluate(ws.con, city, pids, backend="polars"), cfg["repeats"])
+        code_of = {i.id: i.observation_code for i in city}
+        mine = res.with_columns(pl.col("indicator_id").replace_strict(code_of).alias("code"))
+        joined = base.join(mine, on=["partnership_id", "code", "city_id", "period"], how="full", coalesce=True)
+        diff = joined.filter(~(pl.col("value") - pl.col("value_right")).abs().le(1e-9).fill_null(False)
+                             & ~(pl.col("value").is_null() & pl.col("value_right").is_null()))
+        agree = f"values agree on all {base.height:,} rows" if diff.height == 0 else \
+            f"DISAGREE on {diff.height} of {base.height} rows"
+        report(1, "evaluate: long-list city indicators (duckdb)", eng_t, base_t, 2.0,
+               f"{info['partnerships']:,} partnerships x {cfg['eval_quarters']} quarters, "
+               f"{info['observations']:,} observations; {agree}")
+        report(1, "evaluate: same, polars backend", pol_t, base_t, None, "")
+        everything = [i for i in cat.ordered if "long" in i.lists]
+        all_t, allres = best(lambda: evaluate(ws.con, everything, pids, backend="duckdb"), 1)
+        report(1, "evaluate: the whole long list (+ records)", all_t, base_t, None,
+               f"{len(everything)} indicators, {allres.height:,} result rows (baseline covers city indicators)")
+
+
+# --- 2. ingest --------------------------------------------------------------------------------------
+def fig_ingest(cfg: dict[str, int], tmp: Path) -> None:
+    import duckdb
+    import synth
+
+    from c2c_monitor.catalog import load_catalogue
+    from c2c_monitor.ingest.load import ingest
+    from c2c_monitor.ingest.mapping import Mapping
+    from c2c_monitor.store import insert_frame
+
+    cat = load_catalogue()
+    path = tmp / "obs.csv"
+    rows = synth.sdmx_file(path, cfg["ingest_rows"], cat)
+    n_cities = rows // (len(synth.city_codes(cat)) * 40) + 1
+
+    def baseline() -> int:
+        con = duckdb.connect()
+        con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(path)])
+        n = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+        con.close()
+        return n
+
+    base_t, n = best(baseline, 1)
+    assert n == rows
+
+    def engine() -> Any:
+        root = tmp / f"ingest-{time.monotonic_ns()}"
+        with new_workspace(root) as ws:
+            cities, _ = synth.partnership_rows((n_cities + 1) // 2)
+            insert_frame(ws.con, "cities", cities)
+            s = ingest(ws.con, cat, [path], Mapping())
+        shutil.rmtree(root)
+        return s
+
+    eng_t, summary = best(engine, 1)
+    report(2, "ingest: SDMX-CSV with full validation", eng_t, base_t, 3.0,
+           f"{rows:,} rows ({path.stat().st_size / 1e6:,.0f} MB), {summary.new:,} new; baseline: DuckDB "
+           f"read_csv into a table")
+
+
+# --- 3. publish -------------------------------------------------------------------------------------
+def fig_publish(cfg: dict[str, int], tmp: Path) -> None:
+    import synth
+
+    from c2c_monitor.assess import build_scoreboards
+    from c2c_monitor.catalog import load_catalogue
+    from c2c_monitor.principles import load_framework
+    from c2c_monitor.publish.site import slug, write_site
+    from c2c_monitor.render.html import environment
+
+    cat, fw = load_catalogue(), load_framework()
+    with new_workspace(tmp / "pub") as ws:
+        synth.fill(ws.con, cfg["publish_pages"], 12)
+        pids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
+        score_t, sbs = best(lambda: build_scoreboards(ws, pids, catalogue=cat, framework=fw), 1)
+        env = environment()
+        site = {"title": "bench", "generated_at": "now", "tool_version": "0", "catalog_version": cat.version,
+                "framework_version": fw.version, "rules_version": "r", "licence": "CC-BY-4.0", "vintages": [1]}
+
+        def baseline() -> int:
+            t = env.get_template("site/partnership.html.j2")
+            return sum(len(t.render(site=site, lang="en", root="../", sb=sb, slug=slug(sb.partnership.id),
+                                    has_pdf=False, chart_principles="", sparks=[], vintages=[])) for sb in sbs)
+
+        base_t, _ = best(baseline, cfg["repeats"])
+        out = tmp / "site"
+        eng_t, summary = best(lambda: write_site(ws, sbs, out, cat, fw, pdf=False), cfg["repeats"])
+        report(3, "publish: partnership pages (site, charts, data)", eng_t, base_t, 2.0,
+               f"{len(sbs):,} partnerships -> {len(summary.files):,} files; baseline: jinja2 rendering the same "
+               f"template to strings. Evaluating + scoring them first took {score_t:.1f}s "
+               f"({score_t / len(sbs) * 1000:.0f} ms a partnership)")
+        few = sbs[: max(2, min(8, len(sbs)))]
+        pdf_t, _ = best(lambda: write_site(ws, few, tmp / "site-pdf", cat, fw, pdf=True), 1)
+        nopdf_t, _ = best(lambda: write_site(ws, few, tmp / "site-nopdf", cat, fw, pdf=False), 1)
+        print(f"      PDFs: {(pdf_t - nopdf_t) / len(few):.2f}s per partnership PDF (WeasyPrint, "
+              f"{os.cpu_count()} worker processes), measured on {len(few)}", flush=True)
+
+
+# --- 4. start-up ------------------------------------------------------------------------------------
+def fig_startup(cfg: dict[str, int], tmp: Path) -> None:
+    exe = shutil.which("c2c") or str(Path(sys.executable).with_name("c2c"))
+
+    def run(argv: list[str]) -> float:
+        times = []
+        for _ in range(cfg["startup_repeats"] + 1):
+            t = time.perf_counter()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            times.append(time.perf_counter() - t)
+        return min(times[1:])  # the first run warms the file cache
+
+    base = run([sys.executable, "-c", "pass"])
+    report(4, "start-up: c2c --help", run([exe, "--help"]), base, 0.3, "", kind="over")
+    report(4, "start-up: c2c catalog list", run([exe, "catalog", "list"]), base, 0.3, "", kind="over")
+
+
+# --- 5. scale ---------------------------------------------------------------------------------------
+def _scale_child(cfg: dict[str, int], tmp: str, out: str) -> None:
+    """Runs in its own process so that its peak memory is its own."""
+    import polars as pl
+    import synth
+
+    from c2c_monitor.catalog import load_catalogue
+    from c2c_monitor.evaluate import evaluate
+    from c2c_monitor.ingest.load import ingest
+    from c2c_monitor.ingest.mapping import Mapping
+    from c2c_monitor.store import insert_frame
+
+    cat = load_catalogue()
+    root = Path(tmp)
+    n_mun, quarters = cfg["scale_municipalities"], cfg["scale_quarters"]
+    codes = synth.city_codes(cat)
+    # ~70 variables: every reported code as a headline, plus a by-sex breakdown of the first ones.
+    by_sex = codes[: max(0, 70 - len(codes)) // 2]
+    t_gen = t_ingest = 0.0
+    rows = 0
+    with new_workspace(root / "ws") as ws:
+        cities, parts = synth.partnership_rows(n_mun // 2)
+        insert_frame(ws.con, "cities", cities)
+        insert_frame(ws.con, "partnerships", pl.DataFrame(parts))
+        ids = cities["city_id"].to_list()
+        for q in range(quarters):
+            t = time.perf_counter()
+            year, quarter = synth.FIRST_YEAR + q // 4, q % 4 + 1
+            frames = []
+            for k, (code, _, lo, hi) in enumerate(codes):
+                base = pl.Series(ids).hash(seed=k).cast(pl.Float64) / 2**64
+                value = (lo + (hi - lo) * base * (1 + 0.002 * q)).clip(lo, hi).round(3)
+                f = pl.DataFrame({"REF_AREA": ids, "OBS_VALUE": value})
+                f = f.with_columns(pl.lit(code).alias("INDICATOR"), pl.lit("_T").alias("SEX"))
+                frames.append(f)
+                if (code, _, lo, hi) in by_sex:
+                    frames.append(f.with_columns(pl.lit("F").alias("SEX")))
+                    frames.append(f.with_columns(pl.lit("M").alias("SEX")))
+            batch = pl.concat(frames).select(
+                pl.lit("dataflow").alias("STRUCTURE"), pl.lit("C2C:C2C_CITY_SDG(1.0)").alias("STRUCTURE_ID"),
+                pl.lit("I").alias("ACTION"), "REF_AREA", "INDICATOR", "SEX",
+                pl.lit(f"{year}-Q{quarter}").alias("TIME_PERIOD"), "OBS_VALUE")
+            path = root / f"q{q:02d}.csv"
+            batch.write_csv(path)
+            rows += batch.height
+            del frames, batch
+            t_gen += time.perf_counter() - t
+            t = time.perf_counter()
+            ingest(ws.con, cat, [path], Mapping())  # one quarterly feed = one vintage
+            t_ingest += time.perf_counter() - t
+            path.unlink()
+            print(f"      scale: quarter {q + 1}/{quarters} loaded ({rows:,} rows so far, "
+                  f"{t_ingest:.0f}s ingesting)", flush=True)
+        pids = [p["partnership_id"] for p in parts]
+        inds = [i for i in cat.ordered if i.family == "city"]
+        t = time.perf_counter()
+        res = evaluate(ws.con, inds, pids, backend="duckdb")
+        t_eval = time.perf_counter() - t
+    Path(out).write_text(json.dumps({"rows": rows, "gen_s": t_gen, "ingest_s": t_ingest, "eval_s": t_eval,
+                                     "result_rows": res.height}))
+
+
+def fig_scale(cfg: dict[str, int], tmp: Path) -> None:
+    import multiprocessing
+
+    out = tmp / "scale.json"
+    ctx = multiprocessing.get_context("spawn")
+    p = ctx.Process(target=_scale_child, args=(cfg, str(tmp / "scale"), str(out)))
+    t = time.perf_counter()
+    p.start()
+    p.join()
+    wall = time.perf_counter() - t
+    if p.exitcode != 0:
+        raise SystemExit(f"scale run failed (exit {p.exitcode})")
+    r = json.loads(out.read_text())
+    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
+    print(f"[5] scale: {r['rows']:,} observations ({cfg['scale_municipalities']:,} municipalities x "
+          f"{cfg['scale_quarters']} quarters), ingested in {cfg['scale_quarters']} quarterly feeds in "
+          f"{r['ingest_s']:.0f}s, evaluated ({r['result_rows']:,} rows) in {r['eval_s']:.0f}s; peak memory "
+          f"{peak_gb:.1f} GB of 24; wall {wall:.0f}s (incl. {r['gen_s']:.0f}s writing the CSV files)", flush=True)
+    RESULTS.append({"figure": 5, "name": "scale", **r, "peak_gb": round(peak_gb, 2), "wall_s": round(wall, 1),
+                    "met": peak_gb < 24})
+
+
+FIGURES = {"evaluate": fig_evaluate, "ingest": fig_ingest, "publish": fig_publish, "startup": fig_startup,
+           "scale": fig_scale}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", choices=sorted(SIZES), default="full")
+    ap.add_argument("--only", help="comma-separated: " + ",".join(FIGURES))
+    ap.add_argument("--json", help="also write the figures to this file")
+    args = ap.parse_args()
+    cfg = SIZES[args.size]
+    wanted = args.only.split(",") if args.only else list(FIGURES)
+    unknown = set(wanted) - set(FIGURES)
+    if unknown:
+        ap.error(f"unknown figure(s): {', '.join(sorted(unknown))}")
+    print(f"c2c-monitor benchmarks ({args.size}) on {platform.node()}: {platform.platform()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')}",
+          flush=True)
+    with tempfile.TemporaryDirectory(prefix="c2c-bench-") as d:
+        for name in wanted:
+            sub = Path(d) / name
+            sub.mkdir()
+            FIGURES[name](cfg, sub)
+    if args.json:
+        Path(args.json).write_text(json.dumps(RESULTS, indent=2))
+    missed = [r for r in RESULTS if not r["met"]]
+    print(f"{len(RESULTS)} figure(s), {len(missed)} target(s) missed", flush=True)
+
+
+if __name__ == "__main__":
+    main()
