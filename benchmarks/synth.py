@@ -107,9 +107,10 @@ def fill(con: Any, partnerships: int, quarters: int = 40, seed: int = 1, ratings
 
 def sdmx_file(path: Path, rows: int, cat: Catalogue, seed: int = 2) -> int:
     """An SDMX-CSV 2.0 file of about `rows` quarterly observations over catalogue codes and synthetic cities."""
-    codes = [c for c in city_codes(cat)]
     quarters = 40
-    n_cities = max(1, rows // (len(codes) * quarters))
+    per_city = sum(quarters if (p == "quarterly" or k % 3 == 0) else quarters // 4
+                   for k, (_, p, _, _) in enumerate(city_codes(cat)))
+    n_cities = max(1, round(rows / per_city))
     obs = observations(cat, [f"c{i:06d}" for i in range(n_cities)], quarters, seed)
     df = obs.select(
         pl.lit("dataflow").alias("STRUCTURE"), pl.lit("C2C:C2C_CITY_SDG(1.0)").alias("STRUCTURE_ID"),

@@ -7,6 +7,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -38,7 +39,7 @@ def decode(path: Path, encoding: str | None = None) -> tuple[str, list[str]]:
         raise ReadError(Finding("too-large", str(path), f"file of {size} bytes is over the {MAX_BYTES} limit"))
     raw = path.read_bytes()
     notes: list[str] = []
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise ReadError(Finding("empty-file", str(path), "the file is empty"))
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         notes.append("UTF-16 with byte-order mark")
@@ -65,21 +66,24 @@ def _separator(header: str) -> str:
     return best if counts[best] else ","
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _DEC_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 _DEC_POINT = re.compile(r"^\s*-?\d+\.\d+\s*$")
 
 
 def read_delimited(path: Path, encoding: str | None = None) -> Table:
     text, notes = decode(path, encoding)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    header = lines[0]
+    plain = not notes and encoding in (None, "utf-8", "utf8") and "\r" not in text
+    if not plain:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    header = text[: text.find("\n")] if "\n" in text else text
     sep = _separator(header)
     if sep != ",":
         notes.append(f"separator {sep!r}")
     try:
-        df = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, has_header=True,
-                         row_index_name="_row")
+        # Plain UTF-8 (checked by decode above) is read by polars from the file itself, in parallel.
+        source: Any = path if plain else io.StringIO(text)
+        df = pl.read_csv(source, separator=sep, infer_schema=False, has_header=True, row_index_name="_row")
     except pl.exceptions.PolarsError as exc:
         msg = str(exc).splitlines()[0]
         m = re.search(r"(?:line|row)\s+(\d+)", str(exc))
@@ -90,11 +94,17 @@ def read_delimited(path: Path, encoding: str | None = None) -> Table:
         raise ReadError(Finding("duplicate-column", str(path), "a column name appears twice", 1,
                                 dup[0].removesuffix("_duplicated_0")))
     # Line numbers: polars skips blank lines, so map row k to the k-th non-blank line after the header.
-    non_blank = [i + 1 for i, line in enumerate(lines) if line.strip()][1:]
-    if len(non_blank) >= df.height:
-        df = df.with_columns(pl.Series("_line", non_blank[: df.height], dtype=pl.Int64))
-    else:  # quoted fields spanning lines: fall back to row order
+    # Most files have none (and a final newline only): then row k is simply line k + 2.
+    blank = _BLANK_LINE.search(text)
+    if (blank is None or not text[blank.end():].strip()) and header.strip():
         df = df.with_columns((pl.col("_row") + 2).cast(pl.Int64).alias("_line"))
+    else:
+        flags = pl.Series(text.split("\n")).str.strip_chars().str.len_bytes() > 0
+        non_blank = (flags.arg_true() + 1).slice(1).cast(pl.Int64)
+        if non_blank.len() >= df.height:
+            df = df.with_columns(non_blank.slice(0, df.height).alias("_line"))
+        else:  # quoted fields spanning lines: fall back to row order
+            df = df.with_columns((pl.col("_row") + 2).cast(pl.Int64).alias("_line"))
     df = df.drop("_row").rename({c: c.strip() for c in df.columns if c != c.strip()})
     return Table(path, df, notes, sep)
 
@@ -104,6 +114,8 @@ def fix_decimal_commas(table: Table, column: str) -> list[Finding]:
     if column not in table.frame.columns:
         return []
     col = table.frame[column]
+    if not col.str.contains(",", literal=True).any():
+        return []
     commas = col.str.contains(r"^\s*-?\d+,\d+\s*$").fill_null(False)
     points = col.str.contains(r"^\s*-?\d+\.\d+\s*$").fill_null(False)
     if not commas.any():

@@ -85,7 +85,10 @@ def _periods(df: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit(0, pl.Int32))
     )
     spanned = (r1.is_not_null() & (r2 == r1 + 1)) | drange.is_not_null()
-    return df.with_columns(year.alias("year"), quarter.alias("quarter"), spanned.alias("_spanned"))
+    # A batch has millions of rows but a few dozen distinct periods: parse those, then join.
+    parsed = df.select(pl.col("period").unique()).with_columns(
+        year.alias("year"), quarter.alias("quarter"), spanned.alias("_spanned"))
+    return df.join(parsed, on="period", how="left", nulls_equal=True, maintain_order="left")
 
 
 def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Mapping, strict: bool,
@@ -205,11 +208,13 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     df = df.with_columns(pl.when(act == "D").then(pl.lit("D")).otherwise(pl.lit("A")).alias("action"))
     # Duplicate keys within the batch.
     key = ["code", "city_id", "year", "quarter", "disagg"]
-    df = df.with_columns(_first=pl.col("_line").min().over(key), _n=pl.len().over(key))
-    findings += _findings(df, (pl.col("_n") > 1) & (pl.col("_line") != pl.col("_first")) & pl.col("year").is_not_null(),
-                          "duplicate-key", "period", pl.col("period"),
-                          pl.lit("same indicator, area, period and disaggregation as line ")
-                          + pl.col("_first").cast(pl.String))
+    dup = df.select(pl.struct(key).is_duplicated()).to_series()
+    if dup.any():
+        d = df.filter(dup).with_columns(_first=pl.col("_line").min().over(key))
+        findings += _findings(d, (pl.col("_line") != pl.col("_first")) & pl.col("year").is_not_null(),
+                              "duplicate-key", "period", pl.col("period"),
+                              pl.lit("same indicator, area, period and disaggregation as line ")
+                              + pl.col("_first").cast(pl.String))
     good = df.filter(pl.col("year").is_not_null()).select(
         "code", "city_id",
         pl.when(pl.col("quarter") == 0).then(pl.col("year").cast(pl.String))
