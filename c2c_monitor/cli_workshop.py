@@ -30,7 +30,7 @@ def workshop_actions(partnership: str, workspace: str | None, wait: float, fmt: 
     import polars as pl
 
     from .assess import action_rows, partnership_info
-    from .render.csv_export import safe_cell
+    from .render.csv_export import safe_expr
 
     with opened(workspace, wait) as ws:
         partnership_info(ws.con, partnership)
@@ -42,8 +42,7 @@ def workshop_actions(partnership: str, workspace: str | None, wait: float, fmt: 
         "id": pl.String, "principle_id": pl.String, "round_id": pl.String, "text": pl.String, "owner": pl.String,
         "due": pl.String, "status": pl.String, "overdue": pl.Boolean})
     if fmt == "csv":
-        df = df.with_columns(pl.col(c).map_elements(safe_cell, return_dtype=pl.String)
-                             for c in ("text", "owner"))
+        df = df.with_columns(safe_expr(c) for c in ("text", "owner"))
         emit(df.write_csv(), None)
         return
     from .render.terminal import render_frame

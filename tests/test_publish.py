@@ -216,3 +216,18 @@ def test_publish_refuses_a_foreign_folder_and_replaces_its_own(hostile, tmp_path
     assert [p.name for p in (out / "partnerships").iterdir()] == ["lyon-porto-novo.html"]
     res = run_c2c("publish", "no-such-pair", "-w", str(ws), "-o", str(out), "--no-pdf", "-q")
     assert res.returncode == 2 and (out / "partnerships" / "lyon-porto-novo.html").exists()
+
+
+def test_vectorised_formula_guard_agrees_with_the_cell_guard() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from c2c_monitor.render.csv_export import safe_cell, safe_expr
+
+    @given(st.lists(st.one_of(st.none(), st.text(max_size=6),
+                              st.sampled_from(["=SUM(A1)", "+1", "-2", "@x", "\tx", "\rx", "a=b"])), max_size=30))
+    def check(values: list[str | None]) -> None:
+        out = pl.DataFrame({"c": values}, schema={"c": pl.String}).with_columns(safe_expr("c"))["c"].to_list()
+        assert out == [None if v is None else safe_cell(v) for v in values]
+
+    check()

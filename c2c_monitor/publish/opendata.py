@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from ..catalog import Catalogue
-from ..render.csv_export import safe_cell
+from ..render.csv_export import safe_expr
 from ..scoreboard import Scoreboard
 
 LICENCE_URLS = {
@@ -183,7 +183,7 @@ def open_sdg(obs: pl.DataFrame, cat: Catalogue, city_names: dict[str, str]) -> d
 def neutralised(df: pl.DataFrame) -> pl.DataFrame:
     """Text cells a spreadsheet would run as a formula get an apostrophe; numbers are left alone."""
     strings = [c for c, t in df.schema.items() if t == pl.String]
-    return df.with_columns(pl.col(c).map_elements(safe_cell, return_dtype=pl.String) for c in strings)
+    return df.with_columns(safe_expr(c) for c in strings)
 
 
 def write_csv(df: pl.DataFrame, path: Path) -> None:

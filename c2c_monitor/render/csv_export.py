@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from ..scoreboard import Scoreboard
 
@@ -15,6 +16,14 @@ def safe_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def safe_expr(column: str) -> Any:
+    """`safe_cell` as a polars expression, for whole columns at once."""
+    import polars as pl
+
+    c = pl.col(column)
+    return pl.when(c.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + c).otherwise(c).alias(column)
 
 
 def render_csv(sb: Scoreboard) -> str:
