@@ -7,7 +7,6 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -71,28 +70,68 @@ _DEC_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 _DEC_POINT = re.compile(r"^\s*-?\d+\.\d+\s*$")
 
 
+def _duplicate_column(path: Path, df: pl.DataFrame) -> None:
+    dup = [c for c in df.columns if c.endswith("_duplicated_0")]
+    if dup:
+        raise ReadError(Finding("duplicate-column", str(path), "a column name appears twice", 1,
+                                dup[0].removesuffix("_duplicated_0")))
+
+
+def _read_plain(path: Path) -> Table | None:
+    """The common case, without a Python copy of the text: UTF-8, no BOM, no CR, no blank or multi-line rows.
+
+    Returns None for anything else; the general path then reads the file and words any problem exactly.
+    """
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return None
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if not raw or raw.isspace() or raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) \
+            or b"\x00" in raw[:65536] or b"\r" in raw:
+        return None
+    end = raw.find(b"\n")
+    try:
+        header = (raw[:end] if end >= 0 else raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not header.strip():
+        return None
+    sep = _separator(header)
+    try:
+        df = pl.read_csv(path, separator=sep, infer_schema=False, has_header=True, row_index_name="_row",
+                         encoding="utf8")
+    except pl.exceptions.PolarsError:
+        return None
+    # One line per row plus the header: then row k is line k + 2 (no blank lines, no quoted line breaks).
+    if raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1) != df.height + 1:
+        return None
+    _duplicate_column(path, df)
+    df = df.with_columns((pl.col("_row") + 2).cast(pl.Int64).alias("_line")).drop("_row")
+    df = df.rename({c: c.strip() for c in df.columns if c != c.strip()})
+    return Table(path, df, [f"separator {sep!r}"] if sep != "," else [], sep)
+
+
 def read_delimited(path: Path, encoding: str | None = None) -> Table:
+    if encoding in (None, "utf-8", "utf8"):
+        fast = _read_plain(path)
+        if fast is not None:
+            return fast
     text, notes = decode(path, encoding)
-    plain = not notes and encoding in (None, "utf-8", "utf8") and "\r" not in text
-    if not plain:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     header = text[: text.find("\n")] if "\n" in text else text
     sep = _separator(header)
     if sep != ",":
         notes.append(f"separator {sep!r}")
     try:
-        # Plain UTF-8 (checked by decode above) is read by polars from the file itself, in parallel.
-        source: Any = path if plain else io.StringIO(text)
-        df = pl.read_csv(source, separator=sep, infer_schema=False, has_header=True, row_index_name="_row")
+        df = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, has_header=True, row_index_name="_row")
     except pl.exceptions.PolarsError as exc:
         msg = str(exc).splitlines()[0]
         m = re.search(r"(?:line|row)\s+(\d+)", str(exc))
         raise ReadError(Finding("malformed-csv", str(path), f"not a well-formed CSV: {msg}",
                                 int(m.group(1)) if m else None)) from None
-    dup = [c for c in df.columns if c.endswith("_duplicated_0")]
-    if dup:
-        raise ReadError(Finding("duplicate-column", str(path), "a column name appears twice", 1,
-                                dup[0].removesuffix("_duplicated_0")))
+    _duplicate_column(path, df)
     # Line numbers: polars skips blank lines, so map row k to the k-th non-blank line after the header.
     # Most files have none (and a final newline only): then row k is simply line k + 2.
     blank = _BLANK_LINE.search(text)
