@@ -105,8 +105,10 @@ def fill(con: Any, partnerships: int, quarters: int = 40, seed: int = 1, ratings
     return {"partnerships": partnerships, "cities": cities.height, "observations": obs.height}
 
 
-def sdmx_file(path: Path, rows: int, cat: Catalogue, seed: int = 2) -> int:
-    """An SDMX-CSV 2.0 file of about `rows` quarterly observations over catalogue codes and synthetic cities."""
+def sdmx_file(path: Path, rows: int, cat: Catalogue, seed: int = 2) -> tuple[int, int]:
+    """An SDMX-CSV 2.0 file of about `rows` observations over catalogue codes and synthetic cities.
+
+    Returns (rows written, number of cities c000000, c000001, ...)."""
     quarters = 40
     per_city = sum(quarters if (p == "quarterly" or k % 3 == 0) else quarters // 4
                    for k, (_, p, _, _) in enumerate(city_codes(cat)))
@@ -118,4 +120,4 @@ def sdmx_file(path: Path, rows: int, cat: Catalogue, seed: int = 2) -> int:
         pl.col("period").alias("TIME_PERIOD"), pl.col("value").alias("OBS_VALUE"),
         pl.lit("A").alias("OBS_STATUS"))
     df.write_csv(path)
-    return df.height
+    return df.height, n_cities

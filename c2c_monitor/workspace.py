@@ -131,7 +131,10 @@ def open_workspace(root: Path, wait: float = 0.0, create: bool = False) -> Itera
         raise WorkspaceError(f"no workspace at {root}", hint="create one with `c2c init DIR` (or `--demo`)")
     with _lock(root, wait):
         try:
-            con = duckdb.connect(str(db))
+            # No progress bar of DuckDB's own on the user's terminal; extensions never auto-load (offline).
+            con = duckdb.connect(str(db), config={"autoinstall_known_extensions": False,
+                                                  "autoload_known_extensions": False})
+            con.execute("SET enable_progress_bar = false")
         except duckdb.Error as exc:
             raise WorkspaceError(f"{db}: cannot open the workspace store: {exc}") from None
         try:
