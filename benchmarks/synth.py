@@ -20,7 +20,7 @@ import polars as pl
 from c2c_monitor.catalog import Catalogue, load_catalogue
 from c2c_monitor.demo import THEMES, _ratings, _records
 from c2c_monitor.principles import load_framework
-from c2c_monitor.store import insert_frame, new_vintage
+from c2c_monitor.store import insert_frame, new_vintage, transaction
 
 FIRST_YEAR = 2015
 
@@ -86,8 +86,7 @@ def fill(con: Any, partnerships: int, quarters: int = 40, seed: int = 1, ratings
     rng = random.Random(seed)
     rec = _records(rng, parts) if records else {}
     rat = _ratings(rng, load_framework(), parts) if ratings else {}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         vid = new_vintage(con, "synthetic", f"benchmarks/synth.py seed {seed}", None, obs.height)
         insert_frame(con, "cities", cities)
         insert_frame(con, "partnerships", pl.DataFrame(parts))
@@ -98,10 +97,6 @@ def fill(con: Any, partnerships: int, quarters: int = 40, seed: int = 1, ratings
         insert_frame(con, "observations", obs.with_columns(pl.lit(vid).alias("vintage_id")))
         for name, df in rat.items():
             insert_frame(con, name, df.with_columns(pl.lit(vid).alias("vintage_id")))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {"partnerships": partnerships, "cities": cities.height, "observations": obs.height}
 
 

@@ -12,20 +12,15 @@ from .errors import C2CError
 from .principles import Framework
 from .render.symbols import ACTION_STATUSES
 from .scoreboard import ActionRow
-from .store import insert_frame, new_vintage
+from .store import insert_frame, new_vintage, transaction
 
 
 def _write(con: Any, row: dict[str, Any], source: str) -> int:
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         vid = new_vintage(con, "action", source, None, 1)
         insert_frame(con, "actions", pl.DataFrame([{**row, "vintage_id": vid}], schema={
             "action_id": pl.String, "partnership_id": pl.String, "principle_id": pl.String, "round_id": pl.String,
             "text": pl.String, "owner": pl.String, "due": pl.Date, "status": pl.String, "vintage_id": pl.Int64}))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return vid
 
 

@@ -17,7 +17,7 @@ import polars as pl
 from .catalog import Catalogue, load_catalogue
 from .principles import Framework, load_framework
 from .records import DATASETS, STAKEHOLDER_GROUPS
-from .store import insert_frame, new_vintage
+from .store import insert_frame, new_vintage, transaction
 
 SEED = 2022
 
@@ -286,8 +286,7 @@ def fill_demo(con: Any, cat: Catalogue | None = None, fw: Framework | None = Non
     rec = _records(rng, parts)
     obs, targets = _observations(rng, cat)
     rat = _ratings(rng, fw, parts)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         vid = new_vintage(con, "demo", "embedded demo (seed 2022)", None, len(obs),
                           note="deterministic demo workspace")
         cities = pl.DataFrame([{"city_id": c[0], "name": c[1], "country": c[2], "iso2": c[3],
@@ -303,9 +302,5 @@ def fill_demo(con: Any, cat: Catalogue | None = None, fw: Framework | None = Non
         insert_frame(con, "targets", pl.DataFrame(targets).with_columns(pl.lit(vid).alias("vintage_id")))
         for name, df in rat.items():
             insert_frame(con, name, df.with_columns(pl.lit(vid).alias("vintage_id")))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return {"partnerships": len(parts), "cities": len(CITIES), "observations": len(obs),
             "ratings": rat["ratings"].height, **{k: len(v) for k, v in rec.items()}}

@@ -17,7 +17,7 @@ from .errors import Finding, InputRejected
 from .ingest.readers import read_xlsx_table
 from .ingest.textfile import ReadError, fix_decimal_commas, read_delimited
 from .records import DATASETS, Dataset
-from .store import insert_frame, new_vintage
+from .store import insert_frame, new_vintage, transaction
 
 _TRUE = ["true", "yes", "1", "y"]
 _FALSE = ["false", "no", "0", "n"]
@@ -120,14 +120,9 @@ def import_records(con: Any, dataset: str, path: Path, dry_run: bool = False) ->
     result = {"rows": rows.height, "new_or_changed": changed.height, "unchanged": rows.height - changed.height}
     if dry_run or changed.height == 0:
         return result
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         vid = new_vintage(con, "records:" + ds.name, str(path), path.read_bytes(), changed.height)
         insert_frame(con, "rec_" + ds.name, changed.with_columns(pl.lit(vid).alias("vintage_id")))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     result["vintage_id"] = vid
     return result
 

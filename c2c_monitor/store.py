@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -141,6 +143,18 @@ def insert_frame(con: Any, table: str, df: Any) -> int:
     finally:
         con.unregister("_incoming")
     return int(df.height)
+
+
+@contextmanager
+def transaction(con: Any) -> Iterator[None]:
+    """All or nothing: commit when the block ends, roll back on any exception (KeyboardInterrupt too)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def new_vintage(con: Any, kind: str, source: str | None, content: bytes | None, n_rows: int,

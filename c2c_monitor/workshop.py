@@ -18,7 +18,7 @@ from .ingest.readers import read_xlsx_table
 from .ingest.textfile import ReadError, read_delimited
 from .principles import Framework
 from .records import STAKEHOLDER_GROUPS
-from .store import insert_frame, new_vintage
+from .store import insert_frame, new_vintage, transaction
 from .xlsform import is_form_export, kobo_to_long
 
 SHEET_COLUMNS = ["participant_code", "stakeholder_group", "city_id", "question_id", "question", "rating", "comment"]
@@ -144,8 +144,7 @@ def import_ratings(con: Any, fw: Framework, path: Path, pid: str, round_id: str,
     result = {"ratings": rows.height, "participants": rows["participant_code"].n_unique()}
     if dry_run or rows.height == 0:
         return result
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         vid = new_vintage(con, "ratings", file, path.read_bytes(), rows.height, note=f"{pid} round {round_id}")
         known = con.execute("SELECT count(*) FROM rounds WHERE partnership_id = ? AND round_id = ?",
                             [pid, round_id]).fetchall()[0][0]
@@ -154,10 +153,6 @@ def import_ratings(con: Any, fw: Framework, path: Path, pid: str, round_id: str,
                 "partnership_id": [pid], "round_id": [round_id], "held_on": [held_on or dt.date.today()],
                 "label": [f"Workshop {round_id}"], "vintage_id": [vid]}))
         insert_frame(con, "ratings", rows.with_columns(pl.lit(vid).alias("vintage_id")))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     result["vintage_id"] = vid
     return result
 
@@ -174,14 +169,9 @@ def agree(con: Any, fw: Framework, pid: str, round_id: str, question_id: str, ra
                          [pid, round_id]).fetchall()[0][0]
     if not exists:
         raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         vid = new_vintage(con, "agreed", f"c2c workshop agree {question_id}", None, 1)
         insert_frame(con, "agreed", pl.DataFrame({
             "partnership_id": [pid], "round_id": [round_id], "question_id": [question_id], "rating": [rating],
             "reason": [reason.strip()], "vintage_id": [vid]}))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return vid

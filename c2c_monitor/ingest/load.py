@@ -12,7 +12,7 @@ import polars as pl
 
 from ..catalog import Catalogue
 from ..errors import Finding, InputRejected
-from ..store import insert_frame, new_vintage
+from ..store import insert_frame, new_vintage, transaction
 from .mapping import Mapping
 from .readers import READERS, Parsed, detect_format, open_sdg_code
 from .textfile import ReadError
@@ -161,8 +161,7 @@ def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: s
     digest = hashlib.sha256()
     for p in files:
         digest.update(p.name.encode() + b"\0" + p.read_bytes())
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         vid = new_vintage(con, "observations", source_note or ", ".join(str(p) for p in paths[:20]),
                           None, to_write.height)
         con.execute("UPDATE vintages SET content_hash = ? WHERE vintage_id = ?", [digest.hexdigest(), vid])
@@ -170,10 +169,6 @@ def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: s
             insert_frame(con, "observations", to_write.with_columns(pl.lit(vid).alias("vintage_id")))
         if new_targets.height:
             insert_frame(con, "targets", new_targets.with_columns(pl.lit(vid).alias("vintage_id")))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     summary.vintage_id = vid
     return summary
 
