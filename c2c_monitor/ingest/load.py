@@ -95,8 +95,16 @@ def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any 
     return parsed, findings, skipped_files
 
 
-def _current(con: Any, keys: pl.DataFrame) -> pl.DataFrame:
-    con.register("_keys", keys.select("code", "city_id", "period", "disagg").unique())
+def _current(con: Any, keys: pl.DataFrame) -> pl.DataFrame | None:
+    """The stored current value of each incoming key (None when the store holds none of these codes).
+
+    The batch's keys are unique here: validation refuses duplicates.
+    """
+    codes = keys["code"].unique().to_list()
+    if not con.execute("SELECT count(*) FROM (SELECT 1 FROM observations WHERE code IN (SELECT unnest(?::VARCHAR[])) "
+                       "LIMIT 1)", [codes]).fetchall()[0][0]:
+        return None
+    con.register("_keys", keys.select("code", "city_id", "period", "disagg"))
     try:
         return con.sql(
             "SELECT o.code, o.city_id, o.period, o.disagg, o.value AS old_value, o.obs_status AS old_status, "
@@ -138,17 +146,23 @@ def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: s
         summary.notes.append("nothing to load")
         return summary
     cur = _current(con, good) if good.height else None
-    if cur is not None:
+    if cur is None and good.height:  # nothing stored yet for these codes: every row is new
+        counts = good.select((pl.col("action") == "D").sum().alias("d"),
+                             ((pl.col("action") != "D") & pl.col("value").is_null()).sum().alias("m")).row(0)
+        summary.new, summary.missing_values = good.height - counts[0], counts[1]
+        to_write = good.filter(pl.col("action") != "D")
+    elif cur is not None:
         joined = good.join(cur, on=["code", "city_id", "period", "disagg"], how="left")
         existed = pl.col("old_action").is_not_null() & (pl.col("old_action") != "D")
         same = existed & (pl.col("old_value").eq_missing(pl.col("value"))) & \
             pl.col("old_status").eq_missing(pl.col("obs_status"))
         is_del = pl.col("action") == "D"
-        summary.deleted = joined.filter(is_del & existed).height
-        summary.unchanged = joined.filter(~is_del & same).height
-        summary.revised = joined.filter(~is_del & existed & ~same).height
-        summary.new = joined.filter(~is_del & ~existed).height
-        summary.missing_values = joined.filter(~is_del & ~same & pl.col("value").is_null()).height
+        counts = joined.select(
+            (is_del & existed).sum().alias("deleted"), (~is_del & same).sum().alias("unchanged"),
+            (~is_del & existed & ~same).sum().alias("revised"), (~is_del & ~existed).sum().alias("new"),
+            (~is_del & ~same & pl.col("value").is_null()).sum().alias("missing")).row(0, named=True)
+        summary.deleted, summary.unchanged = counts["deleted"], counts["unchanged"]
+        summary.revised, summary.new, summary.missing_values = counts["revised"], counts["new"], counts["missing"]
         to_write = joined.filter((is_del & existed) | (~is_del & ~same)).select(good.columns)
     else:
         to_write = good

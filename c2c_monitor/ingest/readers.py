@@ -73,9 +73,13 @@ SDMX_KNOWN = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION", "REF_AREA", "TI
 SDMX_ACTIONS = {"I": "A", "A": "A", "R": "A", "M": "A", "D": "D"}
 
 
-def _code_only(col: str) -> pl.Expr:
-    # SDMX-CSV may carry "CODE: Label" cells; the code is what we match.
-    return pl.col(col).str.split(": ").list.first().str.strip_chars()
+def _code_only(col: str, frame: pl.DataFrame | None = None) -> pl.Expr:
+    # SDMX-CSV may carry "CODE: Label" cells; the code is what we match. Splitting every cell is costly,
+    # so a column with no label anywhere is only stripped.
+    c = pl.col(col)
+    if frame is not None and not frame[col].str.contains(": ", literal=True).any():
+        return c.str.strip_chars()
+    return c.str.split(": ").list.first().str.strip_chars()
 
 
 def read_sdmx(path: Path, encoding: str | None = None) -> Parsed:
@@ -96,12 +100,13 @@ def read_sdmx(path: Path, encoding: str | None = None) -> Parsed:
         action = pl.col("ACTION").str.strip_chars().str.to_uppercase()
     df = f.select(
         pl.lit(str(path)).alias("_file"), "_line",
-        (_code_only(code_col) if code_col else _code_only(flow_col) if flow_col else pl.lit(None)).alias("source_code"),
-        (_code_only("REF_AREA") if "REF_AREA" in cols else pl.lit(None, pl.String)).alias("area"),
+        (_code_only(code_col, f) if code_col else _code_only(flow_col, f) if flow_col else pl.lit(None))
+        .alias("source_code"),
+        (_code_only("REF_AREA", f) if "REF_AREA" in cols else pl.lit(None, pl.String)).alias("area"),
         pl.col("TIME_PERIOD").str.strip_chars().alias("period"),
         pl.col("OBS_VALUE").str.strip_chars().alias("value"),
-        (_code_only("UNIT_MEASURE") if "UNIT_MEASURE" in cols else pl.lit(None, pl.String)).alias("unit"),
-        (_code_only("OBS_STATUS") if "OBS_STATUS" in cols else pl.lit(None, pl.String)).alias("obs_status"),
+        (_code_only("UNIT_MEASURE", f) if "UNIT_MEASURE" in cols else pl.lit(None, pl.String)).alias("unit"),
+        (_code_only("OBS_STATUS", f) if "OBS_STATUS" in cols else pl.lit(None, pl.String)).alias("obs_status"),
         _disagg_key(dims).alias("disagg"),
         action.alias("action"),
     )

@@ -87,7 +87,9 @@ def _periods(df: pl.DataFrame) -> pl.DataFrame:
     spanned = (r1.is_not_null() & (r2 == r1 + 1)) | drange.is_not_null()
     # A batch has millions of rows but a few dozen distinct periods: parse those, then join.
     parsed = df.select(pl.col("period").unique()).with_columns(
-        year.alias("year"), quarter.alias("quarter"), spanned.alias("_spanned"))
+        year.alias("year"), quarter.alias("quarter"), spanned.alias("_spanned")).with_columns(
+        pl.when(pl.col("quarter") == 0).then(pl.col("year").cast(pl.String))
+        .otherwise(pl.format("{}-Q{}", pl.col("year"), pl.col("quarter"))).alias("_canon"))
     return df.join(parsed, on="period", how="left", nulls_equal=True, maintain_order="left")
 
 
@@ -159,26 +161,9 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
             for r in df.filter(no_city).group_by("area").len().sort("area").iter_rows(named=True):
                 skipped[f"area {r['area']!r} not mapped to a workspace city"] = r["len"]
             df = df.filter(~no_city)
-    # Periods.
+    # Periods, values, units, ranges and code lists: every check is a boolean column computed in one
+    # pass (polars runs them in parallel); rows are only gathered for the checks that fired.
     df = _periods(df)
-    findings += _findings(df, pl.col("year").is_null() & pl.col("period").is_not_null(), "bad-period", "period",
-                          pl.col("period"), "not a period (YYYY, YYYY-Qn, YYYY-MM)")
-    blank_period = pl.col("period").is_null() | (pl.col("period").str.strip_chars() == "")
-    findings += _findings(df, blank_period, "missing-period", "period", pl.col("period"), "no period")
-    findings += _findings(df, pl.col("year").is_not_null() & ~pl.col("year").is_between(1950, today.year),
-                          "impossible-period", "period", pl.col("period"),
-                          f"year outside 1950-{today.year} (no data from the future)")
-    n_span = df.filter(pl.col("_spanned")).height
-    if n_span:
-        notes.append(f"{n_span} row(s) with a period spanning two years (e.g. 2016-2017) dated to the year it ends")
-    # Values: blank is missing (kept), otherwise a finite number.
-    v = pl.col("value").str.strip_chars()
-    num = v.cast(pl.Float64, strict=False)
-    blank = v.is_null() | (v == "") | v.is_in(["NaN", "NA", "..", ":"])
-    findings += _findings(df, ~blank & (num.is_null() | ~num.is_finite()), "bad-value", "value",
-                          pl.col("value"), "not a number")
-    df = df.with_columns(pl.when(blank).then(None).otherwise(num).alias("value_num"))
-    # Units and plausible ranges, per catalogue indicator.
     checks = pl.DataFrame({
         "code": list(by_obs_code),
         "_unit": [norm_unit(i.unit) for i in by_obs_code.values()],
@@ -187,28 +172,49 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     }, schema={"code": pl.String, "_unit": pl.String, "_min": pl.Float64, "_max": pl.Float64})
     df = df.join(checks, on="code", how="left")
     units = {u: norm_unit(u) for u in df["unit"].unique().drop_nulls().to_list()}
-    df = df.with_columns(pl.col("unit").replace_strict(units, default=None, return_dtype=pl.String).alias("_unit_in"))
-    findings += _findings(df, pl.col("_unit_in").is_not_null() & (pl.col("_unit_in") != pl.col("_unit")),
-                          "wrong-unit", "unit", pl.col("unit"),
-                          pl.lit("unit differs from the catalogue's ") + pl.col("_unit"))
+    v = pl.col("value").str.strip_chars()
+    num = v.cast(pl.Float64, strict=False)
+    blank = v.is_null() | (v == "") | v.is_in(["NaN", "NA", "..", ":"])
+    st_ = pl.col("obs_status").str.strip_chars()
+    act = pl.col("action").str.strip_chars().str.to_uppercase()
+    df = df.with_columns(
+        pl.when(blank).then(None).otherwise(num).alias("value_num"),
+        (~blank & (num.is_null() | ~num.is_finite())).alias("_bad_value"),
+        pl.col("unit").replace_strict(units, default=None, return_dtype=pl.String).alias("_unit_in"),
+        pl.when(st_ == "").then(None).otherwise(st_).alias("obs_status"),
+        (~act.is_in(["A", "I", "R", "M", "D"])).alias("_bad_action"),
+        pl.when(act == "D").then(pl.lit("D")).otherwise(pl.lit("A")).alias("_action"),
+    )
     out_low = pl.col("_min").is_not_null() & (pl.col("value_num") < pl.col("_min"))
     out_high = pl.col("_max").is_not_null() & (pl.col("value_num") > pl.col("_max"))
-    findings += _findings(df, (out_low | out_high).fill_null(False), "implausible-value", "value", pl.col("value"),
-                          pl.lit("outside the plausible range ") + pl.col("_min").cast(pl.String) + pl.lit("–")
-                          + pl.col("_max").cast(pl.String).fill_null("∞"))
-    # OBS_STATUS and ACTION code lists.
-    st_ = pl.col("obs_status").str.strip_chars()
-    df = df.with_columns(pl.when(st_ == "").then(None).otherwise(st_).alias("obs_status"))
-    findings += _findings(df, pl.col("obs_status").is_not_null() & ~pl.col("obs_status").is_in(list(OBS_STATUS)),
-                          "bad-obs-status", "OBS_STATUS", pl.col("obs_status"),
-                          "not an SDMX observation status code (A, B, E, F, P, ...)")
-    act = pl.col("action").str.strip_chars().str.to_uppercase()
-    findings += _findings(df, ~act.is_in(["A", "I", "R", "M", "D"]), "bad-action", "ACTION", pl.col("action"),
-                          "ACTION must be I, A, R, M or D")
-    df = df.with_columns(pl.when(act == "D").then(pl.lit("D")).otherwise(pl.lit("A")).alias("action"))
+    blank_period = pl.col("period").is_null() | (pl.col("period").str.strip_chars() == "")
+    rules: list[tuple[pl.Expr, str, str, pl.Expr, pl.Expr | str]] = [
+        (pl.col("year").is_null() & pl.col("period").is_not_null(), "bad-period", "period", pl.col("period"),
+         "not a period (YYYY, YYYY-Qn, YYYY-MM)"),
+        (blank_period, "missing-period", "period", pl.col("period"), "no period"),
+        (pl.col("year").is_not_null() & ~pl.col("year").is_between(1950, today.year), "impossible-period", "period",
+         pl.col("period"), f"year outside 1950-{today.year} (no data from the future)"),
+        (pl.col("_bad_value"), "bad-value", "value", pl.col("value"), "not a number"),
+        (pl.col("_unit_in").is_not_null() & (pl.col("_unit_in") != pl.col("_unit")), "wrong-unit", "unit",
+         pl.col("unit"), pl.lit("unit differs from the catalogue's ") + pl.col("_unit")),
+        ((out_low | out_high).fill_null(False), "implausible-value", "value", pl.col("value"),
+         pl.lit("outside the plausible range ") + pl.col("_min").cast(pl.String) + pl.lit("–")
+         + pl.col("_max").cast(pl.String).fill_null("∞")),
+        (pl.col("obs_status").is_not_null() & ~pl.col("obs_status").is_in(list(OBS_STATUS)), "bad-obs-status",
+         "OBS_STATUS", pl.col("obs_status"), "not an SDMX observation status code (A, B, E, F, P, ...)"),
+        (pl.col("_bad_action"), "bad-action", "ACTION", pl.col("action"), "ACTION must be I, A, R, M or D"),
+    ]
+    fired = df.select([m.fill_null(False).any().alias(str(i)) for i, (m, *_) in enumerate(rules)]).row(0)
+    for hit, (mask, ftype, column, value, message) in zip(fired, rules, strict=True):
+        if hit:
+            findings += _findings(df, mask.fill_null(False), ftype, column, value, message)
+    n_span = int(df["_spanned"].sum())
+    if n_span:
+        notes.append(f"{n_span} row(s) with a period spanning two years (e.g. 2016-2017) dated to the year it ends")
+    df = df.with_columns(pl.col("_action").alias("action"))
     # Duplicate keys within the batch.
     key = ["code", "city_id", "year", "quarter", "disagg"]
-    dup = df.select(pl.struct(key).is_duplicated()).to_series()
+    dup = df.select(key).is_duplicated()
     if dup.any():
         d = df.filter(dup).with_columns(_first=pl.col("_line").min().over(key))
         findings += _findings(d, (pl.col("_line") != pl.col("_first")) & pl.col("year").is_not_null(),
@@ -216,10 +222,8 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
                               pl.lit("same indicator, area, period and disaggregation as line ")
                               + pl.col("_first").cast(pl.String))
     good = df.filter(pl.col("year").is_not_null()).select(
-        "code", "city_id",
-        pl.when(pl.col("quarter") == 0).then(pl.col("year").cast(pl.String))
-        .otherwise(pl.format("{}-Q{}", pl.col("year"), pl.col("quarter"))).alias("period"),
-        "year", "quarter", "disagg", pl.col("value_num").alias("value"), "unit", "obs_status", "action",
+        "code", "city_id", pl.col("_canon").alias("period"), "year", "quarter", "disagg",
+        pl.col("value_num").alias("value"), "unit", "obs_status", "action",
     )
     return Checked(good, findings, skipped, notes)
 
