@@ -117,6 +117,20 @@ def _prepare_target(out: Path) -> None:
                        hint="choose an empty or new folder; c2c publish only replaces its own output")
 
 
+def _remove_leftovers(out: Path) -> None:
+    """Folders left by a publish that was killed (its process is gone) are removed; a live one's are kept."""
+    for p in out.parent.glob(f".{out.name}.*-*"):
+        kind, _, pid = p.name.removeprefix(f".{out.name}.").partition("-")
+        if kind not in ("tmp", "old") or not pid.isdigit() or not p.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(p, ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            pass
+
+
 def _swap_into_place(tmp: Path, out: Path) -> None:
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
     if out.exists():
@@ -159,6 +173,7 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
             "rules_version": RULES.version, "licence": ws.config.licence,
             "vintages": sorted({v for sb in sbs for v in sb.vintages_used})}
 
+    _remove_leftovers(out)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     summary = Summary(output=out)
