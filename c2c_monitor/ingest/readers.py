@@ -77,8 +77,11 @@ def _code_only(col: str, frame: pl.DataFrame | None = None) -> pl.Expr:
     # SDMX-CSV may carry "CODE: Label" cells; the code is what we match. Splitting every cell is costly,
     # so a column with no label anywhere is only stripped.
     c = pl.col(col)
-    if frame is not None and not frame[col].str.contains(": ", literal=True).any():
-        return c.str.strip_chars()
+    if frame is not None:
+        distinct = frame[col].unique().drop_nulls()
+        if not distinct.str.contains(": ", literal=True).any():
+            # Codes repeat: judge the distinct values, and touch every cell only if one needs stripping.
+            return c if (distinct.str.strip_chars() == distinct).all() else c.str.strip_chars()
     return c.str.split(": ").list.first().str.strip_chars()
 
 
@@ -103,8 +106,8 @@ def read_sdmx(path: Path, encoding: str | None = None) -> Parsed:
         (_code_only(code_col, f) if code_col else _code_only(flow_col, f) if flow_col else pl.lit(None))
         .alias("source_code"),
         (_code_only("REF_AREA", f) if "REF_AREA" in cols else pl.lit(None, pl.String)).alias("area"),
-        pl.col("TIME_PERIOD").str.strip_chars().alias("period"),
-        pl.col("OBS_VALUE").str.strip_chars().alias("value"),
+        pl.col("TIME_PERIOD").alias("period"),  # validation strips periods and values where needed
+        pl.col("OBS_VALUE").alias("value"),
         (_code_only("UNIT_MEASURE", f) if "UNIT_MEASURE" in cols else pl.lit(None, pl.String)).alias("unit"),
         (_code_only("OBS_STATUS", f) if "OBS_STATUS" in cols else pl.lit(None, pl.String)).alias("obs_status"),
         _disagg_key(dims).alias("disagg"),

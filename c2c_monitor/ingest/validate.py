@@ -140,18 +140,19 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
         df = df.filter(pl.col("code").is_not_null())
     # Areas: explicit map, a city id used as is, else --city for rows without an area.
     area_map = dict(mapping.areas)
+    bad_map = sorted({c for c in area_map.values() if c not in cities})
     for a in df["area"].unique().drop_nulls().to_list():
-        if a in cities and a not in area_map:
+        if not a.strip():
+            area_map[a] = mapping.default_city  # a blank area is the --city's
+        elif a in cities and a not in area_map:
             area_map[a] = a
     df = df.with_columns(
-        pl.when(pl.col("area").is_null() | (pl.col("area").str.strip_chars() == ""))
-        .then(pl.lit(mapping.default_city))
+        pl.when(pl.col("area").is_null()).then(pl.lit(mapping.default_city, pl.String))
         .otherwise(pl.col("area").replace_strict(area_map, default=None, return_dtype=pl.String)).alias("city_id"))
-    bad_map = sorted({c for c in area_map.values() if c not in cities})
     for c in bad_map:
         findings.append(Finding("unknown-city", "mapping", f"city {c!r} is not in the workspace", None, "area", c))
     no_city = pl.col("city_id").is_null()
-    if df.filter(no_city).height:
+    if df["city_id"].null_count():
         if strict or df.filter(no_city & pl.col("area").is_null()).height:
             findings += _findings(df, no_city, "unknown-area", "area", pl.col("area"),
                                   pl.when(pl.col("area").is_null())
@@ -171,23 +172,43 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
         "_max": [i.plausible.max for i in by_obs_code.values()],
     }, schema={"code": pl.String, "_unit": pl.String, "_min": pl.Float64, "_max": pl.Float64})
     df = df.join(checks, on="code", how="left")
-    units = {u: norm_unit(u) for u in df["unit"].unique().drop_nulls().to_list()}
-    v = pl.col("value").str.strip_chars()
-    num = v.cast(pl.Float64, strict=False)
-    blank = v.is_null() | (v == "") | v.is_in(["NaN", "NA", "..", ":"])
-    st_ = pl.col("obs_status").str.strip_chars()
-    act = pl.col("action").str.strip_chars().str.to_uppercase()
+    # Low-cardinality columns (units, statuses, actions, periods) are judged on their distinct values,
+    # and the per-row work is a cheap membership test.
+    pairs = df.select("code", "unit").unique().drop_nulls()
+    unit_of = {i.observation_code: norm_unit(i.unit) for i in by_obs_code.values()}
+    wrong = [(c, u) for c, u in pairs.iter_rows() if norm_unit(u) is not None and norm_unit(u) != unit_of.get(c)]
+    wrong_unit = pl.lit(False)
+    if wrong:
+        df = df.join(pl.DataFrame(wrong, schema={"code": pl.String, "unit": pl.String}, orient="row")
+                     .with_columns(pl.lit(True).alias("_wrong_unit")), on=["code", "unit"], how="left")
+        wrong_unit = pl.col("_wrong_unit").fill_null(False)
+    statuses = {u: (u.strip() or None) for u in df["obs_status"].unique().drop_nulls().to_list()}
+    if any(k != v for k, v in statuses.items()):
+        df = df.with_columns(pl.col("obs_status").replace_strict(statuses, default=None, return_dtype=pl.String))
+    actions = {a: a.strip().upper() for a in df["action"].unique().drop_nulls().to_list()}
+    bad_actions = [a for a, n in actions.items() if n not in ("A", "I", "R", "M", "D")]
+    deletes = [a for a, n in actions.items() if n == "D"]
+    blank_periods = [p for p in df["period"].unique().drop_nulls().to_list() if not p.strip()]
+    # Values: cast as they are; only the cells that did not give a finite number are stripped and looked at.
+    vals = df["value"]
+    num = vals.cast(pl.Float64, strict=False)
+    odd = (num.is_null() & vals.is_not_null()) | ~num.is_finite().fill_null(True)
+    if odd.any():
+        stripped = vals.str.strip_chars()
+        blank = vals.is_null() | (odd & stripped.is_in(["", "NaN", "NA", "..", ":"]))
+        num = pl.select(pl.when(odd).then(stripped.cast(pl.Float64, strict=False)).otherwise(num)).to_series()
+        bad_value = odd & ~blank & (num.is_null() | ~num.is_finite().fill_null(False))
+        num = pl.select(pl.when(blank).then(None).otherwise(num)).to_series()
+    else:
+        bad_value = pl.repeat(False, df.height, eager=True)
     df = df.with_columns(
-        pl.when(blank).then(None).otherwise(num).alias("value_num"),
-        (~blank & (num.is_null() | ~num.is_finite())).alias("_bad_value"),
-        pl.col("unit").replace_strict(units, default=None, return_dtype=pl.String).alias("_unit_in"),
-        pl.when(st_ == "").then(None).otherwise(st_).alias("obs_status"),
-        (~act.is_in(["A", "I", "R", "M", "D"])).alias("_bad_action"),
-        pl.when(act == "D").then(pl.lit("D")).otherwise(pl.lit("A")).alias("_action"),
+        num.alias("value_num"), bad_value.alias("_bad_value"),
+        pl.col("action").is_in(bad_actions).alias("_bad_action"),
+        pl.when(pl.col("action").is_in(deletes)).then(pl.lit("D")).otherwise(pl.lit("A")).alias("_action"),
     )
     out_low = pl.col("_min").is_not_null() & (pl.col("value_num") < pl.col("_min"))
     out_high = pl.col("_max").is_not_null() & (pl.col("value_num") > pl.col("_max"))
-    blank_period = pl.col("period").is_null() | (pl.col("period").str.strip_chars() == "")
+    blank_period = pl.col("period").is_null() | pl.col("period").is_in(blank_periods)
     rules: list[tuple[pl.Expr, str, str, pl.Expr, pl.Expr | str]] = [
         (pl.col("year").is_null() & pl.col("period").is_not_null(), "bad-period", "period", pl.col("period"),
          "not a period (YYYY, YYYY-Qn, YYYY-MM)"),
@@ -195,8 +216,8 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
         (pl.col("year").is_not_null() & ~pl.col("year").is_between(1950, today.year), "impossible-period", "period",
          pl.col("period"), f"year outside 1950-{today.year} (no data from the future)"),
         (pl.col("_bad_value"), "bad-value", "value", pl.col("value"), "not a number"),
-        (pl.col("_unit_in").is_not_null() & (pl.col("_unit_in") != pl.col("_unit")), "wrong-unit", "unit",
-         pl.col("unit"), pl.lit("unit differs from the catalogue's ") + pl.col("_unit")),
+        (wrong_unit, "wrong-unit", "unit", pl.col("unit"),
+         pl.lit("unit differs from the catalogue's ") + pl.col("_unit")),
         ((out_low | out_high).fill_null(False), "implausible-value", "value", pl.col("value"),
          pl.lit("outside the plausible range ") + pl.col("_min").cast(pl.String) + pl.lit("–")
          + pl.col("_max").cast(pl.String).fill_null("∞")),
