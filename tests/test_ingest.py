@@ -231,3 +231,21 @@ def test_xlsx_template_round_trip(demo_copy, tmp_path) -> None:
     got = con.execute("SELECT disagg, value, obs_status FROM cur_observations WHERE code = 'unemployment_rate' "
                       "AND city_id = 'bonn' AND period = '2024-Q3' ORDER BY disagg").fetchall()
     assert got == [("", 6.1, "P"), ("sex=female", 5.8, "P")]
+
+
+def test_values_with_spaces_and_missing_markers_are_read_as_such(demo_copy, tmp_path) -> None:
+    f = _write(tmp_path / "v.csv", ['unemployment_rate,bonn,2025-Q1," 4.75 ",percent, P ,',
+                                    "unemployment_rate,cape-coast,2025-Q1,NaN,percent,,",
+                                    "unemployment_rate,bonn,2025-Q2,..,percent,,",
+                                    "unemployment_rate,cape-coast,2025-Q2,,Percent,,"])
+    res = run_c2c("ingest", str(f), "-w", str(demo_copy))
+    assert res.returncode == 0, res.stderr
+    assert "new 4" in res.stderr and "3 blank value(s) recorded as missing" in res.stderr
+    con = duckdb.connect(str(demo_copy / "workspace.duckdb"), read_only=True)
+    try:
+        rows = con.execute("SELECT city_id, period, value, obs_status FROM observations WHERE year = 2025 "
+                           "AND code = 'unemployment_rate' ORDER BY 1, 2").fetchall()
+    finally:
+        con.close()
+    assert rows == [("bonn", "2025-Q1", 4.75, "P"), ("bonn", "2025-Q2", None, None),
+                    ("cape-coast", "2025-Q1", None, None), ("cape-coast", "2025-Q2", None, None)]
