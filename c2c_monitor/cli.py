@@ -100,14 +100,55 @@ def demo_cmd(directory: str | None, partnership: str) -> None:
     click.echo(f"demo workspace: {root}\nHTML scoreboard: {out}")
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @workspace_options
-def partnerships(workspace: str | None, wait: float) -> None:
-    """List the partnerships in the workspace."""
+@click.pass_context
+def partnerships(ctx: click.Context, workspace: str | None, wait: float) -> None:
+    """List the partnerships in the workspace (or `import` them from a file)."""
+    if ctx.invoked_subcommand is not None:
+        return
     with opened(workspace, wait) as ws:
         rows = ws.con.execute("SELECT partnership_id, name, theme FROM partnerships ORDER BY 1").fetchall()
     for pid, name, theme in rows:
         click.echo(f"{pid:32} {name:36} {theme or ''}")
+
+
+@partnerships.command("import")
+@click.argument("file", type=click.Path())
+@workspace_options
+@click.option("--update", is_flag=True, help="Allow changing the details of partnerships and cities already there.")
+@click.option("--dry-run", is_flag=True)
+@click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
+def partnerships_import(file: str, workspace: str | None, wait: float, update: bool, dry_run: bool,
+                        report: str | None) -> None:
+    """Register partnerships and their two cities from a CSV or XLSX file (`partnerships template`)."""
+    from .errors import InputRejected
+    from .partnerships_import import import_partnerships
+
+    with opened(workspace, wait) as ws:
+        try:
+            res = import_partnerships(ws.con, Path(file), update, dry_run)
+        except InputRejected as exc:
+            _report(exc.findings, report)
+            for f in exc.findings[:50]:
+                click.echo(str(f), err=True)
+            raise
+    click.echo(("dry run: " if dry_run else "") + f"{res['new']} new, {res['updated']} updated, "
+               f"{res['unchanged']} unchanged partnership(s); {res['new_cities']} new city(ies)", err=True)
+
+
+@partnerships.command("template")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
+def partnerships_template(output: str | None) -> None:
+    """An example partnerships file to fill in."""
+    import csv
+    import io
+
+    from .partnerships_import import TEMPLATE
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(TEMPLATE)
+    emit(buf.getvalue(), output)
 
 
 @cli.command()
