@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from .assess import build_scoreboard, partnership_info
 from .deflocate import definitions_dir
-from .errors import C2CError, DefinitionError
+from .errors import DefinitionError, Finding
 from .pdf import write_pdf
 from .principles import Text, load_framework
 from .render.symbols import STATUS_SYMBOL, TREND_SYMBOL
@@ -40,12 +40,17 @@ class KitText(BaseModel):
 def load_kit_text(folder: Path | None = None) -> KitText:
     path = (folder or definitions_dir("workshops")) / "kit.yaml"
     try:
-        data, _ = load_yaml(path)
+        data, lines = load_yaml(path)
         return KitText.model_validate(data)
     except YamlSyntaxError as exc:
         raise DefinitionError([exc.finding]) from None
-    except Exception as exc:  # pydantic's message names the field
-        raise C2CError(f"{path}: {str(exc).splitlines()[0]} ({str(exc).splitlines()[1:2]})") from None
+    except ValidationError as exc:
+        findings = []
+        for err in exc.errors():
+            field = ".".join(str(x) for x in err["loc"])
+            findings.append(Finding("kit", str(path), err["msg"], lines.get(tuple(err["loc"])) if lines else None,
+                                    field))
+        raise DefinitionError(findings) from None
 
 
 def kit_environment() -> Environment:

@@ -202,3 +202,20 @@ def test_kit_pdfs_have_the_right_pages_and_content(demo_ws, tmp_path) -> None:
         assert f"{p['score']:.2f}" in handout
     for a in doc["actions"]:
         assert a["text"][:30] in handout.replace("\n", " ")
+
+
+def test_a_broken_kit_definition_names_file_line_and_field(tmp_path) -> None:
+    import shutil
+
+    from c2c_monitor.errors import DefinitionError
+    from c2c_monitor.kit import load_kit_text
+
+    from .conftest import ROOT
+
+    shutil.copytree(ROOT / "workshops", tmp_path / "workshops")
+    kit = tmp_path / "workshops" / "kit.yaml"
+    kit.write_text(kit.read_text().replace("  - minutes: 20", "  - minutes: -5", 1))
+    with pytest.raises(DefinitionError) as err:
+        load_kit_text(tmp_path / "workshops")
+    f = err.value.findings[0]
+    assert (f.file, f.line, f.column) == (str(kit), 6, "agenda.0.minutes")
