@@ -644,6 +644,10 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # a folder that is a file, a read-only disk, a full disk: one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"c2c: error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(2)
     except Exception as exc:
         import duckdb
 

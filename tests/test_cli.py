@@ -203,3 +203,11 @@ def test_as_of_accepts_a_date(demo_ws) -> None:
     assert ok.returncode == 0 and json.loads(ok.stdout)["as_of_vintage"] >= 1
     msg = _one_line_error(run_c2c("assess", "bonn-cape-coast", "-w", str(demo_ws), "--as-of", "2001-01-01"))
     assert "no data had been loaded by then" in msg
+
+
+def test_file_system_errors_are_one_line_not_a_traceback(tmp_path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    res = run_c2c("workshop", "xlsform", "-o", str(blocker / "form.xlsx"))
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr and res.stderr.startswith("c2c: error: ") and str(blocker) in res.stderr
