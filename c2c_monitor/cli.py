@@ -289,7 +289,7 @@ def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str,
 
 @cli.group()
 def workshop() -> None:
-    """Self-assessment workshops: ratings sheets, import, agreed ratings."""
+    """Self-assessment workshops: printed kit, ratings sheets and phone forms, import, agreed ratings, actions."""
 
 
 @workshop.command("template")
@@ -319,7 +319,7 @@ def workshop_template(partnership: str, workspace: str | None, wait: float, part
 @click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
 def workshop_import(file: str, workspace: str | None, wait: float, partnership: str, round_id: str,
                     held_on: Any, dry_run: bool, report: str | None) -> None:
-    """Validate and load a ratings sheet (CSV or XLSX) as one vintage."""
+    """Validate and load a ratings sheet, or a KoboToolbox/ODK export, (CSV or XLSX) as one vintage."""
     from .errors import InputRejected
     from .principles import load_framework
     from .workshop import import_ratings
