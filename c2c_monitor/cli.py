@@ -129,9 +129,7 @@ def partnerships_import(file: str, workspace: str | None, wait: float, update: b
         try:
             res = import_partnerships(ws.con, Path(file), update, dry_run)
         except InputRejected as exc:
-            _report(exc.findings, report)
-            for f in exc.findings[:50]:
-                click.echo(str(f), err=True)
+            _show_rejected(exc.findings, report)
             raise
     click.echo(("dry run: " if dry_run else "") + f"{res['new']} new, {res['updated']} updated, "
                f"{res['unchanged']} unchanged partnership(s); {res['new_cities']} new city(ies)", err=True)
@@ -211,6 +209,15 @@ class _LazyProgress:
             self.bar = None
 
 
+def _show_rejected(findings: list, report: str | None) -> None:
+    """A rejected input: the findings to --report, and the first fifty on standard error."""
+    _report(findings, report)
+    for f in findings[:50]:
+        click.echo(str(f), err=True)
+    if len(findings) > 50:
+        click.echo(f"... and {len(findings) - 50} more (see --report)", err=True)
+
+
 def _report(findings: list, report: str | None) -> None:
     if not report:
         return
@@ -274,11 +281,7 @@ def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str,
                           strict, dry_run, progress=bar.update)
         except InputRejected as exc:
             bar.stop()
-            _report(exc.findings, report)
-            for f in exc.findings[:50]:
-                click.echo(str(f), err=True)
-            if len(exc.findings) > 50:
-                click.echo(f"... and {len(exc.findings) - 50} more (see --report)", err=True)
+            _show_rejected(exc.findings, report)
             raise
     bar.stop()
     _report([], report)
@@ -329,9 +332,7 @@ def workshop_import(file: str, workspace: str | None, wait: float, partnership: 
             res = import_ratings(ws.con, load_framework(), Path(file), partnership, round_id,
                                  held_on.date() if held_on else None, ws.config.language, dry_run)
         except InputRejected as exc:
-            _report(exc.findings, report)
-            for f in exc.findings[:50]:
-                click.echo(str(f), err=True)
+            _show_rejected(exc.findings, report)
             raise
     click.echo(("dry run: " if dry_run else "") + f"{res['ratings']} rating(s) from {res['participants']} "
                f"participant(s)" + (f"; vintage {res['vintage_id']}" if "vintage_id" in res else ""), err=True)
@@ -377,9 +378,7 @@ def records_import(dataset: str, file: str, workspace: str | None, wait: float, 
         try:
             res = import_records(ws.con, dataset, Path(file), dry_run)
         except InputRejected as exc:
-            _report(exc.findings, report)
-            for f in exc.findings[:50]:
-                click.echo(str(f), err=True)
+            _show_rejected(exc.findings, report)
             raise
     _report([], report)
     click.echo(("dry run: " if dry_run else "") + f"{res['rows']} row(s): {res['new_or_changed']} new or changed, "
