@@ -40,10 +40,9 @@ def add_action(con: Any, fw: Framework, pid: str, principle_id: str, text: str, 
     if round_id is not None and not con.execute(
             "SELECT count(*) FROM rounds WHERE partnership_id = ? AND round_id = ?", [pid, round_id]).fetchall()[0][0]:
         raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}")
-    n = con.execute("SELECT count(DISTINCT action_id) FROM actions WHERE partnership_id = ?", [pid]).fetchall()[0][0]
     existing = {r[0] for r in con.execute("SELECT DISTINCT action_id FROM actions WHERE partnership_id = ?",
                                           [pid]).fetchall()}
-    k = n + 1
+    k = len(existing) + 1
     while f"{pid}-A{k}" in existing:
         k += 1
     action_id = f"{pid}-A{k}"

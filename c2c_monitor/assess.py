@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
@@ -167,13 +168,15 @@ def round_ratings(con: Any, pid: str, round_id: str, as_of: int | None) -> tuple
     return ratings, agreed
 
 
+@dataclass
 class RoundView:
     """What a scoreboard may say about one workshop round: aggregates only."""
 
-    def __init__(self, principles: list[PrincipleRow], current: str | None, previous: str | None,
-                 n_participants: int, groups: list[GroupRow]) -> None:
-        self.principles, self.current, self.previous = principles, current, previous
-        self.n_participants, self.groups = n_participants, groups
+    principles: list[PrincipleRow]
+    current: str | None
+    previous: str | None
+    n_participants: int
+    groups: list[GroupRow]
 
 
 def principle_rows(con: Any, fw: Framework, pid: str, as_of: int | None, lang: str = "en",
@@ -223,11 +226,9 @@ def principle_rows(con: Any, fw: Framework, pid: str, as_of: int | None, lang: s
     return RoundView(rows, current, previous, n_people, groups)
 
 
-def action_rows(con: Any, pid: str, as_of: int | None, today: Any = None) -> list[ActionRow]:
+def action_rows(con: Any, pid: str, as_of: int | None, today: date | None = None) -> list[ActionRow]:
     """Follow-up actions, latest version of each, as recorded up to `as_of`."""
-    import datetime as _dt
-
-    today = today or _dt.date.today()
+    today = today or date.today()
     rows = con.execute(
         "SELECT action_id, principle_id, round_id, text, owner, due, status FROM (SELECT *, row_number() OVER "
         "(PARTITION BY action_id ORDER BY vintage_id DESC) rn FROM actions WHERE partnership_id = ? "

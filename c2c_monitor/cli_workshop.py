@@ -13,8 +13,9 @@ from typing import Any
 import click
 
 from .cli import emit, opened, workshop, workspace_options
+from .render.symbols import ACTION_STATUSES
 
-STATUSES = ["open", "in progress", "done", "dropped"]
+STATUSES = list(ACTION_STATUSES)
 
 
 def _date(value: Any) -> dt.date | None:

@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
+from jinja2 import Environment
 from pydantic import BaseModel, Field, ValidationError
 
 from .assess import build_scoreboard, partnership_info
@@ -19,7 +19,7 @@ from .deflocate import definitions_dir
 from .errors import DefinitionError, Finding
 from .pdf import write_pdf
 from .principles import Text, load_framework
-from .render.symbols import STATUS_SYMBOL, TREND_SYMBOL
+from .render.html import environment
 from .rules import RULES
 from .workspace import Workspace
 from .yamlload import YamlSyntaxError, load_yaml
@@ -54,13 +54,8 @@ def load_kit_text(folder: Path | None = None) -> KitText:
 
 
 def kit_environment() -> Environment:
-    env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(definitions_dir("workshops") / "templates")),
-                             PackageLoader("c2c_monitor", "templates")]),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True, lstrip_blocks=True,
-    )
-    env.globals.update(TREND_SYMBOL=TREND_SYMBOL, STATUS_SYMBOL=STATUS_SYMBOL, rules=RULES)
+    env = environment(definitions_dir("workshops") / "templates")
+    env.globals["rules"] = RULES
     return env
 
 

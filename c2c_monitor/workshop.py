@@ -19,7 +19,7 @@ from .ingest.textfile import ReadError, read_delimited
 from .principles import Framework
 from .records import STAKEHOLDER_GROUPS
 from .store import insert_frame, new_vintage, transaction
-from .xlsform import is_form_export, kobo_to_long
+from .xlsform import choice_label, is_form_export, kobo_to_long
 
 SHEET_COLUMNS = ["participant_code", "stakeholder_group", "city_id", "question_id", "question", "rating", "comment"]
 
@@ -32,8 +32,7 @@ def answer_codes(fw: Framework, lang: str) -> dict[str, str]:
         for text in (p.label.en, p.label.fr, p.label.es, p.label.get(lang)):
             if text:
                 out[text.strip().lower()] = str(p.value)
-                # The XLSForm's choice labels read "3 – label" (see xlsform.py).
-                out[f"{p.value} – {text.strip().lower()}"] = str(p.value)
+                out[choice_label(p.value, text.strip().lower())] = str(p.value)  # phone-form exports
     for s in fw.scale.special:
         out[s.code] = s.code
         for text in (s.label.en, s.label.fr, s.label.es):

@@ -30,6 +30,11 @@ UI = {
 }
 
 
+def choice_label(value: int, text: str) -> str:
+    """How a rating choice reads on the phone form; exports may carry it back as the answer."""
+    return f"{value} – {text}"
+
+
 def group_label(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
@@ -38,7 +43,7 @@ def field_name(question_id: str) -> str:
     return question_id.replace(".", "_")
 
 
-def _labels(text: Text, prefix: str = "label") -> list[str]:
+def _labels(text: Text) -> list[str]:
     return [getattr(text, lang) or text.en for lang in LANGS]
 
 
@@ -69,7 +74,7 @@ def write_xlsform(fw: Framework, out: Path, default_language: str = "en",
     choices = wb.create_sheet("choices")
     choices.append(["list_name", "name", *label_cols])
     for s in fw.scale.numeric:
-        choices.append(["rating", str(s.value), *[f"{s.value} – {t}" for t in _labels(s.label)]])
+        choices.append(["rating", str(s.value), *[choice_label(s.value, t) for t in _labels(s.label)]])
     for s in fw.scale.special:
         choices.append(["rating", s.code, *_labels(s.label)])
     for g in STAKEHOLDER_GROUPS:

@@ -165,9 +165,10 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     # Periods, values, units, ranges and code lists: every check is a boolean column computed in one
     # pass (polars runs them in parallel); rows are only gathered for the checks that fired.
     df = _periods(df)
+    unit_of = {code: norm_unit(i.unit) for code, i in by_obs_code.items()}
     checks = pl.DataFrame({
         "code": list(by_obs_code),
-        "_unit": [norm_unit(i.unit) for i in by_obs_code.values()],
+        "_unit": list(unit_of.values()),
         "_min": [i.plausible.min for i in by_obs_code.values()],
         "_max": [i.plausible.max for i in by_obs_code.values()],
     }, schema={"code": pl.String, "_unit": pl.String, "_min": pl.Float64, "_max": pl.Float64})
@@ -175,7 +176,6 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     # Low-cardinality columns (units, statuses, actions, periods) are judged on their distinct values,
     # and the per-row work is a cheap membership test.
     pairs = df.select("code", "unit").unique().drop_nulls()
-    unit_of = {i.observation_code: norm_unit(i.unit) for i in by_obs_code.values()}
     wrong = [(c, u) for c, u in pairs.iter_rows() if norm_unit(u) is not None and norm_unit(u) != unit_of.get(c)]
     wrong_unit = pl.lit(False)
     if wrong:

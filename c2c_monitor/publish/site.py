@@ -143,7 +143,7 @@ def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = Tru
             list_name: str = "simplified", title: str | None = None, workers: int | None = None,
             progress: Callable[[int, int, str], None] | None = None) -> Summary:
     out = out.resolve()
-    _prepare_target(out)
+    _prepare_target(out)  # again in write_site; here so that a wrong folder fails before the scoring
     all_ids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
     pids = list(dict.fromkeys(pids)) if pids else all_ids
     if not pids:

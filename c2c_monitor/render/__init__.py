@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..scoreboard import Scoreboard
+if TYPE_CHECKING:  # importing render.symbols from the CLI must not pull in pydantic
+    from ..scoreboard import Scoreboard
 
 
 def _json(sb: Scoreboard) -> str:

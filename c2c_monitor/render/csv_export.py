@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 from ..scoreboard import Scoreboard
@@ -23,7 +24,8 @@ def safe_expr(column: str) -> Any:
     import polars as pl
 
     c = pl.col(column)
-    return pl.when(c.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + c).otherwise(c).alias(column)
+    starts = "^[" + "".join(re.escape(ch) for ch in _FORMULA_START) + "]"
+    return pl.when(c.str.contains(starts)).then(pl.lit("'") + c).otherwise(c).alias(column)
 
 
 def render_csv(sb: Scoreboard) -> str:

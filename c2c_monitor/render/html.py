@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 
 from ..scoreboard import Scoreboard
 from .symbols import LIGHT_SYMBOL, LIGHT_WORD, STATUS_SYMBOL, TREND_SYMBOL, fmt_value
 
 
-def environment() -> Environment:
+def environment(*folders: Path) -> Environment:
+    """The one Jinja setup (autoescaped, symbols, filters); `folders` are searched before the package's."""
+    package = PackageLoader("c2c_monitor", "templates")
     env = Environment(
-        loader=PackageLoader("c2c_monitor", "templates"),
+        loader=ChoiceLoader([*(FileSystemLoader(str(f)) for f in folders), package]) if folders else package,
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
