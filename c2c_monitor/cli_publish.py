@@ -19,9 +19,12 @@ from .cli import _as_of, _LazyProgress, cli, opened, workspace_options
 @click.option("--as-of", help="Publish the data as it was at a vintage id or date (YYYY-MM-DD).")
 @click.option("--title", help="Title of the site (default: the workspace name).")
 @click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also render a PDF of each partnership page.")
+@click.option("--pdf-engine", type=click.Choice(["auto", "chromium", "weasyprint"]), default="auto",
+              show_default=True, help="auto: a local Chromium if one is installed (about 5x faster), else WeasyPrint.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def publish(partnerships: tuple[str, ...], workspace: str | None, wait: float, output: str, list_name: str,
-            as_of: str | None, title: str | None, pdf: bool, quiet: bool) -> None:
+            as_of: str | None, title: str | None, pdf: bool, pdf_engine: str,
+            quiet: bool) -> None:
     """Static HTML site, PDFs and open data (CSV, JSON, datapackage.json, SDMX-CSV, Open SDG) for the public."""
     from .publish.site import publish as run
 
@@ -29,8 +32,12 @@ def publish(partnerships: tuple[str, ...], workspace: str | None, wait: float, o
     try:
         with opened(workspace, wait) as ws:
             summary = run(ws, list(partnerships) or None, Path(output), pdf=pdf, as_of=_as_of(ws.con, as_of),
-                          list_name=list_name, title=title, progress=bar.update)
+                          list_name=list_name, title=title, pdf_engine=pdf_engine,
+                          progress=bar.update)
     finally:
         bar.stop()
-    click.echo(f"published {summary.pages} page(s), {summary.pdfs} PDF(s), {len(summary.files)} file(s) "
+    for note in summary.notes:
+        click.echo(f"note: {note}", err=True)
+    engine = f" ({summary.pdf_engine})" if summary.pdfs else ""
+    click.echo(f"published {summary.pages} page(s), {summary.pdfs} PDF(s){engine}, {len(summary.files)} file(s) "
                f"to {summary.output}", err=True)

@@ -8,56 +8,9 @@ import re
 from pathlib import Path
 
 import polars as pl
-import pytest
 
-from .conftest import run_c2c
-from .test_workshop import MARK, _filled
-
-XSS = "<script>alert(1)</script>"
-FORMULA = '=HYPERLINK("http://example.invalid","x")'
-PUBLISHED = ["bonn-cape-coast", "lyon-porto-novo"]
-
-
-def _sql(ws: Path, sql: str, params: list) -> None:
-    from c2c_monitor.workspace import open_workspace
-
-    with open_workspace(ws) as w:
-        w.con.execute(sql, params)
-
-
-@pytest.fixture(scope="module")
-def hostile(demo_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A demo workspace with hostile names, a marked workshop round (one group of one) and its published site."""
-    import shutil
-
-    root = tmp_path_factory.mktemp("hostile")
-    ws = root / "ws"
-    shutil.copytree(demo_ws, ws)
-    _sql(ws, "UPDATE partnerships SET name = ?, description = ? WHERE partnership_id = 'bonn-cape-coast'",
-         [f'{XSS} & "Bonn"', "<img src=x onerror=alert(2)>"])
-    _sql(ws, "UPDATE partnerships SET theme = ? WHERE partnership_id = 'lyon-porto-novo'", [FORMULA])
-    sheets = root / "sheets"
-    assert run_c2c("workshop", "template", "bonn-cape-coast", "-w", str(ws), "--participants", "4",
-                   "-o", str(sheets)).returncode == 0
-    people = {"P01": (f"{MARK}1", "civil_society"), "P02": (f"{MARK}2", "civil_society"),
-              "P03": (f"{MARK}3", "civil_society"), "P04": (f"{MARK}LONE", "private_sector")}
-    sheet = _filled(sheets / "bonn-cape-coast-ratings.csv", people, lambda q: "4")
-    # The lone participant answers differently everywhere: a published group of one would show 1.0.
-    sheet = sheet.with_columns(pl.when(pl.col("stakeholder_group") == "private_sector").then(pl.lit("1"))
-                               .otherwise(pl.col("rating")).alias("rating"))
-    sheet.write_csv(root / "filled.csv")
-    res = run_c2c("workshop", "import", str(root / "filled.csv"), "-w", str(ws), "-p", "bonn-cape-coast",
-                  "--round", "2025", "--held-on", "2025-11-20")
-    assert res.returncode == 0, res.stderr
-    assert run_c2c("workshop", "action", "add", "bonn-cape-coast", "-w", str(ws), "--principle", "P09",
-                   "--text", "=1+2 budget line", "--owner", "@finance", "--round", "2025").returncode == 0
-    site = root / "site"
-    res = run_c2c("publish", *PUBLISHED, "-w", str(ws), "-o", str(site), "-q")
-    assert res.returncode == 0, res.stderr
-    # The workshop kit's results handout is a published output too.
-    res = run_c2c("workshop", "kit", "bonn-cape-coast", "-w", str(ws), "-o", str(root / "kit"))
-    assert res.returncode == 0, res.stderr
-    return ws, site
+from .conftest import FORMULA, XSS, run_c2c
+from .test_workshop import MARK
 
 
 def _texts(site: Path) -> dict[Path, str]:
