@@ -146,14 +146,19 @@ def fig_ingest(cfg: dict[str, int], tmp: Path) -> None:
     path = tmp / "obs.csv"
     rows, n_cities = synth.sdmx_file(path, cfg["ingest_rows"], cat)
 
-    def baseline() -> int:
-        con = duckdb.connect()
+    def baseline(db: str = ":memory:") -> int:
+        con = duckdb.connect(db)
         con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(path)])
         n = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
         con.close()
+        if db != ":memory:":
+            Path(db).unlink(missing_ok=True)
         return n
 
-    base_t, n = best(baseline, 1)
+    # The workspace is a database file and a load is committed to it, so the like-for-like baseline
+    # stores into a database file too; the in-memory table is printed beside it.
+    base_t, n = best(lambda: baseline(str(tmp / "baseline.duckdb")), 1)
+    mem_t, _ = best(baseline, 1)
     assert n == rows
 
     def engine() -> Any:
@@ -169,7 +174,8 @@ def fig_ingest(cfg: dict[str, int], tmp: Path) -> None:
     assert summary.new == rows, f"only {summary.new} of {rows} rows loaded: {summary.skipped}"
     report(2, "ingest: SDMX-CSV with full validation", eng_t, base_t, 3.0,
            f"{rows:,} rows ({path.stat().st_size / 1e6:,.0f} MB), all loaded as new; baseline: DuckDB "
-           f"read_csv into a table")
+           f"read_csv into a table in a database file. Against an in-memory table ({mem_t:.2f}s): "
+           f"{eng_t / mem_t:.2f}x")
 
 
 # --- 3. publish -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,17 @@ def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any 
     return parsed, findings, skipped_files
 
 
+def content_hash(files: list[Path]) -> str:
+    """sha256 over each file's name, a NUL and its bytes, in order; read in chunks, never whole."""
+    digest = hashlib.sha256()
+    for p in files:
+        digest.update(p.name.encode() + b"\0")
+        with p.open("rb") as fh:
+            while chunk := fh.read(1 << 22):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _current(con: Any, keys: pl.DataFrame) -> pl.DataFrame | None:
     """The stored current value of each incoming key (None when the store holds none of these codes).
 
@@ -127,6 +139,10 @@ def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: s
         progress(len(files), len(files), "validating")
     if findings:
         raise InputRejected(findings)
+    # The vintage's content hash is worked out in a thread (hashlib lets go of the GIL) while polars validates.
+    hashing = ThreadPoolExecutor(max_workers=1)
+    digest = hashing.submit(content_hash, files)
+    hashing.shutdown(wait=False)
     frame = pl.concat([p.frame for p in parsed]) if parsed else pl.DataFrame()
     summary.rows_read = frame.height
     for p in parsed:
@@ -172,13 +188,10 @@ def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: s
         if not dry_run:
             summary.notes.append("nothing new: the workspace already holds these values")
         return summary
-    digest = hashlib.sha256()
-    for p in files:
-        digest.update(p.name.encode() + b"\0" + p.read_bytes())
     with transaction(con):
         vid = new_vintage(con, "observations", source_note or ", ".join(str(p) for p in paths[:20]),
                           None, to_write.height)
-        con.execute("UPDATE vintages SET content_hash = ? WHERE vintage_id = ?", [digest.hexdigest(), vid])
+        con.execute("UPDATE vintages SET content_hash = ? WHERE vintage_id = ?", [digest.result(), vid])
         if to_write.height:
             insert_frame(con, "observations", to_write.with_columns(pl.lit(vid).alias("vintage_id")))
         if new_targets.height:

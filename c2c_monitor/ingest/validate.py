@@ -60,6 +60,18 @@ def _findings(df: pl.DataFrame, mask: pl.Expr, ftype: str, column: str, value: p
 _Y = r"(\d{4})"
 
 
+def _lookup(df: pl.DataFrame, key: str, table: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    """Add `cols` of `table` (one row per `key`) to each row of `df`, by its key; no match gives nulls.
+
+    A join would copy every column of a batch of millions of rows; this only adds the new ones
+    (each row's position in `table`, then a gather).
+    """
+    table = table.filter(pl.col(key).is_not_null())
+    pos = df.select(pl.col(key).replace_strict(table[key], pl.Series(range(table.height), dtype=pl.UInt32),
+                                               default=None, return_dtype=pl.UInt32)).to_series()
+    return df.with_columns(table[c].gather(pos).alias(c) for c in cols)
+
+
 def _periods(df: pl.DataFrame) -> pl.DataFrame:
     """Parse periods vectorised: YYYY, YYYY-Qn / YYYYQn, YYYY-MM, YYYY-YYYY (Open SDG), dd/mm/yyyy-dd/mm/yyyy."""
     p = pl.col("period").str.strip_chars()
@@ -90,7 +102,7 @@ def _periods(df: pl.DataFrame) -> pl.DataFrame:
         year.alias("year"), quarter.alias("quarter"), spanned.alias("_spanned")).with_columns(
         pl.when(pl.col("quarter") == 0).then(pl.col("year").cast(pl.String))
         .otherwise(pl.format("{}-Q{}", pl.col("year"), pl.col("quarter"))).alias("_canon"))
-    return df.join(parsed, on="period", how="left", nulls_equal=True, maintain_order="left")
+    return _lookup(df, "period", parsed, ["year", "quarter", "_spanned", "_canon"])
 
 
 def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Mapping, strict: bool,
@@ -172,7 +184,7 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
         "_min": [i.plausible.min for i in by_obs_code.values()],
         "_max": [i.plausible.max for i in by_obs_code.values()],
     }, schema={"code": pl.String, "_unit": pl.String, "_min": pl.Float64, "_max": pl.Float64})
-    df = df.join(checks, on="code", how="left")
+    df = _lookup(df, "code", checks, ["_unit", "_min", "_max"])
     # Low-cardinality columns (units, statuses, actions, periods) are judged on their distinct values,
     # and the per-row work is a cheap membership test.
     pairs = df.select("code", "unit").unique().drop_nulls()
