@@ -36,3 +36,16 @@ def test_content_hash_is_sha256_of_names_and_bytes_across_chunks(tmp_path: Path)
     whole = hashlib.sha256(b"a.csv\0" + a.read_bytes() + b"b.csv\0").hexdigest()
     assert content_hash([a, b]) == whole
     assert content_hash([b, a]) != whole  # the order of the files is part of the vintage
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", ""]), st.one_of(st.none(), st.integers(0, 3))),
+                     max_size=30))
+def test_the_duplicate_precheck_never_misses_a_duplicate(rows: list[tuple[str, int | None]]) -> None:
+    from c2c_monitor.ingest.validate import _may_have_duplicates
+
+    keys = pl.DataFrame(rows, schema={"code": pl.String, "year": pl.Int32}, orient="row")
+    if keys.is_duplicated().any():
+        assert _may_have_duplicates(keys)
+    else:  # and without duplicates it says so (a 64-bit collision among 30 rows does not happen)
+        assert not _may_have_duplicates(keys)

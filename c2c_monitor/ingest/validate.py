@@ -105,6 +105,16 @@ def _periods(df: pl.DataFrame) -> pl.DataFrame:
     return _lookup(df, "period", parsed, ["year", "quarter", "_spanned", "_canon"])
 
 
+def _may_have_duplicates(keys: pl.DataFrame) -> bool:
+    """False only when no two rows are equal: their 64-bit hashes, sorted, have no neighbours alike.
+
+    Sorting ten million hashes takes a fraction of the time of a hash table over ten million distinct
+    keys (`is_duplicated`), which then runs only when a hash repeats: a duplicate, or a rare collision.
+    """
+    h = keys.hash_rows().sort()
+    return bool((h.slice(1) == h.slice(0, max(h.len() - 1, 0))).any())
+
+
 def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Mapping, strict: bool,
              today: dt.date | None = None) -> Checked:
     today = today or dt.date.today()
@@ -128,8 +138,17 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     for s, t in bad_targets.items():
         findings.append(Finding("unknown-indicator", "mapping", f"maps {s!r} to {t!r}, which is not a city "
                                 "indicator of the catalogue", None, "indicator", t))
-    df = df.with_columns(
-        pl.col("source_code").replace_strict(code_map, default=None, return_dtype=pl.String).alias("code"))
+    unit_of = {code: norm_unit(i.unit) for code, i in by_obs_code.items()}
+    # Per source code: the catalogue code, its unit and plausible range (one lookup for all four).
+    checks = pl.DataFrame({
+        "code": list(by_obs_code),
+        "_unit": list(unit_of.values()),
+        "_min": [i.plausible.min for i in by_obs_code.values()],
+        "_max": [i.plausible.max for i in by_obs_code.values()],
+    }, schema={"code": pl.String, "_unit": pl.String, "_min": pl.Float64, "_max": pl.Float64})
+    checks = pl.DataFrame({"source_code": list(code_map), "code": list(code_map.values())},
+                          schema={"source_code": pl.String, "code": pl.String}).join(checks, on="code", how="left")
+    df = _lookup(df, "source_code", checks, ["code", "_unit", "_min", "_max"])
     # A `select` turns one disaggregation of the source into the headline.
     for s, sel in selects.items():
         key = "|".join(f"{k}={v}" for k, v in sorted(sel.items()))
@@ -177,23 +196,13 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     # Periods, values, units, ranges and code lists: every check is a boolean column computed in one
     # pass (polars runs them in parallel); rows are only gathered for the checks that fired.
     df = _periods(df)
-    unit_of = {code: norm_unit(i.unit) for code, i in by_obs_code.items()}
-    checks = pl.DataFrame({
-        "code": list(by_obs_code),
-        "_unit": list(unit_of.values()),
-        "_min": [i.plausible.min for i in by_obs_code.values()],
-        "_max": [i.plausible.max for i in by_obs_code.values()],
-    }, schema={"code": pl.String, "_unit": pl.String, "_min": pl.Float64, "_max": pl.Float64})
-    df = _lookup(df, "code", checks, ["_unit", "_min", "_max"])
     # Low-cardinality columns (units, statuses, actions, periods) are judged on their distinct values,
     # and the per-row work is a cheap membership test.
-    pairs = df.select("code", "unit").unique().drop_nulls()
-    wrong = [(c, u) for c, u in pairs.iter_rows() if norm_unit(u) is not None and norm_unit(u) != unit_of.get(c)]
-    wrong_unit = pl.lit(False)
-    if wrong:
-        df = df.join(pl.DataFrame(wrong, schema={"code": pl.String, "unit": pl.String}, orient="row")
-                     .with_columns(pl.lit(True).alias("_wrong_unit")), on=["code", "unit"], how="left")
-        wrong_unit = pl.col("_wrong_unit").fill_null(False)
+    # A unit is wrong when, normalised, it is not the catalogue's unit of the row's code (`_unit`).
+    units = {u: norm_unit(u) for u in df["unit"].unique().drop_nulls().to_list()}
+    given = pl.col("unit") if all(k == v for k, v in units.items()) else \
+        pl.col("unit").replace_strict(units, default=None, return_dtype=pl.String)
+    wrong_unit = given.is_not_null() & given.ne_missing(pl.col("_unit"))
     statuses = {u: (u.strip() or None) for u in df["obs_status"].unique().drop_nulls().to_list()}
     if any(k != v for k, v in statuses.items()):
         df = df.with_columns(pl.col("obs_status").replace_strict(statuses, default=None, return_dtype=pl.String))
@@ -247,7 +256,10 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     df = df.with_columns(pl.col("_action").alias("action"))
     # Duplicate keys within the batch.
     key = ["code", "city_id", "year", "quarter", "disagg"]
-    dup = df.select(key).is_duplicated()
+    if _may_have_duplicates(df.select(key)):
+        dup = df.select(key).is_duplicated()
+    else:
+        dup = pl.repeat(False, df.height, eager=True)
     if dup.any():
         d = df.filter(dup).with_columns(_first=pl.col("_line").min().over(key))
         findings += _findings(d, (pl.col("_line") != pl.col("_first")) & pl.col("year").is_not_null(),
