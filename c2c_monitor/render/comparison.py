@@ -12,7 +12,6 @@ from rich.table import Table
 
 from ..compare import Comparison
 from .csv_export import safe_cell
-from .symbols import fmt_value
 
 CHANGE_SYMBOL = {"improved": "▲", "deteriorated": "▼", "unchanged": "=", "new": "+", "missing": "−", "no data": "·"}
 
@@ -99,7 +98,6 @@ def render_html(c: Comparison) -> str:
                   for k in o.series}
         series_svg = charts.small_multiples(o.series, o.end_values, labels)
     env = environment()
-    env.filters["value"] = fmt_value
     return env.get_template("compare.html.j2").render(c=c, principle_svg=principle_svg, series_svg=series_svg,
                                                       symbol=CHANGE_SYMBOL)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
@@ -10,8 +11,12 @@ from ..scoreboard import Scoreboard
 from .symbols import LIGHT_SYMBOL, LIGHT_WORD, STATUS_SYMBOL, TREND_SYMBOL, fmt_value
 
 
+@lru_cache(maxsize=8)
 def environment(*folders: Path) -> Environment:
-    """The one Jinja setup (autoescaped, symbols, filters); `folders` are searched before the package's."""
+    """The one Jinja setup (autoescaped, symbols, filters); `folders` are searched before the package's.
+
+    Cached, so that the templates are compiled once a process (Jinja still reloads a changed file).
+    """
     package = PackageLoader("c2c_monitor", "templates")
     env = Environment(
         loader=ChoiceLoader([*(FileSystemLoader(str(f)) for f in folders), package]) if folders else package,
