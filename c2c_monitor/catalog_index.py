@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .atomic import replacing
 from .deflocate import definitions_dir
 
 
@@ -45,10 +46,8 @@ def listing() -> list[dict[str, Any]]:
     rows = [{**i.model_dump(mode="json"), "_sdg_label": i.sdg.label, "_sdg_goal": i.sdg.goal_number,
              "_lists": list(i.lists)} for i in load_catalogue().ordered]
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
-        tmp.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(cache)
+        with replacing(cache) as tmp:
+            tmp.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     except OSError:  # a read-only home is no reason to fail a listing
         pass
     return rows

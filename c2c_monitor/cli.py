@@ -7,7 +7,6 @@ the commands so that `c2c --help` starts fast.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from .atomic import replacing
 
 FORMATS_SCOREBOARD = ["table", "json", "html", "csv"]
 
@@ -41,10 +42,8 @@ def emit(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
         return
     path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    with replacing(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     click.echo(f"wrote {path}", err=True)
 
 

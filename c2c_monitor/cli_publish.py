@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .cli import _as_of, _LazyProgress, cli, opened, workspace_options
+from .pdf import PDF_ENGINES
 
 
 @cli.command()
@@ -19,7 +20,7 @@ from .cli import _as_of, _LazyProgress, cli, opened, workspace_options
 @click.option("--as-of", help="Publish the data as it was at a vintage id or date (YYYY-MM-DD).")
 @click.option("--title", help="Title of the site (default: the workspace name).")
 @click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also render a PDF of each partnership page.")
-@click.option("--pdf-engine", type=click.Choice(["auto", "chromium", "weasyprint"]), default="auto",
+@click.option("--pdf-engine", type=click.Choice(PDF_ENGINES), default="auto",
               show_default=True, help="auto: a local Chromium if one is installed (about 5x faster), else WeasyPrint.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def publish(partnerships: tuple[str, ...], workspace: str | None, wait: float, output: str, list_name: str,

@@ -10,11 +10,14 @@ page out the same way.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from .atomic import replacing
+
 FONT_DIR = Path(__file__).with_name("fonts")
+# `c2c publish --pdf-engine`: auto takes a local Chromium when there is one (pdf_chromium.py), else WeasyPrint.
+PDF_ENGINES = ("auto", "chromium", "weasyprint")
 
 FONT_FACES = "\n".join(
     f'@font-face {{ font-family: "C2C Sans"; src: url("{(FONT_DIR / file).as_uri()}"); '
@@ -68,11 +71,6 @@ def write_pdf(html: str, out: Path, base_dir: Path | None = None, readable: Path
     css = CSS(string=FONT_FACES + '\nbody { font-family: "C2C Sans", sans-serif; }', font_config=fonts,
               url_fetcher=fetch)
     doc = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetch)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
+    with replacing(out) as tmp:
         doc.write_pdf(tmp, stylesheets=[css], font_config=fonts)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return out

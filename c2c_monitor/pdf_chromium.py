@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from .atomic import replacing
 from .errors import C2CError
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -244,23 +245,14 @@ class Browser:
                     tab.step = "print"
                     waiting[self._send("Page.printToPDF", PRINT, tab.session)] = tab
                 elif tab.step == "print" and tab.job:
-                    _write_atomic(tab.job[1], base64.b64decode(msg["result"]["data"]))
+                    with replacing(tab.job[1]) as tmp:
+                        tmp.write_bytes(base64.b64decode(msg["result"]["data"]))
                     done += 1
                     start(tab)
             for t in pool.values():
                 if t.job and time.monotonic() - t.started > self.timeout:
                     raise ChromiumError(f"{t.job[0]}: not printed within {self.timeout:.0f}s")
         return done
-
-
-def _write_atomic(out: Path, data: bytes) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def print_pdfs(jobs: list[tuple[Path, Path]], allowed: list[Path], tabs: int | None = None,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from .atomic import replacing
 from .principles import Framework, Text
 from .records import STAKEHOLDER_GROUPS
 
@@ -85,10 +86,8 @@ def write_xlsform(fw: Framework, out: Path, default_language: str = "en",
     settings.append(["form_title", "form_id", "version", "default_language"])
     settings.append(["G20 Rome principles: self-assessment", "c2c_self_assessment", fw.version,
                      LANGS.get(default_language, LANGS["en"])])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(out)
+    with replacing(out) as tmp:
+        wb.save(tmp)
     return out
 
 

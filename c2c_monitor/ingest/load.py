@@ -139,10 +139,12 @@ def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: s
         progress(len(files), len(files), "validating")
     if findings:
         raise InputRejected(findings)
-    # The vintage's content hash is worked out in a thread (hashlib lets go of the GIL) while polars validates.
-    hashing = ThreadPoolExecutor(max_workers=1)
-    digest = hashing.submit(content_hash, files)
-    hashing.shutdown(wait=False)
+    # The vintage's content hash is worked out in a thread (hashlib lets go of the GIL) while polars validates;
+    # a dry run writes no vintage and needs none.
+    if not dry_run:
+        hashing = ThreadPoolExecutor(max_workers=1)
+        digest = hashing.submit(content_hash, files)
+        hashing.shutdown(wait=False)
     frame = pl.concat([p.frame for p in parsed]) if parsed else pl.DataFrame()
     summary.rows_read = frame.height
     for p in parsed:

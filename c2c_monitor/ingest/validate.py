@@ -138,11 +138,10 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     for s, t in bad_targets.items():
         findings.append(Finding("unknown-indicator", "mapping", f"maps {s!r} to {t!r}, which is not a city "
                                 "indicator of the catalogue", None, "indicator", t))
-    unit_of = {code: norm_unit(i.unit) for code, i in by_obs_code.items()}
     # Per source code: the catalogue code, its unit and plausible range (one lookup for all four).
     checks = pl.DataFrame({
         "code": list(by_obs_code),
-        "_unit": list(unit_of.values()),
+        "_unit": [norm_unit(i.unit) for i in by_obs_code.values()],
         "_min": [i.plausible.min for i in by_obs_code.values()],
         "_max": [i.plausible.max for i in by_obs_code.values()],
     }, schema={"code": pl.String, "_unit": pl.String, "_min": pl.Float64, "_max": pl.Float64})

@@ -20,7 +20,7 @@ from .. import __version__
 from ..assess import build_scoreboards, workspace_catalogue
 from ..catalog import Catalogue
 from ..errors import C2CError
-from ..pdf import FONT_DIR
+from ..pdf import FONT_DIR, PDF_ENGINES
 from ..principles import Framework, load_framework
 from ..render.html import environment
 from ..render.svg import principle_rounds, sparkline
@@ -92,48 +92,45 @@ def _index_row(sb: Scoreboard) -> dict[str, Any]:
             "green": sum(r.light == "green" for r in harm), "scored": len(harm)}
 
 
-PDF_ENGINES = ("auto", "chromium", "weasyprint")
-
-
-def _pdf_job(args: tuple[str, str, str, str]) -> str:
+def _pdf_job(args: tuple[Path, Path, Path]) -> Path:
     from ..pdf import write_pdf
 
-    html, out, base, root = args
-    write_pdf(html, Path(out), Path(base), Path(root))
+    page, out, root = args
+    write_pdf(page.read_text(encoding="utf-8"), out, page.parent, root)
     return out
 
 
-def _weasyprint_pdfs(jobs: list[tuple[str, str, str, str]], workers: int) -> None:
+def _weasyprint_pdfs(jobs: list[tuple[Path, Path]], root: Path, workers: int) -> None:
+    args = [(page, out, root) for page, out in jobs]
     if workers <= 1 or len(jobs) < 4:
-        for j in jobs:
-            _pdf_job(j)
+        for a in args:
+            _pdf_job(a)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: the parent holds a DuckDB connection and its threads.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        list(pool.map(_pdf_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+        list(pool.map(_pdf_job, args, chunksize=max(1, len(jobs) // (workers * 4))))
 
 
-def _render_pdfs(jobs: list[tuple[str, str, str, str]], root: Path, workers: int, engine: str,
-                 summary: Summary) -> None:
-    """Chromium prints the pages already written (about 5x faster); WeasyPrint always works without it."""
+def _render_pdfs(jobs: list[tuple[Path, Path]], root: Path, workers: int, engine: str, summary: Summary) -> None:
+    """(page, pdf) pairs, the pages already written under `root`: by Chromium when there is one (about
+    5x faster), else by WeasyPrint, which always works."""
     from ..pdf_chromium import ChromiumError, find_chromium, print_pdfs
 
     if engine == "chromium" or (engine == "auto" and find_chromium()):
-        pages = [(root / "partnerships" / (Path(out).stem + ".html"), Path(out)) for _, out, _, _ in jobs]
         try:
             # The browser's profile sits beside the site, where a killed run's leftovers are cleared.
             profile = root.with_name(root.name.replace(".tmp-", ".chromium-"))
-            print_pdfs(pages, [root], tabs=max(2, workers), profile=profile)
+            print_pdfs(jobs, [root], tabs=max(2, workers), profile=profile)
             summary.pdf_engine = "chromium"
             return
         except ChromiumError as e:
             if engine == "chromium":
                 raise
             summary.notes.append(f"Chromium failed ({e.message}); the PDFs were made with WeasyPrint instead")
-    _weasyprint_pdfs(jobs, workers)
+    _weasyprint_pdfs(jobs, root, workers)
     summary.pdf_engine = "weasyprint"
 
 
@@ -217,11 +214,11 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
                                                  encoding="utf-8")
         common = {"site": site, "lang": lang}
 
-        def page(path: str, template: str, **ctx: Any) -> str:
+        def page(path: str, template: str, **ctx: Any) -> Path:
             html = env.get_template(template).render(**common, root="../" * path.count("/"), **ctx)
             (tmp / path).write_text(html, encoding="utf-8")
             summary.pages += 1
-            return html
+            return tmp / path
 
         page("index.html", "site/index.html.j2", rows=[_index_row(sb) for sb in sbs])
         page("methodology.html", "site/methodology.html.j2", fw=fw, indicators=cat.ordered, rules=RULES.describe(),
@@ -231,11 +228,11 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         jobs = []
         for k, sb in enumerate(sbs):
             s = slug(sb.partnership.id)
-            html = page(f"partnerships/{s}.html", "site/partnership.html.j2", sb=sb, slug=s, has_pdf=pdf,
+            written = page(f"partnerships/{s}.html", "site/partnership.html.j2", sb=sb, slug=s, has_pdf=pdf,
                         chart_principles=_principle_chart(sb), sparks=_sparks(sb),
                         vintages=[by_id[v] for v in sb.vintages_used if v in by_id])
             if pdf:
-                jobs.append((html, str(tmp / "pdf" / f"{s}.pdf"), str(tmp / "partnerships"), str(tmp)))
+                jobs.append((written, tmp / "pdf" / f"{s}.pdf"))
             if progress:
                 progress(k + 1, len(sbs), "pages")
 
