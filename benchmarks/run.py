@@ -70,7 +70,7 @@ def report(n: int, name: str, engine: float, baseline: float, target: float | No
 
 
 def new_workspace(root: Path) -> Any:
-    from c2c_monitor.workspace import init_workspace, open_workspace
+    from c2c_monitor.store.workspace import init_workspace, open_workspace
 
     init_workspace(root, "bench")
     return open_workspace(root)
@@ -103,8 +103,8 @@ def fig_evaluate(cfg: dict[str, int], tmp: Path) -> None:
     import polars as pl
     import synth
 
-    from c2c_monitor.catalog import load_catalogue
-    from c2c_monitor.evaluate import evaluate
+    from c2c_monitor.definitions.catalog import load_catalogue
+    from c2c_monitor.engine.evaluate import evaluate
 
     cat = load_catalogue()
     with new_workspace(tmp / "eval") as ws:
@@ -137,10 +137,10 @@ def fig_ingest(cfg: dict[str, int], tmp: Path) -> None:
     import duckdb
     import synth
 
-    from c2c_monitor.catalog import load_catalogue
+    from c2c_monitor.definitions.catalog import load_catalogue
     from c2c_monitor.ingest.load import ingest
     from c2c_monitor.ingest.mapping import Mapping
-    from c2c_monitor.store import insert_frame
+    from c2c_monitor.store.schema import insert_frame
 
     cat = load_catalogue()
     path = tmp / "obs.csv"
@@ -182,9 +182,9 @@ def fig_ingest(cfg: dict[str, int], tmp: Path) -> None:
 def fig_publish(cfg: dict[str, int], tmp: Path) -> None:
     import synth
 
-    from c2c_monitor.assess import build_scoreboards
-    from c2c_monitor.catalog import load_catalogue
-    from c2c_monitor.principles import load_framework
+    from c2c_monitor.score.assess import build_scoreboards
+    from c2c_monitor.definitions.catalog import load_catalogue
+    from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.publish.site import slug, write_site
     from c2c_monitor.render.html import environment
 
@@ -215,7 +215,7 @@ def fig_publish(cfg: dict[str, int], tmp: Path) -> None:
         e2e_t, _ = best(lambda: publish(ws, hundred, tmp / "site-100", pdf=False), 1)
         print(f"      end to end, `c2c publish` of {len(hundred)} partnerships without PDFs: {e2e_t:.1f}s",
               flush=True)
-        from c2c_monitor.pdf_chromium import find_chromium
+        from c2c_monitor.publish.pdf_chromium import find_chromium
 
         if find_chromium():
             pdf_t, s100 = best(lambda: publish(ws, hundred, tmp / "site-100-pdf", pdf_engine="chromium"), 1)
@@ -255,11 +255,11 @@ def _scale_child(cfg: dict[str, int], tmp: str, out: str) -> None:
     import polars as pl
     import synth
 
-    from c2c_monitor.catalog import load_catalogue
-    from c2c_monitor.evaluate import evaluate
+    from c2c_monitor.definitions.catalog import load_catalogue
+    from c2c_monitor.engine.evaluate import evaluate
     from c2c_monitor.ingest.load import ingest
     from c2c_monitor.ingest.mapping import Mapping
-    from c2c_monitor.store import insert_frame
+    from c2c_monitor.store.schema import insert_frame
 
     cat = load_catalogue()
     root = Path(tmp)

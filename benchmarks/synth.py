@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from c2c_monitor.catalog import Catalogue, load_catalogue
-from c2c_monitor.demo import THEMES, _ratings, _records
-from c2c_monitor.principles import load_framework
-from c2c_monitor.store import insert_frame, new_vintage, transaction
+from c2c_monitor.definitions.catalog import Catalogue, load_catalogue
+from c2c_monitor.ingest.demo import THEMES, _ratings, _records
+from c2c_monitor.definitions.principles import load_framework
+from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
 
 FIRST_YEAR = 2015
 

@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo workspace built once per test session (tests copy it before writing)."""
-    from c2c_monitor.demo import fill_demo
-    from c2c_monitor.workspace import init_workspace, open_workspace
+    from c2c_monitor.ingest.demo import fill_demo
+    from c2c_monitor.store.workspace import init_workspace, open_workspace
 
     root = tmp_path_factory.mktemp("demo") / "ws"
     init_workspace(root, "demo")
@@ -45,7 +45,7 @@ PUBLISHED = ["bonn-cape-coast", "lyon-porto-novo"]
 
 
 def sql(ws: Path, sql: str, params: list) -> None:
-    from c2c_monitor.workspace import open_workspace
+    from c2c_monitor.store.workspace import open_workspace
 
     with open_workspace(ws) as w:
         w.con.execute(sql, params)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from c2c_monitor.catalog import (
+from c2c_monitor.definitions.catalog import (
     DAC_CRITERIA,
     EC_OBJECTIVES,
     PRINCIPLE_IDS,
@@ -14,8 +14,8 @@ from c2c_monitor.catalog import (
     load_un_codes,
     validate_catalogue,
 )
-from c2c_monitor.deflocate import definitions_dir
-from c2c_monitor.principles import load_framework
+from c2c_monitor.definitions.locate import definitions_dir
+from c2c_monitor.definitions.principles import load_framework
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,7 @@ def test_bad_period(demo_ws: Path) -> None:
 
 
 def test_corrupt_definition_file(tmp_path: Path) -> None:
-    from c2c_monitor.deflocate import definitions_dir
+    from c2c_monitor.definitions.locate import definitions_dir
 
     for f in definitions_dir("indicators").iterdir():
         (tmp_path / f.name).write_bytes(f.read_bytes())
@@ -85,11 +85,11 @@ def test_json_output_validates_against_the_documented_schema(demo_ws: Path, tmp_
 
 
 def test_every_demo_partnership_gets_a_scoreboard_quickly(demo_ws: Path) -> None:
-    from c2c_monitor.assess import build_scoreboard
-    from c2c_monitor.catalog import load_catalogue
-    from c2c_monitor.principles import load_framework
+    from c2c_monitor.score.assess import build_scoreboard
+    from c2c_monitor.definitions.catalog import load_catalogue
+    from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.render.terminal import render_terminal
-    from c2c_monitor.workspace import open_workspace
+    from c2c_monitor.store.workspace import open_workspace
 
     cat, fw = load_catalogue(), load_framework()
     with open_workspace(demo_ws) as ws:
@@ -155,7 +155,7 @@ def test_period_limits_the_values_used(demo_ws: Path) -> None:
 
 
 def test_busy_workspace_is_refused_not_corrupted(demo_ws: Path) -> None:
-    from c2c_monitor.workspace import open_workspace
+    from c2c_monitor.store.workspace import open_workspace
 
     with open_workspace(demo_ws):
         msg = _one_line_error(run_c2c("partnerships", "-w", str(demo_ws)))

@@ -35,7 +35,7 @@ def test_rounds_and_periods_are_compared(over_time) -> None:
 
 def test_side_by_side_uses_the_harmonised_set_only(demo_copy) -> None:
     own = demo_copy / "own_indicators" / "our_workshops.yaml"
-    from c2c_monitor.deflocate import definitions_dir
+    from c2c_monitor.definitions.locate import definitions_dir
 
     own.write_text((definitions_dir("indicators") / "joint_workshops.yaml").read_text()
                    .replace("id: joint_workshops", "id: our_workshops"))

@@ -175,7 +175,7 @@ def test_barcelona_open_sdg_folder_ingests_with_its_own_targets(demo_copy, tmp_p
 
 
 def test_a_second_writer_gets_workspace_busy(demo_copy, tmp_path) -> None:
-    from c2c_monitor.workspace import open_workspace
+    from c2c_monitor.store.workspace import open_workspace
 
     f = _write(tmp_path / "q.csv", ["unemployment_rate,bonn,2025-Q1,4.25,percent,,"])
     with open_workspace(demo_copy):

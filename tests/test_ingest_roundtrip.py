@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from c2c_monitor.catalog import load_catalogue
+from c2c_monitor.definitions.catalog import load_catalogue
 from c2c_monitor.ingest.load import ingest
 from c2c_monitor.ingest.mapping import Mapping
-from c2c_monitor.store import insert_frame
-from c2c_monitor.workspace import init_workspace, open_workspace
+from c2c_monitor.store.schema import insert_frame
+from c2c_monitor.store.workspace import init_workspace, open_workspace
 
 CAT = load_catalogue()
 CITIES = ["alpha", "beta"]

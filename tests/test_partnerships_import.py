@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from c2c_monitor.partnerships_import import TEMPLATE
+from c2c_monitor.ingest.partnerships import TEMPLATE
 
 from .conftest import run_c2c
 from .test_ingest import state

@@ -22,7 +22,7 @@ from .test_workshop import MARK
 
 
 def _need_chromium() -> str:
-    from c2c_monitor.pdf_chromium import find_chromium
+    from c2c_monitor.publish.pdf_chromium import find_chromium
 
     exe = find_chromium()
     if not exe:
@@ -47,7 +47,7 @@ class _Recorder(SimpleHTTPRequestHandler):
 
 
 def test_chromium_never_fetches_anything_but_the_allowed_files(tmp_path: Path) -> None:
-    from c2c_monitor.pdf_chromium import print_pdfs
+    from c2c_monitor.publish.pdf_chromium import print_pdfs
 
     _need_chromium()
     _Recorder.hits = []
@@ -76,7 +76,7 @@ def test_chromium_never_fetches_anything_but_the_allowed_files(tmp_path: Path) -
 
 
 def test_chromium_names_a_page_it_cannot_open(tmp_path: Path) -> None:
-    from c2c_monitor.pdf_chromium import ChromiumError, print_pdfs
+    from c2c_monitor.publish.pdf_chromium import ChromiumError, print_pdfs
 
     _need_chromium()
     with pytest.raises(ChromiumError, match="missing.html"):

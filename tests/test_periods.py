@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from c2c_monitor.periods import Period, PeriodError, parse_period
+from c2c_monitor.definitions.periods import Period, PeriodError, parse_period
 
 
 @pytest.mark.parametrize(("text", "want"), [

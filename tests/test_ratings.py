@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from c2c_monitor.assess import principle_rows
-from c2c_monitor.principles import load_framework
-from c2c_monitor.ratings import aggregate, group_breakdown
-from c2c_monitor.workspace import open_workspace
+from c2c_monitor.score.assess import principle_rows
+from c2c_monitor.definitions.principles import load_framework
+from c2c_monitor.score.ratings import aggregate, group_breakdown
+from c2c_monitor.store.workspace import open_workspace
 
 FW = load_framework()
 P01_QUESTIONS = [q.id for q in FW.principle("P01").questions]

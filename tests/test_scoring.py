@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from c2c_monitor.scoring import light, normalise, trend
+from c2c_monitor.score.maths import light, normalise, trend
 
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 

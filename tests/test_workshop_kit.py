@@ -23,7 +23,7 @@ def _assess(ws: Path) -> dict:
 def test_xlsform_is_valid_for_odk(tmp_path) -> None:
     from pyxform.xls2xform import convert
 
-    from c2c_monitor.principles import load_framework
+    from c2c_monitor.definitions.principles import load_framework
 
     out = tmp_path / "form.xlsx"
     assert run_c2c("workshop", "xlsform", "-o", str(out), "--language", "fr").returncode == 0
@@ -52,7 +52,7 @@ def _kobo_export(fw, people: list[tuple[str, str, str]], answer) -> pl.DataFrame
 
 def _labels_export(fw, codes_export: pl.DataFrame) -> pl.DataFrame:
     """The same export with labels: question labels as headers, answer labels (French) as values."""
-    from c2c_monitor.xlsform import group_label
+    from c2c_monitor.workshop.xlsform import group_label
 
     fr = {str(s.value): f"{s.value} – {s.label.get('fr')}" for s in fw.scale.numeric}
     fr |= {s.code: s.label.get("fr") for s in fw.scale.special}
@@ -89,7 +89,7 @@ PEOPLE = [("K1", "civil_society", "bonn"), ("K2", "civil_society", "bonn"), ("K3
 def test_kobo_exports_codes_and_labels_import_the_same(demo_ws, tmp_path) -> None:
     import shutil
 
-    from c2c_monitor.principles import load_framework
+    from c2c_monitor.definitions.principles import load_framework
 
     fw = load_framework()
     codes = _kobo_export(fw, PEOPLE, _answer)
@@ -116,7 +116,7 @@ def test_kobo_exports_codes_and_labels_import_the_same(demo_ws, tmp_path) -> Non
 
 
 def test_a_bad_answer_in_a_form_export_names_row_and_column(demo_copy, tmp_path) -> None:
-    from c2c_monitor.principles import load_framework
+    from c2c_monitor.definitions.principles import load_framework
 
     fw = load_framework()
     df = _kobo_export(fw, PEOPLE, _answer)
@@ -149,7 +149,7 @@ def test_follow_up_actions_are_versioned_and_shown(demo_copy) -> None:
     table = run_c2c("assess", PID, "-w", ws).stdout
     assert "Share the open data portal" in table and "Follow-up actions" in table
     # Both versions are kept: the history of an action is never overwritten.
-    from c2c_monitor.workspace import open_workspace
+    from c2c_monitor.store.workspace import open_workspace
 
     with open_workspace(demo_copy) as w:
         statuses = [r[0] for r in w.con.execute(
@@ -175,7 +175,7 @@ def test_bad_action_commands_change_nothing(demo_copy, args, message) -> None:
 def test_kit_pdfs_have_the_right_pages_and_content(demo_ws, tmp_path) -> None:
     from pypdf import PdfReader
 
-    from c2c_monitor.principles import load_framework
+    from c2c_monitor.definitions.principles import load_framework
 
     res = run_c2c("workshop", "kit", PID, "-w", str(demo_ws), "-o", str(tmp_path), "--date", "2025-11-20")
     assert res.returncode == 0, res.stderr
@@ -208,7 +208,7 @@ def test_a_broken_kit_definition_names_file_line_and_field(tmp_path) -> None:
     import shutil
 
     from c2c_monitor.errors import DefinitionError
-    from c2c_monitor.kit import load_kit_text
+    from c2c_monitor.publish.kit import load_kit_text
 
     from .conftest import ROOT
 

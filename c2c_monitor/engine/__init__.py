@@ -13,6 +13,6 @@ Both backends implement the same semantics, which tests hold them to:
 * A zero or missing denominator gives a missing value with a reason, never inf/NaN.
 """
 
-from .spec import OUTPUT_COLUMNS, Grain
+from c2c_monitor.engine.spec import OUTPUT_COLUMNS, Grain
 
 __all__ = ["OUTPUT_COLUMNS", "Grain"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..catalog import Filter
-from .spec import (
+from c2c_monitor.definitions.catalog import Filter
+from c2c_monitor.engine.spec import (
     REASON_NO_POP,
     REASON_NO_PREV,
     REASON_NOT_FINITE,

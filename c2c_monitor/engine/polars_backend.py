@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from ..catalog import Filter
-from .spec import (
+from c2c_monitor.definitions.catalog import Filter
+from c2c_monitor.engine.spec import (
     REASON_NO_POP,
     REASON_NO_PREV,
     REASON_NOT_FINITE,

@@ -13,8 +13,8 @@ from typing import Any
 
 import polars as pl
 
-from ..catalog import Indicator
-from .spec import quote_ident
+from c2c_monitor.definitions.catalog import Indicator
+from c2c_monitor.engine.spec import quote_ident
 
 REASON_BLANK = "missing: blank in source"
 COLUMNS = ("city_id", "period", "value", "reason", "coverage", "vintage_id", "obs_status")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ..catalog import (
+from c2c_monitor.definitions.catalog import (
     Count,
     Filter,
     Growth,
@@ -16,7 +16,7 @@ from ..catalog import (
     Share,
     Sum,
 )
-from ..records import DATASETS
+from c2c_monitor.definitions.records import DATASETS
 
 Grain = Literal["quarter", "year"]
 

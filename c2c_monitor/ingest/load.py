@@ -11,13 +11,13 @@ from typing import Any
 
 import polars as pl
 
-from ..catalog import Catalogue
-from ..errors import Finding, InputRejected
-from ..store import insert_frame, new_vintage, transaction
-from .mapping import Mapping
-from .readers import READERS, Parsed, detect_format, open_sdg_code
-from .textfile import ReadError
-from .validate import validate
+from c2c_monitor.definitions.catalog import Catalogue
+from c2c_monitor.errors import Finding, InputRejected
+from c2c_monitor.ingest.mapping import Mapping
+from c2c_monitor.ingest.readers import READERS, Parsed, detect_format, open_sdg_code
+from c2c_monitor.ingest.textfile import ReadError
+from c2c_monitor.ingest.validate import validate
+from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
 
 
 @dataclass

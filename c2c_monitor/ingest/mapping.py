@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import C2CError
+from c2c_monitor.errors import C2CError
 
 
 @dataclass

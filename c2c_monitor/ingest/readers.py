@@ -17,8 +17,8 @@ from typing import Any
 import polars as pl
 import yaml
 
-from ..errors import Finding
-from .textfile import ReadError, Table, fix_decimal_commas, read_delimited
+from c2c_monitor.errors import Finding
+from c2c_monitor.ingest.textfile import ReadError, Table, fix_decimal_commas, read_delimited
 
 CANONICAL = ["_file", "_line", "source_code", "area", "period", "value", "unit", "obs_status", "disagg",
              "action"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import Finding
+from c2c_monitor.errors import Finding
 
 MAX_BYTES = 4 * 1024**3
 

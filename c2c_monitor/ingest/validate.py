@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from ..catalog import Catalogue
-from ..errors import Finding
-from .mapping import Mapping
+from c2c_monitor.definitions.catalog import Catalogue
+from c2c_monitor.errors import Finding
+from c2c_monitor.ingest.mapping import Mapping
 
 # SDMX cross-domain code list CL_OBS_STATUS.
 OBS_STATUS = {"A": "normal", "B": "break in series", "D": "definition differs", "E": "estimated",

@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
-from ..catalog import Catalogue
-from ..render.csv_export import safe_expr
-from ..scoreboard import Scoreboard
+from c2c_monitor.definitions.catalog import Catalogue
+from c2c_monitor.render.csv_export import safe_expr
+from c2c_monitor.score.scoreboard import Scoreboard
 
 LICENCE_URLS = {
     "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",

@@ -16,18 +16,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..assess import build_scoreboards, workspace_catalogue
-from ..catalog import Catalogue
-from ..errors import C2CError
-from ..pdf import FONT_DIR, PDF_ENGINES
-from ..principles import Framework, load_framework
-from ..render.html import environment
-from ..render.svg import principle_rounds, sparkline
-from ..rules import RULES
-from ..scoreboard import Scoreboard
-from ..workspace import Workspace
-from . import opendata
+from c2c_monitor import __version__
+from c2c_monitor.definitions.catalog import Catalogue
+from c2c_monitor.definitions.principles import Framework, load_framework
+from c2c_monitor.definitions.rules import RULES
+from c2c_monitor.errors import C2CError
+from c2c_monitor.publish import opendata
+from c2c_monitor.publish.pdf import FONT_DIR, PDF_ENGINES
+from c2c_monitor.render.html import environment
+from c2c_monitor.render.svg import principle_rounds, sparkline
+from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
+from c2c_monitor.score.scoreboard import Scoreboard
+from c2c_monitor.store.workspace import Workspace
 
 MARKER = ".c2c-site"
 # Vintages whose source names come from workshop files stay out of the public list.
@@ -93,7 +93,7 @@ def _index_row(sb: Scoreboard) -> dict[str, Any]:
 
 
 def _pdf_job(args: tuple[Path, Path, Path]) -> Path:
-    from ..pdf import write_pdf
+    from c2c_monitor.publish.pdf import write_pdf
 
     page, out, root = args
     write_pdf(page.read_text(encoding="utf-8"), out, page.parent, root)
@@ -117,7 +117,7 @@ def _weasyprint_pdfs(jobs: list[tuple[Path, Path]], root: Path, workers: int) ->
 def _render_pdfs(jobs: list[tuple[Path, Path]], root: Path, workers: int, engine: str, summary: Summary) -> None:
     """(page, pdf) pairs, the pages already written under `root`: by Chromium when there is one (about
     5x faster), else by WeasyPrint, which always works."""
-    from ..pdf_chromium import ChromiumError, find_chromium, print_pdfs
+    from c2c_monitor.publish.pdf_chromium import ChromiumError, find_chromium, print_pdfs
 
     if engine == "chromium" or (engine == "auto" and find_chromium()):
         try:

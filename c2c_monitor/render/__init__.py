@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # importing render.symbols from the CLI must not pull in pydantic
-    from ..scoreboard import Scoreboard
+    from c2c_monitor.score.scoreboard import Scoreboard
 
 
 def _json(sb: Scoreboard) -> str:
@@ -14,19 +14,19 @@ def _json(sb: Scoreboard) -> str:
 
 
 def _table(sb: Scoreboard) -> str:
-    from .terminal import render_terminal
+    from c2c_monitor.render.terminal import render_terminal
 
     return render_terminal(sb)
 
 
 def _html(sb: Scoreboard) -> str:
-    from .html import render_html
+    from c2c_monitor.render.html import render_html
 
     return render_html(sb)
 
 
 def _csv(sb: Scoreboard) -> str:
-    from .csv_export import render_csv
+    from c2c_monitor.render.csv_export import render_csv
 
     return render_csv(sb)
 

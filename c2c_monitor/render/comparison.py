@@ -10,8 +10,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..compare import Comparison
-from .csv_export import safe_cell
+from c2c_monitor.render.csv_export import safe_cell
+from c2c_monitor.score.compare import Comparison
 
 CHANGE_SYMBOL = {"improved": "▲", "deteriorated": "▼", "unchanged": "=", "new": "+", "missing": "−", "no data": "·"}
 
@@ -86,8 +86,8 @@ def render_csv(c: Comparison) -> str:
 
 
 def render_html(c: Comparison) -> str:
-    from .. import charts
-    from .html import environment
+    from c2c_monitor.render import charts
+    from c2c_monitor.render.html import environment
 
     principle_svg = series_svg = ""
     if c.over_time and c.over_time.principle_rounds:

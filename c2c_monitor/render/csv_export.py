@@ -7,7 +7,7 @@ import io
 import re
 from typing import Any
 
-from ..scoreboard import Scoreboard
+from c2c_monitor.score.scoreboard import Scoreboard
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

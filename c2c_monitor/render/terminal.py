@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..scoreboard import Scoreboard
-from .symbols import LIGHT_SYMBOL, STATUS_SYMBOL, TREND_SYMBOL, fmt_value
+from c2c_monitor.render.symbols import LIGHT_SYMBOL, STATUS_SYMBOL, TREND_SYMBOL, fmt_value
+from c2c_monitor.score.scoreboard import Scoreboard
 
 COLOURS = {"green": "green", "amber": "yellow", "red": "red", "none": "dim"}
 WIDTH = 100

@@ -1,0 +1,45 @@
+"""`c2c assess` and `c2c schema`: the scoreboard of one partnership and the JSON Schema of its JSON form."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from c2c_monitor.cli.context import FORMATS_SCOREBOARD, as_of_vintage, emit, opened, workspace_options
+
+
+@click.command()
+@click.argument("partnership")
+@workspace_options
+@click.option("--list", "list_name", type=click.Choice(["simplified", "long"]), default="simplified",
+              show_default=True, help="Indicator list.")
+@click.option("--period", help="Score values up to this period (YYYY or YYYY-Qn); default latest.")
+@click.option("--as-of", "as_of", help="Use the data as it was: a vintage id (see `c2c data history`) or a date "
+              "(YYYY-MM-DD[ HH:MM]).")
+@click.option("--targets", type=click.Choice(["harmonised", "local"]), default="harmonised", show_default=True,
+              help="Score against the harmonised end values or the cities' own 2030 targets where they exist.")
+@click.option("--round", "round_id", help="Workshop round (default: the latest).")
+@click.option("--backend", type=click.Choice(["duckdb", "polars"]), default="duckdb", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS_SCOREBOARD), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(), help="Write to FILE instead of standard output.")
+def assess(partnership: str, workspace: str | None, wait: float, list_name: str, period: str | None,
+           as_of: str | None, targets: str, round_id: str | None, backend: str, fmt: str,
+           output: str | None) -> None:
+    """Evaluate and score PARTNERSHIP, store an immutable snapshot, print or write the scoreboard."""
+    from c2c_monitor.render import RENDERERS
+    from c2c_monitor.score.assess import build_scoreboard, store_snapshot
+
+    with opened(workspace, wait) as ws:
+        vintage = as_of_vintage(ws.con, as_of)
+        sb = build_scoreboard(ws, partnership, list_name, period, vintage, targets, backend, round_id)  # type: ignore[arg-type]
+        sb = store_snapshot(ws, sb)
+    emit(RENDERERS[fmt](sb), output)
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of `c2c assess --format json`."""
+    from c2c_monitor.score.scoreboard import scoreboard_json_schema
+
+    click.echo(json.dumps(scoreboard_json_schema(), indent=2))

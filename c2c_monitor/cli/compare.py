@@ -1,0 +1,38 @@
+"""`c2c compare`: one partnership over time, or several side by side."""
+
+from __future__ import annotations
+
+import click
+
+from c2c_monitor.cli.context import FORMATS_SCOREBOARD, emit, opened, workspace_options
+
+
+@click.command()
+@click.argument("partnerships", nargs=-1, required=True)
+@workspace_options
+@click.option("--list", "list_name", type=click.Choice(["simplified", "long"]), default="simplified",
+              show_default=True)
+@click.option("--from", "period_before", help="Earlier period (one partnership; default: a year before --to).")
+@click.option("--to", "period_after", help="Later period (default: the latest year with data).")
+@click.option("--rounds", nargs=2, metavar="BEFORE AFTER", help="Workshop rounds to compare (default: last two).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS_SCOREBOARD), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path())
+def compare(partnerships: tuple[str, ...], workspace: str | None, wait: float, list_name: str,
+            period_before: str | None, period_after: str | None, rounds: tuple[str, str] | None, fmt: str,
+            output: str | None) -> None:
+    """One partnership over time (rounds and periods), or several side by side on the harmonised set."""
+    from c2c_monitor.render.comparison import COMPARE_RENDERERS
+    from c2c_monitor.score.compare import compare as run
+
+    for p in (period_before, period_after):
+        if p is not None:
+            from c2c_monitor.definitions.periods import PeriodError, parse_period
+
+            try:
+                parse_period(p)
+            except PeriodError as exc:
+                raise click.BadParameter(str(exc)) from None
+    with opened(workspace, wait) as ws:
+        result = run(ws, list(partnerships), list_name, period_before, period_after,
+                     rounds[0] if rounds else None, rounds[1] if rounds else None)
+    emit(COMPARE_RENDERERS[fmt](result), output)

@@ -1,0 +1,95 @@
+"""`c2c ingest` and `c2c data history`: load statistical data as vintages, and read their history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from c2c_monitor.cli.context import LazyProgress, opened, show_rejected, workspace_options, write_report
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@workspace_options
+@click.option("--format", "fmt", type=click.Choice(["auto", "sdmx-csv", "open-sdg", "csv", "xlsx"]), default="auto",
+              show_default=True)
+@click.option("--map", "map_file", type=click.Path(exists=True, dir_okay=False),
+              help="Mapping file (YAML) of source area and indicator codes.")
+@click.option("--map-indicator", "map_flags", multiple=True, metavar="CODE=INDICATOR",
+              help="Map one source indicator code (repeatable).")
+@click.option("--city", help="Workspace city for rows without an area code (e.g. an Open SDG city site).")
+@click.option("--encoding", help="Text encoding if not UTF-8 (e.g. cp1252).")
+@click.option("--strict", is_flag=True, help="Unmapped codes are errors instead of reported skips.")
+@click.option("--dry-run", is_flag=True, help="Validate and count changes; write nothing.")
+@click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
+@click.option("--quiet", "-q", is_flag=True)
+@click.option("--output", "-o", type=click.Path(), help="With `ingest template`: where to write it.")
+def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str, map_file: str | None,
+           map_flags: tuple[str, ...], city: str | None, encoding: str | None, strict: bool, dry_run: bool,
+           report: str | None, quiet: bool, output: str | None) -> None:
+    """Load statistical data (SDMX-CSV, Open SDG CSV or folder, long CSV/XLSX) as one new vintage.
+
+    `c2c ingest template [-o FILE.csv|FILE.xlsx]` writes an empty long-format template.
+    """
+    from c2c_monitor.errors import InputRejected
+    from c2c_monitor.ingest.load import ingest as run
+    from c2c_monitor.ingest.load import write_template
+    from c2c_monitor.ingest.mapping import load_mapping
+
+    if files == ("template",) and not Path("template").exists():
+        target = Path(output or "c2c-data-template.csv")
+        write_template(target)
+        click.echo(f"wrote {target}", err=True)
+        return
+    mapping = load_mapping(Path(map_file) if map_file else None, list(map_flags), city)
+    with opened(workspace, wait) as ws:
+        from c2c_monitor.score.assess import workspace_catalogue
+
+        bar = LazyProgress(enabled=not quiet)
+        try:
+            summary = run(ws.con, workspace_catalogue(ws), [Path(f) for f in files], mapping, fmt, encoding,
+                          strict, dry_run, progress=bar.update)
+        except InputRejected as exc:
+            bar.stop()
+            show_rejected(exc.findings, report)
+            raise
+    bar.stop()
+    write_report([], report)
+    if not quiet:
+        for line in summary.lines():
+            click.echo(("dry run: " if dry_run else "") + line, err=True)
+
+
+@click.group()
+def data() -> None:
+    """Data vintages and revisions."""
+
+
+@data.command("history")
+@workspace_options
+@click.option("--code", help="Show the revisions of one indicator code.")
+@click.option("--city", help="With --code: one city.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def data_history(workspace: str | None, wait: float, code: str | None, city: str | None, fmt: str) -> None:
+    """List vintages (who, when, source, hash), or the revisions of one series."""
+    with opened(workspace, wait) as ws:
+        if code:
+            df = ws.con.sql(
+                "SELECT code, city_id, period, disagg, value, obs_status, action, o.vintage_id, "
+                "strftime(v.created_at, '%Y-%m-%d %H:%M') AS loaded "
+                "FROM observations o JOIN vintages v USING (vintage_id) WHERE code = ? AND (? IS NULL OR city_id = ?) "
+                "ORDER BY city_id, period, disagg, o.vintage_id", params=[code, city, city]).pl()
+        else:
+            df = ws.con.sql("SELECT vintage_id, strftime(created_at, '%Y-%m-%d %H:%M') AS loaded, who, kind, source, "
+                            "left(content_hash, 12) AS hash, "
+                            "n_rows FROM vintages ORDER BY vintage_id").pl()
+    if fmt == "json":
+        click.echo(json.dumps(df.to_dicts(), indent=2, default=str))
+    elif fmt == "csv":
+        click.echo(df.write_csv(), nl=False)
+    else:
+        from c2c_monitor.render.terminal import render_frame
+
+        click.echo(render_frame(df), nl=False)

@@ -1,0 +1,44 @@
+"""`c2c publish`: the public transparency report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from c2c_monitor.cli.context import LazyProgress, as_of_vintage, opened, workspace_options
+from c2c_monitor.publish.pdf import PDF_ENGINES
+
+
+@click.command()
+@click.argument("partnerships", nargs=-1)
+@workspace_options
+@click.option("--output", "-o", type=click.Path(file_okay=False), required=True,
+              help="Folder of the site (created, or replaced if an earlier c2c publish made it).")
+@click.option("--list", "list_name", type=click.Choice(["simplified", "long"]), default="simplified",
+              show_default=True)
+@click.option("--as-of", help="Publish the data as it was at a vintage id or date (YYYY-MM-DD).")
+@click.option("--title", help="Title of the site (default: the workspace name).")
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also render a PDF of each partnership page.")
+@click.option("--pdf-engine", type=click.Choice(PDF_ENGINES), default="auto",
+              show_default=True, help="auto: a local Chromium if one is installed (about 5x faster), else WeasyPrint.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def publish(partnerships: tuple[str, ...], workspace: str | None, wait: float, output: str, list_name: str,
+            as_of: str | None, title: str | None, pdf: bool, pdf_engine: str,
+            quiet: bool) -> None:
+    """Static HTML site, PDFs and open data (CSV, JSON, datapackage.json, SDMX-CSV, Open SDG) for the public."""
+    from c2c_monitor.publish.site import publish as run
+
+    bar = LazyProgress(not quiet)
+    try:
+        with opened(workspace, wait) as ws:
+            summary = run(ws, list(partnerships) or None, Path(output), pdf=pdf, as_of=as_of_vintage(ws.con, as_of),
+                          list_name=list_name, title=title, pdf_engine=pdf_engine,
+                          progress=bar.update)
+    finally:
+        bar.stop()
+    for note in summary.notes:
+        click.echo(f"note: {note}", err=True)
+    engine = f" ({summary.pdf_engine})" if summary.pdfs else ""
+    click.echo(f"published {summary.pages} page(s), {summary.pdfs} PDF(s){engine}, {len(summary.files)} file(s) "
+               f"to {summary.output}", err=True)

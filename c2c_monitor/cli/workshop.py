@@ -1,0 +1,203 @@
+"""`c2c workshop`: ratings sheets, import, agreed ratings, follow-up actions, XLSForm, the printable kit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from c2c_monitor.cli.context import emit, opened, show_rejected, workspace_options
+from c2c_monitor.render.symbols import ACTION_STATUSES
+
+STATUSES = list(ACTION_STATUSES)
+
+
+def _date(value: Any) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+@click.group()
+def workshop() -> None:
+    """Self-assessment workshops: printed kit, ratings sheets and phone forms, import, agreed ratings, actions."""
+
+
+@workshop.command("template")
+@click.argument("partnership")
+@workspace_options
+@click.option("--participants", type=click.IntRange(1, 500), default=15, show_default=True)
+@click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True)
+def workshop_template(partnership: str, workspace: str | None, wait: float, participants: int, out_dir: str) -> None:
+    """Write a ratings sheet (CSV and XLSX with drop-down lists): one row per participant and question."""
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.workshop.sheets import write_template
+
+    with opened(workspace, wait) as ws:
+        paths = write_template(ws.con, load_framework(), partnership, Path(out_dir), participants,
+                               ws.config.language)
+    for p in paths:
+        click.echo(f"wrote {p}", err=True)
+
+
+@workshop.command("import")
+@click.argument("file", type=click.Path())
+@workspace_options
+@click.option("--partnership", "-p", required=True)
+@click.option("--round", "round_id", required=True, help="Round id, e.g. 2025.")
+@click.option("--held-on", type=click.DateTime(["%Y-%m-%d"]), help="Date of the workshop.")
+@click.option("--dry-run", is_flag=True)
+@click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
+def workshop_import(file: str, workspace: str | None, wait: float, partnership: str, round_id: str,
+                    held_on: Any, dry_run: bool, report: str | None) -> None:
+    """Validate and load a ratings sheet, or a KoboToolbox/ODK export, (CSV or XLSX) as one vintage."""
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.errors import InputRejected
+    from c2c_monitor.workshop.sheets import import_ratings
+
+    with opened(workspace, wait) as ws:
+        try:
+            res = import_ratings(ws.con, load_framework(), Path(file), partnership, round_id,
+                                 held_on.date() if held_on else None, ws.config.language, dry_run)
+        except InputRejected as exc:
+            show_rejected(exc.findings, report)
+            raise
+    click.echo(("dry run: " if dry_run else "") + f"{res['ratings']} rating(s) from {res['participants']} "
+               f"participant(s)" + (f"; vintage {res['vintage_id']}" if "vintage_id" in res else ""), err=True)
+
+
+@workshop.command("agree")
+@click.argument("partnership")
+@workspace_options
+@click.option("--round", "round_id", required=True)
+@click.option("--question", required=True, help="Question id, e.g. P09.2.")
+@click.option("--rating", type=int, required=True)
+@click.option("--reason", required=True, help="Why the workshop agreed this rating.")
+def workshop_agree(partnership: str, workspace: str | None, wait: float, round_id: str, question: str,
+                   rating: int, reason: str) -> None:
+    """Record the rating the workshop agreed for a question (the median is kept beside it)."""
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.workshop.sheets import agree
+
+    with opened(workspace, wait) as ws:
+        vid = agree(ws.con, load_framework(), partnership, round_id, question, rating, reason)
+    click.echo(f"agreed rating recorded (vintage {vid})", err=True)
+
+
+@workshop.command("actions")
+@click.argument("partnership")
+@workspace_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def workshop_actions(partnership: str, workspace: str | None, wait: float, fmt: str) -> None:
+    """List the follow-up actions of a partnership (latest version of each)."""
+    import polars as pl
+
+    from c2c_monitor.render.csv_export import safe_expr
+    from c2c_monitor.score.assess import action_rows, partnership_info
+
+    with opened(workspace, wait) as ws:
+        partnership_info(ws.con, partnership)
+        rows = action_rows(ws.con, partnership, None)
+    if fmt == "json":
+        emit(json.dumps([a.model_dump() for a in rows], indent=2, ensure_ascii=False) + "\n", None)
+        return
+    df = pl.DataFrame([a.model_dump() for a in rows], schema={
+        "id": pl.String, "principle_id": pl.String, "round_id": pl.String, "text": pl.String, "owner": pl.String,
+        "due": pl.String, "status": pl.String, "overdue": pl.Boolean})
+    if fmt == "csv":
+        df = df.with_columns(safe_expr(c) for c in ("text", "owner"))
+        emit(df.write_csv(), None)
+        return
+    from c2c_monitor.render.terminal import render_frame
+
+    emit(render_frame(df.select("id", "principle_id", "text", "owner", "due", "status", "overdue")), None)
+    click.echo(f"{len(rows)} action(s)", err=True)
+
+
+@workshop.group("action")
+def workshop_action() -> None:
+    """Record or update one follow-up action."""
+
+
+@workshop_action.command("add")
+@click.argument("partnership")
+@workspace_options
+@click.option("--principle", required=True, help="Principle id, e.g. P09.")
+@click.option("--text", required=True, help="What will be done.")
+@click.option("--owner", help="Who is responsible (an office or role, not a private person).")
+@click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="Due date.")
+@click.option("--round", "round_id", help="The workshop round that agreed it.")
+@click.option("--status", type=click.Choice(STATUSES), default="open", show_default=True)
+def action_add(partnership: str, workspace: str | None, wait: float, principle: str, text: str,
+               owner: str | None, due: Any, round_id: str | None, status: str) -> None:
+    """Add a follow-up action to a principle."""
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.workshop.actions import add_action
+
+    with opened(workspace, wait) as ws:
+        aid = add_action(ws.con, load_framework(), partnership, principle, text, owner, _date(due), round_id, status)
+    click.echo(aid)
+
+
+@workshop_action.command("set")
+@click.argument("action_id")
+@workspace_options
+@click.option("--status", type=click.Choice(STATUSES))
+@click.option("--owner")
+@click.option("--due", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--text")
+def action_set(action_id: str, workspace: str | None, wait: float, status: str | None, owner: str | None,
+               due: Any, text: str | None) -> None:
+    """Update an action (a new version; the history is kept)."""
+    from c2c_monitor.workshop.actions import update_action
+
+    if status is None and owner is None and due is None and text is None:
+        raise click.UsageError("nothing to change: give --status, --owner, --due or --text")
+    with opened(workspace, wait) as ws:
+        a = update_action(ws.con, action_id, status, owner, _date(due), text)
+    click.echo(f"{a.id}: {a.status}" + (f", due {a.due}" if a.due else ""), err=True)
+
+
+@workshop.command("xlsform")
+@click.option("--partnership", "-p", help="Offer this partnership's two cities as a choice list.")
+@workspace_options
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default="c2c-self-assessment.xlsx",
+              show_default=True)
+@click.option("--language", type=click.Choice(["en", "fr", "es"]), help="Default language of the form "
+              "(all available ones are included; default: the workspace's, else en).")
+def workshop_xlsform(partnership: str | None, workspace: str | None, wait: float, output: str,
+                     language: str | None) -> None:
+    """Write the checklist as an XLSForm for ODK / KoboToolbox (collect ratings on phones).
+
+    Import the tool's CSV or XLSX export with `c2c workshop import` (labels or codes both work).
+    """
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.workshop.xlsform import write_xlsform
+
+    cities = None
+    if partnership:
+        from c2c_monitor.score.assess import partnership_info
+
+        with opened(workspace, wait) as ws:
+            cities = [(c.id, c.name) for c in partnership_info(ws.con, partnership).cities]
+            language = language or ws.config.language
+    path = write_xlsform(load_framework(), Path(output), language or "en", cities)
+    click.echo(f"wrote {path}", err=True)
+
+
+@workshop.command("kit")
+@click.argument("partnership")
+@workspace_options
+@click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False), required=True)
+@click.option("--round", "round_id", help="The round the results handout is about (default: the latest).")
+@click.option("--date", "held_on", type=click.DateTime(["%Y-%m-%d"]), help="Date printed on the agenda.")
+def workshop_kit(partnership: str, workspace: str | None, wait: float, out_dir: str, round_id: str | None,
+                 held_on: Any) -> None:
+    """Print-ready PDFs: agenda, worksheets (A4), blank scoreboard poster (A3) and results handout."""
+    from c2c_monitor.publish.kit import build_kit
+
+    with opened(workspace, wait) as ws:
+        paths = build_kit(ws, partnership, Path(out_dir), round_id, _date(held_on))
+    for p in paths:
+        click.echo(f"wrote {p}", err=True)

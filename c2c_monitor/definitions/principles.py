@@ -1,0 +1,143 @@
+"""The ten G20 Rome principles, their checklist questions and the rating scale, as data."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from c2c_monitor.definitions.catalog import PRINCIPLE_IDS, Dac, _pydantic_findings
+from c2c_monitor.definitions.locate import definitions_dir
+from c2c_monitor.definitions.yamlload import YamlSyntaxError, load_yaml
+from c2c_monitor.errors import DefinitionError, Finding
+
+LANGUAGES = ("en", "fr", "es")
+
+
+class Text(BaseModel):
+    """A translatable text: English required, other languages optional, falling back to English."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: str = Field(min_length=1)
+    fr: str | None = None
+    es: str | None = None
+
+    def get(self, lang: str = "en") -> str:
+        return getattr(self, lang, None) or self.en
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^P(0[1-9]|10)\.\d+$")
+    text: Text
+    help: Text
+    dac: list[Dac] = Field(min_length=1)
+
+
+class Principle(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    order: int
+    title: Text
+    summary: Text
+    questions: list[Question] = Field(min_length=4, max_length=7)
+
+    @field_validator("id")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in PRINCIPLE_IDS:
+            raise ValueError(f"principle id must be one of {', '.join(PRINCIPLE_IDS)}")
+        return v
+
+
+class ScalePoint(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    value: int = Field(ge=1, le=5)
+    label: Text
+
+
+class SpecialAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    code: str
+    label: Text
+
+
+class Scale(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    numeric: list[ScalePoint] = Field(min_length=2)
+    special: list[SpecialAnswer] = []
+
+    @property
+    def values(self) -> list[int]:
+        return [p.value for p in self.numeric]
+
+    @property
+    def special_codes(self) -> list[str]:
+        return [s.code for s in self.special]
+
+    @property
+    def low(self) -> int:
+        return min(self.values)
+
+    @property
+    def high(self) -> int:
+        return max(self.values)
+
+
+class Framework(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    principles: list[Principle]
+    scale: Scale
+    version: str
+
+    def principle(self, pid: str) -> Principle:
+        return next(p for p in self.principles if p.id == pid)
+
+    @property
+    def questions(self) -> dict[str, Question]:
+        return {q.id: q for p in self.principles for q in p.questions}
+
+    def principle_of(self, question_id: str) -> str:
+        return question_id.split(".")[0]
+
+
+def load_framework(folder: Path | None = None) -> Framework:
+    folder = folder or definitions_dir("g20_principles")
+    findings: list[Finding] = []
+    principles: list[Principle] = []
+    scale: Scale | None = None
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        try:
+            data, lines = load_yaml(path)
+        except YamlSyntaxError as exc:
+            findings.append(exc.finding)
+            continue
+        model = Scale if path.stem == "scale" else Principle
+        try:
+            obj = model.model_validate(data)
+        except ValidationError as exc:
+            findings += _pydantic_findings(exc, path, lines)
+            continue
+        if isinstance(obj, Scale):
+            scale = obj
+        else:
+            bad = [q.id for q in obj.questions if not q.id.startswith(obj.id + ".")]
+            if bad:
+                findings.append(Finding("question-id", str(path),
+                                        f"question ids {bad} do not start with {obj.id}."))
+            principles.append(obj)
+    ids = sorted(p.id for p in principles)
+    if not findings and ids != list(PRINCIPLE_IDS):
+        missing = sorted(set(PRINCIPLE_IDS) - set(ids))
+        findings.append(Finding("principles", str(folder), f"expected P01-P10, missing {missing}"))
+    if scale is None and not findings:
+        findings.append(Finding("scale", str(folder), "no scale.yaml"))
+    if findings:
+        raise DefinitionError(findings)
+    assert scale is not None
+    principles.sort(key=lambda p: p.order)
+    return Framework(principles=principles, scale=scale, version=digest.hexdigest()[:12])

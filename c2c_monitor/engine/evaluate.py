@@ -1,0 +1,103 @@
+"""Evaluate catalogue indicators for partnerships from a workspace, with either backend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import polars as pl
+
+from c2c_monitor.definitions.catalog import Indicator
+from c2c_monitor.definitions.records import DATASETS
+from c2c_monitor.engine import duckdb_backend, polars_backend, reported
+from c2c_monitor.engine.spec import plan_for
+
+Backend = Literal["polars", "duckdb"]
+
+RESULT_SCHEMA = {
+    "indicator_id": pl.String,
+    "partnership_id": pl.String,
+    "city_id": pl.String,
+    "period": pl.String,
+    "value": pl.Float64,
+    "reason": pl.String,
+    "coverage": pl.Float64,
+    "vintage_id": pl.Int64,
+    "obs_status": pl.String,
+}
+
+
+def _stage(con: Any, partnership_ids: Sequence[str], as_of: int | None) -> None:
+    """Materialise the current state (as of a vintage) of what the evaluation reads, as temp tables."""
+    vmax = as_of if as_of is not None else 2**62
+    ids = list(partnership_ids)
+    con.execute("CREATE OR REPLACE TEMP TABLE _sel AS SELECT unnest(?::VARCHAR[]) AS partnership_id", [ids])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _pc AS SELECT p.partnership_id, c.city_id, c.population "
+        "FROM partnerships p JOIN _sel USING (partnership_id) JOIN cities c "
+        "ON c.city_id IN (p.european_city_id, p.partner_city_id)"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _pop AS SELECT partnership_id, sum(population) AS population "
+        "FROM _pc GROUP BY partnership_id"
+    )
+    for ds in DATASETS.values():
+        # Table names come from the records schema in code, never from input.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _rec_{ds.name} AS SELECT * EXCLUDE (rn) FROM ("  # noqa: S608
+            f"SELECT r.*, row_number() OVER (PARTITION BY r.partnership_id, r.\"{ds.key}\" "
+            f"ORDER BY r.vintage_id DESC) AS rn FROM rec_{ds.name} r JOIN _sel USING (partnership_id) "
+            f"WHERE r.vintage_id <= ?) WHERE rn = 1",
+            [vmax],
+        )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _obs AS SELECT * EXCLUDE (rn) FROM (SELECT o.*, row_number() "
+        "OVER (PARTITION BY code, o.city_id, period, disagg ORDER BY vintage_id DESC) AS rn "
+        "FROM observations o WHERE o.city_id IN (SELECT DISTINCT city_id FROM _pc) "
+        "AND vintage_id <= ?) WHERE rn = 1 AND action <> 'D'",
+        [vmax],
+    )
+
+
+def evaluate(
+    con: Any,
+    indicators: Sequence[Indicator],
+    partnership_ids: Sequence[str],
+    as_of: int | None = None,
+    backend: Backend = "duckdb",
+) -> pl.DataFrame:
+    _stage(con, partnership_ids, as_of)
+    pc = con.sql("SELECT partnership_id, city_id FROM _pc").pl()
+    frames: dict[str, pl.DataFrame] = {}
+    obs: pl.DataFrame | None = None
+    pops: pl.DataFrame | None = None
+    if backend == "polars":
+        frames = {d: con.table("_rec_" + d).pl() for d in DATASETS}
+        obs = con.table("_obs").pl()
+        pops = con.table("_pop").pl()
+    tables = {d: f"_rec_{d}" for d in DATASETS}
+    parts: list[pl.DataFrame] = []
+    for ind in indicators:
+        if ind.family == "partnership":
+            plan = plan_for(ind)
+            grain = "quarter" if ind.periodicity == "quarterly" else "year"
+            if backend == "polars":
+                df = polars_backend.evaluate_plan(plan, frames, grain, pops)
+            else:
+                df = duckdb_backend.evaluate_plan(plan, con, tables, grain, "_pop")
+            df = df.with_columns(
+                pl.lit(ind.id).alias("indicator_id"),
+                pl.lit(None, pl.String).alias("city_id"),
+                pl.lit(None, pl.String).alias("obs_status"),
+            )
+        else:
+            if backend == "polars":
+                assert obs is not None
+                df = reported.evaluate_polars(ind, obs)
+            else:
+                df = reported.evaluate_duckdb(ind, con, "_obs")
+            df = df.join(pc, on="city_id", how="inner").with_columns(pl.lit(ind.id).alias("indicator_id"))
+        parts.append(df.select([pl.col(c).cast(t) for c, t in RESULT_SCHEMA.items()]))
+    if not parts:
+        return pl.DataFrame(schema=RESULT_SCHEMA)
+    return pl.concat(parts).sort("indicator_id", "partnership_id", "city_id", "period", nulls_last=True)

@@ -1,0 +1,95 @@
+"""`c2c workshop kit`: the printed workshop material, as PDFs.
+
+Agenda, worksheets (A4) and the blank scoreboard poster (A3 landscape) need
+only the definitions; the results handout needs a round's ratings and is made
+from the same Scoreboard as every other output, so it can only print aggregates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+from pydantic import BaseModel, Field, ValidationError
+
+from c2c_monitor.definitions.locate import definitions_dir
+from c2c_monitor.definitions.principles import Text, load_framework
+from c2c_monitor.definitions.rules import RULES
+from c2c_monitor.definitions.yamlload import YamlSyntaxError, load_yaml
+from c2c_monitor.errors import DefinitionError, Finding
+from c2c_monitor.publish.pdf import write_pdf
+from c2c_monitor.render.html import environment
+from c2c_monitor.score.assess import build_scoreboard, partnership_info
+from c2c_monitor.store.workspace import Workspace
+
+
+class AgendaItem(BaseModel):
+    minutes: int = Field(ge=1, le=480)
+    title: Text
+    note: Text | None = None
+
+
+class KitText(BaseModel):
+    start: str = Field(pattern=r"^\d{2}:\d{2}$")
+    agenda: list[AgendaItem] = Field(min_length=1)
+    labels: dict[str, Text]
+
+
+def load_kit_text(folder: Path | None = None) -> KitText:
+    path = (folder or definitions_dir("workshops")) / "kit.yaml"
+    try:
+        data, lines = load_yaml(path)
+        return KitText.model_validate(data)
+    except YamlSyntaxError as exc:
+        raise DefinitionError([exc.finding]) from None
+    except ValidationError as exc:
+        findings = []
+        for err in exc.errors():
+            field = ".".join(str(x) for x in err["loc"])
+            findings.append(Finding("kit", str(path), err["msg"], lines.get(tuple(err["loc"])) if lines else None,
+                                    field))
+        raise DefinitionError(findings) from None
+
+
+def kit_environment() -> Environment:
+    env = environment(definitions_dir("workshops") / "templates")
+    env.globals["rules"] = RULES
+    return env
+
+
+def agenda_times(text: KitText, lang: str) -> list[dict[str, Any]]:
+    t = dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(text.start))
+    rows = []
+    for item in text.agenda:
+        end = t + dt.timedelta(minutes=item.minutes)
+        rows.append({"start": t.strftime("%H:%M"), "end": end.strftime("%H:%M"), "minutes": item.minutes,
+                     "title": item.title.get(lang), "note": item.note.get(lang) if item.note else None})
+        t = end
+    return rows
+
+
+def build_kit(ws: Workspace, pid: str, out_dir: Path, round_id: str | None = None,
+              held_on: dt.date | None = None) -> list[Path]:
+    lang = ws.config.language
+    fw = load_framework()
+    text = load_kit_text()
+    info = partnership_info(ws.con, pid)
+    sb = build_scoreboard(ws, pid, round_id=round_id, framework=fw)
+    labels = {k: v.get(lang) for k, v in text.labels.items()}
+    env = kit_environment()
+    common = {"info": info, "fw": fw, "lang": lang, "L": labels, "held_on": held_on.isoformat() if held_on else None,
+              "round_id": None}
+    # Before a round the poster's "last round" column shows the latest round held; after it, the one before.
+    last_round = sb.round_id if round_id is None else sb.previous_round_id
+    last = {p.id: p.score for p in sb.principles} if round_id is None else {
+        p.id: p.previous_score for p in sb.principles}
+    pages = [
+        ("agenda", env.get_template("agenda.html.j2").render(**common, agenda=agenda_times(text, lang))),
+        ("worksheets", env.get_template("worksheets.html.j2").render(**common)),
+        ("poster", env.get_template("poster.html.j2").render(**common, last=last, previous_round=last_round)),
+    ]
+    if sb.round_id is not None:
+        pages.append(("handout", env.get_template("handout.html.j2").render(**common, sb=sb)))
+    return [write_pdf(html, out_dir / f"{pid}-{name}.pdf") for name, html in pages]

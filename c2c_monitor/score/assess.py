@@ -1,0 +1,304 @@
+"""`c2c assess`: evaluate, score and snapshot one partnership."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import polars as pl
+
+from c2c_monitor.definitions.catalog import Catalogue, Indicator, load_catalogue
+from c2c_monitor.definitions.periods import PeriodError, parse_period
+from c2c_monitor.definitions.principles import Framework, load_framework
+from c2c_monitor.definitions.rules import RULES
+from c2c_monitor.engine.evaluate import Backend, evaluate
+from c2c_monitor.errors import C2CError, UnknownPartnership
+from c2c_monitor.score.maths import light, normalise, principle_trend, trend
+from c2c_monitor.score.ratings import aggregate, group_breakdown
+from c2c_monitor.score.scoreboard import (
+    ActionRow,
+    Aggregate,
+    CityInfo,
+    GroupRow,
+    IndicatorRow,
+    PartnershipInfo,
+    PrincipleRow,
+    QuestionRow,
+    Scoreboard,
+)
+from c2c_monitor.store.workspace import Workspace
+
+
+def partnership_info(con: Any, pid: str) -> PartnershipInfo:
+    rows = con.execute(
+        "SELECT p.partnership_id, p.name, p.theme, p.sdgs, p.budget_eur, p.start_year, p.description, "
+        "e.city_id, e.name, e.country, c.city_id, c.name, c.country FROM partnerships p "
+        "JOIN cities e ON e.city_id = p.european_city_id JOIN cities c ON c.city_id = p.partner_city_id "
+        "WHERE p.partnership_id = ?", [pid]).fetchall()
+    row = rows[0] if rows else None
+    if row is None:
+        known = [r[0] for r in con.execute(
+            "SELECT partnership_id FROM partnerships ORDER BY 1 LIMIT 6").fetchall()]
+        hint = f"known ids include: {', '.join(known)}" if known else "the workspace has no partnerships"
+        raise UnknownPartnership(f"unknown partnership {pid!r}", hint=hint + " (see `c2c partnerships`)")
+    sdgs = [int(s) for s in (row[3] or "").split(",") if s.strip().isdigit()]
+    return PartnershipInfo(
+        id=row[0], name=row[1], theme=row[2], sdgs=sdgs, budget_eur=row[4], start_year=row[5],
+        description=row[6],
+        cities=[CityInfo(id=row[7], name=row[8], country=row[9], role="european"),
+                CityInfo(id=row[10], name=row[11], country=row[12], role="partner")],
+    )
+
+
+def workspace_catalogue(ws: Workspace) -> Catalogue:
+    return load_catalogue(own_folder=ws.own_indicators)
+
+
+def _decimal(period: str) -> float:
+    return parse_period(period).decimal_year
+
+
+def indicator_rows(
+    indicators: list[Indicator], results: pl.DataFrame, info: PartnershipInfo, period: str | None,
+    local_targets: dict[tuple[str, str], float], use_local: bool,
+) -> list[IndicatorRow]:
+    cutoff = parse_period(period) if period else None
+    by_key: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
+    for r in results.iter_rows(named=True):
+        by_key[(r["indicator_id"], r["city_id"])].append(r)
+    names = {c.id: c.name for c in info.cities}
+    rows = []
+    for ind in indicators:
+        cities: list[str | None] = [c.id for c in info.cities] if ind.family == "city" else [None]
+        for city in cities:
+            series = sorted(by_key.get((ind.id, city), []), key=lambda r: parse_period(r["period"]))
+            if cutoff is not None:
+                series = [r for r in series if _not_after(r["period"], cutoff)]
+            end, kind = ind.end_value.value, "harmonised"
+            source = ind.end_value.source
+            if use_local and city is not None and (ind.observation_code, city) in local_targets:
+                t = local_targets[(ind.observation_code, city)]
+                worst = ind.bounds.worst
+                if t != worst and (t > worst) == (end > worst):
+                    end, kind, source = t, "local", "city's own 2030 target"
+            latest = next((r for r in reversed(series) if r["value"] is not None), None)
+            reason = None
+            if latest is None:
+                reason = series[-1]["reason"] if series else "missing: no data"
+            score = normalise(latest["value"], ind.bounds.worst, end) if latest else None
+            # A break in series (OBS_STATUS B) restarts the trend at the break.
+            start = 0
+            for i, r in enumerate(series):
+                if r["obs_status"] and "B" in r["obs_status"].split(","):
+                    start = i
+            pts = [(_decimal(r["period"]), r["value"]) for r in series[start:] if r["value"] is not None]
+            tclass, ratio = trend(pts, end, ind.polarity)
+            rows.append(IndicatorRow(
+                id=ind.id, title=ind.title, family=ind.family, list=ind.list, harmonised=ind.harmonised,
+                sdg=ind.sdg.label, sdg_goal=ind.sdg.goal_number, ec_objective=ind.ec_objective,
+                dac=list(ind.dac), principles=list(ind.principles), unit=ind.unit, polarity=ind.polarity,
+                city_id=city, city_name=names.get(city) if city else None,
+                value=latest["value"] if latest else None, period=latest["period"] if latest else None,
+                score=None if score is None else round(score, 2),
+                distance=None if score is None else round(100 - score, 2),
+                light=light(score), trend=tclass, trend_ratio=None if ratio is None else round(ratio, 4),
+                end_value=end, end_value_source=source, target_kind=kind, worst=ind.bounds.worst,
+                missing_reason=reason, coverage=latest["coverage"] if latest else None,
+                vintage_id=latest["vintage_id"] if latest else None,
+                provisional=bool(latest and latest["obs_status"] and "P" in latest["obs_status"].split(",")),
+                series=[(r["period"], r["value"]) for r in series],
+            ))
+    return rows
+
+
+def _not_after(period: str, cutoff: Any) -> bool:
+    p = parse_period(period)
+    if cutoff.is_annual:
+        return p.year <= cutoff.year
+    if p.is_annual:
+        return p.year < cutoff.year
+    return p <= cutoff
+
+
+def aggregates(rows: list[IndicatorRow]) -> list[Aggregate]:
+    groups: dict[tuple[str, str], list[IndicatorRow]] = defaultdict(list)
+    for r in rows:
+        if not r.harmonised:
+            continue
+        groups[("ec_objective", r.ec_objective)].append(r)
+        groups[("sdg", f"SDG {r.sdg_goal}")].append(r)
+        for d in r.dac:
+            groups[("dac", d)].append(r)
+        for p in r.principles:
+            groups[("principle", p)].append(r)
+    out = []
+    for (dim, key), rs in sorted(groups.items()):
+        scored = [r.score for r in rs if r.score is not None]
+        ids = sorted({r.id for r in rs})
+        out.append(Aggregate(
+            dimension=dim, key=key,  # type: ignore[arg-type]
+            mean_score=round(sum(scored) / len(scored), 2) if scored else None,
+            n_indicators=len(ids), n_scored=len(scored), coverage=round(len(scored) / len(rs), 4),
+            indicator_ids=ids,
+        ))
+    return out
+
+
+def rounds_of(con: Any, pid: str, as_of: int | None) -> list[str]:
+    vmax = as_of if as_of is not None else 2**62
+    return [r[0] for r in con.execute(
+        "SELECT round_id FROM rounds WHERE partnership_id = ? AND vintage_id <= ? "
+        "GROUP BY round_id ORDER BY min(held_on), round_id", [pid, vmax]).fetchall()]
+
+
+def round_ratings(con: Any, pid: str, round_id: str, as_of: int | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    vmax = as_of if as_of is not None else 2**62
+    ratings = con.sql(
+        "SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER (PARTITION BY participant_code, "
+        "question_id ORDER BY vintage_id DESC) rn FROM ratings WHERE partnership_id = ? AND round_id = ? "
+        "AND vintage_id <= ?) WHERE rn = 1", params=[pid, round_id, vmax]).pl()
+    agreed = con.sql(
+        "SELECT question_id, rating, reason FROM (SELECT *, row_number() OVER (PARTITION BY question_id "
+        "ORDER BY vintage_id DESC) rn FROM agreed WHERE partnership_id = ? AND round_id = ? "
+        "AND vintage_id <= ?) WHERE rn = 1", params=[pid, round_id, vmax]).pl()
+    return ratings, agreed
+
+
+@dataclass
+class RoundView:
+    """What a scoreboard may say about one workshop round: aggregates only."""
+
+    principles: list[PrincipleRow]
+    current: str | None
+    previous: str | None
+    n_participants: int
+    groups: list[GroupRow]
+
+
+def principle_rows(con: Any, fw: Framework, pid: str, as_of: int | None, lang: str = "en",
+                   round_id: str | None = None, min_group_size: int = 3) -> RoundView:
+    rounds = rounds_of(con, pid, as_of)
+    if round_id is not None and round_id not in rounds:
+        raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}",
+                       hint=f"rounds: {', '.join(rounds) or 'none'}")
+    current = round_id or (rounds[-1] if rounds else None)
+    previous = rounds[rounds.index(current) - 1] if current and rounds.index(current) > 0 else None
+    ratings, agreed = round_ratings(con, pid, current, as_of) if current else (None, None)
+    n_people = ratings["participant_code"].n_unique() if ratings is not None and ratings.height else 0
+    # A round with fewer participants than the minimum group size would publish one person's view.
+    too_few = current is not None and n_people < min_group_size
+    res = aggregate(fw, ratings, agreed) if current and not too_few else None
+    prev = {}
+    if previous:
+        p_ratings, p_agreed = round_ratings(con, pid, previous, as_of)
+        if p_ratings["participant_code"].n_unique() >= min_group_size:
+            prev = {p.principle_id: p for p in aggregate(fw, p_ratings, p_agreed)}
+    rows = []
+    for i, p in enumerate(fw.principles):
+        r = res[i] if res else None
+        pr = prev.get(p.id)
+        qtext = {q.id: q.text.get(lang) for q in p.questions}
+        status = ("not assessed" if current is None else
+                  "insufficient data" if r is None or r.insufficient else "scored")
+        rows.append(PrincipleRow(
+            id=p.id, title=p.title.get(lang),
+            score=None if r is None or r.score is None else round(r.score, 3), status=status,
+            coverage=r.coverage if r else 0.0, n_questions=len(p.questions),
+            n_answered=r.n_answered if r else 0,
+            previous_score=None if pr is None or pr.score is None else round(pr.score, 3),
+            trend=principle_trend(r.score if r else None, pr.score if pr else None),
+            disagreements=[q.question_id for q in r.questions if q.disagreement] if r else [],
+            questions=[QuestionRow(
+                id=q.question_id, text=qtext[q.question_id], n=q.n, median=q.median, iqr=q.iqr,
+                low=q.low, high=q.high, share_dont_know=round(q.share_dont_know, 4),
+                disagreement=q.disagreement, agreed=q.agreed, agreed_reason=q.agreed_reason,
+                score=q.score) for q in r.questions] if r else [],
+        ))
+    groups = []
+    if ratings is not None and not too_few:
+        groups = [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
+                           score=None if g["score"] is None else round(g["score"], 3))
+                  for g in group_breakdown(fw, ratings, min_group_size).iter_rows(named=True)]
+    return RoundView(rows, current, previous, n_people, groups)
+
+
+def action_rows(con: Any, pid: str, as_of: int | None, today: date | None = None) -> list[ActionRow]:
+    """Follow-up actions, latest version of each, as recorded up to `as_of`."""
+    today = today or date.today()
+    rows = con.execute(
+        "SELECT action_id, principle_id, round_id, text, owner, due, status FROM (SELECT *, row_number() OVER "
+        "(PARTITION BY action_id ORDER BY vintage_id DESC) rn FROM actions WHERE partnership_id = ? "
+        "AND vintage_id <= ?) WHERE rn = 1 ORDER BY principle_id, due NULLS LAST, action_id",
+        [pid, as_of if as_of is not None else 2**62]).fetchall()
+    return [ActionRow(id=r[0], principle_id=r[1], round_id=r[2], text=r[3], owner=r[4],
+                      due=r[5].isoformat() if r[5] else None, status=r[6],
+                      overdue=bool(r[5] and r[5] < today and r[6] not in ("done", "dropped")))
+            for r in rows]
+
+
+def build_scoreboard(
+    ws: Workspace, pid: str, list_name: str = "simplified", period: str | None = None,
+    as_of: int | None = None, targets: str = "harmonised", backend: Backend = "duckdb",
+    round_id: str | None = None, catalogue: Catalogue | None = None, framework: Framework | None = None,
+) -> Scoreboard:
+    return build_scoreboards(ws, [pid], list_name, period, as_of, targets, backend, round_id, catalogue,
+                             framework)[0]
+
+
+def build_scoreboards(
+    ws: Workspace, pids: list[str], list_name: str = "simplified", period: str | None = None,
+    as_of: int | None = None, targets: str = "harmonised", backend: Backend = "duckdb",
+    round_id: str | None = None, catalogue: Catalogue | None = None, framework: Framework | None = None,
+) -> list[Scoreboard]:
+    """Scoreboards of several partnerships from one evaluation pass (one query per indicator, not per pair)."""
+    con = ws.con
+    if period is not None:
+        try:
+            parse_period(period)
+        except PeriodError as exc:
+            raise C2CError(f"--period: {exc}") from None
+    infos = [partnership_info(con, pid) for pid in pids]
+    cat = catalogue or workspace_catalogue(ws)
+    fw = framework or load_framework()
+    inds = [i for i in cat.ordered if list_name in i.lists or not i.harmonised]
+    results = evaluate(con, inds, pids, as_of=as_of, backend=backend)
+    by_pid = {k[0]: v for k, v in results.partition_by("partnership_id", as_dict=True).items()}
+    local = {(r[0], r[1]): float(r[2]) for r in con.execute(
+        "SELECT code, city_id, value FROM (SELECT *, row_number() OVER (PARTITION BY code, city_id "
+        "ORDER BY vintage_id DESC) rn FROM targets WHERE vintage_id <= ?) WHERE rn = 1",
+        [as_of if as_of is not None else 2**62]).fetchall()}
+    generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = []
+    for pid, info in zip(pids, infos, strict=True):
+        rows = indicator_rows(inds, by_pid.get(pid, results.clear()), info, period, local, targets == "local")
+        view = principle_rows(con, fw, pid, as_of, ws.config.language, round_id, ws.config.min_group_size)
+        vintages = sorted({r.vintage_id for r in rows if r.vintage_id is not None})
+        out.append(Scoreboard(
+            generated_at=generated,
+            partnership=info, list=list_name, period=period, as_of_vintage=as_of,  # type: ignore[arg-type]
+            vintages_used=vintages, catalog_version=cat.version, framework_version=fw.version,
+            rules_version=RULES.version, rules=RULES.describe(), targets=targets,  # type: ignore[arg-type]
+            round_id=view.current, previous_round_id=view.previous, principles=view.principles, indicators=rows,
+            aggregates=aggregates(rows), min_group_size=ws.config.min_group_size,
+            n_participants=view.n_participants, groups=view.groups, actions=action_rows(con, pid, as_of),
+        ))
+    return out
+
+
+def store_snapshot(ws: Workspace, sb: Scoreboard) -> Scoreboard:
+    """Record the scoreboard as an immutable snapshot; identical content gives the same id."""
+    body = sb.model_dump(mode="json", exclude={"snapshot_id", "generated_at"})
+    sid = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+    sb = sb.model_copy(update={"snapshot_id": sid})
+    ws.con.execute(
+        "INSERT INTO snapshots VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        [sid, sb.partnership.id, sb.generated_at.replace("T", " ").rstrip("Z"), sb.catalog_version,
+         sb.framework_version, sb.list, sb.period, max(sb.vintages_used, default=None),
+         sb.model_dump_json()],
+    )
+    return sb

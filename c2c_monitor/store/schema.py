@@ -1,0 +1,184 @@
+"""The workspace store schema, its version, and the migrations from the first release on.
+
+Observations, records and ratings are append-only: every load is one vintage,
+and the current state is the newest vintage of each key. Snapshots are
+immutable: nothing in the code updates or deletes them.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from c2c_monitor.definitions.records import DATASETS, SQL_TYPES
+from c2c_monitor.errors import WorkspaceError
+
+SCHEMA_VERSION = 1
+
+
+def _records_ddl() -> list[str]:
+    out = []
+    for ds in DATASETS.values():
+        cols = ", ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in ds.columns)
+        out.append(f'CREATE TABLE rec_{ds.name} ({cols}, vintage_id BIGINT NOT NULL)')
+    return out
+
+
+def _records_views() -> list[str]:
+    out = []
+    for ds in DATASETS.values():
+        out.append(
+            f"CREATE OR REPLACE VIEW cur_{ds.name} AS SELECT * EXCLUDE (rn) FROM ("  # noqa: S608 (schema from code)
+            f"SELECT *, row_number() OVER (PARTITION BY partnership_id, \"{ds.key}\" "
+            f"ORDER BY vintage_id DESC) AS rn FROM rec_{ds.name}) WHERE rn = 1"
+        )
+    return out
+
+
+# Each migration takes the store from version N-1 to N. Never edit a released one.
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        "CREATE TABLE vintages (vintage_id BIGINT PRIMARY KEY, created_at TIMESTAMP NOT NULL, "
+        "who VARCHAR, kind VARCHAR NOT NULL, source VARCHAR, content_hash VARCHAR, n_rows BIGINT, "
+        "note VARCHAR)",
+        "CREATE TABLE cities (city_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, country VARCHAR, "
+        "iso2 VARCHAR, population DOUBLE, region VARCHAR)",
+        "CREATE TABLE partnerships (partnership_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, "
+        "european_city_id VARCHAR NOT NULL, partner_city_id VARCHAR NOT NULL, theme VARCHAR, "
+        "sdgs VARCHAR, start_year INTEGER, budget_eur DOUBLE, description VARCHAR)",
+        "CREATE TABLE observations (code VARCHAR NOT NULL, city_id VARCHAR NOT NULL, "
+        "period VARCHAR NOT NULL, year INTEGER NOT NULL, quarter INTEGER NOT NULL, "
+        "disagg VARCHAR NOT NULL DEFAULT '', value DOUBLE, unit VARCHAR, obs_status VARCHAR, "
+        "action VARCHAR NOT NULL DEFAULT 'A', vintage_id BIGINT NOT NULL)",
+        "CREATE TABLE targets (code VARCHAR NOT NULL, city_id VARCHAR NOT NULL, value DOUBLE NOT NULL, "
+        "year INTEGER, source VARCHAR, vintage_id BIGINT NOT NULL)",
+        *_records_ddl(),
+        "CREATE TABLE rounds (partnership_id VARCHAR NOT NULL, round_id VARCHAR NOT NULL, "
+        "held_on DATE, label VARCHAR, vintage_id BIGINT NOT NULL)",
+        "CREATE TABLE ratings (partnership_id VARCHAR NOT NULL, round_id VARCHAR NOT NULL, "
+        "participant_code VARCHAR NOT NULL, stakeholder_group VARCHAR, city_id VARCHAR, "
+        "question_id VARCHAR NOT NULL, answer VARCHAR NOT NULL, rating INTEGER, comment VARCHAR, "
+        "vintage_id BIGINT NOT NULL)",
+        "CREATE TABLE agreed (partnership_id VARCHAR NOT NULL, round_id VARCHAR NOT NULL, "
+        "question_id VARCHAR NOT NULL, rating INTEGER NOT NULL, reason VARCHAR NOT NULL, "
+        "vintage_id BIGINT NOT NULL)",
+        "CREATE TABLE actions (action_id VARCHAR NOT NULL, partnership_id VARCHAR NOT NULL, "
+        "principle_id VARCHAR NOT NULL, round_id VARCHAR, text VARCHAR NOT NULL, owner VARCHAR, "
+        "due DATE, status VARCHAR NOT NULL, vintage_id BIGINT NOT NULL)",
+        "CREATE TABLE snapshots (snapshot_id VARCHAR PRIMARY KEY, partnership_id VARCHAR NOT NULL, "
+        "created_at TIMESTAMP NOT NULL, catalog_version VARCHAR, framework_version VARCHAR, "
+        "list VARCHAR, period VARCHAR, max_vintage BIGINT, payload JSON NOT NULL)",
+        "CREATE VIEW cur_observations AS SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER "
+        "(PARTITION BY code, city_id, period, disagg ORDER BY vintage_id DESC) AS rn "
+        "FROM observations) WHERE rn = 1 AND action <> 'D'",
+        *_records_views(),
+    ],
+}
+
+
+def migrate(con: Any, db: Path) -> None:
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchall()[0][0]
+    current = 0
+    if has_meta:
+        rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        current = int(rows[0][0]) if rows else 0
+    if current > SCHEMA_VERSION:
+        raise WorkspaceError(
+            f"{db}: store schema version {current} is newer than this c2c ({SCHEMA_VERSION})",
+            hint="upgrade c2c-monitor",
+        )
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for stmt in MIGRATIONS[version]:
+                con.execute(stmt)
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+
+STORE_TABLES = frozenset(
+    {"cities", "partnerships", "observations", "targets", "rounds", "ratings", "agreed", "actions",
+     *(f"rec_{d}" for d in DATASETS)}
+)
+
+
+def table_columns(con: Any, table: str) -> list[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def insert_frame(con: Any, table: str, df: Any) -> int:
+    """Append a polars frame to a store table, matching columns by name.
+
+    The table must be one of the store's own and every column one the table has,
+    so no identifier reaches SQL unchecked; the rows travel as an Arrow scan.
+    """
+    if table not in STORE_TABLES:
+        raise ValueError(f"not a store table: {table!r}")
+    known = table_columns(con, table)
+    unknown = [c for c in df.columns if c not in known]
+    if unknown:
+        raise ValueError(f"{table}: no column(s) {unknown}")
+    cols = ", ".join('"' + c + '"' for c in df.columns)
+    sql = "INSERT INTO " + table + " (" + cols + ") SELECT " + cols + " FROM _incoming"  # noqa: S608
+    con.register("_incoming", df)
+    try:
+        con.execute(sql)
+    finally:
+        con.unregister("_incoming")
+    return int(df.height)
+
+
+@contextmanager
+def transaction(con: Any) -> Iterator[None]:
+    """All or nothing: commit when the block ends, roll back on any exception (KeyboardInterrupt too)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def new_vintage(con: Any, kind: str, source: str | None, content: bytes | None, n_rows: int,
+                note: str | None = None) -> int:
+    """Register a vintage inside the caller's transaction and return its id."""
+    vid = con.execute("SELECT coalesce(max(vintage_id), 0) + 1 FROM vintages").fetchall()[0][0]
+    digest = hashlib.sha256(content).hexdigest() if content is not None else None
+    try:
+        who = getpass.getuser()
+    except Exception:  # no login name in some containers
+        who = "unknown"
+    con.execute(
+        "INSERT INTO vintages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [vid, datetime.now(UTC).replace(tzinfo=None), who, kind, source, digest, n_rows, note],
+    )
+    return int(vid)
+
+
+def vintage_for_date(con: Any, when: str) -> int:
+    row = con.execute(
+        "SELECT max(vintage_id) FROM vintages WHERE created_at <= CAST(? AS TIMESTAMP)", [when]
+    ).fetchall()[0]
+    return int(row[0] or 0)
+
+
+def max_vintage(con: Any) -> int:
+    return int(con.execute("SELECT coalesce(max(vintage_id), 0) FROM vintages").fetchall()[0][0])

@@ -1,0 +1,144 @@
+"""A workspace: one folder with one DuckDB file, a small config, and the partnership's own definitions.
+
+Every command opens the workspace through `open_workspace`, which takes an
+exclusive lock on the folder (so a second writer gets "workspace busy" rather
+than a corrupt file) and brings the store schema up to date.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import time
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from c2c_monitor.errors import WorkspaceBusy, WorkspaceError
+
+DB_NAME = "workspace.duckdb"
+CONFIG_NAME = "c2c.toml"
+LOCK_NAME = ".c2c.lock"
+OWN_INDICATORS = "own_indicators"
+
+DEFAULT_CONFIG = """\
+# c2c-monitor workspace configuration
+name = "{name}"
+# Smallest stakeholder group shown separately in workshop results; smaller groups are merged.
+min_group_size = 3
+# Language of worksheets and reports (en, fr, es).
+language = "en"
+# Licence of published open data.
+licence = "CC-BY-4.0"
+"""
+
+
+@dataclass
+class Config:
+    name: str = "workspace"
+    min_group_size: int = 3
+    language: str = "en"
+    licence: str = "CC-BY-4.0"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_dir(path: str | os.PathLike[str] | None) -> Path:
+    if path is None:
+        env = os.environ.get("C2C_WORKSPACE")
+        if not env:
+            raise WorkspaceError("no workspace given", hint="pass --workspace DIR or set C2C_WORKSPACE")
+        path = env
+    return Path(path).expanduser()
+
+
+def read_config(root: Path) -> Config:
+    path = root / CONFIG_NAME
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Config()
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"{path}: not valid TOML: {exc}") from None
+    known = {k: raw.pop(k) for k in ("name", "min_group_size", "language", "licence") if k in raw}
+    cfg = Config(**known, extra=raw)
+    if not isinstance(cfg.min_group_size, int) or cfg.min_group_size < 1:
+        raise WorkspaceError(f"{path}: min_group_size must be a positive integer")
+    return cfg
+
+
+@dataclass
+class Workspace:
+    root: Path
+    con: Any  # duckdb.DuckDBPyConnection
+    config: Config
+
+    @property
+    def own_indicators(self) -> Path:
+        return self.root / OWN_INDICATORS
+
+
+@contextlib.contextmanager
+def _lock(root: Path, wait: float) -> Iterator[None]:
+    fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + max(wait, 0.0)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise WorkspaceBusy(
+                        f"workspace busy: {root} is in use by another c2c process",
+                        hint="try again, or pass --wait SECONDS",
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def init_workspace(root: Path, name: str | None = None) -> Path:
+    if (root / DB_NAME).exists():
+        raise WorkspaceError(f"{root} already holds a workspace", hint="choose an empty folder")
+    if root.exists() and not root.is_dir():
+        raise WorkspaceError(f"{root} exists and is not a folder")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / OWN_INDICATORS).mkdir(exist_ok=True)
+    cfg = root / CONFIG_NAME
+    if not cfg.exists():
+        safe_name = (name or root.resolve().name).replace('"', "'").replace("\\", "/")
+        cfg.write_text(DEFAULT_CONFIG.format(name=safe_name), encoding="utf-8")
+    with open_workspace(root, create=True):
+        pass
+    return root
+
+
+@contextlib.contextmanager
+def open_workspace(root: Path, wait: float = 0.0, create: bool = False) -> Iterator[Workspace]:
+    import duckdb
+
+    from c2c_monitor.store.schema import migrate
+
+    db = root / DB_NAME
+    if not create and not db.exists():
+        raise WorkspaceError(f"no workspace at {root}", hint="create one with `c2c init DIR` (or `--demo`)")
+    with _lock(root, wait):
+        try:
+            # No progress bar of DuckDB's own on the user's terminal; extensions never auto-load (offline).
+            con = duckdb.connect(str(db), config={"autoinstall_known_extensions": False,
+                                                  "autoload_known_extensions": False})
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.Error as exc:
+            raise WorkspaceError(f"{db}: cannot open the workspace store: {exc}") from None
+        try:
+            migrate(con, db)
+            yield Workspace(root, con, read_config(root))
+        finally:
+            con.close()

@@ -1,0 +1,176 @@
+"""Workshop ratings sheets: template, validated import (one vintage), agreed ratings.
+
+Ratings are confidential: they go into the store and come out only as the
+aggregates of ratings.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from c2c_monitor.definitions.principles import Framework
+from c2c_monitor.definitions.records import STAKEHOLDER_GROUPS
+from c2c_monitor.errors import C2CError, Finding, InputRejected
+from c2c_monitor.ingest.readers import read_xlsx_table
+from c2c_monitor.ingest.textfile import ReadError, read_delimited
+from c2c_monitor.score.assess import partnership_info
+from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
+from c2c_monitor.workshop.xlsform import choice_label, is_form_export, kobo_to_long
+
+SHEET_COLUMNS = ["participant_code", "stakeholder_group", "city_id", "question_id", "question", "rating", "comment"]
+
+
+def answer_codes(fw: Framework, lang: str) -> dict[str, str]:
+    """Every accepted spelling of an answer (value, code or label in any language) -> stored answer."""
+    out: dict[str, str] = {}
+    for p in fw.scale.numeric:
+        out[str(p.value)] = str(p.value)
+        for text in (p.label.en, p.label.fr, p.label.es, p.label.get(lang)):
+            if text:
+                out[text.strip().lower()] = str(p.value)
+                out[choice_label(p.value, text.strip().lower())] = str(p.value)  # phone-form exports
+    for s in fw.scale.special:
+        out[s.code] = s.code
+        for text in (s.label.en, s.label.fr, s.label.es):
+            if text:
+                out[text.strip().lower()] = s.code
+    return out
+
+
+def write_template(con: Any, fw: Framework, pid: str, out_dir: Path, participants: int, lang: str) -> list[Path]:
+    info = partnership_info(con, pid)
+    cities = [c.id for c in info.cities]
+    rows = [[f"P{i:02d}", "", "", q.id, q.text.get(lang), "", ""]
+            for i in range(1, participants + 1) for p in fw.principles for q in p.questions]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = out_dir / f"{pid}-ratings.csv"
+    pl.DataFrame(rows, schema=SHEET_COLUMNS, orient="row").write_csv(csv_path)
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "ratings"
+    ws.append(SHEET_COLUMNS)
+    for r in rows:
+        ws.append(r)
+    lists = wb.create_sheet("lists")
+    answers = [str(v) for v in fw.scale.values] + fw.scale.special_codes
+    for i, a in enumerate(answers, start=1):
+        lists.cell(i, 1, a)
+    for i, g in enumerate(STAKEHOLDER_GROUPS, start=1):
+        lists.cell(i, 2, g)
+    for i, c in enumerate(cities, start=1):
+        lists.cell(i, 3, c)
+    n = len(rows) + 1
+    for col, ref in (("F", f"lists!$A$1:$A${len(answers)}"), ("B", f"lists!$B$1:$B${len(STAKEHOLDER_GROUPS)}"),
+                     ("C", f"lists!$C$1:$C${len(cities)}")):
+        dv = DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=True)
+        dv.add(f"{col}2:{col}{n}")
+        ws.add_data_validation(dv)
+    ws.column_dimensions["E"].width = 80
+    xlsx_path = out_dir / f"{pid}-ratings.xlsx"
+    wb.save(xlsx_path)
+    return [csv_path, xlsx_path]
+
+
+def import_ratings(con: Any, fw: Framework, path: Path, pid: str, round_id: str, held_on: dt.date | None,
+                   lang: str, dry_run: bool = False) -> dict[str, int]:
+    info = partnership_info(con, pid)
+    try:
+        table = read_xlsx_table(path) if path.suffix.lower() == ".xlsx" else read_delimited(path)
+    except ReadError as exc:
+        raise InputRejected([exc.finding]) from None
+    df = table.frame
+    file = str(path)
+    findings: list[Finding] = []
+    if is_form_export(df.columns, fw):
+        df = kobo_to_long(df, fw, {c.id: c.name for c in info.cities})
+    for col in ("participant_code", "question_id", "rating"):
+        if col not in df.columns:
+            findings.append(Finding("missing-column", file, f"a ratings sheet needs {', '.join(SHEET_COLUMNS)}",
+                                    1, col))
+    if findings:
+        raise InputRejected(findings)
+    if df.height == 0:
+        raise InputRejected([Finding("empty-file", file, "no ratings under the header")])
+    for col in ("stakeholder_group", "city_id", "comment"):
+        if col not in df.columns:
+            df = df.with_columns(pl.lit(None, pl.String).alias(col))
+    df = df.with_columns([pl.col(c).str.strip_chars() for c in ("participant_code", "stakeholder_group",
+                                                                 "city_id", "question_id", "rating")])
+    codes = answer_codes(fw, lang)
+    df = df.with_columns(pl.col("rating").str.to_lowercase().replace_strict(codes, default=None,
+                                                                            return_dtype=pl.String).alias("answer"))
+
+    def bad(mask: pl.Expr, ftype: str, column: str, message: str) -> None:
+        for r in df.filter(mask).head(200).iter_rows(named=True):
+            # In a form export the rating sits in the question's own column.
+            where = r["_col"] if column == "rating" and r.get("_col") else column
+            findings.append(Finding(ftype, file, message, r["_line"], where, r[column]))
+
+    blank_rating = pl.col("rating").is_null() | (pl.col("rating") == "")
+    bad(pl.col("participant_code").is_null() | (pl.col("participant_code") == ""), "missing-value",
+        "participant_code", "no participant code")
+    bad(~pl.col("question_id").is_in(list(fw.questions)), "unknown-question", "question_id",
+        "not a question of the checklist")
+    bad(~blank_rating & pl.col("answer").is_null(), "bad-rating", "rating",
+        f"not on the scale ({', '.join(map(str, fw.scale.values))}, {', '.join(fw.scale.special_codes)})")
+    bad(pl.col("stakeholder_group").is_not_null() & (pl.col("stakeholder_group") != "")
+        & ~pl.col("stakeholder_group").is_in(list(STAKEHOLDER_GROUPS)), "unknown-code", "stakeholder_group",
+        f"not one of: {', '.join(STAKEHOLDER_GROUPS)}")
+    cities = [c.id for c in info.cities]
+    bad(pl.col("city_id").is_not_null() & (pl.col("city_id") != "") & ~pl.col("city_id").is_in(cities),
+        "unknown-city", "city_id", f"not a city of this partnership ({', '.join(cities)})")
+    df = df.with_columns(_first=pl.col("_line").min().over("participant_code", "question_id"))
+    bad(pl.col("_line") != pl.col("_first"), "duplicate-key", "question_id",
+        "the same participant rated this question twice")
+    if findings:
+        raise InputRejected(findings)
+    rows = df.filter(~blank_rating).select(
+        pl.lit(pid).alias("partnership_id"), pl.lit(round_id).alias("round_id"), "participant_code",
+        pl.when(pl.col("stakeholder_group") == "").then(None).otherwise(pl.col("stakeholder_group"))
+        .alias("stakeholder_group"),
+        pl.when(pl.col("city_id") == "").then(None).otherwise(pl.col("city_id")).alias("city_id"),
+        "question_id", "answer",
+        pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
+        pl.when(pl.col("comment") == "").then(None).otherwise(pl.col("comment")).alias("comment"),
+    )
+    result = {"ratings": rows.height, "participants": rows["participant_code"].n_unique()}
+    if dry_run or rows.height == 0:
+        return result
+    with transaction(con):
+        vid = new_vintage(con, "ratings", file, path.read_bytes(), rows.height, note=f"{pid} round {round_id}")
+        known = con.execute("SELECT count(*) FROM rounds WHERE partnership_id = ? AND round_id = ?",
+                            [pid, round_id]).fetchall()[0][0]
+        if not known:
+            insert_frame(con, "rounds", pl.DataFrame({
+                "partnership_id": [pid], "round_id": [round_id], "held_on": [held_on or dt.date.today()],
+                "label": [f"Workshop {round_id}"], "vintage_id": [vid]}))
+        insert_frame(con, "ratings", rows.with_columns(pl.lit(vid).alias("vintage_id")))
+    result["vintage_id"] = vid
+    return result
+
+
+def agree(con: Any, fw: Framework, pid: str, round_id: str, question_id: str, rating: int, reason: str) -> int:
+    partnership_info(con, pid)
+    if question_id not in fw.questions:
+        raise C2CError(f"unknown question {question_id!r}", hint="questions are P01.1 ... P10.5")
+    if rating not in fw.scale.values:
+        raise C2CError(f"rating {rating} is not on the scale {fw.scale.values}")
+    if not reason.strip():
+        raise C2CError("an agreed rating needs a reason")
+    exists = con.execute("SELECT count(*) FROM rounds WHERE partnership_id = ? AND round_id = ?",
+                         [pid, round_id]).fetchall()[0][0]
+    if not exists:
+        raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}")
+    with transaction(con):
+        vid = new_vintage(con, "agreed", f"c2c workshop agree {question_id}", None, 1)
+        insert_frame(con, "agreed", pl.DataFrame({
+            "partnership_id": [pid], "round_id": [round_id], "question_id": [question_id], "rating": [rating],
+            "reason": [reason.strip()], "vintage_id": [vid]}))
+    return vid

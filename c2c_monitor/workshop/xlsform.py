@@ -1,0 +1,157 @@
+"""The checklist as an XLSForm (ODK / KoboToolbox), and reading that tool's exports back.
+
+Field names are the question ids with "_" for "." (XLSForm names cannot hold a dot). An export
+has one row per submission and one column per question, headed by the field name (optionally
+prefixed by its group, "P01/P01_1") or by the question's label; answers are the choice names or
+their labels. `kobo_to_long` turns such a table into the ratings-sheet layout, keeping each
+submission's line number so that findings still point at the file's own row.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+
+from c2c_monitor.definitions.principles import Framework, Text
+from c2c_monitor.definitions.records import STAKEHOLDER_GROUPS
+from c2c_monitor.store.atomic import replacing
+
+LANGS = {"en": "English (en)", "fr": "Français (fr)", "es": "Español (es)"}
+FIELD = re.compile(r"^P(0[1-9]|10)_(\d+)$")
+UI = {
+    "participant_code": Text(en="Participant code (not your name)", fr="Code participant (pas votre nom)",
+                             es="Código de participante (no su nombre)"),
+    "stakeholder_group": Text(en="Stakeholder group", fr="Groupe d'acteurs", es="Grupo de actores"),
+    "city_id": Text(en="City", fr="Ville", es="Ciudad"),
+    "comment": Text(en="Comments on this principle (optional, confidential)",
+                    fr="Commentaires sur ce principe (facultatif, confidentiel)",
+                    es="Comentarios sobre este principio (opcional, confidencial)"),
+}
+
+
+def choice_label(value: int, text: str) -> str:
+    """How a rating choice reads on the phone form; exports may carry it back as the answer."""
+    return f"{value} – {text}"
+
+
+def group_label(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+def field_name(question_id: str) -> str:
+    return question_id.replace(".", "_")
+
+
+def _labels(text: Text) -> list[str]:
+    return [getattr(text, lang) or text.en for lang in LANGS]
+
+
+def write_xlsform(fw: Framework, out: Path, default_language: str = "en",
+                  cities: list[tuple[str, str]] | None = None) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    survey = wb.active
+    survey.title = "survey"
+    label_cols = [f"label::{v}" for v in LANGS.values()]
+    hint_cols = [f"hint::{v}" for v in LANGS.values()]
+    survey.append(["type", "name", *label_cols, *hint_cols, "required", "appearance"])
+    blank_hints = [""] * len(LANGS)
+    survey.append(["text", "participant_code", *_labels(UI["participant_code"]), *blank_hints, "yes", ""])
+    survey.append(["select_one stakeholder_group", "stakeholder_group", *_labels(UI["stakeholder_group"]),
+                   *blank_hints, "yes", "minimal"])
+    if cities:
+        survey.append(["select_one city", "city_id", *_labels(UI["city_id"]), *blank_hints, "yes", ""])
+    for p in fw.principles:
+        survey.append(["begin_group", p.id, *[f"{p.id} {t}" for t in _labels(p.title)], *_labels(p.summary),
+                       "", "field-list"])
+        for q in p.questions:
+            survey.append(["select_one rating", field_name(q.id), *_labels(q.text), *_labels(q.help), "yes",
+                           "likert"])
+        survey.append(["text", f"{p.id}_comment", *_labels(UI["comment"]), *blank_hints, "", "multiline"])
+        survey.append(["end_group", "", *[""] * (2 * len(LANGS)), "", ""])
+    choices = wb.create_sheet("choices")
+    choices.append(["list_name", "name", *label_cols])
+    for s in fw.scale.numeric:
+        choices.append(["rating", str(s.value), *[choice_label(s.value, t) for t in _labels(s.label)]])
+    for s in fw.scale.special:
+        choices.append(["rating", s.code, *_labels(s.label)])
+    for g in STAKEHOLDER_GROUPS:
+        choices.append(["stakeholder_group", g, *[group_label(g)] * len(LANGS)])
+    for cid, name in cities or []:
+        choices.append(["city", cid, *[name] * len(LANGS)])
+    settings = wb.create_sheet("settings")
+    settings.append(["form_title", "form_id", "version", "default_language"])
+    settings.append(["G20 Rome principles: self-assessment", "c2c_self_assessment", fw.version,
+                     LANGS.get(default_language, LANGS["en"])])
+    with replacing(out) as tmp:
+        wb.save(tmp)
+    return out
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def header_map(columns: list[str], fw: Framework) -> dict[str, str]:
+    """Export column -> question id, 'participant_code', 'stakeholder_group', 'city_id' or 'Pxx_comment'."""
+    by_label: dict[str, str] = {}
+    for q in fw.questions.values():
+        for t in (q.text.en, q.text.fr, q.text.es):
+            if t:
+                by_label[_norm(t)] = q.id
+    for key, text in UI.items():
+        for t in (text.en, text.fr, text.es):
+            if t:
+                by_label[_norm(t)] = key
+    out: dict[str, str] = {}
+    for col in columns:
+        last = col.split("/")[-1].strip()
+        m = FIELD.match(last)
+        if m:
+            out[col] = f"P{m.group(1)}.{m.group(2)}"
+        elif last in ("participant_code", "stakeholder_group", "city_id") or re.match(r"^P(0[1-9]|10)_comment$", last):
+            out[col] = last
+        elif _norm(last) in by_label:
+            out[col] = by_label[_norm(last)]
+    return out
+
+
+def is_form_export(columns: list[str], fw: Framework) -> bool:
+    mapped = header_map(columns, fw)
+    return "question_id" not in columns and any(v in fw.questions for v in mapped.values())
+
+
+def kobo_to_long(df: pl.DataFrame, fw: Framework, city_names: dict[str, str]) -> pl.DataFrame:
+    mapped = header_map(df.columns, fw)
+    inverse = {v: k for k, v in mapped.items()}
+    group_codes = {group_label(g).lower(): g for g in STAKEHOLDER_GROUPS} | {g: g for g in STAKEHOLDER_GROUPS}
+    name_to_id = {n.lower(): cid for cid, n in city_names.items()} | {cid: cid for cid in city_names}
+
+    def col(key: str) -> pl.Expr:
+        return pl.col(inverse[key]) if key in inverse else pl.lit(None, pl.String)
+
+    questions = [q for q in fw.questions if q in inverse]
+    comments = sorted({fw.principle_of(q) for q in questions if f"{fw.principle_of(q)}_comment" in inverse})
+    wide = df.select(
+        "_line",
+        col("participant_code").cast(pl.String).alias("participant_code"),
+        col("stakeholder_group").cast(pl.String).str.strip_chars().str.to_lowercase()
+        .replace_strict(group_codes, default=col("stakeholder_group")).alias("stakeholder_group"),
+        col("city_id").cast(pl.String).str.strip_chars().str.to_lowercase()
+        .replace_strict(name_to_id, default=col("city_id")).alias("city_id"),
+        *[pl.col(inverse[q]).cast(pl.String).alias(f"_q_{q}") for q in questions],
+        *[pl.col(inverse[f"{p}_comment"]).cast(pl.String).alias(f"_c_{p}") for p in comments],
+    )
+    keys = ["_line", "participant_code", "stakeholder_group", "city_id"]
+    parts = []
+    for qid in questions:
+        pid = fw.principle_of(qid)
+        # A form has one comment box per principle; it travels with the principle's first question.
+        first = fw.principle(pid).questions[0].id == qid and pid in comments
+        parts.append(wide.select(*keys, pl.lit(qid).alias("question_id"), pl.col(f"_q_{qid}").alias("rating"),
+                                 pl.lit(inverse[qid]).alias("_col"),
+                                 (pl.col(f"_c_{pid}") if first else pl.lit(None, pl.String)).alias("comment")))
+    return pl.concat(parts).sort("_line", maintain_order=True)
