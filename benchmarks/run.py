@@ -182,11 +182,11 @@ def fig_ingest(cfg: dict[str, int], tmp: Path) -> None:
 def fig_publish(cfg: dict[str, int], tmp: Path) -> None:
     import synth
 
-    from c2c_monitor.score.assess import build_scoreboards
     from c2c_monitor.definitions.catalog import load_catalogue
     from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.publish.site import slug, write_site
     from c2c_monitor.render.html import environment
+    from c2c_monitor.score.assess import build_scoreboards
 
     cat, fw = load_catalogue(), load_framework()
     with new_workspace(tmp / "pub") as ws:

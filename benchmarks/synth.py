@@ -18,8 +18,8 @@ import numpy as np
 import polars as pl
 
 from c2c_monitor.definitions.catalog import Catalogue, load_catalogue
-from c2c_monitor.ingest.demo import THEMES, _ratings, _records
 from c2c_monitor.definitions.principles import load_framework
+from c2c_monitor.ingest.demo import THEMES, _ratings, _records
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
 
 FIRST_YEAR = 2015

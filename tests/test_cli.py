@@ -85,10 +85,10 @@ def test_json_output_validates_against_the_documented_schema(demo_ws: Path, tmp_
 
 
 def test_every_demo_partnership_gets_a_scoreboard_quickly(demo_ws: Path) -> None:
-    from c2c_monitor.score.assess import build_scoreboard
     from c2c_monitor.definitions.catalog import load_catalogue
     from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.render.terminal import render_terminal
+    from c2c_monitor.score.assess import build_scoreboard
     from c2c_monitor.store.workspace import open_workspace
 
     cat, fw = load_catalogue(), load_framework()

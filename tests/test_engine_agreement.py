@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from c2c_monitor.definitions.catalog import load_catalogue
-from c2c_monitor.engine import duckdb_backend, polars_backend
-from c2c_monitor.engine.spec import plan_for
-from c2c_monitor.engine.evaluate import evaluate
 from c2c_monitor.definitions.records import DATASETS, SQL_TYPES
+from c2c_monitor.engine import duckdb_backend, polars_backend
+from c2c_monitor.engine.evaluate import evaluate
+from c2c_monitor.engine.spec import plan_for
 from c2c_monitor.store.workspace import open_workspace
 
 CAT = load_catalogue()

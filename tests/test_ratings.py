@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from c2c_monitor.score.assess import principle_rows
 from c2c_monitor.definitions.principles import load_framework
+from c2c_monitor.score.assess import principle_rows
 from c2c_monitor.score.ratings import aggregate, group_breakdown
 from c2c_monitor.store.workspace import open_workspace
 
