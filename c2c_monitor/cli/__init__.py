@@ -3,6 +3,7 @@
 Each command module imports `context` (shared options and helpers) and the library; none imports another
 command module or this one, so there is no circle. This module assembles the tree and maps the library's
 named exceptions to one-line messages and exit codes (0 success, 1 findings, 2 usage or input error).
+May import: every stage.
 """
 
 from __future__ import annotations

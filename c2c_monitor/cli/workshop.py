@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from c2c_monitor.cli.context import emit, opened, show_rejected, workspace_options
-from c2c_monitor.render.symbols import ACTION_STATUSES
+from c2c_monitor.definitions.actions import ACTION_STATUSES
 
 STATUSES = list(ACTION_STATUSES)
 

@@ -11,6 +11,7 @@ from c2c_monitor.definitions.catalog import Indicator
 from c2c_monitor.definitions.records import DATASETS
 from c2c_monitor.engine import duckdb_backend, polars_backend, reported
 from c2c_monitor.engine.spec import plan_for
+from c2c_monitor.store.reads import latest_sql, vintage_bound
 
 Backend = Literal["polars", "duckdb"]
 
@@ -29,7 +30,7 @@ RESULT_SCHEMA = {
 
 def _stage(con: Any, partnership_ids: Sequence[str], as_of: int | None) -> None:
     """Materialise the current state (as of a vintage) of what the evaluation reads, as temp tables."""
-    vmax = as_of if as_of is not None else 2**62
+    bound = vintage_bound(as_of)
     ids = list(partnership_ids)
     con.execute("CREATE OR REPLACE TEMP TABLE _sel AS SELECT unnest(?::VARCHAR[]) AS partnership_id", [ids])
     con.execute(
@@ -43,20 +44,12 @@ def _stage(con: Any, partnership_ids: Sequence[str], as_of: int | None) -> None:
     )
     for ds in DATASETS.values():
         # Table names come from the records schema in code, never from input.
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _rec_{ds.name} AS SELECT * EXCLUDE (rn) FROM ("  # noqa: S608
-            f"SELECT r.*, row_number() OVER (PARTITION BY r.partnership_id, r.\"{ds.key}\" "
-            f"ORDER BY r.vintage_id DESC) AS rn FROM rec_{ds.name} r JOIN _sel USING (partnership_id) "
-            f"WHERE r.vintage_id <= ?) WHERE rn = 1",
-            [vmax],
-        )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _obs AS SELECT * EXCLUDE (rn) FROM (SELECT o.*, row_number() "
-        "OVER (PARTITION BY code, o.city_id, period, disagg ORDER BY vintage_id DESC) AS rn "
-        "FROM observations o WHERE o.city_id IN (SELECT DISTINCT city_id FROM _pc) "
-        "AND vintage_id <= ?) WHERE rn = 1 AND action <> 'D'",
-        [vmax],
-    )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _rec_{ds.name} AS "  # noqa: S608
+                    + latest_sql(f"rec_{ds.name}", ["partnership_id", ds.key],
+                                 "partnership_id IN (SELECT partnership_id FROM _sel)"), [bound])
+    con.execute("CREATE OR REPLACE TEMP TABLE _obs AS "  # noqa: S608 (the window is built from checked names)
+                + latest_sql("observations", ["code", "city_id", "period", "disagg"],
+                             "city_id IN (SELECT DISTINCT city_id FROM _pc)") + " AND action <> 'D'", [bound])
 
 
 def evaluate(

@@ -1,4 +1,17 @@
-"""What both backends share: the normalised form of a computation and the output schema."""
+"""What both backends share: the normalised form of a computation and the output schema.
+
+Both backends implement the same semantics, which tests hold them to:
+
+* A group is a (partnership, period) in which the dataset has at least one row,
+  whatever the filters; periods with no rows at all are missing ("no data").
+* count / sum over the rows that match the filters (0 when none match);
+  share = 100 x numerator / denominator; ratio = numerator / denominator x scale;
+  per_capita = aggregate / population x per; growth = % change on the
+  immediately preceding period; in_place = 1 once a matching row exists on or
+  before the period, evaluated over the periods of the dataset and of the
+  partnership's activities (what is in place stays in place).
+* A zero or missing denominator gives a missing value with a reason, never inf/NaN.
+"""
 
 from __future__ import annotations
 

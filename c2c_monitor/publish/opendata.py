@@ -19,6 +19,7 @@ import polars as pl
 from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.render.csv_export import safe_expr
 from c2c_monitor.score.scoreboard import Scoreboard
+from c2c_monitor.store import reads
 
 LICENCE_URLS = {
     "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
@@ -106,13 +107,7 @@ def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
 
 def observations(con: Any, city_ids: list[str], cat: Catalogue, as_of: int | None) -> pl.DataFrame:
     codes = sorted({i.observation_code for i in cat.indicators.values() if i.family == "city"})
-    return con.sql(
-        "SELECT code, city_id, period, disagg, value, unit, obs_status FROM (SELECT *, row_number() OVER "
-        "(PARTITION BY code, city_id, period, disagg ORDER BY vintage_id DESC) rn FROM observations "
-        "WHERE vintage_id <= ? AND city_id IN (SELECT unnest(?::VARCHAR[])) "
-        "AND code IN (SELECT unnest(?::VARCHAR[]))) WHERE rn = 1 AND action <> 'D' "
-        "ORDER BY code, city_id, disagg, year, quarter",
-        params=[as_of if as_of is not None else 2**62, city_ids, codes]).pl()
+    return reads.observations(con, city_ids, codes, as_of)
 
 
 def _dimensions(obs: pl.DataFrame) -> list[str]:

@@ -27,6 +27,7 @@ from c2c_monitor.render.html import environment
 from c2c_monitor.render.svg import principle_rounds, sparkline
 from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
 from c2c_monitor.score.scoreboard import Scoreboard
+from c2c_monitor.store import reads
 from c2c_monitor.store.workspace import Workspace
 
 MARKER = ".c2c-site"
@@ -51,9 +52,7 @@ def slug(pid: str) -> str:
 
 
 def _vintages(con: Any, as_of: int | None) -> list[dict[str, Any]]:
-    rows = con.execute(
-        "SELECT vintage_id, created_at, kind, source, content_hash, n_rows FROM vintages WHERE vintage_id <= ? "
-        "ORDER BY vintage_id", [as_of if as_of is not None else 2**62]).fetchall()
+    rows = reads.vintages(con, as_of)
     return [{"id": r[0], "created": r[1].strftime("%Y-%m-%d %H:%M"), "kind": r[2],
              # A local path says nothing to the public and may name a person's folder; keep the file name.
              "source": Path(str(r[3] or "")).name if r[2] != "demo" else r[3], "sha256": r[4], "rows": r[5]}

@@ -1,4 +1,9 @@
-"""Renderers: each takes a Scoreboard (and nothing else) and returns text."""
+"""Stage 7, render: a Scoreboard or a Comparison (and nothing else) turned into text for people.
+
+Terminal (rich), HTML (Jinja, autoescaped), CSV (formula cells neutralised), JSON, SVG charts; the
+`RENDERERS` registry maps `--format` to one of them.
+May import: `definitions`, `store`, `score` (its models); never the services that build them.
+"""
 
 from __future__ import annotations
 

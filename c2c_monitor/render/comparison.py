@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from c2c_monitor.render.csv_export import safe_cell
-from c2c_monitor.score.compare import Comparison
+from c2c_monitor.score.comparison import Comparison
 
 CHANGE_SYMBOL = {"improved": "▲", "deteriorated": "▼", "unchanged": "=", "new": "+", "missing": "−", "no data": "·"}
 

@@ -24,5 +24,4 @@ def fmt_value(v: float | None, unit: str) -> str:
     text = f"{v:,.0f}" if a >= 1000 else f"{v:.1f}" if a >= 10 else f"{v:.2f}"
     return text + ("%" if unit == "percent" else "")
 
-ACTION_STATUSES = ("open", "in progress", "done", "dropped")
 STATUS_SYMBOL = {"open": "☐", "in progress": "◔", "done": "☑", "dropped": "✗"}

@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from c2c_monitor.definitions.actions import CLOSED_STATUSES
 from c2c_monitor.definitions.catalog import Catalogue, Indicator, load_catalogue
 from c2c_monitor.definitions.periods import PeriodError, parse_period
 from c2c_monitor.definitions.principles import Framework, load_framework
@@ -30,19 +31,14 @@ from c2c_monitor.score.scoreboard import (
     QuestionRow,
     Scoreboard,
 )
+from c2c_monitor.store import reads
 from c2c_monitor.store.workspace import Workspace
 
 
 def partnership_info(con: Any, pid: str) -> PartnershipInfo:
-    rows = con.execute(
-        "SELECT p.partnership_id, p.name, p.theme, p.sdgs, p.budget_eur, p.start_year, p.description, "
-        "e.city_id, e.name, e.country, c.city_id, c.name, c.country FROM partnerships p "
-        "JOIN cities e ON e.city_id = p.european_city_id JOIN cities c ON c.city_id = p.partner_city_id "
-        "WHERE p.partnership_id = ?", [pid]).fetchall()
-    row = rows[0] if rows else None
+    row = reads.partnership_row(con, pid)
     if row is None:
-        known = [r[0] for r in con.execute(
-            "SELECT partnership_id FROM partnerships ORDER BY 1 LIMIT 6").fetchall()]
+        known = reads.some_partnership_ids(con)
         hint = f"known ids include: {', '.join(known)}" if known else "the workspace has no partnerships"
         raise UnknownPartnership(f"unknown partnership {pid!r}", hint=hint + " (see `c2c partnerships`)")
     sdgs = [int(s) for s in (row[3] or "").split(",") if s.strip().isdigit()]
@@ -148,26 +144,6 @@ def aggregates(rows: list[IndicatorRow]) -> list[Aggregate]:
     return out
 
 
-def rounds_of(con: Any, pid: str, as_of: int | None) -> list[str]:
-    vmax = as_of if as_of is not None else 2**62
-    return [r[0] for r in con.execute(
-        "SELECT round_id FROM rounds WHERE partnership_id = ? AND vintage_id <= ? "
-        "GROUP BY round_id ORDER BY min(held_on), round_id", [pid, vmax]).fetchall()]
-
-
-def round_ratings(con: Any, pid: str, round_id: str, as_of: int | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    vmax = as_of if as_of is not None else 2**62
-    ratings = con.sql(
-        "SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER (PARTITION BY participant_code, "
-        "question_id ORDER BY vintage_id DESC) rn FROM ratings WHERE partnership_id = ? AND round_id = ? "
-        "AND vintage_id <= ?) WHERE rn = 1", params=[pid, round_id, vmax]).pl()
-    agreed = con.sql(
-        "SELECT question_id, rating, reason FROM (SELECT *, row_number() OVER (PARTITION BY question_id "
-        "ORDER BY vintage_id DESC) rn FROM agreed WHERE partnership_id = ? AND round_id = ? "
-        "AND vintage_id <= ?) WHERE rn = 1", params=[pid, round_id, vmax]).pl()
-    return ratings, agreed
-
-
 @dataclass
 class RoundView:
     """What a scoreboard may say about one workshop round: aggregates only."""
@@ -181,20 +157,20 @@ class RoundView:
 
 def principle_rows(con: Any, fw: Framework, pid: str, as_of: int | None, lang: str = "en",
                    round_id: str | None = None, min_group_size: int = 3) -> RoundView:
-    rounds = rounds_of(con, pid, as_of)
+    rounds = reads.rounds_of(con, pid, as_of)
     if round_id is not None and round_id not in rounds:
         raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}",
                        hint=f"rounds: {', '.join(rounds) or 'none'}")
     current = round_id or (rounds[-1] if rounds else None)
     previous = rounds[rounds.index(current) - 1] if current and rounds.index(current) > 0 else None
-    ratings, agreed = round_ratings(con, pid, current, as_of) if current else (None, None)
+    ratings, agreed = reads.round_ratings(con, pid, current, as_of) if current else (None, None)
     n_people = ratings["participant_code"].n_unique() if ratings is not None and ratings.height else 0
     # A round with fewer participants than the minimum group size would publish one person's view.
     too_few = current is not None and n_people < min_group_size
     res = aggregate(fw, ratings, agreed) if current and not too_few else None
     prev = {}
     if previous:
-        p_ratings, p_agreed = round_ratings(con, pid, previous, as_of)
+        p_ratings, p_agreed = reads.round_ratings(con, pid, previous, as_of)
         if p_ratings["participant_code"].n_unique() >= min_group_size:
             prev = {p.principle_id: p for p in aggregate(fw, p_ratings, p_agreed)}
     rows = []
@@ -229,14 +205,10 @@ def principle_rows(con: Any, fw: Framework, pid: str, as_of: int | None, lang: s
 def action_rows(con: Any, pid: str, as_of: int | None, today: date | None = None) -> list[ActionRow]:
     """Follow-up actions, latest version of each, as recorded up to `as_of`."""
     today = today or date.today()
-    rows = con.execute(
-        "SELECT action_id, principle_id, round_id, text, owner, due, status FROM (SELECT *, row_number() OVER "
-        "(PARTITION BY action_id ORDER BY vintage_id DESC) rn FROM actions WHERE partnership_id = ? "
-        "AND vintage_id <= ?) WHERE rn = 1 ORDER BY principle_id, due NULLS LAST, action_id",
-        [pid, as_of if as_of is not None else 2**62]).fetchall()
+    rows = reads.action_versions(con, pid, as_of)
     return [ActionRow(id=r[0], principle_id=r[1], round_id=r[2], text=r[3], owner=r[4],
                       due=r[5].isoformat() if r[5] else None, status=r[6],
-                      overdue=bool(r[5] and r[5] < today and r[6] not in ("done", "dropped")))
+                      overdue=bool(r[5] and r[5] < today and r[6] not in CLOSED_STATUSES))
             for r in rows]
 
 
@@ -267,10 +239,7 @@ def build_scoreboards(
     inds = [i for i in cat.ordered if list_name in i.lists or not i.harmonised]
     results = evaluate(con, inds, pids, as_of=as_of, backend=backend)
     by_pid = {k[0]: v for k, v in results.partition_by("partnership_id", as_dict=True).items()}
-    local = {(r[0], r[1]): float(r[2]) for r in con.execute(
-        "SELECT code, city_id, value FROM (SELECT *, row_number() OVER (PARTITION BY code, city_id "
-        "ORDER BY vintage_id DESC) rn FROM targets WHERE vintage_id <= ?) WHERE rn = 1",
-        [as_of if as_of is not None else 2**62]).fetchall()}
+    local = reads.local_targets(con, as_of)
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = []
     for pid, info in zip(pids, infos, strict=True):

@@ -3,93 +3,28 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.definitions.periods import Period, parse_period
 from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.errors import C2CError
-from c2c_monitor.score.assess import build_scoreboard, principle_rows, rounds_of
+from c2c_monitor.score.assess import build_scoreboard, principle_rows
+from c2c_monitor.score.comparison import (
+    Change,
+    Comparison,
+    IndicatorChange,
+    OverTime,
+    PrincipleChange,
+    SideBySide,
+    SideCell,
+    SideRow,
+)
 from c2c_monitor.score.scoreboard import Scoreboard
+from c2c_monitor.store import reads
 from c2c_monitor.store.workspace import Workspace
 
-Change = Literal["improved", "deteriorated", "unchanged", "new", "missing", "no data"]
 # A score (0-100) must move by this much to count as a change between periods.
 INDICATOR_CHANGE = 1.0
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PrincipleChange(Model):
-    id: str
-    title: str
-    before: float | None
-    after: float | None
-    change: Change
-
-
-class IndicatorChange(Model):
-    id: str
-    title: str
-    city_name: str | None
-    before_period: str | None
-    before_value: float | None
-    before_score: float | None
-    after_period: str | None
-    after_value: float | None
-    after_score: float | None
-    change: Change
-
-
-class OverTime(Model):
-    partnership_id: str
-    partnership_name: str
-    round_before: str | None
-    round_after: str | None
-    period_before: str
-    period_after: str
-    vintages_before: list[int]
-    vintages_after: list[int]
-    principles: list[PrincipleChange]
-    indicators: list[IndicatorChange]
-    # (period, score) series per principle for charts: round id -> score
-    principle_rounds: dict[str, dict[str, float | None]]
-    series: dict[str, list[tuple[str, float | None]]]  # "indicator|city" -> (period, value)
-    end_values: dict[str, float]
-
-
-class SideCell(Model):
-    score: float | None
-    value: float | None = None
-    period: str | None = None
-
-
-class SideRow(Model):
-    id: str
-    title: str
-    kind: Literal["principle", "indicator"]
-    city_role: str | None
-    cells: dict[str, SideCell]
-
-
-class SideBySide(Model):
-    list: str
-    partnerships: dict[str, str]  # id -> name
-    n_scored: dict[str, int]
-    n_indicators: int
-    rows: list[SideRow]
-
-
-class Comparison(Model):
-    generated_at: str
-    catalog_version: str
-    rules: list[str]
-    over_time: OverTime | None = None
-    side_by_side: SideBySide | None = None
 
 
 def _change(before: float | None, after: float | None, threshold: float) -> Change:
@@ -113,7 +48,7 @@ def _year_before(p: str) -> str:
 
 def over_time(ws: Workspace, pid: str, list_name: str, period_before: str | None, period_after: str | None,
               round_before: str | None, round_after: str | None, cat: Catalogue, fw: Framework) -> OverTime:
-    rounds = rounds_of(ws.con, pid, None)
+    rounds = reads.rounds_of(ws.con, pid, None)
     r_after = round_after or (rounds[-1] if rounds else None)
     if round_before is None and r_after in rounds and rounds.index(r_after) > 0:
         round_before = rounds[rounds.index(r_after) - 1]

@@ -7,11 +7,12 @@ from typing import Any
 
 import polars as pl
 
+from c2c_monitor.definitions.actions import ACTION_STATUSES
 from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.errors import C2CError
-from c2c_monitor.render.symbols import ACTION_STATUSES
 from c2c_monitor.score.assess import action_rows, partnership_info
 from c2c_monitor.score.scoreboard import ActionRow
+from c2c_monitor.store import reads
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
 
 
@@ -37,11 +38,9 @@ def add_action(con: Any, fw: Framework, pid: str, principle_id: str, text: str, 
     if not text.strip():
         raise C2CError("an action needs a text")
     _check_status(status)
-    if round_id is not None and not con.execute(
-            "SELECT count(*) FROM rounds WHERE partnership_id = ? AND round_id = ?", [pid, round_id]).fetchall()[0][0]:
+    if round_id is not None and not reads.round_exists(con, pid, round_id):
         raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}")
-    existing = {r[0] for r in con.execute("SELECT DISTINCT action_id FROM actions WHERE partnership_id = ?",
-                                          [pid]).fetchall()}
+    existing = reads.action_ids(con, pid)
     k = len(existing) + 1
     while f"{pid}-A{k}" in existing:
         k += 1
@@ -54,11 +53,9 @@ def add_action(con: Any, fw: Framework, pid: str, principle_id: str, text: str, 
 
 def update_action(con: Any, action_id: str, status: str | None, owner: str | None, due: dt.date | None,
                   text: str | None) -> ActionRow:
-    rows = con.execute(
-        "SELECT partnership_id FROM actions WHERE action_id = ? LIMIT 1", [action_id]).fetchall()
-    if not rows:
+    pid = reads.action_partnership(con, action_id)
+    if pid is None:
         raise C2CError(f"unknown action {action_id!r}", hint="see `c2c workshop actions PARTNERSHIP`")
-    pid = rows[0][0]
     current = next(a for a in action_rows(con, pid, None) if a.id == action_id)
     if status is not None:
         _check_status(status)

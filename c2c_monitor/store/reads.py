@@ -1,0 +1,138 @@
+"""Every read of the store that later stages make, and the "as of vintage" window, defined once.
+
+The store is append-only: each key's current value is its row with the highest vintage. "As of vintage V"
+means the same, counting only vintages up to V. `latest_sql` writes that window; every bounded read below
+uses it, so the rule lives in one place. Results are plain tuples, dicts and polars frames: the models
+they become belong to the stages that read them (`score/` builds the scoreboard from them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+# "No limit" for an as-of bound: larger than any vintage id the store can hand out.
+NO_LIMIT = 2**62
+
+# Identifiers that may be spliced into the window's SQL: the store's tables, and column names that are plain
+# lower-case words. Values are always bound parameters.
+_TABLES = {"observations", "targets", "ratings", "agreed", "actions", "rounds", "vintages"}
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def vintage_bound(as_of: int | None) -> int:
+    """The highest vintage a read may see: `as_of`, or every vintage."""
+    return NO_LIMIT if as_of is None else as_of
+
+
+def latest_sql(table: str, key: Sequence[str], where: str | None = None, select: str = "* EXCLUDE (rn)") -> str:
+    """SQL for the newest row of each `key` in `table` among vintages up to a bound.
+
+    The statement's first parameter is the bound (`vintage_bound(as_of)`); `where` is a fixed condition
+    written in code (with its own `?` parameters after the bound), never text from an input.
+    """
+    if table not in _TABLES and not table.startswith("rec_"):
+        raise ValueError(f"not a store table: {table!r}")
+    for name in (table, *key):
+        if not _IDENT.match(name):
+            raise ValueError(f"not an identifier: {name!r}")
+    cond = "vintage_id <= ?" + (f" AND {where}" if where else "")
+    return (f"SELECT {select} FROM (SELECT *, row_number() OVER (PARTITION BY {', '.join(key)} "  # noqa: S608
+            f"ORDER BY vintage_id DESC) AS rn FROM {table} WHERE {cond}) WHERE rn = 1")
+
+
+# --- partnerships ------------------------------------------------------------------------------------------
+def partnership_ids(con: Any) -> list[str]:
+    return [r[0] for r in con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
+
+
+def partnership_listing(con: Any) -> list[tuple[str, str, str | None]]:
+    """(id, name, theme) of every partnership, by id."""
+    return [tuple(r) for r in con.execute(
+        "SELECT partnership_id, name, theme FROM partnerships ORDER BY 1").fetchall()]
+
+
+def partnership_row(con: Any, pid: str) -> tuple[Any, ...] | None:
+    """The partnership and its two cities: (id, name, theme, sdgs, budget_eur, start_year, description,
+    european city id, name, country, partner city id, name, country), or None."""
+    rows = con.execute(
+        "SELECT p.partnership_id, p.name, p.theme, p.sdgs, p.budget_eur, p.start_year, p.description, "
+        "e.city_id, e.name, e.country, c.city_id, c.name, c.country FROM partnerships p "
+        "JOIN cities e ON e.city_id = p.european_city_id JOIN cities c ON c.city_id = p.partner_city_id "
+        "WHERE p.partnership_id = ?", [pid]).fetchall()
+    return tuple(rows[0]) if rows else None
+
+
+def some_partnership_ids(con: Any, n: int = 6) -> list[str]:
+    """A few ids, for a hint after an unknown one."""
+    return [r[0] for r in con.execute("SELECT partnership_id FROM partnerships ORDER BY 1 LIMIT ?", [n]).fetchall()]
+
+
+# --- workshop rounds -------------------------------------------------------------------------------------
+def rounds_of(con: Any, pid: str, as_of: int | None) -> list[str]:
+    """The partnership's rounds as recorded up to `as_of`, in the order they were held."""
+    return [r[0] for r in con.execute(
+        "SELECT round_id FROM rounds WHERE partnership_id = ? AND vintage_id <= ? "
+        "GROUP BY round_id ORDER BY min(held_on), round_id", [pid, vintage_bound(as_of)]).fetchall()]
+
+
+def round_ratings(con: Any, pid: str, round_id: str, as_of: int | None) -> tuple[Any, Any]:
+    """The round's ratings (newest answer of each participant to each question) and its agreed ratings."""
+    bound = vintage_bound(as_of)
+    ratings = con.sql(latest_sql("ratings", ["participant_code", "question_id"],
+                                 "partnership_id = ? AND round_id = ?"),
+                      params=[bound, pid, round_id]).pl()
+    agreed = con.sql(latest_sql("agreed", ["question_id"], "partnership_id = ? AND round_id = ?",
+                                select="question_id, rating, reason"),
+                     params=[bound, pid, round_id]).pl()
+    return ratings, agreed
+
+
+def round_exists(con: Any, pid: str, round_id: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM rounds WHERE partnership_id = ? AND round_id = ?",
+                            [pid, round_id]).fetchall()[0][0])
+
+
+# --- follow-up actions -----------------------------------------------------------------------------------
+def action_versions(con: Any, pid: str, as_of: int | None) -> list[tuple[Any, ...]]:
+    """Latest version of each action: (action_id, principle_id, round_id, text, owner, due, status)."""
+    return [tuple(r) for r in con.execute(
+        latest_sql("actions", ["action_id"], "partnership_id = ?",
+                   select="action_id, principle_id, round_id, text, owner, due, status")
+        + " ORDER BY principle_id, due NULLS LAST, action_id", [vintage_bound(as_of), pid]).fetchall()]
+
+
+def action_ids(con: Any, pid: str) -> set[str]:
+    return {r[0] for r in con.execute("SELECT DISTINCT action_id FROM actions WHERE partnership_id = ?",
+                                      [pid]).fetchall()}
+
+
+def action_partnership(con: Any, action_id: str) -> str | None:
+    rows = con.execute("SELECT partnership_id FROM actions WHERE action_id = ? LIMIT 1", [action_id]).fetchall()
+    return rows[0][0] if rows else None
+
+
+# --- statistical data ------------------------------------------------------------------------------------
+def local_targets(con: Any, as_of: int | None) -> dict[tuple[str, str], float]:
+    """The cities' own 2030 targets, (code, city) -> value."""
+    return {(r[0], r[1]): float(r[2]) for r in con.execute(
+        latest_sql("targets", ["code", "city_id"], select="code, city_id, value"),
+        [vintage_bound(as_of)]).fetchall()}
+
+
+def observations(con: Any, city_ids: list[str], codes: list[str], as_of: int | None) -> Any:
+    """Current observations of some cities and codes (deleted ones left out), as a polars frame."""
+    return con.sql(
+        latest_sql("observations", ["code", "city_id", "period", "disagg"],
+                   "city_id IN (SELECT unnest(?::VARCHAR[])) AND code IN (SELECT unnest(?::VARCHAR[]))",
+                   select="code, city_id, period, disagg, value, unit, obs_status")
+        + " AND action <> 'D' ORDER BY code, city_id, disagg, year, quarter",
+        params=[vintage_bound(as_of), city_ids, codes]).pl()
+
+
+def vintages(con: Any, as_of: int | None) -> list[tuple[Any, ...]]:
+    """(vintage_id, created_at, kind, source, content_hash, n_rows) of every vintage up to `as_of`."""
+    return [tuple(r) for r in con.execute(
+        "SELECT vintage_id, created_at, kind, source, content_hash, n_rows FROM vintages WHERE vintage_id <= ? "
+        "ORDER BY vintage_id", [vintage_bound(as_of)]).fetchall()]
