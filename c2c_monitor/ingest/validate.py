@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from c2c_monitor.definitions.catalog import Catalogue
+from c2c_monitor.definitions.periods import polars_parts
 from c2c_monitor.errors import Finding
 from c2c_monitor.ingest.mapping import Mapping
 
@@ -57,7 +58,6 @@ def _findings(df: pl.DataFrame, mask: pl.Expr, ftype: str, column: str, value: p
     return [Finding(ftype, r["_file"], r["m"], r["_line"], column, r["v"]) for r in rows.iter_rows(named=True)]
 
 
-_Y = r"(\d{4})"
 
 
 def _lookup(df: pl.DataFrame, key: str, table: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
@@ -73,30 +73,8 @@ def _lookup(df: pl.DataFrame, key: str, table: pl.DataFrame, cols: list[str]) ->
 
 
 def _periods(df: pl.DataFrame) -> pl.DataFrame:
-    """Parse periods vectorised: YYYY, YYYY-Qn / YYYYQn, YYYY-MM, YYYY-YYYY (Open SDG), dd/mm/yyyy-dd/mm/yyyy."""
-    p = pl.col("period").str.strip_chars()
-    annual = p.str.extract(r"^" + _Y + r"$", 1)
-    q = p.str.extract_groups(r"^(\d{4})-?[Qq]([1-4])$")
-    month = p.str.extract_groups(r"^(\d{4})-(\d{2})$")
-    rng = p.str.extract_groups(r"^(\d{4})[-/](\d{4})$")
-    drange = p.str.extract(r"^\d{1,2}/\d{1,2}/\d{4}\s*-\s*\d{1,2}/\d{1,2}/(\d{4})$", 1)
-    m = month.struct.field("2").cast(pl.Int32, strict=False)
-    r1 = rng.struct.field("1").cast(pl.Int32, strict=False)
-    r2 = rng.struct.field("2").cast(pl.Int32, strict=False)
-    year = (
-        pl.when(annual.is_not_null()).then(annual.cast(pl.Int32))
-        .when(q.struct.field("1").is_not_null()).then(q.struct.field("1").cast(pl.Int32))
-        .when(month.struct.field("1").is_not_null() & m.is_between(1, 12)).then(month.struct.field("1").cast(pl.Int32))
-        .when(r1.is_not_null() & (r2 == r1 + 1)).then(r2)
-        .when(drange.is_not_null()).then(drange.cast(pl.Int32))
-        .otherwise(None)
-    )
-    quarter = (
-        pl.when(q.struct.field("2").is_not_null()).then(q.struct.field("2").cast(pl.Int32))
-        .when(month.struct.field("1").is_not_null() & m.is_between(1, 12)).then(((m - 1) // 3 + 1).cast(pl.Int32))
-        .otherwise(pl.lit(0, pl.Int32))
-    )
-    spanned = (r1.is_not_null() & (r2 == r1 + 1)) | drange.is_not_null()
+    """Parse periods vectorised by the one period grammar (`definitions/periods.py`)."""
+    year, quarter, spanned = polars_parts(pl.col("period"))
     # A batch has millions of rows but a few dozen distinct periods: parse those, then join.
     parsed = df.select(pl.col("period").unique()).with_columns(
         year.alias("year"), quarter.alias("quarter"), spanned.alias("_spanned")).with_columns(
