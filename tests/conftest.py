@@ -86,3 +86,14 @@ def hostile(demo_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
     res = run_c2c("workshop", "kit", "bonn-cape-coast", "-w", str(ws), "-o", str(root / "kit"))
     assert res.returncode == 0, res.stderr
     return ws, site
+
+
+def pdf_text(page: object) -> str:
+    """A PDF page's text as a reader sees it: ligatures (ﬁ, ﬄ) split back into letters (NFKC).
+
+    Which ligatures a PDF keeps depends on the engine and the fonts of the machine; comparing raw
+    extracted text fails on one machine and passes on another.
+    """
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", page.extract_text() or "")  # type: ignore[attr-defined]

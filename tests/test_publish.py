@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .conftest import FORMULA, XSS, run_c2c
+from .conftest import FORMULA, XSS, pdf_text, run_c2c
 from .test_workshop import MARK
 
 
@@ -21,7 +21,7 @@ def _texts(site: Path) -> dict[Path, str]:
         if not p.is_file() or p.suffix == ".ttf":
             continue
         if p.suffix == ".pdf":
-            out[p] = "\n".join(page.extract_text() or "" for page in PdfReader(p).pages)
+            out[p] = "\n".join(pdf_text(page) for page in PdfReader(p).pages)
         else:
             out[p] = p.read_text(encoding="utf-8")
     return out

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from .conftest import run_c2c
+from .conftest import pdf_text, run_c2c
 from .test_ingest import state
 
 PID = "bonn-cape-coast"
@@ -185,7 +185,7 @@ def test_kit_pdfs_have_the_right_pages_and_content(demo_ws, tmp_path) -> None:
     sheets = pdfs["worksheets"]
     assert len(sheets.pages) == len(fw.principles)  # one A4 page per principle: no question spills over
     for page, p in zip(sheets.pages, fw.principles, strict=True):
-        text = page.extract_text()
+        text = pdf_text(page)
         assert p.id in text and all(q.id in text for q in p.questions)
         assert all(s.label.en in text.replace("\n", " ") for s in fw.scale.numeric)  # the scale is printed
         w, h = float(page.mediabox.width), float(page.mediabox.height)
@@ -193,9 +193,9 @@ def test_kit_pdfs_have_the_right_pages_and_content(demo_ws, tmp_path) -> None:
     poster = pdfs["poster"]
     assert len(poster.pages) == 1
     assert (round(float(poster.pages[0].mediabox.width)), round(float(poster.pages[0].mediabox.height))) == (1191, 842)
-    agenda = pdfs["agenda"].pages[0].extract_text()
+    agenda = pdf_text(pdfs["agenda"].pages[0])
     assert "09:30" in agenda and "2025-11-20" in agenda
-    handout = "\n".join(p.extract_text() for p in pdfs["handout"].pages)
+    handout = "\n".join(pdf_text(p) for p in pdfs["handout"].pages)
     doc = _assess(demo_ws)
     assert f"Workshop results · {doc['round_id']}" in handout
     for p in doc["principles"]:

@@ -75,16 +75,9 @@ def data() -> None:
 def data_history(workspace: str | None, wait: float, code: str | None, city: str | None, fmt: str) -> None:
     """List vintages (who, when, source, hash), or the revisions of one series."""
     with opened(workspace, wait) as ws:
-        if code:
-            df = ws.con.sql(
-                "SELECT code, city_id, period, disagg, value, obs_status, action, o.vintage_id, "
-                "strftime(v.created_at, '%Y-%m-%d %H:%M') AS loaded "
-                "FROM observations o JOIN vintages v USING (vintage_id) WHERE code = ? AND (? IS NULL OR city_id = ?) "
-                "ORDER BY city_id, period, disagg, o.vintage_id", params=[code, city, city]).pl()
-        else:
-            df = ws.con.sql("SELECT vintage_id, strftime(created_at, '%Y-%m-%d %H:%M') AS loaded, who, kind, source, "
-                            "left(content_hash, 12) AS hash, "
-                            "n_rows FROM vintages ORDER BY vintage_id").pl()
+        from c2c_monitor.store import reads
+
+        df = reads.series_revisions(ws.con, code, city) if code else reads.vintage_log(ws.con)
     if fmt == "json":
         click.echo(json.dumps(df.to_dicts(), indent=2, default=str))
     elif fmt == "csv":

@@ -59,7 +59,9 @@ def partnerships(ctx: click.Context, workspace: str | None, wait: float) -> None
     if ctx.invoked_subcommand is not None:
         return
     with opened(workspace, wait) as ws:
-        rows = ws.con.execute("SELECT partnership_id, name, theme FROM partnerships ORDER BY 1").fetchall()
+        from c2c_monitor.store.reads import partnership_listing
+
+        rows = partnership_listing(ws.con)
     for pid, name, theme in rows:
         click.echo(f"{pid:32} {name:36} {theme or ''}")
 

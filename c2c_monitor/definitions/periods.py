@@ -138,9 +138,3 @@ def polars_parts(period: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     spanned = annual.is_null() & ~is_q & ~is_month & (is_span | is_drange)
     return year, quarter, spanned
 
-
-def quarter_of_date(iso: str) -> Period:
-    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})$", iso)
-    if not m:
-        raise PeriodError(f"{iso!r} is not an ISO date (YYYY-MM-DD)")
-    return Period(int(m.group(1)), (int(m.group(2)) - 1) // 3 + 1)

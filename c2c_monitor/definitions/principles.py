@@ -12,8 +12,6 @@ from c2c_monitor.definitions.locate import definitions_dir
 from c2c_monitor.definitions.yamlload import YamlSyntaxError, load_yaml
 from c2c_monitor.errors import DefinitionError, Finding
 
-LANGUAGES = ("en", "fr", "es")
-
 
 class Text(BaseModel):
     """A translatable text: English required, other languages optional, falling back to English."""

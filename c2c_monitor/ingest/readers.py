@@ -70,7 +70,6 @@ def _need(table: Table, columns: list[str], fmt: str) -> None:
 SDMX_KNOWN = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION", "REF_AREA", "TIME_PERIOD", "OBS_VALUE",
               "UNIT_MEASURE", "OBS_STATUS", "INDICATOR", "SERIES", "UNIT_MULT", "FREQ", "DECIMALS",
               "OBS_COMMENT", "COMMENT", "TIME_FORMAT", "NATURE", "SOURCE_DETAIL", "REPORTING_TYPE"}
-SDMX_ACTIONS = {"I": "A", "A": "A", "R": "A", "M": "A", "D": "D"}
 
 
 def _code_only(col: str, frame: pl.DataFrame | None = None) -> pl.Expr:

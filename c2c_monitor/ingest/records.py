@@ -127,6 +127,4 @@ def import_records(con: Any, dataset: str, path: Path, dry_run: bool = False) ->
     return result
 
 
-def template_header(dataset: str) -> list[str]:
-    return DATASETS[dataset].names
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-INK, LIGHT, MUTED = "#00558c", "#9ab8d0", "#5b6475"
+INK, MUTED = "#00558c", "#5b6475"
 
 
 def _fmt(v: float) -> str:

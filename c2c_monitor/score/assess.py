@@ -17,6 +17,7 @@ from c2c_monitor.definitions.periods import PeriodError, parse_period
 from c2c_monitor.definitions.principles import Framework, load_framework
 from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.engine.evaluate import Backend, evaluate
+from c2c_monitor.engine.spec import REASON_NO_DATA
 from c2c_monitor.errors import C2CError, UnknownPartnership
 from c2c_monitor.score.maths import light, normalise, principle_trend, trend
 from c2c_monitor.score.ratings import aggregate, group_breakdown
@@ -84,7 +85,7 @@ def indicator_rows(
             latest = next((r for r in reversed(series) if r["value"] is not None), None)
             reason = None
             if latest is None:
-                reason = series[-1]["reason"] if series else "missing: no data"
+                reason = series[-1]["reason"] if series else REASON_NO_DATA
             score = normalise(latest["value"], ind.bounds.worst, end) if latest else None
             # A break in series (OBS_STATUS B) restarts the trend at the break.
             start = 0

@@ -136,3 +136,18 @@ def vintages(con: Any, as_of: int | None) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in con.execute(
         "SELECT vintage_id, created_at, kind, source, content_hash, n_rows FROM vintages WHERE vintage_id <= ? "
         "ORDER BY vintage_id", [vintage_bound(as_of)]).fetchall()]
+
+
+def vintage_log(con: Any) -> Any:
+    """Every vintage with who loaded it, when, what and its content hash, as a polars frame."""
+    return con.sql("SELECT vintage_id, strftime(created_at, '%Y-%m-%d %H:%M') AS loaded, who, kind, source, "
+                   "left(content_hash, 12) AS hash, n_rows FROM vintages ORDER BY vintage_id").pl()
+
+
+def series_revisions(con: Any, code: str, city: str | None) -> Any:
+    """Every stored version of one code's observations (one city or all), oldest vintage first."""
+    return con.sql(
+        "SELECT code, city_id, period, disagg, value, obs_status, action, o.vintage_id, "
+        "strftime(v.created_at, '%Y-%m-%d %H:%M') AS loaded "
+        "FROM observations o JOIN vintages v USING (vintage_id) WHERE code = ? AND (? IS NULL OR city_id = ?) "
+        "ORDER BY city_id, period, disagg, o.vintage_id", params=[code, city, city]).pl()

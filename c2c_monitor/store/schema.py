@@ -178,7 +178,3 @@ def vintage_for_date(con: Any, when: str) -> int:
         "SELECT max(vintage_id) FROM vintages WHERE created_at <= CAST(? AS TIMESTAMP)", [when]
     ).fetchall()[0]
     return int(row[0] or 0)
-
-
-def max_vintage(con: Any) -> int:
-    return int(con.execute("SELECT coalesce(max(vintage_id), 0) FROM vintages").fetchall()[0][0])
