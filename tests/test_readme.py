@@ -37,3 +37,12 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert "pytest" in blocks[1]
     ci = (ROOT / ".ci" / "run").read_text()
     assert blocks[0].strip() in ci and blocks[1].strip() in ci
+
+
+def test_every_source_path_the_readme_names_exists() -> None:
+    # The Architecture section points newcomers at files; a move must not leave it pointing at nothing.
+    text = (ROOT / "README.md").read_text()
+    paths = set(re.findall(r"`(c2c_monitor/[\w/.]+|tests/[\w/.]+\.py)`", text))
+    assert len(paths) >= 5
+    missing = sorted(p for p in paths if not (ROOT / p).exists())
+    assert not missing, missing
