@@ -1,35 +1,126 @@
-"""Small named exceptions and findings; only the CLI turns them into messages and exit codes."""
+"""Named exceptions, findings and the report of a run; only the CLI turns them into messages and exit codes.
+
+Findings are data (after frictionless's error reports): a short code, where (file, row, column), the value
+and a note for people. One `Report` collects the findings of one run, knows whether the run is valid, gives
+the exit code and is written in one shape by every `--report`. Standard library only: `c2c --help` imports
+this module and must stay fast.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "notice"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "notice")
+# The order of a finding's fields in a report (JSON keys and CSV header): where first, then what.
+FIELDS = ("file", "row", "column", "code", "message", "severity", "value")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Prefix text starting like a formula with an apostrophe; numbers pass unchanged.
+
+    Here rather than in render/ because the report of any stage is written as CSV and this module is
+    the one every stage may import.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem found in an input, located as precisely as the input allows."""
+    """One problem found in an input, located as precisely as the input allows.
 
-    type: str
+    The positional order (code, file, message, row, column, value) is the order validators build
+    findings in; a report writes the fields in `FIELDS` order.
+    """
+
+    code: str  # a short slug ("bad-period"): what tests and scripts compare, never the English
     file: str
     message: str
-    line: int | None = None
+    row: int | None = None  # 1-based line of a text file or row of a sheet (the header is row 1)
     column: str | None = None
     value: str | None = None
+    severity: Severity = "error"
 
     def location(self) -> str:
         loc = self.file
-        if self.line is not None:
-            loc += f" line {self.line}"
+        if self.row is not None:
+            loc += f" line {self.row}"
         if self.column:
             loc += f", column {self.column!r}"
         return loc
 
     def __str__(self) -> str:
         shown = f" (value {self.value!r})" if self.value not in (None, "") else ""
-        return f"{self.location()}: {self.message}{shown}"
+        level = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{level}{self.location()}: {self.message}{shown}"
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {f: getattr(self, f) for f in FIELDS}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The findings of one run: valid when none is an error; one JSON and one CSV shape for every command."""
+
+    findings: tuple[Finding, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Errors first, each severity in the order found: the first line a person (or a test) reads is the
+        # reason the run failed, not a note about a skipped file.
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        object.__setattr__(self, "findings", tuple(sorted(self.findings, key=lambda f: rank[f.severity])))
+
+    @classmethod
+    def of(cls, findings: Report | Iterable[Finding]) -> Report:
+        return findings if isinstance(findings, Report) else cls(tuple(findings))
+
+    def __add__(self, other: Report | Iterable[Finding]) -> Report:
+        return Report(self.findings + Report.of(other).findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
+
+    def exit_code(self, on_error: int = 1) -> int:
+        """0 for a valid run; `on_error` otherwise (1 for `catalog validate`, 2 for a rejected input)."""
+        return 0 if self.valid else on_error
+
+    def as_dict(self) -> dict[str, object]:
+        return {"valid": self.valid, "counts": self.counts, "findings": [f.as_dict() for f in self.findings]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def to_csv(self) -> str:
+        # Values come from the user's files: a cell a spreadsheet would run as a formula is neutralised.
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(FIELDS)
+        w.writerows([safe_cell(getattr(f, c)) for c in FIELDS] for f in self.findings)
+        return buf.getvalue()
+
+    def render(self, path: str) -> str:
+        """The report as the file named `path` wants it: JSON for `.json`, CSV otherwise."""
+        return self.to_json() if path.lower().endswith(".json") else self.to_csv()
 
 
 class C2CError(Exception):
@@ -55,21 +146,34 @@ class UnknownPartnership(C2CError):
     pass
 
 
-class DefinitionError(C2CError):
-    """Definition files failed validation; carries every finding, not just the first."""
+def _first_and_more(report: Report, fallback: str, more: str) -> str:
+    """The first error (else finding) on one line, and how many further errors there are."""
+    shown = report.errors or list(report.findings)
+    first = str(shown[0]) if shown else fallback
+    return first + (f" (and {len(shown) - 1} more{more})" if len(shown) > 1 else "")
 
-    def __init__(self, findings: list[Finding]) -> None:
-        first = str(findings[0]) if findings else "invalid definitions"
-        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
-        super().__init__(first + more, hint="run `c2c catalog validate` for the full list")
-        self.findings = findings
+
+class DefinitionError(C2CError):
+    """Definition files failed validation; carries the report of every finding, not just the first."""
+
+    def __init__(self, findings: Report | Iterable[Finding]) -> None:
+        self.report = Report.of(findings)
+        super().__init__(_first_and_more(self.report, "invalid definitions", ""),
+                         hint="run `c2c catalog validate` for the full list")
+
+    @property
+    def findings(self) -> list[Finding]:
+        return list(self.report.findings)
 
 
 class InputRejected(C2CError):
-    """An input batch was rejected; nothing was written."""
+    """An input batch was rejected; nothing was written. Exit 2 (a usage or input error), not 1."""
 
-    def __init__(self, findings: list[Finding], what: str = "batch") -> None:
-        first = str(findings[0]) if findings else "rejected"
-        more = f" (and {len(findings) - 1} more problems)" if len(findings) > 1 else ""
-        super().__init__(f"{what} rejected, nothing written: {first}{more}")
-        self.findings = findings
+    def __init__(self, findings: Report | Iterable[Finding], what: str = "batch") -> None:
+        self.report = Report.of(findings)
+        super().__init__(f"{what} rejected, nothing written: "
+                         + _first_and_more(self.report, "rejected", " problems"))
+
+    @property
+    def findings(self) -> list[Finding]:
+        return list(self.report.findings)

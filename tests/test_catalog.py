@@ -85,8 +85,8 @@ def test_bad_definition_is_located_by_file_line_and_field(tmp_path, old, new, ft
     _, findings = validate_catalogue([folder])
     assert findings, "the broken file must be reported"
     f = findings[0]
-    assert f.file == str(path) and f.type == ftype
-    assert f.line == line
+    assert f.file == str(path) and f.code == ftype
+    assert f.row == line
 
 
 def test_unknown_filter_column_and_value_are_reported(tmp_path) -> None:
@@ -94,8 +94,8 @@ def test_unknown_filter_column_and_value_are_reported(tmp_path) -> None:
     path = folder / "civil_society_share.yaml"
     path.write_text(path.read_text().replace("value: civil_society", "value: civil_sociiety"))
     _, findings = validate_catalogue([folder])
-    assert [(f.type, f.column) for f in findings] == [("unknown-code", "value")]
-    assert findings[0].line is not None
+    assert [(f.code, f.column) for f in findings] == [("unknown-code", "value")]
+    assert findings[0].row is not None
 
 
 def test_yaml_syntax_error_and_duplicate_id(tmp_path) -> None:
@@ -103,7 +103,7 @@ def test_yaml_syntax_error_and_duplicate_id(tmp_path) -> None:
     (folder / "broken.yaml").write_text("id: broken\ntitle: [unclosed\n")
     shutil.copy(folder / "slum_population.yaml", folder / "slum_population_copy.yaml")
     _, findings = validate_catalogue([folder])
-    types = sorted(f.type for f in findings)
+    types = sorted(f.code for f in findings)
     assert "yaml-syntax" in types and "id-filename" in types
 
 

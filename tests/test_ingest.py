@@ -80,9 +80,10 @@ def test_bad_input_is_refused_precisely_and_changes_nothing(demo_copy, tmp_path,
     assert res.returncode == 2, res.stderr
     assert "Traceback" not in res.stderr
     assert fixture.split("/")[-1] in res.stderr or expected[0] in ("unknown-indicator",)
-    findings = json.loads(report.read_text())
-    first = findings[0]
-    assert (first["type"], first["line"], first["column"]) == expected
+    doc = json.loads(report.read_text())
+    assert doc["valid"] is False and doc["counts"]["error"] >= 1
+    first = doc["findings"][0]
+    assert (first["code"], first["row"], first["column"]) == expected
     assert state(demo_copy) == before
 
 

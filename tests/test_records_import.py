@@ -32,8 +32,8 @@ def test_bad_records_are_refused_and_change_nothing(demo_copy, tmp_path, body, e
     before = state(demo_copy)
     res = run_c2c("records", "import", "budget_lines", str(f), "-w", str(demo_copy), "--report", str(report))
     assert res.returncode == 2 and "Traceback" not in res.stderr
-    first = json.loads(report.read_text())[0]
-    assert (first["type"], first["line"], first["column"]) == expected
+    first = json.loads(report.read_text())["findings"][0]
+    assert (first["code"], first["row"], first["column"]) == expected
     assert state(demo_copy) == before
 
 

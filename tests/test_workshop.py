@@ -79,6 +79,6 @@ def test_bad_sheets_are_refused_and_change_nothing(demo_copy, tmp_path, cell, va
     res = run_c2c("workshop", "import", str(path), "-w", str(demo_copy), "-p", "bonn-cape-coast", "--round", "x",
                   "--report", str(report))
     assert res.returncode == 2 and "Traceback" not in res.stderr
-    f = json.loads(report.read_text())[0]
-    assert (f["type"], f["column"], f["line"]) == (*expected, 3)
+    f = json.loads(report.read_text())["findings"][0]
+    assert (f["code"], f["column"], f["row"]) == (*expected, 3)
     assert state(demo_copy) == before

@@ -218,4 +218,4 @@ def test_a_broken_kit_definition_names_file_line_and_field(tmp_path) -> None:
     with pytest.raises(DefinitionError) as err:
         load_kit_text(tmp_path / "workshops")
     f = err.value.findings[0]
-    assert (f.file, f.line, f.column) == (str(kit), 6, "agenda.0.minutes")
+    assert (f.file, f.row, f.column) == (str(kit), 6, "agenda.0.minutes")

@@ -19,21 +19,30 @@ def catalog() -> None:
               help="Also validate the workspace's own indicators.")
 @click.option("--path", "paths", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Validate this folder instead of the shipped catalogue.")
-def catalog_validate(workspace: str | None, paths: tuple[str, ...]) -> None:
+@click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
+def catalog_validate(workspace: str | None, paths: tuple[str, ...], report: str | None) -> None:
     """Check every definition file and the coverage rules; exit 1 on findings."""
+    from c2c_monitor.cli.context import write_report
     from c2c_monitor.definitions.catalog import coverage_findings, validate_catalogue
     from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.errors import DefinitionError, Report
 
     own = Path(workspace) / "own_indicators" if workspace else None
     cat, findings = validate_catalogue([Path(p) for p in paths] or None, own)
     if cat is not None:
         findings = coverage_findings(cat)
-    load_framework()
-    for f in findings:
+    result = Report(tuple(findings))
+    try:
+        load_framework()
+    except DefinitionError as exc:  # the principles are definitions too: their findings join the same report
+        result += exc.report
+    write_report(result, report)
+    for f in result.findings:
         click.echo(str(f), err=True)
-    if findings:
-        click.echo(f"{len(findings)} problem(s)", err=True)
-        sys.exit(1)
+    if result.findings:
+        click.echo(f"{len(result)} problem(s)", err=True)
+    if not result.valid:
+        sys.exit(result.exit_code())
     assert cat is not None
     click.echo(f"catalogue {cat.version}: {len(cat.indicators)} indicators "
                f"({len(cat.select('simplified'))} simplified), coverage rules met")

@@ -6,7 +6,6 @@ inside the functions so that `c2c --help` starts fast.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from typing import Any
 
 import click
 
+from c2c_monitor.errors import Report
 from c2c_monitor.store.atomic import replacing
 
 FORMATS_SCOREBOARD = ["table", "json", "html", "csv"]
@@ -79,33 +79,19 @@ class LazyProgress:
             self.bar = None
 
 
-def show_rejected(findings: list, report: str | None) -> None:
-    """A rejected input: the findings to --report, and the first fifty on standard error."""
-    write_report(findings, report)
-    for f in findings[:50]:
+def show_rejected(report: Report, path: str | None) -> None:
+    """A rejected input: the report to --report, and its first fifty findings on standard error."""
+    write_report(report, path)
+    for f in report.findings[:50]:
         click.echo(str(f), err=True)
-    if len(findings) > 50:
-        click.echo(f"... and {len(findings) - 50} more (see --report)", err=True)
+    if len(report) > 50:
+        click.echo(f"... and {len(report) - 50} more (see --report)", err=True)
 
 
-def write_report(findings: list, report: str | None) -> None:
-    if not report:
-        return
-    rows = [f.as_dict() for f in findings]
-    if report.endswith(".json"):
-        emit(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", report)
-        return
-    import csv
-    import io
-
-    from c2c_monitor.ingest.validate import FINDING_COLS
-    from c2c_monitor.render.csv_export import safe_cell
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(FINDING_COLS)
-    w.writerows([safe_cell(r[c]) for c in FINDING_COLS] for r in rows)
-    emit(buf.getvalue(), report)
+def write_report(report: Report, path: str | None) -> None:
+    """The run's report to --report FILE (JSON for .json, else CSV): the same shape for every command."""
+    if path:
+        emit(report.render(path), path)
 
 
 def as_of_vintage(con: object, text: str | None) -> int | None:

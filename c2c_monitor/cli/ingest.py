@@ -53,10 +53,10 @@ def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str,
                           strict, dry_run, progress=bar.update)
         except InputRejected as exc:
             bar.stop()
-            show_rejected(exc.findings, report)
+            show_rejected(exc.report, report)
             raise
     bar.stop()
-    write_report([], report)
+    write_report(summary.report, report)  # an accepted batch may still have skipped rows: warnings
     if not quiet:
         for line in summary.lines():
             click.echo(("dry run: " if dry_run else "") + line, err=True)

@@ -24,16 +24,16 @@ def records() -> None:
 def records_import(dataset: str, file: str, workspace: str | None, wait: float, dry_run: bool,
                    report: str | None) -> None:
     """Validate and load one records file (CSV or XLSX) as one vintage."""
-    from c2c_monitor.errors import InputRejected
+    from c2c_monitor.errors import InputRejected, Report
     from c2c_monitor.ingest.records import import_records
 
     with opened(workspace, wait) as ws:
         try:
             res = import_records(ws.con, dataset, Path(file), dry_run)
         except InputRejected as exc:
-            show_rejected(exc.findings, report)
+            show_rejected(exc.report, report)
             raise
-    write_report([], report)
+    write_report(Report(), report)
     click.echo(("dry run: " if dry_run else "") + f"{res['rows']} row(s): {res['new_or_changed']} new or changed, "
                f"{res['unchanged']} unchanged" + (f"; vintage {res['vintage_id']}" if "vintage_id" in res else ""),
                err=True)

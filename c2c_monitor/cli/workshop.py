@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from c2c_monitor.cli.context import emit, opened, show_rejected, workspace_options
+from c2c_monitor.cli.context import emit, opened, show_rejected, workspace_options, write_report
 from c2c_monitor.definitions.actions import ACTION_STATUSES
 
 STATUSES = list(ACTION_STATUSES)
@@ -53,7 +53,7 @@ def workshop_import(file: str, workspace: str | None, wait: float, partnership: 
                     held_on: Any, dry_run: bool, report: str | None) -> None:
     """Validate and load a ratings sheet, or a KoboToolbox/ODK export, (CSV or XLSX) as one vintage."""
     from c2c_monitor.definitions.principles import load_framework
-    from c2c_monitor.errors import InputRejected
+    from c2c_monitor.errors import InputRejected, Report
     from c2c_monitor.workshop.sheets import import_ratings
 
     with opened(workspace, wait) as ws:
@@ -61,8 +61,9 @@ def workshop_import(file: str, workspace: str | None, wait: float, partnership: 
             res = import_ratings(ws.con, load_framework(), Path(file), partnership, round_id,
                                  held_on.date() if held_on else None, ws.config.language, dry_run)
         except InputRejected as exc:
-            show_rejected(exc.findings, report)
+            show_rejected(exc.report, report)
             raise
+    write_report(Report(), report)
     click.echo(("dry run: " if dry_run else "") + f"{res['ratings']} rating(s) from {res['participants']} "
                f"participant(s)" + (f"; vintage {res['vintage_id']}" if "vintage_id" in res else ""), err=True)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from c2c_monitor.cli.context import emit, opened, show_rejected, workspace_options
+from c2c_monitor.cli.context import emit, opened, show_rejected, workspace_options, write_report
 
 
 @click.command()
@@ -75,15 +75,16 @@ def partnerships(ctx: click.Context, workspace: str | None, wait: float) -> None
 def partnerships_import(file: str, workspace: str | None, wait: float, update: bool, dry_run: bool,
                         report: str | None) -> None:
     """Register partnerships and their two cities from a CSV or XLSX file (`partnerships template`)."""
-    from c2c_monitor.errors import InputRejected
+    from c2c_monitor.errors import InputRejected, Report
     from c2c_monitor.ingest.partnerships import import_partnerships
 
     with opened(workspace, wait) as ws:
         try:
             res = import_partnerships(ws.con, Path(file), update, dry_run)
         except InputRejected as exc:
-            show_rejected(exc.findings, report)
+            show_rejected(exc.report, report)
             raise
+    write_report(Report(), report)
     click.echo(("dry run: " if dry_run else "") + f"{res['new']} new, {res['updated']} updated, "
                f"{res['unchanged']} unchanged partnership(s); {res['new_cities']} new city(ies)", err=True)
 

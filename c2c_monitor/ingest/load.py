@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from c2c_monitor.definitions.catalog import Catalogue
-from c2c_monitor.errors import Finding, InputRejected
+from c2c_monitor.errors import Finding, InputRejected, Report
 from c2c_monitor.ingest.mapping import Mapping
 from c2c_monitor.ingest.readers import READERS, Parsed, detect_format, open_sdg_code
 from c2c_monitor.ingest.textfile import ReadError
@@ -34,6 +34,11 @@ class Summary:
     skipped: dict[str, int] = field(default_factory=dict)
     skipped_files: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # warnings and notices of an accepted batch
+
+    @property
+    def report(self) -> Report:
+        return Report(tuple(self.findings))
 
     def lines(self) -> list[str]:
         out = [f"{len(self.files)} file(s), {self.rows_read} row(s) read"]
@@ -135,10 +140,12 @@ def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: s
     if not files:
         raise InputRejected([Finding("no-files", " ".join(map(str, paths)), "no data files found")])
     parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding, progress)
+    # A file left out on purpose is said in the summary, and in the report as a notice.
+    summary.findings += [Finding("skipped-file", f, why, severity="notice") for f, why in summary.skipped_files.items()]
     if progress is not None:
         progress(len(files), len(files), "validating")
     if findings:
-        raise InputRejected(findings)
+        raise InputRejected(findings + summary.findings)
     # The vintage's content hash is worked out in a thread (hashlib lets go of the GIL) while polars validates;
     # a dry run writes no vintage and needs none.
     if not dry_run:
@@ -154,8 +161,9 @@ def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: s
     strict = strict or any(p.fmt in ("csv", "xlsx") for p in parsed)
     checked = validate(frame, cat, cities, mapping, strict) if frame.height else None
     if checked is not None:
-        if checked.findings:
-            raise InputRejected(checked.findings)
+        summary.findings += checked.findings
+        if not summary.report.valid:
+            raise InputRejected(summary.report)
         summary.skipped.update(checked.skipped)
         summary.notes += checked.notes
     good = checked.good if checked is not None else pl.DataFrame()

@@ -58,8 +58,8 @@ def check(path: Path) -> tuple[pl.DataFrame, list[Finding]]:
     for r in df.iter_rows(named=True):  # a few dozen rows: a readable loop, not a hot path
         line = r["_line"]
 
-        def bad(column: str, message: str, ftype: str = "bad-value", r: dict[str, Any] = r, line: int = line) -> None:
-            findings.append(Finding(ftype, file, message, line, column, r[column]))
+        def bad(column: str, message: str, code: str = "bad-value", r: dict[str, Any] = r, line: int = line) -> None:
+            findings.append(Finding(code, file, message, line, column, r[column]))
 
         for c in REQUIRED:
             if not r[c]:

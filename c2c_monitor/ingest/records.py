@@ -24,9 +24,9 @@ _FALSE = ["false", "no", "0", "n"]
 PL_TYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "bool": pl.Boolean, "date": pl.Date}
 
 
-def _bad(df: pl.DataFrame, mask: pl.Expr, path: Path, ftype: str, column: str, message: str) -> list[Finding]:
+def _bad(df: pl.DataFrame, mask: pl.Expr, path: Path, code: str, column: str, message: str) -> list[Finding]:
     rows = df.filter(mask).head(200).select("_line", pl.col(column).cast(pl.String).alias("v"))
-    return [Finding(ftype, str(path), message, r["_line"], column, r["v"]) for r in rows.iter_rows(named=True)]
+    return [Finding(code, str(path), message, r["_line"], column, r["v"]) for r in rows.iter_rows(named=True)]
 
 
 def check_records(

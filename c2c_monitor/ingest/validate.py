@@ -1,13 +1,12 @@
 """Validation of a whole batch before anything is written: one pass of polars rules, no row loops.
 
-Every rule adds findings (type, file, line, column, value, message); tests compare
-(type, line, column), not the English.
+Every rule adds findings (code, file, row, column, value, message); tests compare
+(code, row, column), not the English. Rows skipped without --strict are warning findings beside them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -30,9 +29,6 @@ UNIT_ALIASES = {
 }
 _ALIAS = {alias.lower(): unit for unit, aliases in UNIT_ALIASES.items() for alias in aliases}
 
-FINDING_COLS = ["type", "file", "line", "column", "value", "message"]
-
-
 def norm_unit(u: str | None) -> str | None:
     if u is None:
         return None
@@ -43,19 +39,34 @@ def norm_unit(u: str | None) -> str | None:
 @dataclass
 class Checked:
     good: pl.DataFrame  # code, city_id, period, year, quarter, disagg, value, unit, obs_status, action
-    findings: list[Finding]
-    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows
+    findings: list[Finding]  # errors reject the batch; warnings say which rows were skipped
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows, for the summary lines
     notes: list[str] = field(default_factory=list)
 
 
-def _findings(df: pl.DataFrame, mask: pl.Expr, ftype: str, column: str, value: pl.Expr, message: pl.Expr | str,
+def _findings(df: pl.DataFrame, mask: pl.Expr, code: str, column: str, value: pl.Expr, message: pl.Expr | str,
               limit: int = 200) -> list[Finding]:
     bad = df.filter(mask).head(limit)
     if bad.height == 0:
         return []
     msg = message if isinstance(message, pl.Expr) else pl.lit(message)
     rows = bad.select(pl.col("_file"), pl.col("_line"), value.cast(pl.String).alias("v"), msg.alias("m"))
-    return [Finding(ftype, r["_file"], r["m"], r["_line"], column, r["v"]) for r in rows.iter_rows(named=True)]
+    return [Finding(code, r["_file"], r["m"], r["_line"], column, r["v"]) for r in rows.iter_rows(named=True)]
+
+
+def _skips(df: pl.DataFrame, column: str, code: str, what: str, hint: str) -> tuple[dict[str, int], list[Finding]]:
+    """Rows dropped without --strict, counted per distinct `column` value: the summary's counts, and one warning
+    per value and file (at its first row) so that --report lists them too. Loops over distinct values only.
+
+    The warning names the source's column as the error of --strict does (`what`: indicator, area)."""
+    per_file = (df.group_by(column, "_file").agg(pl.len().alias("n"), pl.col("_line").min().alias("first"))
+                .sort(column, "_file", nulls_last=True))
+    skipped: dict[str, int] = {}
+    for r in per_file.group_by(column, maintain_order=True).agg(pl.col("n").sum()).iter_rows(named=True):
+        skipped[f"{what} {r[column]!r} {hint}"] = r["n"]
+    warnings = [Finding(code, r["_file"], f"{r['n']} row(s) skipped: {what} {hint}", r["first"], what, r[column],
+                        "warning") for r in per_file.iter_rows(named=True)]
+    return skipped, warnings
 
 
 
@@ -138,13 +149,14 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
             .otherwise(pl.col("disagg")).alias("disagg"))
     unmapped = df.filter(pl.col("code").is_null())
     if unmapped.height:
-        counts = unmapped.group_by("source_code").len().sort("source_code")
         if strict:
             findings += _findings(df, pl.col("code").is_null(), "unknown-indicator", "indicator",
                                   pl.col("source_code"), "indicator code not in the catalogue and not mapped")
         else:
-            for r in counts.iter_rows(named=True):
-                skipped[f"indicator {r['source_code']!r} not mapped to the catalogue"] = r["len"]
+            counts, warnings = _skips(unmapped, "source_code", "unmapped-indicator", "indicator",
+                                      "not mapped to the catalogue")
+            skipped.update(counts)
+            findings += warnings
         df = df.filter(pl.col("code").is_not_null())
     # Areas: explicit map, a city id used as is, else --city for rows without an area.
     area_map = dict(mapping.areas)
@@ -167,8 +179,10 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
                                   .then(pl.lit("no area: pass --city or an area column"))
                                   .otherwise(pl.lit("area code not mapped to a workspace city")))
         else:
-            for r in df.filter(no_city).group_by("area").len().sort("area").iter_rows(named=True):
-                skipped[f"area {r['area']!r} not mapped to a workspace city"] = r["len"]
+            counts, warnings = _skips(df.filter(no_city), "area", "unmapped-area", "area",
+                                      "not mapped to a workspace city")
+            skipped.update(counts)
+            findings += warnings
             df = df.filter(~no_city)
     # Periods, values, units, ranges and code lists: every check is a boolean column computed in one
     # pass (polars runs them in parallel); rows are only gathered for the checks that fired.
@@ -224,9 +238,9 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
         (pl.col("_bad_action"), "bad-action", "ACTION", pl.col("action"), "ACTION must be I, A, R, M or D"),
     ]
     fired = df.select([m.fill_null(False).any().alias(str(i)) for i, (m, *_) in enumerate(rules)]).row(0)
-    for hit, (mask, ftype, column, value, message) in zip(fired, rules, strict=True):
+    for hit, (mask, code, column, value, message) in zip(fired, rules, strict=True):
         if hit:
-            findings += _findings(df, mask.fill_null(False), ftype, column, value, message)
+            findings += _findings(df, mask.fill_null(False), code, column, value, message)
     n_span = int(df["_spanned"].sum())
     if n_span:
         notes.append(f"{n_span} row(s) with a period spanning two years (e.g. 2016-2017) dated to the year it ends")
@@ -249,7 +263,3 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     )
     return Checked(good, findings, skipped, notes)
 
-
-def findings_frame(findings: Iterable[Finding]) -> pl.DataFrame:
-    return pl.DataFrame([f.as_dict() for f in findings], schema={c: (pl.Int64 if c == "line" else pl.String)
-                                                                 for c in FINDING_COLS})

@@ -7,16 +7,11 @@ import io
 import re
 from typing import Any
 
+# The rule lives with the report (errors.py), which every stage may import; render keeps its name.
+from c2c_monitor.errors import FORMULA_START, safe_cell
 from c2c_monitor.score.scoreboard import Scoreboard
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    """Prefix text starting like a formula with an apostrophe; numbers pass unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+__all__ = ["render_csv", "safe_cell", "safe_expr"]
 
 
 def safe_expr(column: str) -> Any:
@@ -24,7 +19,7 @@ def safe_expr(column: str) -> Any:
     import polars as pl
 
     c = pl.col(column)
-    starts = "^[" + "".join(re.escape(ch) for ch in _FORMULA_START) + "]"
+    starts = "^[" + "".join(re.escape(ch) for ch in FORMULA_START) + "]"
     return pl.when(c.str.contains(starts)).then(pl.lit("'") + c).otherwise(c).alias(column)
 
 

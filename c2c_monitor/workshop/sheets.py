@@ -107,11 +107,11 @@ def import_ratings(con: Any, fw: Framework, path: Path, pid: str, round_id: str,
     df = df.with_columns(pl.col("rating").str.to_lowercase().replace_strict(codes, default=None,
                                                                             return_dtype=pl.String).alias("answer"))
 
-    def bad(mask: pl.Expr, ftype: str, column: str, message: str) -> None:
+    def bad(mask: pl.Expr, code: str, column: str, message: str) -> None:
         for r in df.filter(mask).head(200).iter_rows(named=True):
             # In a form export the rating sits in the question's own column.
             where = r["_col"] if column == "rating" and r.get("_col") else column
-            findings.append(Finding(ftype, file, message, r["_line"], where, r[column]))
+            findings.append(Finding(code, file, message, r["_line"], where, r[column]))
 
     blank_rating = pl.col("rating").is_null() | (pl.col("rating") == "")
     bad(pl.col("participant_code").is_null() | (pl.col("participant_code") == ""), "missing-value",
