@@ -11,13 +11,27 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from c2c_monitor.store.atomic import replacing
 
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+    from c2c_monitor.engine.evaluate import Backend
+    from c2c_monitor.errors import Finding
+    from c2c_monitor.score.scoreboard import ListName, TargetKind
+    from c2c_monitor.store.workspace import Workspace
+
 FORMATS_SCOREBOARD = ["table", "json", "html", "csv"]
+
+# Option values that later stages take as Literal types: the keys are the click choices, and the values
+# are checked by mypy against those types, so a choice and its type cannot drift apart.
+LIST_NAMES: dict[str, ListName] = {"simplified": "simplified", "long": "long"}
+TARGETS: dict[str, TargetKind] = {"harmonised": "harmonised", "local": "local"}
+BACKENDS: dict[str, Backend] = {"duckdb": "duckdb", "polars": "polars"}
 
 
 def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,7 +43,7 @@ def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def opened(workspace: str | None, wait: float) -> Iterator[Any]:
+def opened(workspace: str | None, wait: float) -> Iterator[Workspace]:
     from c2c_monitor.store.workspace import open_workspace, resolve_dir
 
     with open_workspace(resolve_dir(workspace), wait=wait) as ws:
@@ -79,7 +93,7 @@ class LazyProgress:
             self.bar = None
 
 
-def show_rejected(findings: list, report: str | None) -> None:
+def show_rejected(findings: list[Finding], report: str | None) -> None:
     """A rejected input: the findings to --report, and the first fifty on standard error."""
     write_report(findings, report)
     for f in findings[:50]:
@@ -88,7 +102,7 @@ def show_rejected(findings: list, report: str | None) -> None:
         click.echo(f"... and {len(findings) - 50} more (see --report)", err=True)
 
 
-def write_report(findings: list, report: str | None) -> None:
+def write_report(findings: list[Finding], report: str | None) -> None:
     if not report:
         return
     rows = [f.as_dict() for f in findings]
@@ -108,7 +122,7 @@ def write_report(findings: list, report: str | None) -> None:
     emit(buf.getvalue(), report)
 
 
-def as_of_vintage(con: object, text: str | None) -> int | None:
+def as_of_vintage(con: DuckDBPyConnection, text: str | None) -> int | None:
     import datetime as dt
 
     from c2c_monitor.errors import C2CError
