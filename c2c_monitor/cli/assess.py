@@ -6,21 +6,30 @@ import json
 
 import click
 
-from c2c_monitor.cli.context import FORMATS_SCOREBOARD, as_of_vintage, emit, opened, workspace_options
+from c2c_monitor.cli.context import (
+    BACKENDS,
+    FORMATS_SCOREBOARD,
+    LIST_NAMES,
+    TARGETS,
+    as_of_vintage,
+    emit,
+    opened,
+    workspace_options,
+)
 
 
 @click.command()
 @click.argument("partnership")
 @workspace_options
-@click.option("--list", "list_name", type=click.Choice(["simplified", "long"]), default="simplified",
+@click.option("--list", "list_name", type=click.Choice(list(LIST_NAMES)), default="simplified",
               show_default=True, help="Indicator list.")
 @click.option("--period", help="Score values up to this period (YYYY or YYYY-Qn); default latest.")
 @click.option("--as-of", "as_of", help="Use the data as it was: a vintage id (see `c2c data history`) or a date "
               "(YYYY-MM-DD[ HH:MM]).")
-@click.option("--targets", type=click.Choice(["harmonised", "local"]), default="harmonised", show_default=True,
+@click.option("--targets", type=click.Choice(list(TARGETS)), default="harmonised", show_default=True,
               help="Score against the harmonised end values or the cities' own 2030 targets where they exist.")
 @click.option("--round", "round_id", help="Workshop round (default: the latest).")
-@click.option("--backend", type=click.Choice(["duckdb", "polars"]), default="duckdb", show_default=True)
+@click.option("--backend", type=click.Choice(list(BACKENDS)), default="duckdb", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS_SCOREBOARD), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(), help="Write to FILE instead of standard output.")
 def assess(partnership: str, workspace: str | None, wait: float, list_name: str, period: str | None,
@@ -32,7 +41,8 @@ def assess(partnership: str, workspace: str | None, wait: float, list_name: str,
 
     with opened(workspace, wait) as ws:
         vintage = as_of_vintage(ws.con, as_of)
-        sb = build_scoreboard(ws, partnership, list_name, period, vintage, targets, backend, round_id)  # type: ignore[arg-type]
+        sb = build_scoreboard(ws, partnership, LIST_NAMES[list_name], period, vintage, TARGETS[targets],
+                              BACKENDS[backend], round_id)
         sb = store_snapshot(ws, sb)
     emit(RENDERERS[fmt](sb), output)
 

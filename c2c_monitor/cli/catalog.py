@@ -110,7 +110,7 @@ def explain(indicator: str) -> None:
     from c2c_monitor.definitions.records import DATASETS
     from c2c_monitor.engine import polars_backend, reported
     from c2c_monitor.engine.duckdb_backend import build_sql
-    from c2c_monitor.engine.spec import plan_for
+    from c2c_monitor.engine.spec import grain_for, plan_for
     from c2c_monitor.errors import C2CError
 
     cat = load_catalogue()
@@ -125,7 +125,7 @@ def explain(indicator: str) -> None:
         click.echo("-- DuckDB SQL\n" + sql + f"\n-- parameters: {params!r}")
         return
     plan = plan_for(ind)
-    grain = "quarter" if ind.periodicity == "quarterly" else "year"
+    grain = grain_for(ind)
     sql, params = build_sql(plan, {d: f"cur_{d}" for d in DATASETS}, grain, "populations")
     click.echo("-- DuckDB SQL (identifiers from the records schema, values bound)\n" + sql
                + f"\n-- parameters: {params!r}")

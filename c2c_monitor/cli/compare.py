@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from c2c_monitor.cli.context import FORMATS_SCOREBOARD, emit, opened, workspace_options
+from c2c_monitor.cli.context import FORMATS_SCOREBOARD, LIST_NAMES, emit, opened, workspace_options
 
 
 @click.command()
 @click.argument("partnerships", nargs=-1, required=True)
 @workspace_options
-@click.option("--list", "list_name", type=click.Choice(["simplified", "long"]), default="simplified",
+@click.option("--list", "list_name", type=click.Choice(list(LIST_NAMES)), default="simplified",
               show_default=True)
 @click.option("--from", "period_before", help="Earlier period (one partnership; default: a year before --to).")
 @click.option("--to", "period_after", help="Later period (default: the latest year with data).")
@@ -33,6 +33,6 @@ def compare(partnerships: tuple[str, ...], workspace: str | None, wait: float, l
             except PeriodError as exc:
                 raise click.BadParameter(str(exc)) from None
     with opened(workspace, wait) as ws:
-        result = run(ws, list(partnerships), list_name, period_before, period_after,
+        result = run(ws, list(partnerships), LIST_NAMES[list_name], period_before, period_after,
                      rounds[0] if rounds else None, rounds[1] if rounds else None)
     emit(COMPARE_RENDERERS[fmt](result), output)

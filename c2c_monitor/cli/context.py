@@ -10,14 +10,27 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from c2c_monitor.errors import Report
 from c2c_monitor.store.atomic import replacing
 
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+    from c2c_monitor.engine.evaluate import Backend
+    from c2c_monitor.score.scoreboard import ListName, TargetKind
+    from c2c_monitor.store.workspace import Workspace
+
 FORMATS_SCOREBOARD = ["table", "json", "html", "csv"]
+
+# Option values that later stages take as Literal types: the keys are the click choices, and the values
+# are checked by mypy against those types, so a choice and its type cannot drift apart.
+LIST_NAMES: dict[str, ListName] = {"simplified": "simplified", "long": "long"}
+TARGETS: dict[str, TargetKind] = {"harmonised": "harmonised", "local": "local"}
+BACKENDS: dict[str, Backend] = {"duckdb": "duckdb", "polars": "polars"}
 
 
 def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,7 +42,7 @@ def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def opened(workspace: str | None, wait: float) -> Iterator[Any]:
+def opened(workspace: str | None, wait: float) -> Iterator[Workspace]:
     from c2c_monitor.store.workspace import open_workspace, resolve_dir
 
     with open_workspace(resolve_dir(workspace), wait=wait) as ws:
@@ -94,7 +107,7 @@ def write_report(report: Report, path: str | None) -> None:
         emit(report.render(path), path)
 
 
-def as_of_vintage(con: object, text: str | None) -> int | None:
+def as_of_vintage(con: DuckDBPyConnection, text: str | None) -> int | None:
     import datetime as dt
 
     from c2c_monitor.errors import C2CError

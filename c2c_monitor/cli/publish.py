@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from c2c_monitor.cli.context import LazyProgress, as_of_vintage, opened, workspace_options
+from c2c_monitor.cli.context import LIST_NAMES, LazyProgress, as_of_vintage, opened, workspace_options
 from c2c_monitor.publish.pdf import PDF_ENGINES
 
 
@@ -15,7 +15,7 @@ from c2c_monitor.publish.pdf import PDF_ENGINES
 @workspace_options
 @click.option("--output", "-o", type=click.Path(file_okay=False), required=True,
               help="Folder of the site (created, or replaced if an earlier c2c publish made it).")
-@click.option("--list", "list_name", type=click.Choice(["simplified", "long"]), default="simplified",
+@click.option("--list", "list_name", type=click.Choice(list(LIST_NAMES)), default="simplified",
               show_default=True)
 @click.option("--as-of", help="Publish the data as it was at a vintage id or date (YYYY-MM-DD).")
 @click.option("--title", help="Title of the site (default: the workspace name).")
@@ -33,7 +33,7 @@ def publish(partnerships: tuple[str, ...], workspace: str | None, wait: float, o
     try:
         with opened(workspace, wait) as ws:
             summary = run(ws, list(partnerships) or None, Path(output), pdf=pdf, as_of=as_of_vintage(ws.con, as_of),
-                          list_name=list_name, title=title, pdf_engine=pdf_engine,
+                          list_name=LIST_NAMES[list_name], title=title, pdf_engine=pdf_engine,
                           progress=bar.update)
     finally:
         bar.stop()

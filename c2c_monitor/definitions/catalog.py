@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import csv
 import hashlib
 from collections.abc import Iterable
@@ -177,10 +178,11 @@ class Indicator(Strict):
     title: str = Field(min_length=3)
     family: Literal["city", "partnership"]
     sdg: SdgRef
+    # This field shadows the builtin in the class body; later fields spell it builtins.list.
     list: Literal["simplified", "long"]
     ec_objective: EcObjective
-    dac: list[Dac] = Field(min_length=1)
-    principles: list[PrincipleId] = []
+    dac: builtins.list[Dac] = Field(min_length=1)
+    principles: builtins.list[PrincipleId] = []
     unit: str = Field(min_length=1)
     polarity: Literal["higher", "lower"]
     end_value: EndValue
@@ -189,7 +191,7 @@ class Indicator(Strict):
     computation: Computation
     periodicity: Literal["annual", "quarterly"]
     annual_rule: Literal["sum", "mean", "last"] = "last"
-    disaggregations: list[str] = []
+    disaggregations: builtins.list[str] = []
     data_source: str = Field(min_length=3)
     harmonised: bool = True  # False for a partnership's own indicators
 

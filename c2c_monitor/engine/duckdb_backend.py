@@ -7,7 +7,7 @@ checked before use; every value from a definition file is a bound parameter.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from c2c_monitor.definitions.catalog import Filter
 from c2c_monitor.engine.spec import (
@@ -23,6 +23,10 @@ from c2c_monitor.engine.spec import (
     quote_ident,
 )
 
+if TYPE_CHECKING:
+    import polars as pl
+    from duckdb import DuckDBPyConnection
+
 _OPS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
@@ -33,7 +37,9 @@ def _filter_sql(dataset: str, flt: Filter, params: list[Any]) -> str:
         params.append(flt.value)
         return f"{col} {_OPS[flt.op]} ?"
     if flt.op in ("in", "not_in"):
-        values = list(flt.value)  # type: ignore[arg-type]
+        if not isinstance(flt.value, list):  # the Filter model guarantees a list for in / not_in
+            raise ValueError(f"op {flt.op!r} needs a list value")
+        values = list(flt.value)
         params.extend(values)
         marks = ", ".join("?" for _ in values)
         neg = "NOT " if flt.op == "not_in" else ""
@@ -145,8 +151,9 @@ def build_sql(plan: Plan, tables: Mapping[str, str], grain: Grain,
     return sql, params
 
 
-def evaluate_plan(plan: Plan, con: Any, tables: Mapping[str, str], grain: Grain,
-                  populations: str | None = None) -> Any:
+def evaluate_plan(plan: Plan, con: DuckDBPyConnection, tables: Mapping[str, str], grain: Grain,
+                  populations: str | None = None) -> pl.DataFrame:
     """Run the compiled SQL; returns a polars DataFrame with spec.OUTPUT_COLUMNS."""
     sql, params = build_sql(plan, tables, grain, populations)
-    return con.sql(sql, params=params).pl()
+    frame: pl.DataFrame = con.sql(sql, params=params).pl()  # DuckDB types .pl() as Any
+    return frame

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
 from c2c_monitor.definitions.catalog import Indicator
 from c2c_monitor.definitions.records import DATASETS
 from c2c_monitor.engine import duckdb_backend, polars_backend, reported
-from c2c_monitor.engine.spec import plan_for
+from c2c_monitor.engine.spec import grain_for, plan_for
 from c2c_monitor.store.reads import latest_sql, vintage_bound
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 Backend = Literal["polars", "duckdb"]
 
@@ -28,7 +31,7 @@ RESULT_SCHEMA = {
 }
 
 
-def _stage(con: Any, partnership_ids: Sequence[str], as_of: int | None) -> None:
+def _stage(con: DuckDBPyConnection, partnership_ids: Sequence[str], as_of: int | None) -> None:
     """Materialise the current state (as of a vintage) of what the evaluation reads, as temp tables."""
     bound = vintage_bound(as_of)
     ids = list(partnership_ids)
@@ -53,7 +56,7 @@ def _stage(con: Any, partnership_ids: Sequence[str], as_of: int | None) -> None:
 
 
 def evaluate(
-    con: Any,
+    con: DuckDBPyConnection,
     indicators: Sequence[Indicator],
     partnership_ids: Sequence[str],
     as_of: int | None = None,
@@ -73,7 +76,7 @@ def evaluate(
     for ind in indicators:
         if ind.family == "partnership":
             plan = plan_for(ind)
-            grain = "quarter" if ind.periodicity == "quarterly" else "year"
+            grain = grain_for(ind)
             if backend == "polars":
                 df = polars_backend.evaluate_plan(plan, frames, grain, pops)
             else:

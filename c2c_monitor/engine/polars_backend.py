@@ -28,10 +28,11 @@ def _filter_expr(dataset: str, flt: Filter) -> pl.Expr:
             return col == v
         case "ne":
             return col != v
-        case "in":
-            return col.is_in(list(v))  # type: ignore[arg-type]
-        case "not_in":
-            return ~col.is_in(list(v))  # type: ignore[arg-type]
+        case "in" | "not_in":
+            if not isinstance(v, list):  # the Filter model guarantees a list for these
+                raise ValueError(f"op {flt.op!r} needs a list value")
+            member = col.is_in(list(v))
+            return member if flt.op == "in" else ~member
         case "gt":
             return col > v
         case "ge":

@@ -9,12 +9,15 @@ series (no disaggregation) is scored.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from c2c_monitor.definitions.catalog import Indicator
 from c2c_monitor.engine.spec import quote_ident
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 REASON_BLANK = "missing: blank in source"
 COLUMNS = ("city_id", "period", "value", "reason", "coverage", "vintage_id", "obs_status")
@@ -102,6 +105,7 @@ def build_sql(ind: Indicator, relation: str) -> tuple[str, list[Any]]:
     return sql, [ind.observation_code, REASON_BLANK]
 
 
-def evaluate_duckdb(ind: Indicator, con: Any, relation: str) -> pl.DataFrame:
+def evaluate_duckdb(ind: Indicator, con: DuckDBPyConnection, relation: str) -> pl.DataFrame:
     sql, params = build_sql(ind, relation)
-    return con.sql(sql, params=params).pl()
+    frame: pl.DataFrame = con.sql(sql, params=params).pl()  # DuckDB types .pl() as Any
+    return frame

@@ -59,6 +59,11 @@ class Plan:
     scale: float = 1.0
 
 
+def grain_for(ind: Indicator) -> Grain:
+    """The period grain an indicator is evaluated at."""
+    return "quarter" if ind.periodicity == "quarterly" else "year"
+
+
 def plan_for(ind: Indicator) -> Plan:
     comp = ind.computation
     if isinstance(comp, Count):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -18,6 +18,9 @@ from c2c_monitor.definitions.catalog import Catalogue, load_catalogue
 from c2c_monitor.definitions.principles import Framework, load_framework
 from c2c_monitor.definitions.records import DATASETS, STAKEHOLDER_GROUPS
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 SEED = 2022
 
@@ -172,9 +175,17 @@ def _ratings(rng: random.Random, fw: Framework, parts: list[dict[str, Any]]) -> 
             "actions": pl.DataFrame(action_rows)}
 
 
+def _choices(dataset: str, column: str) -> tuple[str, ...]:
+    """The coded values of a records column (a name missing from the schema is a bug here)."""
+    col = DATASETS[dataset].column(column)
+    if col is None:
+        raise KeyError(f"{dataset}.{column}")
+    return col.choices
+
+
 def _records(rng: random.Random, parts: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     rec: dict[str, list[dict[str, Any]]] = {name: [] for name in DATASETS}
-    types = DATASETS["activities"].column("type").choices  # type: ignore[union-attr]
+    types = _choices("activities", "type")
     for k, p in enumerate(parts):
         pid, eu, pc = p["partnership_id"], p["european_city_id"], p["partner_city_id"]
         maturity = 0.6 + 0.8 * rng.random()
@@ -205,7 +216,7 @@ def _records(rng: random.Random, parts: list[dict[str, Any]]) -> dict[str, list[
                     "line_id": f"{pid}-{y}Q{q}-B{b}", "partnership_id": pid,
                     "date": date(y, 3 * q - 1, 15), "city_id": pc if b else eu,
                     "city_role": "partner" if b else "european",
-                    "category": rng.choice(DATASETS["budget_lines"].column("category").choices),  # type: ignore[union-attr]
+                    "category": rng.choice(_choices("budget_lines", "category")),
                     "source": src, "amount_eur": round(rng.uniform(5_000, 60_000), 2)})
             if rng.random() < 0.5 * maturity:
                 n = rng.randint(1, 3)
@@ -277,7 +288,7 @@ def _obs(code: str, city: str, y: int, q: int, v: float, status: str | None) -> 
             "disagg": "", "value": v, "unit": None, "obs_status": status, "action": "A"}
 
 
-def fill_demo(con: Any, cat: Catalogue | None = None, fw: Framework | None = None) -> dict[str, int]:
+def fill_demo(con: DuckDBPyConnection, cat: Catalogue | None = None, fw: Framework | None = None) -> dict[str, int]:
     """Write the whole demo in one transaction (all or nothing)."""
     cat = cat or load_catalogue()
     fw = fw or load_framework()

@@ -7,7 +7,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -18,6 +18,9 @@ from c2c_monitor.ingest.readers import READERS, Parsed, detect_format, open_sdg_
 from c2c_monitor.ingest.textfile import ReadError
 from c2c_monitor.ingest.validate import validate
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 
 @dataclass
@@ -112,7 +115,7 @@ def content_hash(files: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def _current(con: Any, keys: pl.DataFrame) -> pl.DataFrame | None:
+def _current(con: DuckDBPyConnection, keys: pl.DataFrame) -> pl.DataFrame | None:
     """The stored current value of each incoming key (None when the store holds none of these codes).
 
     The batch's keys are unique here: validation refuses duplicates.
@@ -132,7 +135,7 @@ def _current(con: Any, keys: pl.DataFrame) -> pl.DataFrame | None:
         con.unregister("_keys")
 
 
-def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: str = "auto",
+def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: str = "auto",
            encoding: str | None = None, strict: bool = False, dry_run: bool = False,
            source_note: str | None = None, progress: Any = None) -> Summary:
     files = expand(paths)
@@ -183,12 +186,12 @@ def ingest(con: Any, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: s
         same = existed & (pl.col("old_value").eq_missing(pl.col("value"))) & \
             pl.col("old_status").eq_missing(pl.col("obs_status"))
         is_del = pl.col("action") == "D"
-        counts = joined.select(
+        tally = joined.select(
             (is_del & existed).sum().alias("deleted"), (~is_del & same).sum().alias("unchanged"),
             (~is_del & existed & ~same).sum().alias("revised"), (~is_del & ~existed).sum().alias("new"),
             (~is_del & ~same & pl.col("value").is_null()).sum().alias("missing")).row(0, named=True)
-        summary.deleted, summary.unchanged = counts["deleted"], counts["unchanged"]
-        summary.revised, summary.new, summary.missing_values = counts["revised"], counts["new"], counts["missing"]
+        summary.deleted, summary.unchanged = tally["deleted"], tally["unchanged"]
+        summary.revised, summary.new, summary.missing_values = tally["revised"], tally["new"], tally["missing"]
         to_write = joined.filter((is_del & existed) | (~is_del & ~same)).select(good.columns)
     else:
         to_write = good
@@ -234,7 +237,7 @@ def _targets(parsed: list[Parsed], mapping: Mapping, cat: Catalogue) -> pl.DataF
     return pl.DataFrame(rows, schema=schema).unique(subset=["code", "city_id"], keep="first")
 
 
-def _new_targets(con: Any, targets: pl.DataFrame) -> pl.DataFrame:
+def _new_targets(con: DuckDBPyConnection, targets: pl.DataFrame) -> pl.DataFrame:
     if targets.height == 0:
         return targets
     cur = con.sql("SELECT code, city_id, value AS old FROM (SELECT *, row_number() OVER (PARTITION BY code, "
@@ -254,9 +257,11 @@ def write_template(path: Path) -> None:
     """An empty long-format template (CSV, or XLSX by extension) with two example rows to overwrite."""
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
+        from openpyxl.worksheet.worksheet import Worksheet
 
         wb = Workbook()
         ws = wb.active
+        assert isinstance(ws, Worksheet)  # a new workbook opens on one worksheet
         ws.title = "data"
         for row in TEMPLATE_ROWS:
             ws.append(row)

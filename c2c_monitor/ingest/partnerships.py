@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -19,6 +19,9 @@ from c2c_monitor.errors import Finding, InputRejected
 from c2c_monitor.ingest.readers import read_xlsx_table
 from c2c_monitor.ingest.textfile import ReadError, read_delimited
 from c2c_monitor.store.schema import transaction
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 COLUMNS = ["partnership_id", "name", "european_city_id", "european_city_name", "european_country",
            "european_city_population", "partner_city_id", "partner_city_name", "partner_country",
@@ -90,7 +93,8 @@ def check(path: Path) -> tuple[pl.DataFrame, list[Finding]]:
     return df, findings
 
 
-def import_partnerships(con: Any, path: Path, update: bool = False, dry_run: bool = False) -> dict[str, int]:
+def import_partnerships(con: DuckDBPyConnection, path: Path, update: bool = False,
+                        dry_run: bool = False) -> dict[str, int]:
     df, findings = check(path)
     file = str(path)
     cities: dict[str, dict[str, Any]] = {}
@@ -112,27 +116,27 @@ def import_partnerships(con: Any, path: Path, update: bool = False, dry_run: boo
     new_p, changed_p, new_c, changed_c = [], [], [], []
     for r in df.iter_rows(named=True):
         sdgs = ",".join(g.strip() for g in r["sdgs"].split(",")) if r["sdgs"] else None
-        row = (r["name"], r["european_city_id"], r["partner_city_id"], r["theme"], sdgs,
+        p_row = (r["name"], r["european_city_id"], r["partner_city_id"], r["theme"], sdgs,
                int(float(r["start_year"])) if r["start_year"] else None,
                float(r["budget_eur"]) if r["budget_eur"] else None, r["description"])
         old = stored_p.get(r["partnership_id"])
         if old is None:
-            new_p.append((r["partnership_id"], *row))
-        elif tuple(old) != row:
+            new_p.append((r["partnership_id"], *p_row))
+        elif tuple(old) != p_row:
             if not update:
                 findings.append(Finding("exists", file, "this partnership exists with other details; pass --update "
                                         "to change it", r["_line"], "partnership_id", r["partnership_id"]))
-            changed_p.append((r["partnership_id"], *row))
+            changed_p.append((r["partnership_id"], *p_row))
     for cid, c in cities.items():
-        row = (c["name"], c["country"], c["population"])
+        c_row = (c["name"], c["country"], c["population"])
         old = stored_c.get(cid)
         if old is None:
-            new_c.append((cid, *row))
-        elif tuple(old) != row:
+            new_c.append((cid, *c_row))
+        elif tuple(old) != c_row:
             if not update:
                 findings.append(Finding("exists", file, f"city {cid!r} exists with other details; pass --update",
                                         None, "city_id", cid))
-            changed_c.append((cid, *row))
+            changed_c.append((cid, *c_row))
     if findings:
         raise InputRejected(findings)
     result = {"new": len(new_p), "updated": len(changed_p), "unchanged": df.height - len(new_p) - len(changed_p),

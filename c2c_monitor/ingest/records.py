@@ -9,7 +9,7 @@ records are not written again.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -18,6 +18,9 @@ from c2c_monitor.errors import Finding, InputRejected
 from c2c_monitor.ingest.readers import read_xlsx_table
 from c2c_monitor.ingest.textfile import ReadError, fix_decimal_commas, read_delimited
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 _TRUE = ["true", "yes", "1", "y"]
 _FALSE = ["false", "no", "0", "n"]
@@ -88,7 +91,7 @@ def check_records(
     return df.select(out), findings
 
 
-def import_records(con: Any, dataset: str, path: Path, dry_run: bool = False) -> dict[str, int]:
+def import_records(con: DuckDBPyConnection, dataset: str, path: Path, dry_run: bool = False) -> dict[str, int]:
     if dataset not in DATASETS:
         raise InputRejected([Finding("unknown-dataset", str(path), f"unknown dataset {dataset!r} "
                                      f"(known: {', '.join(DATASETS)})")])

@@ -159,8 +159,8 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
             findings += warnings
         df = df.filter(pl.col("code").is_not_null())
     # Areas: explicit map, a city id used as is, else --city for rows without an area.
-    area_map = dict(mapping.areas)
-    bad_map = sorted({c for c in area_map.values() if c not in cities})
+    area_map: dict[str, str | None] = dict(mapping.areas)
+    bad_map = sorted({c for c in mapping.areas.values() if c not in cities})
     for a in df["area"].unique().drop_nulls().to_list():
         if not a.strip():
             area_map[a] = mapping.default_city  # a blank area is the --city's
@@ -246,13 +246,13 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
         notes.append(f"{n_span} row(s) with a period spanning two years (e.g. 2016-2017) dated to the year it ends")
     df = df.with_columns(pl.col("_action").alias("action"))
     # Duplicate keys within the batch.
-    key = ["code", "city_id", "year", "quarter", "disagg"]
-    if _may_have_duplicates(df.select(key)):
-        dup = df.select(key).is_duplicated()
+    batch_key = ["code", "city_id", "year", "quarter", "disagg"]
+    if _may_have_duplicates(df.select(batch_key)):
+        dup = df.select(batch_key).is_duplicated()
     else:
         dup = pl.repeat(False, df.height, eager=True)
     if dup.any():
-        d = df.filter(dup).with_columns(_first=pl.col("_line").min().over(key))
+        d = df.filter(dup).with_columns(_first=pl.col("_line").min().over(batch_key))
         findings += _findings(d, (pl.col("_line") != pl.col("_first")) & pl.col("year").is_not_null(),
                               "duplicate-key", "period", pl.col("period"),
                               pl.lit("same indicator, area, period and disaggregation as line ")

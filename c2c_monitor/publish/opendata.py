@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -20,6 +20,9 @@ from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.render.csv_export import safe_expr
 from c2c_monitor.score.scoreboard import Scoreboard
 from c2c_monitor.store import reads
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 LICENCE_URLS = {
     "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
@@ -45,7 +48,7 @@ class Resource:
         return self.frame.height
 
 
-def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
+def _frame(rows: Sequence[Sequence[object]], schema: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
@@ -105,7 +108,7 @@ def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
     ]
 
 
-def observations(con: Any, city_ids: list[str], cat: Catalogue, as_of: int | None) -> pl.DataFrame:
+def observations(con: DuckDBPyConnection, city_ids: list[str], cat: Catalogue, as_of: int | None) -> pl.DataFrame:
     codes = sorted({i.observation_code for i in cat.indicators.values() if i.family == "city"})
     return reads.observations(con, city_ids, codes, as_of)
 

@@ -37,7 +37,7 @@ def _fetcher(roots: list[Path]) -> object:
     allowed = [r.resolve() for r in roots]
 
     class LocalOnly(URLFetcher):
-        def fetch(self, url: str, headers: object = None) -> object:  # type: ignore[override]
+        def fetch(self, url: str, headers: object = None) -> object:
             parsed = urlparse(url)
             if parsed.scheme == "data":
                 return super().fetch(url, headers)

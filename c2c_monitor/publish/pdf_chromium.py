@@ -217,8 +217,8 @@ class Browser:
                 tab.started = time.monotonic()
                 waiting[self._send("Page.navigate", {"url": tab.job[0].as_uri()}, tab.session)] = tab
 
-        for tab in pool.values():
-            start(tab)
+        for idle in pool.values():
+            start(idle)
         while done < total:
             msg = self._events.popleft() if self._events else self._receive(self.timeout)
             tab = pool.get(msg.get("sessionId", ""))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from c2c_monitor import __version__
 from c2c_monitor.definitions.catalog import Catalogue
@@ -26,9 +26,12 @@ from c2c_monitor.publish.pdf import FONT_DIR, PDF_ENGINES
 from c2c_monitor.render.html import environment
 from c2c_monitor.render.svg import principle_rounds, sparkline
 from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
-from c2c_monitor.score.scoreboard import Scoreboard
+from c2c_monitor.score.scoreboard import ListName, Scoreboard
 from c2c_monitor.store import reads
 from c2c_monitor.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 MARKER = ".c2c-site"
 # Vintages whose source names come from workshop files stay out of the public list.
@@ -51,7 +54,7 @@ def slug(pid: str) -> str:
     return s[:80]
 
 
-def _vintages(con: Any, as_of: int | None) -> list[dict[str, Any]]:
+def _vintages(con: DuckDBPyConnection, as_of: int | None) -> list[dict[str, Any]]:
     rows = reads.vintages(con, as_of)
     return [{"id": r[0], "created": r[1].strftime("%Y-%m-%d %H:%M"), "kind": r[2],
              # A local path says nothing to the public and may name a person's folder; keep the file name.
@@ -162,7 +165,7 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
 
 
 def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = True, as_of: int | None = None,
-            list_name: str = "simplified", title: str | None = None, workers: int | None = None,
+            list_name: ListName = "simplified", title: str | None = None, workers: int | None = None,
             pdf_engine: str = "auto", progress: Callable[[int, int, str], None] | None = None) -> Summary:
     out = out.resolve()
     _prepare_target(out)  # again in write_site; here so that a wrong folder fails before the scoring
@@ -192,7 +195,8 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
     lang = ws.config.language
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     vintages = _vintages(con, as_of)
-    site = {"title": title or f"{ws.config.name}: city-to-city partnerships", "generated_at": generated,
+    site_title = title or f"{ws.config.name}: city-to-city partnerships"
+    site = {"title": site_title, "generated_at": generated,
             "tool_version": __version__, "catalog_version": cat.version, "framework_version": fw.version,
             "rules_version": RULES.version, "licence": ws.config.licence,
             "vintages": sorted({v for sb in sbs for v in sb.vintages_used})}
@@ -209,7 +213,8 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         for f in FONT_DIR.glob("*"):
             shutil.copy2(f, tmp / "assets" / "fonts" / f.name)
         env = environment()
-        (tmp / "assets" / "site.css").write_text(env.loader.get_source(env, "site/site.css")[0],  # type: ignore
+        assert env.loader is not None  # environment() always sets the package loader
+        (tmp / "assets" / "site.css").write_text(env.loader.get_source(env, "site/site.css")[0],
                                                  encoding="utf-8")
         common = {"site": site, "lang": lang}
 
@@ -256,7 +261,7 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
                       "mediatype": "application/json", "encoding": "utf-8",
                       "description": "The scoreboards (c2c assess --format json schema), one per partnership"})
         (tmp / "datapackage.json").write_text(opendata.datapackage(
-            slug(ws.config.name).lower() + "-c2c-monitoring", site["title"], ws.config.licence,
+            slug(ws.config.name).lower() + "-c2c-monitoring", site_title, ws.config.licence,
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), resources, extra), encoding="utf-8")
         page("data/README.html", "site/data_readme.html.j2", resources=resources)
 

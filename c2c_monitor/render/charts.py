@@ -8,37 +8,41 @@ from __future__ import annotations
 
 import io
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Monochrome-safe styles per series.
 HATCHES = ["", "///", "...", "xxx"]
 GREYS = ["#00558c", "#9ab8d0", "#5b6475", "#d0d5de"]
 
 
-def _svg(fig: object) -> str:
+def _svg(fig: Figure) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")  # type: ignore[attr-defined]
-    plt.close(fig)  # type: ignore[arg-type]
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg"):]  # drop the XML prologue so it can be inlined
 
 
-def _setup() -> object:
+def _setup() -> None:
+    """Headless, deterministic SVG output; call before importing pyplot."""
     import matplotlib
 
     matplotlib.use("Agg")
     matplotlib.rcParams.update({"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9,
                                 "svg.hashsalt": "c2c-monitor"})
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def principle_rounds_chart(rounds: dict[str, dict[str, float | None]], titles: dict[str, str]) -> str:
-    plt = _setup()
+    _setup()
+    import matplotlib.pyplot as plt
+
     pids = list(titles)
-    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(pids) + 1.0))  # type: ignore[attr-defined]
+    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(pids) + 1.0))
     n = max(len(rounds), 1)
     height = 0.8 / n
     for k, (rid, scores) in enumerate(rounds.items()):
@@ -58,7 +62,8 @@ def principle_rounds_chart(rounds: dict[str, dict[str, float | None]], titles: d
 
 def small_multiples(series: dict[str, list[tuple[str, float | None]]], end_values: dict[str, float],
                     labels: dict[str, str], columns: int = 3) -> str:
-    plt = _setup()
+    _setup()
+    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     from c2c_monitor.definitions.periods import parse_period
@@ -67,7 +72,7 @@ def small_multiples(series: dict[str, list[tuple[str, float | None]]], end_value
     if not keys:
         return ""
     rows = math.ceil(len(keys) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.0 * columns, 2.0 * rows), squeeze=False)  # type: ignore[attr-defined]
+    fig, axes = plt.subplots(rows, columns, figsize=(3.0 * columns, 2.0 * rows), squeeze=False)
     for ax in axes.flat:
         ax.set_visible(False)
     for ax, key in zip(axes.flat, keys, strict=False):

@@ -7,7 +7,7 @@ import io
 from collections.abc import Callable
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from c2c_monitor.render.csv_export import safe_cell
@@ -28,15 +28,18 @@ def render_table(c: Comparison) -> str:
         con.print(f"[bold]{o.partnership_name}[/bold]: workshop {o.round_before or '–'} → {o.round_after or '–'}; "
                   f"indicators {o.period_before} → {o.period_after}")
         t = Table(box=box.SIMPLE_HEAD, width=100, title="Principles", title_justify="left")
-        for col, just in (("Principle", "left"), ("Before", "right"), ("After", "right"), ("Change", "left")):
-            t.add_column(col, justify=just)  # type: ignore[arg-type]
+        principle_cols: tuple[tuple[str, JustifyMethod], ...] = (
+            ("Principle", "left"), ("Before", "right"), ("After", "right"), ("Change", "left"))
+        for col, just in principle_cols:
+            t.add_column(col, justify=just)
         for p in o.principles:
             t.add_row(f"{p.id} {p.title}", _fmt(p.before, 2), _fmt(p.after, 2), f"{CHANGE_SYMBOL[p.change]} {p.change}")
         con.print(t)
         t = Table(box=box.SIMPLE_HEAD, width=100, title="Indicators (score 0–100)", title_justify="left")
-        for col, just in (("Indicator", "left"), ("City", "left"), ("Before", "right"), ("After", "right"),
-                          ("Change", "left")):
-            t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",  # type: ignore[arg-type]
+        indicator_cols: tuple[tuple[str, JustifyMethod], ...] = (
+            ("Indicator", "left"), ("City", "left"), ("Before", "right"), ("After", "right"), ("Change", "left"))
+        for col, just in indicator_cols:
+            t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
                          max_width=38 if col == "Indicator" else None)
         for r in o.indicators:
             t.add_row(r.title, r.city_name or "", f"{_fmt(r.before_score)} ({r.before_period or '–'})",
@@ -52,11 +55,11 @@ def render_table(c: Comparison) -> str:
         t.add_column("", no_wrap=True, overflow="ellipsis", max_width=40)
         for pid in s.partnerships:
             t.add_column(pid, justify="right", no_wrap=True, overflow="ellipsis")
-        for r in s.rows:
-            role = {"european": "[EU] ", "partner": "[partner] "}.get(r.city_role or "", "")
-            label = f"{r.id} {r.title}" if r.kind == "principle" else role + r.title
-            digits = 2 if r.kind == "principle" else 0
-            t.add_row(label, *[_fmt(r.cells[p].score, digits) for p in s.partnerships])
+        for row in s.rows:
+            role = {"european": "[EU] ", "partner": "[partner] "}.get(row.city_role or "", "")
+            label = f"{row.id} {row.title}" if row.kind == "principle" else role + row.title
+            digits = 2 if row.kind == "principle" else 0
+            t.add_row(label, *[_fmt(row.cells[p].score, digits) for p in s.partnerships])
         t.add_row("indicators scored", *[f"{s.n_scored[p]} / {s.n_indicators}" for p in s.partnerships])
         con.print(t)
     return buf.getvalue()
@@ -79,9 +82,9 @@ def render_csv(c: Comparison) -> str:
     if c.side_by_side:
         s = c.side_by_side
         w.writerow(["kind", "id", "title", "city_role", *[f"{p}_score" for p in s.partnerships]])
-        for r in s.rows:
-            w.writerow([safe_cell(x) for x in [r.kind, r.id, r.title, r.city_role or "",
-                                               *[r.cells[p].score for p in s.partnerships]]])
+        for row in s.rows:
+            w.writerow([safe_cell(x) for x in [row.kind, row.id, row.title, row.city_role or "",
+                                               *[row.cells[p].score for p in s.partnerships]]])
     return buf.getvalue()
 
 

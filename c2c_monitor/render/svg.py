@@ -30,9 +30,9 @@ def principle_rounds(principles: list[tuple[str, str]], rounds: list[str],
            '<defs><pattern id="hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
            f'patternTransform="rotate(45)"><rect width="5" height="5" fill="#fff"/>'
            f'<line x1="0" y1="0" x2="0" y2="5" stroke="{MUTED}" stroke-width="2"/></pattern></defs>']
-    for v in range(1, 6):
-        out.append(f'<line x1="{x(v):.1f}" y1="22" x2="{x(v):.1f}" y2="{height - 18}" stroke="#d9dde5"/>'
-                   f'<text x="{x(v):.1f}" y="16" font-size="10" text-anchor="middle" fill="{MUTED}">{v}</text>')
+    for tick in range(1, 6):
+        out.append(f'<line x1="{x(tick):.1f}" y1="22" x2="{x(tick):.1f}" y2="{height - 18}" stroke="#d9dde5"/>'
+                   f'<text x="{x(tick):.1f}" y="16" font-size="10" text-anchor="middle" fill="{MUTED}">{tick}</text>')
     for i, (pid, title) in enumerate(principles):
         y0 = 26 + i * row_h
         out.append(f'<text x="0" y="{y0 + bar_h * len(rounds) / 2 + 4:.1f}" font-size="11">'

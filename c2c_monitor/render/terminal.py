@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
@@ -11,6 +12,9 @@ from rich.text import Text
 
 from c2c_monitor.render.symbols import LIGHT_SYMBOL, STATUS_SYMBOL, TREND_SYMBOL, fmt_value
 from c2c_monitor.score.scoreboard import Scoreboard
+
+if TYPE_CHECKING:
+    import polars as pl
 
 COLOURS = {"green": "green", "amber": "yellow", "red": "red", "none": "dim"}
 WIDTH = 100
@@ -72,13 +76,13 @@ def render_terminal(sb: Scoreboard, color: bool | None = None) -> str:
             value = fmt_value(r.value, r.unit) + ("ᵖ" if r.provisional else "")
             score = "–" if r.score is None else f"{r.score:.0f}"
             trend = f"{TREND_SYMBOL.get(r.trend, '')} {r.trend}" if r.value is not None else "missing"
-            cells = [sym, title] + ([r.city_name or ""] if family == "city" else []) + [
-                value, r.period or "–", Text(score, style=colour), trend]
+            cells: list[Text | str] = [sym, title, *([r.city_name or ""] if family == "city" else []),
+                                       value, r.period or "–", Text(score, style=colour), trend]
             t.add_row(*cells)
         console.print(t)
     if sb.groups:
         groups = sorted({g.group for g in sb.groups})
-        score = {(g.group, g.principle_id): g.score for g in sb.groups}
+        group_score = {(g.group, g.principle_id): g.score for g in sb.groups}
         size = {g.group: g.n_participants for g in sb.groups}
         t = Table(title=f"Stakeholder groups (≥ {sb.min_group_size} people; smaller ones merged)",
                   title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
@@ -87,7 +91,8 @@ def render_terminal(sb: Scoreboard, color: bool | None = None) -> str:
             t.add_column(pr.id, justify="right", width=4)
         for g in groups:
             t.add_row(f"{g.replace('_', ' ')} ({size[g]})",
-                      *["–" if score.get((g, pr.id)) is None else f"{score[(g, pr.id)]:.1f}" for pr in sb.principles])
+                      *["–" if group_score.get((g, pr.id)) is None else f"{group_score[(g, pr.id)]:.1f}"
+                        for pr in sb.principles])
         console.print(t)
     if sb.actions:
         t = Table(title="Follow-up actions", title_justify="left", width=WIDTH, header_style="bold",
@@ -109,14 +114,14 @@ def render_terminal(sb: Scoreboard, color: bool | None = None) -> str:
     return buf.getvalue()
 
 
-def render_frame(df: object, width: int = WIDTH) -> str:
+def render_frame(df: pl.DataFrame, width: int = WIDTH) -> str:
     """Any small result table (history, lists) as a plain terminal table."""
     buf = io.StringIO()
     console = Console(file=buf, width=width, highlight=False, emoji=False)
     t = Table(box=box.SIMPLE_HEAD, header_style="bold")
-    for name in df.columns:  # type: ignore[attr-defined]
+    for name in df.columns:
         t.add_column(name, no_wrap=True, min_width=len(name))
-    for row in df.iter_rows():  # type: ignore[attr-defined]
+    for row in df.iter_rows():
         t.add_row(*["" if v is None else (str(v) if len(str(v)) <= 28 else str(v)[:27] + "…") for v in row])
     console.print(t)
     return buf.getvalue()

@@ -7,13 +7,13 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from c2c_monitor.definitions.actions import CLOSED_STATUSES
 from c2c_monitor.definitions.catalog import Catalogue, Indicator, load_catalogue
-from c2c_monitor.definitions.periods import PeriodError, parse_period
+from c2c_monitor.definitions.periods import Period, PeriodError, parse_period
 from c2c_monitor.definitions.principles import Framework, load_framework
 from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.engine.evaluate import Backend, evaluate
@@ -25,18 +25,25 @@ from c2c_monitor.score.scoreboard import (
     ActionRow,
     Aggregate,
     CityInfo,
+    Dimension,
     GroupRow,
     IndicatorRow,
+    ListName,
     PartnershipInfo,
     PrincipleRow,
+    PrincipleStatus,
     QuestionRow,
     Scoreboard,
+    TargetKind,
 )
 from c2c_monitor.store import reads
 from c2c_monitor.store.workspace import Workspace
 
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
-def partnership_info(con: Any, pid: str) -> PartnershipInfo:
+
+def partnership_info(con: DuckDBPyConnection, pid: str) -> PartnershipInfo:
     row = reads.partnership_row(con, pid)
     if row is None:
         known = reads.some_partnership_ids(con)
@@ -64,7 +71,7 @@ def indicator_rows(
     local_targets: dict[tuple[str, str], float], use_local: bool,
 ) -> list[IndicatorRow]:
     cutoff = parse_period(period) if period else None
-    by_key: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
+    by_key: dict[tuple[str, str | None], list[dict[str, Any]]] = defaultdict(list)
     for r in results.iter_rows(named=True):
         by_key[(r["indicator_id"], r["city_id"])].append(r)
     names = {c.id: c.name for c in info.cities}
@@ -75,7 +82,8 @@ def indicator_rows(
             series = sorted(by_key.get((ind.id, city), []), key=lambda r: parse_period(r["period"]))
             if cutoff is not None:
                 series = [r for r in series if _not_after(r["period"], cutoff)]
-            end, kind = ind.end_value.value, "harmonised"
+            end = ind.end_value.value
+            kind: TargetKind = "harmonised"
             source = ind.end_value.source
             if use_local and city is not None and (ind.observation_code, city) in local_targets:
                 t = local_targets[(ind.observation_code, city)]
@@ -112,7 +120,7 @@ def indicator_rows(
     return rows
 
 
-def _not_after(period: str, cutoff: Any) -> bool:
+def _not_after(period: str, cutoff: Period) -> bool:
     p = parse_period(period)
     if cutoff.is_annual:
         return p.year <= cutoff.year
@@ -122,7 +130,7 @@ def _not_after(period: str, cutoff: Any) -> bool:
 
 
 def aggregates(rows: list[IndicatorRow]) -> list[Aggregate]:
-    groups: dict[tuple[str, str], list[IndicatorRow]] = defaultdict(list)
+    groups: dict[tuple[Dimension, str], list[IndicatorRow]] = defaultdict(list)
     for r in rows:
         if not r.harmonised:
             continue
@@ -137,7 +145,7 @@ def aggregates(rows: list[IndicatorRow]) -> list[Aggregate]:
         scored = [r.score for r in rs if r.score is not None]
         ids = sorted({r.id for r in rs})
         out.append(Aggregate(
-            dimension=dim, key=key,  # type: ignore[arg-type]
+            dimension=dim, key=key,
             mean_score=round(sum(scored) / len(scored), 2) if scored else None,
             n_indicators=len(ids), n_scored=len(scored), coverage=round(len(scored) / len(rs), 4),
             indicator_ids=ids,
@@ -156,7 +164,7 @@ class RoundView:
     groups: list[GroupRow]
 
 
-def principle_rows(con: Any, fw: Framework, pid: str, as_of: int | None, lang: str = "en",
+def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int | None, lang: str = "en",
                    round_id: str | None = None, min_group_size: int = 3) -> RoundView:
     rounds = reads.rounds_of(con, pid, as_of)
     if round_id is not None and round_id not in rounds:
@@ -168,7 +176,7 @@ def principle_rows(con: Any, fw: Framework, pid: str, as_of: int | None, lang: s
     n_people = ratings["participant_code"].n_unique() if ratings is not None and ratings.height else 0
     # A round with fewer participants than the minimum group size would publish one person's view.
     too_few = current is not None and n_people < min_group_size
-    res = aggregate(fw, ratings, agreed) if current and not too_few else None
+    res = aggregate(fw, ratings, agreed) if ratings is not None and not too_few else None
     prev = {}
     if previous:
         p_ratings, p_agreed = reads.round_ratings(con, pid, previous, as_of)
@@ -179,7 +187,7 @@ def principle_rows(con: Any, fw: Framework, pid: str, as_of: int | None, lang: s
         r = res[i] if res else None
         pr = prev.get(p.id)
         qtext = {q.id: q.text.get(lang) for q in p.questions}
-        status = ("not assessed" if current is None else
+        status: PrincipleStatus = ("not assessed" if current is None else
                   "insufficient data" if r is None or r.insufficient else "scored")
         rows.append(PrincipleRow(
             id=p.id, title=p.title.get(lang),
@@ -203,7 +211,7 @@ def principle_rows(con: Any, fw: Framework, pid: str, as_of: int | None, lang: s
     return RoundView(rows, current, previous, n_people, groups)
 
 
-def action_rows(con: Any, pid: str, as_of: int | None, today: date | None = None) -> list[ActionRow]:
+def action_rows(con: DuckDBPyConnection, pid: str, as_of: int | None, today: date | None = None) -> list[ActionRow]:
     """Follow-up actions, latest version of each, as recorded up to `as_of`."""
     today = today or date.today()
     rows = reads.action_versions(con, pid, as_of)
@@ -214,8 +222,8 @@ def action_rows(con: Any, pid: str, as_of: int | None, today: date | None = None
 
 
 def build_scoreboard(
-    ws: Workspace, pid: str, list_name: str = "simplified", period: str | None = None,
-    as_of: int | None = None, targets: str = "harmonised", backend: Backend = "duckdb",
+    ws: Workspace, pid: str, list_name: ListName = "simplified", period: str | None = None,
+    as_of: int | None = None, targets: TargetKind = "harmonised", backend: Backend = "duckdb",
     round_id: str | None = None, catalogue: Catalogue | None = None, framework: Framework | None = None,
 ) -> Scoreboard:
     return build_scoreboards(ws, [pid], list_name, period, as_of, targets, backend, round_id, catalogue,
@@ -223,8 +231,8 @@ def build_scoreboard(
 
 
 def build_scoreboards(
-    ws: Workspace, pids: list[str], list_name: str = "simplified", period: str | None = None,
-    as_of: int | None = None, targets: str = "harmonised", backend: Backend = "duckdb",
+    ws: Workspace, pids: list[str], list_name: ListName = "simplified", period: str | None = None,
+    as_of: int | None = None, targets: TargetKind = "harmonised", backend: Backend = "duckdb",
     round_id: str | None = None, catalogue: Catalogue | None = None, framework: Framework | None = None,
 ) -> list[Scoreboard]:
     """Scoreboards of several partnerships from one evaluation pass (one query per indicator, not per pair)."""
@@ -249,9 +257,9 @@ def build_scoreboards(
         vintages = sorted({r.vintage_id for r in rows if r.vintage_id is not None})
         out.append(Scoreboard(
             generated_at=generated,
-            partnership=info, list=list_name, period=period, as_of_vintage=as_of,  # type: ignore[arg-type]
+            partnership=info, list=list_name, period=period, as_of_vintage=as_of,
             vintages_used=vintages, catalog_version=cat.version, framework_version=fw.version,
-            rules_version=RULES.version, rules=RULES.describe(), targets=targets,  # type: ignore[arg-type]
+            rules_version=RULES.version, rules=RULES.describe(), targets=targets,
             round_id=view.current, previous_round_id=view.previous, principles=view.principles, indicators=rows,
             aggregates=aggregates(rows), min_group_size=ws.config.min_group_size,
             n_participants=view.n_participants, groups=view.groups, actions=action_rows(con, pid, as_of),

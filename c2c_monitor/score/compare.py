@@ -19,7 +19,7 @@ from c2c_monitor.score.comparison import (
     SideCell,
     SideRow,
 )
-from c2c_monitor.score.scoreboard import Scoreboard
+from c2c_monitor.score.scoreboard import ListName, Scoreboard
 from c2c_monitor.store import reads
 from c2c_monitor.store.workspace import Workspace
 
@@ -46,7 +46,7 @@ def _year_before(p: str) -> str:
     return str(Period(x.year - 1, x.quarter))
 
 
-def over_time(ws: Workspace, pid: str, list_name: str, period_before: str | None, period_after: str | None,
+def over_time(ws: Workspace, pid: str, list_name: ListName, period_before: str | None, period_after: str | None,
               round_before: str | None, round_after: str | None, cat: Catalogue, fw: Framework) -> OverTime:
     rounds = reads.rounds_of(ws.con, pid, None)
     r_after = round_after or (rounds[-1] if rounds else None)
@@ -90,7 +90,7 @@ def over_time(ws: Workspace, pid: str, list_name: str, period_before: str | None
         principle_rounds=principle_rounds, series=series, end_values=ends)
 
 
-def side_by_side(ws: Workspace, pids: list[str], list_name: str, period: str | None, cat: Catalogue,
+def side_by_side(ws: Workspace, pids: list[str], list_name: ListName, period: str | None, cat: Catalogue,
                  fw: Framework) -> SideBySide:
     boards: dict[str, Scoreboard] = {
         pid: build_scoreboard(ws, pid, list_name, period, catalogue=cat, framework=fw) for pid in pids}
@@ -118,7 +118,7 @@ def side_by_side(ws: Workspace, pids: list[str], list_name: str, period: str | N
                       n_scored=n_scored, n_indicators=n_rows, rows=rows)
 
 
-def compare(ws: Workspace, pids: list[str], list_name: str = "simplified", period_before: str | None = None,
+def compare(ws: Workspace, pids: list[str], list_name: ListName = "simplified", period_before: str | None = None,
             period_after: str | None = None, round_before: str | None = None, round_after: str | None = None,
             cat: Catalogue | None = None, fw: Framework | None = None) -> Comparison:
     from c2c_monitor.definitions.principles import load_framework

@@ -6,6 +6,7 @@ assesses partnerships.
 
 from __future__ import annotations
 
+import builtins
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -70,11 +71,12 @@ class SideRow(Model):
 
 
 class SideBySide(Model):
+    # This field shadows the builtin in the class body; later fields spell it builtins.list.
     list: str
     partnerships: dict[str, str]  # id -> name
     n_scored: dict[str, int]
     n_indicators: int
-    rows: list[SideRow]
+    rows: builtins.list[SideRow]
 
 
 class Comparison(Model):

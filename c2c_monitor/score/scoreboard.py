@@ -6,11 +6,18 @@ Its JSON form is the documented, stable `c2c assess --format json` schema
 
 from __future__ import annotations
 
-from typing import Literal
+import builtins
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 SCHEMA_VERSION = "1.0"
+
+# The closed sets of values that reach the scoreboard from options and computations.
+ListName = Literal["simplified", "long"]
+TargetKind = Literal["harmonised", "local"]
+PrincipleStatus = Literal["scored", "insufficient data", "not assessed"]
+Dimension = Literal["ec_objective", "dac", "sdg", "principle"]
 
 
 class Model(BaseModel):
@@ -39,13 +46,14 @@ class IndicatorRow(Model):
     id: str
     title: str
     family: Literal["city", "partnership"]
-    list: Literal["simplified", "long"]
+    # This field shadows the builtin in the class body; later fields spell it builtins.list.
+    list: ListName
     harmonised: bool
     sdg: str
     sdg_goal: int
     ec_objective: str
-    dac: list[str]
-    principles: list[str]
+    dac: builtins.list[str]
+    principles: builtins.list[str]
     unit: str
     polarity: Literal["higher", "lower"]
     city_id: str | None
@@ -59,13 +67,13 @@ class IndicatorRow(Model):
     trend_ratio: float | None
     end_value: float
     end_value_source: str
-    target_kind: Literal["harmonised", "local"]
+    target_kind: TargetKind
     worst: float
     missing_reason: str | None
     coverage: float | None
     vintage_id: int | None
     provisional: bool
-    series: list[tuple[str, float | None]] = []
+    series: builtins.list[tuple[str, float | None]] = []
 
 
 class QuestionRow(Model):
@@ -87,7 +95,7 @@ class PrincipleRow(Model):
     id: str
     title: str
     score: float | None
-    status: Literal["scored", "insufficient data", "not assessed"]
+    status: PrincipleStatus
     coverage: float
     n_questions: int
     n_answered: int
@@ -118,7 +126,7 @@ class ActionRow(Model):
 
 
 class Aggregate(Model):
-    dimension: Literal["ec_objective", "dac", "sdg", "principle"]
+    dimension: Dimension
     key: str
     mean_score: float | None
     n_indicators: int
@@ -132,25 +140,26 @@ class Scoreboard(Model):
     snapshot_id: str | None = None
     generated_at: str
     partnership: PartnershipInfo
-    list: Literal["simplified", "long"]
+    # This field shadows the builtin in the class body; later fields spell it builtins.list.
+    list: ListName
     period: str | None
     as_of_vintage: int | None
-    vintages_used: list[int]
+    vintages_used: builtins.list[int]
     catalog_version: str
     framework_version: str
     rules_version: str
-    rules: list[str]
-    targets: Literal["harmonised", "local"]
+    rules: builtins.list[str]
+    targets: TargetKind
     round_id: str | None
     previous_round_id: str | None
-    principles: list[PrincipleRow]
-    indicators: list[IndicatorRow]
-    aggregates: list[Aggregate]
+    principles: builtins.list[PrincipleRow]
+    indicators: builtins.list[IndicatorRow]
+    aggregates: builtins.list[Aggregate]
     min_group_size: int = 3
     n_participants: int = 0
-    groups: list[GroupRow] = []
-    actions: list[ActionRow] = []
+    groups: builtins.list[GroupRow] = []
+    actions: builtins.list[ActionRow] = []
 
 
-def scoreboard_json_schema() -> dict:
+def scoreboard_json_schema() -> dict[str, Any]:
     return Scoreboard.model_json_schema()

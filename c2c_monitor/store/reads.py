@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+    from duckdb import DuckDBPyConnection
 
 # "No limit" for an as-of bound: larger than any vintage id the store can hand out.
 NO_LIMIT = 2**62
@@ -43,17 +47,17 @@ def latest_sql(table: str, key: Sequence[str], where: str | None = None, select:
 
 
 # --- partnerships ------------------------------------------------------------------------------------------
-def partnership_ids(con: Any) -> list[str]:
+def partnership_ids(con: DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
 
 
-def partnership_listing(con: Any) -> list[tuple[str, str, str | None]]:
+def partnership_listing(con: DuckDBPyConnection) -> list[tuple[str, str, str | None]]:
     """(id, name, theme) of every partnership, by id."""
     return [tuple(r) for r in con.execute(
         "SELECT partnership_id, name, theme FROM partnerships ORDER BY 1").fetchall()]
 
 
-def partnership_row(con: Any, pid: str) -> tuple[Any, ...] | None:
+def partnership_row(con: DuckDBPyConnection, pid: str) -> tuple[Any, ...] | None:
     """The partnership and its two cities: (id, name, theme, sdgs, budget_eur, start_year, description,
     european city id, name, country, partner city id, name, country), or None."""
     rows = con.execute(
@@ -64,38 +68,39 @@ def partnership_row(con: Any, pid: str) -> tuple[Any, ...] | None:
     return tuple(rows[0]) if rows else None
 
 
-def some_partnership_ids(con: Any, n: int = 6) -> list[str]:
+def some_partnership_ids(con: DuckDBPyConnection, n: int = 6) -> list[str]:
     """A few ids, for a hint after an unknown one."""
     return [r[0] for r in con.execute("SELECT partnership_id FROM partnerships ORDER BY 1 LIMIT ?", [n]).fetchall()]
 
 
 # --- workshop rounds -------------------------------------------------------------------------------------
-def rounds_of(con: Any, pid: str, as_of: int | None) -> list[str]:
+def rounds_of(con: DuckDBPyConnection, pid: str, as_of: int | None) -> list[str]:
     """The partnership's rounds as recorded up to `as_of`, in the order they were held."""
     return [r[0] for r in con.execute(
         "SELECT round_id FROM rounds WHERE partnership_id = ? AND vintage_id <= ? "
         "GROUP BY round_id ORDER BY min(held_on), round_id", [pid, vintage_bound(as_of)]).fetchall()]
 
 
-def round_ratings(con: Any, pid: str, round_id: str, as_of: int | None) -> tuple[Any, Any]:
+def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str,
+                  as_of: int | None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The round's ratings (newest answer of each participant to each question) and its agreed ratings."""
     bound = vintage_bound(as_of)
-    ratings = con.sql(latest_sql("ratings", ["participant_code", "question_id"],
+    ratings: pl.DataFrame = con.sql(latest_sql("ratings", ["participant_code", "question_id"],
                                  "partnership_id = ? AND round_id = ?"),
                       params=[bound, pid, round_id]).pl()
-    agreed = con.sql(latest_sql("agreed", ["question_id"], "partnership_id = ? AND round_id = ?",
+    agreed: pl.DataFrame = con.sql(latest_sql("agreed", ["question_id"], "partnership_id = ? AND round_id = ?",
                                 select="question_id, rating, reason"),
                      params=[bound, pid, round_id]).pl()
     return ratings, agreed
 
 
-def round_exists(con: Any, pid: str, round_id: str) -> bool:
+def round_exists(con: DuckDBPyConnection, pid: str, round_id: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM rounds WHERE partnership_id = ? AND round_id = ?",
                             [pid, round_id]).fetchall()[0][0])
 
 
 # --- follow-up actions -----------------------------------------------------------------------------------
-def action_versions(con: Any, pid: str, as_of: int | None) -> list[tuple[Any, ...]]:
+def action_versions(con: DuckDBPyConnection, pid: str, as_of: int | None) -> list[tuple[Any, ...]]:
     """Latest version of each action: (action_id, principle_id, round_id, text, owner, due, status)."""
     return [tuple(r) for r in con.execute(
         latest_sql("actions", ["action_id"], "partnership_id = ?",
@@ -103,35 +108,37 @@ def action_versions(con: Any, pid: str, as_of: int | None) -> list[tuple[Any, ..
         + " ORDER BY principle_id, due NULLS LAST, action_id", [vintage_bound(as_of), pid]).fetchall()]
 
 
-def action_ids(con: Any, pid: str) -> set[str]:
+def action_ids(con: DuckDBPyConnection, pid: str) -> set[str]:
     return {r[0] for r in con.execute("SELECT DISTINCT action_id FROM actions WHERE partnership_id = ?",
                                       [pid]).fetchall()}
 
 
-def action_partnership(con: Any, action_id: str) -> str | None:
+def action_partnership(con: DuckDBPyConnection, action_id: str) -> str | None:
     rows = con.execute("SELECT partnership_id FROM actions WHERE action_id = ? LIMIT 1", [action_id]).fetchall()
     return rows[0][0] if rows else None
 
 
 # --- statistical data ------------------------------------------------------------------------------------
-def local_targets(con: Any, as_of: int | None) -> dict[tuple[str, str], float]:
+def local_targets(con: DuckDBPyConnection, as_of: int | None) -> dict[tuple[str, str], float]:
     """The cities' own 2030 targets, (code, city) -> value."""
     return {(r[0], r[1]): float(r[2]) for r in con.execute(
         latest_sql("targets", ["code", "city_id"], select="code, city_id, value"),
         [vintage_bound(as_of)]).fetchall()}
 
 
-def observations(con: Any, city_ids: list[str], codes: list[str], as_of: int | None) -> Any:
+def observations(con: DuckDBPyConnection, city_ids: list[str], codes: list[str],
+                 as_of: int | None) -> pl.DataFrame:
     """Current observations of some cities and codes (deleted ones left out), as a polars frame."""
-    return con.sql(
+    frame: pl.DataFrame = con.sql(
         latest_sql("observations", ["code", "city_id", "period", "disagg"],
                    "city_id IN (SELECT unnest(?::VARCHAR[])) AND code IN (SELECT unnest(?::VARCHAR[]))",
                    select="code, city_id, period, disagg, value, unit, obs_status")
         + " AND action <> 'D' ORDER BY code, city_id, disagg, year, quarter",
         params=[vintage_bound(as_of), city_ids, codes]).pl()
+    return frame
 
 
-def vintages(con: Any, as_of: int | None) -> list[tuple[Any, ...]]:
+def vintages(con: DuckDBPyConnection, as_of: int | None) -> list[tuple[Any, ...]]:
     """(vintage_id, created_at, kind, source, content_hash, n_rows) of every vintage up to `as_of`."""
     return [tuple(r) for r in con.execute(
         "SELECT vintage_id, created_at, kind, source, content_hash, n_rows FROM vintages WHERE vintage_id <= ? "

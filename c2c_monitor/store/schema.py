@@ -13,10 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from c2c_monitor.definitions.records import DATASETS, SQL_TYPES
 from c2c_monitor.errors import WorkspaceError
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 SCHEMA_VERSION = 1
 
@@ -82,7 +85,7 @@ MIGRATIONS: dict[int, list[str]] = {
 }
 
 
-def migrate(con: Any, db: Path) -> None:
+def migrate(con: DuckDBPyConnection, db: Path) -> None:
     has_meta = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
     ).fetchall()[0][0]
@@ -115,7 +118,7 @@ STORE_TABLES = frozenset(
 )
 
 
-def table_columns(con: Any, table: str) -> list[str]:
+def table_columns(con: DuckDBPyConnection, table: str) -> list[str]:
     rows = con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
         [table],
@@ -123,7 +126,7 @@ def table_columns(con: Any, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def insert_frame(con: Any, table: str, df: Any) -> int:
+def insert_frame(con: DuckDBPyConnection, table: str, df: Any) -> int:
     """Append a polars frame to a store table, matching columns by name.
 
     The table must be one of the store's own and every column one the table has,
@@ -146,7 +149,7 @@ def insert_frame(con: Any, table: str, df: Any) -> int:
 
 
 @contextmanager
-def transaction(con: Any) -> Iterator[None]:
+def transaction(con: DuckDBPyConnection) -> Iterator[None]:
     """All or nothing: commit when the block ends, roll back on any exception (KeyboardInterrupt too)."""
     con.execute("BEGIN TRANSACTION")
     try:
@@ -157,7 +160,7 @@ def transaction(con: Any) -> Iterator[None]:
     con.execute("COMMIT")
 
 
-def new_vintage(con: Any, kind: str, source: str | None, content: bytes | None, n_rows: int,
+def new_vintage(con: DuckDBPyConnection, kind: str, source: str | None, content: bytes | None, n_rows: int,
                 note: str | None = None) -> int:
     """Register a vintage inside the caller's transaction and return its id."""
     vid = con.execute("SELECT coalesce(max(vintage_id), 0) + 1 FROM vintages").fetchall()[0][0]
@@ -173,7 +176,7 @@ def new_vintage(con: Any, kind: str, source: str | None, content: bytes | None, 
     return int(vid)
 
 
-def vintage_for_date(con: Any, when: str) -> int:
+def vintage_for_date(con: DuckDBPyConnection, when: str) -> int:
     row = con.execute(
         "SELECT max(vintage_id) FROM vintages WHERE created_at <= CAST(? AS TIMESTAMP)", [when]
     ).fetchall()[0]

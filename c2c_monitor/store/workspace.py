@@ -16,9 +16,12 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from c2c_monitor.errors import WorkspaceBusy, WorkspaceError
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 DB_NAME = "workspace.duckdb"
 CONFIG_NAME = "c2c.toml"
@@ -73,7 +76,7 @@ def read_config(root: Path) -> Config:
 @dataclass
 class Workspace:
     root: Path
-    con: Any  # duckdb.DuckDBPyConnection
+    con: DuckDBPyConnection
     config: Config
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -15,8 +15,11 @@ from c2c_monitor.score.scoreboard import ActionRow
 from c2c_monitor.store import reads
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
 
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
-def _write(con: Any, row: dict[str, Any], source: str) -> int:
+
+def _write(con: DuckDBPyConnection, row: dict[str, Any], source: str) -> int:
     with transaction(con):
         vid = new_vintage(con, "action", source, None, 1)
         insert_frame(con, "actions", pl.DataFrame([{**row, "vintage_id": vid}], schema={
@@ -30,7 +33,7 @@ def _check_status(status: str) -> None:
         raise C2CError(f"status {status!r} is not one of: {', '.join(ACTION_STATUSES)}")
 
 
-def add_action(con: Any, fw: Framework, pid: str, principle_id: str, text: str, owner: str | None,
+def add_action(con: DuckDBPyConnection, fw: Framework, pid: str, principle_id: str, text: str, owner: str | None,
                due: dt.date | None, round_id: str | None, status: str = "open") -> str:
     partnership_info(con, pid)
     if principle_id not in {p.id for p in fw.principles}:
@@ -51,7 +54,7 @@ def add_action(con: Any, fw: Framework, pid: str, principle_id: str, text: str, 
     return action_id
 
 
-def update_action(con: Any, action_id: str, status: str | None, owner: str | None, due: dt.date | None,
+def update_action(con: DuckDBPyConnection, action_id: str, status: str | None, owner: str | None, due: dt.date | None,
                   text: str | None) -> ActionRow:
     pid = reads.action_partnership(con, action_id)
     if pid is None:

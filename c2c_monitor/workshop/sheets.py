@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -20,6 +20,9 @@ from c2c_monitor.ingest.textfile import ReadError, read_delimited
 from c2c_monitor.score.assess import partnership_info
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
 from c2c_monitor.workshop.xlsform import choice_label, is_form_export, kobo_to_long
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 SHEET_COLUMNS = ["participant_code", "stakeholder_group", "city_id", "question_id", "question", "rating", "comment"]
 
@@ -41,7 +44,8 @@ def answer_codes(fw: Framework, lang: str) -> dict[str, str]:
     return out
 
 
-def write_template(con: Any, fw: Framework, pid: str, out_dir: Path, participants: int, lang: str) -> list[Path]:
+def write_template(con: DuckDBPyConnection, fw: Framework, pid: str, out_dir: Path, participants: int,
+                   lang: str) -> list[Path]:
     info = partnership_info(con, pid)
     cities = [c.id for c in info.cities]
     rows = [[f"P{i:02d}", "", "", q.id, q.text.get(lang), "", ""]
@@ -51,9 +55,11 @@ def write_template(con: Any, fw: Framework, pid: str, out_dir: Path, participant
     pl.DataFrame(rows, schema=SHEET_COLUMNS, orient="row").write_csv(csv_path)
     from openpyxl import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook opens on one worksheet
     ws.title = "ratings"
     ws.append(SHEET_COLUMNS)
     for r in rows:
@@ -78,7 +84,7 @@ def write_template(con: Any, fw: Framework, pid: str, out_dir: Path, participant
     return [csv_path, xlsx_path]
 
 
-def import_ratings(con: Any, fw: Framework, path: Path, pid: str, round_id: str, held_on: dt.date | None,
+def import_ratings(con: DuckDBPyConnection, fw: Framework, path: Path, pid: str, round_id: str, held_on: dt.date | None,
                    lang: str, dry_run: bool = False) -> dict[str, int]:
     info = partnership_info(con, pid)
     try:
@@ -156,7 +162,8 @@ def import_ratings(con: Any, fw: Framework, path: Path, pid: str, round_id: str,
     return result
 
 
-def agree(con: Any, fw: Framework, pid: str, round_id: str, question_id: str, rating: int, reason: str) -> int:
+def agree(con: DuckDBPyConnection, fw: Framework, pid: str, round_id: str, question_id: str, rating: int,
+          reason: str) -> int:
     partnership_info(con, pid)
     if question_id not in fw.questions:
         raise C2CError(f"unknown question {question_id!r}", hint="questions are P01.1 ... P10.5")

@@ -51,9 +51,11 @@ def _labels(text: Text) -> list[str]:
 def write_xlsform(fw: Framework, out: Path, default_language: str = "en",
                   cities: list[tuple[str, str]] | None = None) -> Path:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     survey = wb.active
+    assert isinstance(survey, Worksheet)  # a new workbook opens on one worksheet
     survey.title = "survey"
     label_cols = [f"label::{v}" for v in LANGS.values()]
     hint_cols = [f"hint::{v}" for v in LANGS.values()]
@@ -76,8 +78,8 @@ def write_xlsform(fw: Framework, out: Path, default_language: str = "en",
     choices.append(["list_name", "name", *label_cols])
     for s in fw.scale.numeric:
         choices.append(["rating", str(s.value), *[choice_label(s.value, t) for t in _labels(s.label)]])
-    for s in fw.scale.special:
-        choices.append(["rating", s.code, *_labels(s.label)])
+    for sp in fw.scale.special:
+        choices.append(["rating", sp.code, *_labels(sp.label)])
     for g in STAKEHOLDER_GROUPS:
         choices.append(["stakeholder_group", g, *[group_label(g)] * len(LANGS)])
     for cid, name in cities or []:
