@@ -6,7 +6,7 @@ import json
 
 import click
 
-from c2c_monitor.cli.context import FORMATS_SCOREBOARD, as_of_vintage, emit, opened, workspace_options
+from c2c_monitor.cli.context import FORMATS_SCOREBOARD, as_of_vintage, emit, guard, opened, workspace_options
 
 
 @click.command()
@@ -30,6 +30,7 @@ def assess(partnership: str, workspace: str | None, wait: float, list_name: str,
     from c2c_monitor.render import RENDERERS
     from c2c_monitor.score.assess import build_scoreboard, store_snapshot
 
+    guard(output, workspace)  # before the snapshot is stored: a refused run changes nothing
     with opened(workspace, wait) as ws:
         vintage = as_of_vintage(ws.con, as_of)
         sb = build_scoreboard(ws, partnership, list_name, period, vintage, targets, backend, round_id)  # type: ignore[arg-type]

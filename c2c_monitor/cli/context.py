@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-from c2c_monitor.store.atomic import replacing
+from c2c_monitor.store.atomic import check_target, replacing
 
 FORMATS_SCOREBOARD = ["table", "json", "html", "csv"]
 
@@ -26,6 +26,25 @@ def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--workspace", "-w", "workspace", envvar="C2C_WORKSPACE", type=click.Path(),
                      help="Workspace folder (or set C2C_WORKSPACE).")(f)
     return f
+
+
+# What the running command reads: its workspace folder and input files. Set by `guard`, checked again by
+# `emit` (every data file goes through it) so that no path that writes can skip the check.
+_GUARDED: dict[str, Any] = {"root": None, "inputs": ()}
+
+
+def guard(target: str | None, workspace: str | None = None, inputs: Iterable[str | None] = ()) -> None:
+    """Refuse, before any work, an output that is the workspace's store or folder or one of the inputs.
+
+    The workspace is the one the command would open (--workspace, else C2C_WORKSPACE); a command without
+    a workspace still checks C2C_WORKSPACE, the one a careless `-o` is most likely to hit.
+    """
+    import os
+
+    root = workspace or os.environ.get("C2C_WORKSPACE") or None
+    _GUARDED["root"] = Path(root).expanduser() if root else None
+    _GUARDED["inputs"] = tuple(i for i in inputs if i)
+    check_target(target, _GUARDED["root"], _GUARDED["inputs"])
 
 
 @contextmanager
@@ -42,6 +61,7 @@ def emit(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
         return
     path = Path(output)
+    check_target(path, _GUARDED["root"], _GUARDED["inputs"])
     with replacing(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     click.echo(f"wrote {path}", err=True)
