@@ -13,6 +13,7 @@ from c2c_monitor.cli.context import (
     TARGETS,
     as_of_vintage,
     emit,
+    guard,
     opened,
     workspace_options,
 )
@@ -39,6 +40,7 @@ def assess(partnership: str, workspace: str | None, wait: float, list_name: str,
     from c2c_monitor.render import RENDERERS
     from c2c_monitor.score.assess import build_scoreboard, store_snapshot
 
+    guard(output, workspace)  # before the snapshot is stored: a refused run changes nothing
     with opened(workspace, wait) as ws:
         vintage = as_of_vintage(ws.con, as_of)
         sb = build_scoreboard(ws, partnership, LIST_NAMES[list_name], period, vintage, TARGETS[targets],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from c2c_monitor.cli.context import FORMATS_SCOREBOARD, LIST_NAMES, emit, opened, workspace_options
+from c2c_monitor.cli.context import FORMATS_SCOREBOARD, LIST_NAMES, emit, guard, opened, workspace_options
 
 
 @click.command()
@@ -32,6 +32,7 @@ def compare(partnerships: tuple[str, ...], workspace: str | None, wait: float, l
                 parse_period(p)
             except PeriodError as exc:
                 raise click.BadParameter(str(exc)) from None
+    guard(output, workspace)
     with opened(workspace, wait) as ws:
         result = run(ws, list(partnerships), LIST_NAMES[list_name], period_before, period_after,
                      rounds[0] if rounds else None, rounds[1] if rounds else None)

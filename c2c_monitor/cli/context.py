@@ -7,7 +7,7 @@ inside the functions so that `c2c --help` starts fast.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from c2c_monitor.errors import Report
-from c2c_monitor.store.atomic import replacing
+from c2c_monitor.store.atomic import check_target, replacing
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -41,6 +41,25 @@ def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+# What the running command reads: its workspace folder and input files. Set by `guard`, checked again by
+# `emit` (every data file goes through it) so that no path that writes can skip the check.
+_GUARDED: dict[str, Any] = {"root": None, "inputs": ()}
+
+
+def guard(target: str | None, workspace: str | None = None, inputs: Iterable[str | None] = ()) -> None:
+    """Refuse, before any work, an output that is the workspace's store or folder or one of the inputs.
+
+    The workspace is the one the command would open (--workspace, else C2C_WORKSPACE); a command without
+    a workspace still checks C2C_WORKSPACE, the one a careless `-o` is most likely to hit.
+    """
+    import os
+
+    root = workspace or os.environ.get("C2C_WORKSPACE") or None
+    _GUARDED["root"] = Path(root).expanduser() if root else None
+    _GUARDED["inputs"] = tuple(i for i in inputs if i)
+    check_target(target, _GUARDED["root"], _GUARDED["inputs"])
+
+
 @contextmanager
 def opened(workspace: str | None, wait: float) -> Iterator[Workspace]:
     from c2c_monitor.store.workspace import open_workspace, resolve_dir
@@ -55,6 +74,7 @@ def emit(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
         return
     path = Path(output)
+    check_target(path, _GUARDED["root"], _GUARDED["inputs"])
     with replacing(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     click.echo(f"wrote {path}", err=True)

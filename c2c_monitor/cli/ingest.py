@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from c2c_monitor.cli.context import LazyProgress, opened, show_rejected, workspace_options, write_report
+from c2c_monitor.cli.context import LazyProgress, guard, opened, show_rejected, workspace_options, write_report
 
 
 @click.command()
@@ -40,9 +40,13 @@ def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str,
 
     if files == ("template",) and not Path("template").exists():
         target = Path(output or "c2c-data-template.csv")
+        guard(str(target), workspace)
         write_template(target)
-        click.echo(f"wrote {target}", err=True)
+        if str(target) != "-":
+            click.echo(f"wrote {target}", err=True)
         return
+    # The report must not land on the store or on a file being read, even when the batch is rejected.
+    guard(report, workspace, [*files, map_file])
     mapping = load_mapping(Path(map_file) if map_file else None, list(map_flags), city)
     with opened(workspace, wait) as ws:
         from c2c_monitor.score.assess import workspace_catalogue

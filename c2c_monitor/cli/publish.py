@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from c2c_monitor.cli.context import LIST_NAMES, LazyProgress, as_of_vintage, opened, workspace_options
+from c2c_monitor.cli.context import LIST_NAMES, LazyProgress, as_of_vintage, guard, opened, workspace_options
 from c2c_monitor.publish.pdf import PDF_ENGINES
 
 
@@ -22,23 +22,29 @@ from c2c_monitor.publish.pdf import PDF_ENGINES
 @click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also render a PDF of each partnership page.")
 @click.option("--pdf-engine", type=click.Choice(PDF_ENGINES), default="auto",
               show_default=True, help="auto: a local Chromium if one is installed (about 5x faster), else WeasyPrint.")
+@click.option("--clean", is_flag=True, help="Also remove files in the folder that c2c publish did not write "
+              "(by default a CNAME, a .git/ or other files you added are kept).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def publish(partnerships: tuple[str, ...], workspace: str | None, wait: float, output: str, list_name: str,
-            as_of: str | None, title: str | None, pdf: bool, pdf_engine: str,
+            as_of: str | None, title: str | None, pdf: bool, pdf_engine: str, clean: bool,
             quiet: bool) -> None:
     """Static HTML site, PDFs and open data (CSV, JSON, datapackage.json, SDMX-CSV, Open SDG) for the public."""
     from c2c_monitor.publish.site import publish as run
 
+    guard(output, workspace)
     bar = LazyProgress(not quiet)
     try:
         with opened(workspace, wait) as ws:
             summary = run(ws, list(partnerships) or None, Path(output), pdf=pdf, as_of=as_of_vintage(ws.con, as_of),
                           list_name=LIST_NAMES[list_name], title=title, pdf_engine=pdf_engine,
-                          progress=bar.update)
+                          progress=bar.update, clean=clean)
     finally:
         bar.stop()
     for note in summary.notes:
         click.echo(f"note: {note}", err=True)
+    if summary.removed:
+        click.echo(f"--clean removed {len(summary.removed)} item(s) c2c publish did not write: "
+                   + ", ".join(summary.removed), err=True)
     engine = f" ({summary.pdf_engine})" if summary.pdfs else ""
     click.echo(f"published {summary.pages} page(s), {summary.pdfs} PDF(s){engine}, {len(summary.files)} file(s) "
                f"to {summary.output}", err=True)

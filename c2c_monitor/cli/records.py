@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from c2c_monitor.cli.context import emit, opened, show_rejected, workspace_options, write_report
+from c2c_monitor.cli.context import emit, guard, opened, show_rejected, workspace_options, write_report
 
 
 @click.group()
@@ -27,6 +27,7 @@ def records_import(dataset: str, file: str, workspace: str | None, wait: float, 
     from c2c_monitor.errors import InputRejected, Report
     from c2c_monitor.ingest.records import import_records
 
+    guard(report, workspace, [file])
     with opened(workspace, wait) as ws:
         try:
             res = import_records(ws.con, dataset, Path(file), dry_run)
@@ -48,6 +49,7 @@ def records_template(dataset: str, output: str | None) -> None:
     from c2c_monitor.definitions.records import DATASETS
 
     ds = DATASETS[dataset]
+    guard(output)
     emit(",".join(ds.names) + "\n", output)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from c2c_monitor.cli.context import emit, opened, show_rejected, workspace_options, write_report
+from c2c_monitor.cli.context import emit, guard, opened, show_rejected, workspace_options, write_report
 from c2c_monitor.definitions.actions import ACTION_STATUSES
 
 STATUSES = list(ACTION_STATUSES)
@@ -34,6 +34,7 @@ def workshop_template(partnership: str, workspace: str | None, wait: float, part
     from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.workshop.sheets import write_template
 
+    guard(out_dir, workspace)
     with opened(workspace, wait) as ws:
         paths = write_template(ws.con, load_framework(), partnership, Path(out_dir), participants,
                                ws.config.language)
@@ -56,6 +57,7 @@ def workshop_import(file: str, workspace: str | None, wait: float, partnership: 
     from c2c_monitor.errors import InputRejected, Report
     from c2c_monitor.workshop.sheets import import_ratings
 
+    guard(report, workspace, [file])
     with opened(workspace, wait) as ws:
         try:
             res = import_ratings(ws.con, load_framework(), Path(file), partnership, round_id,
@@ -176,6 +178,7 @@ def workshop_xlsform(partnership: str | None, workspace: str | None, wait: float
     from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.workshop.xlsform import write_xlsform
 
+    guard(output, workspace)
     cities = None
     if partnership:
         from c2c_monitor.score.assess import partnership_info
@@ -184,7 +187,8 @@ def workshop_xlsform(partnership: str | None, workspace: str | None, wait: float
             cities = [(c.id, c.name) for c in partnership_info(ws.con, partnership).cities]
             language = language or ws.config.language
     path = write_xlsform(load_framework(), Path(output), language or "en", cities)
-    click.echo(f"wrote {path}", err=True)
+    if output != "-":
+        click.echo(f"wrote {path}", err=True)
 
 
 @workshop.command("kit")
@@ -198,6 +202,7 @@ def workshop_kit(partnership: str, workspace: str | None, wait: float, out_dir: 
     """Print-ready PDFs: agenda, worksheets (A4), blank scoreboard poster (A3) and results handout."""
     from c2c_monitor.publish.kit import build_kit
 
+    guard(out_dir, workspace)
     with opened(workspace, wait) as ws:
         paths = build_kit(ws, partnership, Path(out_dir), round_id, _date(held_on))
     for p in paths:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from c2c_monitor.cli.context import emit, opened, show_rejected, workspace_options, write_report
+from c2c_monitor.cli.context import emit, guard, opened, show_rejected, workspace_options, write_report
 
 
 @click.command()
@@ -41,6 +41,8 @@ def demo_cmd(directory: str | None, partnership: str) -> None:
     from c2c_monitor.store.workspace import init_workspace, open_workspace
 
     root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="c2c-demo-")) / "workspace"
+    # The scoreboard belongs inside the fresh workspace; the check still catches C2C_WORKSPACE's store.
+    guard(str(root / "scoreboard.html"))
     init_workspace(root, "demo")
     with open_workspace(root) as ws:
         fill_demo(ws.con)
@@ -78,6 +80,7 @@ def partnerships_import(file: str, workspace: str | None, wait: float, update: b
     from c2c_monitor.errors import InputRejected, Report
     from c2c_monitor.ingest.partnerships import import_partnerships
 
+    guard(report, workspace, [file])
     with opened(workspace, wait) as ws:
         try:
             res = import_partnerships(ws.con, Path(file), update, dry_run)
@@ -98,6 +101,7 @@ def partnerships_template(output: str | None) -> None:
 
     from c2c_monitor.ingest.partnerships import TEMPLATE
 
+    guard(output)
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(TEMPLATE)
     emit(buf.getvalue(), output)

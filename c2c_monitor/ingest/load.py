@@ -255,6 +255,8 @@ TEMPLATE_ROWS = [
 
 def write_template(path: Path) -> None:
     """An empty long-format template (CSV, or XLSX by extension) with two example rows to overwrite."""
+    from c2c_monitor.store.atomic import replacing
+
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
         from openpyxl.worksheet.worksheet import Worksheet
@@ -265,9 +267,10 @@ def write_template(path: Path) -> None:
         ws.title = "data"
         for row in TEMPLATE_ROWS:
             ws.append(row)
-        wb.save(path)
+        with replacing(path) as tmp:
+            wb.save(tmp)
         return
     import csv
 
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with replacing(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh, lineterminator="\n").writerows(TEMPLATE_ROWS)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +36,11 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 MARKER = ".c2c-site"
+# The marker's first line; the lines after it list the files the run wrote (what the next run may replace).
+MARKER_HEAD = "made by c2c publish; replaced as a whole on the next run\n"
+# What a site written before the marker listed its files holds; anything else there is the user's.
+LEGACY_TOOL_ENTRIES = {"assets", "partnerships", "data", "pdf", "index.html", "methodology.html", "vintages.html",
+                       "datapackage.json", MARKER}
 # Vintages whose source names come from workshop files stay out of the public list.
 PRIVATE_KINDS = {"ratings", "agreed", "action"}
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -47,6 +54,8 @@ class Summary:
     pdf_engine: str = ""
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # files not written by c2c publish, carried over
+    removed: list[str] = field(default_factory=list)  # ... or, with clean=True, removed
 
 
 def slug(pid: str) -> str:
@@ -123,9 +132,13 @@ def _render_pdfs(jobs: list[tuple[Path, Path]], root: Path, workers: int, engine
 
     if engine == "chromium" or (engine == "auto" and find_chromium()):
         try:
-            # The browser's profile sits beside the site, where a killed run's leftovers are cleared.
-            profile = root.with_name(root.name.replace(".tmp-", ".chromium-"))
-            print_pdfs(jobs, [root], tabs=max(2, workers), profile=profile)
+            # The browser's profile sits beside the site, where a killed run's leftovers are cleared; made
+            # here (mkdtemp: new, unpredictable) so that a planted symlink can never become the profile.
+            profile = _private_dir(root.parent, root.name.removeprefix(".").split(".tmp-")[0], "chromium")
+            try:
+                print_pdfs(jobs, [root], tabs=max(2, workers), profile=profile)
+            finally:
+                shutil.rmtree(profile, ignore_errors=True)
             summary.pdf_engine = "chromium"
             return
         except ChromiumError as e:
@@ -142,11 +155,27 @@ def _prepare_target(out: Path) -> None:
                        hint="choose an empty or new folder; c2c publish only replaces its own output")
 
 
+def _private_dir(parent: Path, name: str, kind: str) -> Path:
+    """A new folder `.NAME.KIND-PID-RANDOM` beside the site: created by mkdtemp (never an existing path, so a
+    planted symlink is never followed), its pid telling a later run whether its maker is still alive."""
+    return Path(tempfile.mkdtemp(prefix=f".{name}.{kind}-{os.getpid()}-", dir=parent))
+
+
 def _remove_leftovers(out: Path) -> None:
-    """Folders left by a publish that was killed (its process is gone) are removed; a live one's are kept."""
+    """Folders left by a publish that was killed (its process is gone) are removed; a live one's are kept.
+
+    Only real folders owned by this user are removed: a symlink or someone else's folder planted at such a
+    name is not ours to delete.
+    """
     for p in out.parent.glob(f".{out.name}.*-*"):
-        kind, _, pid = p.name.removeprefix(f".{out.name}.").partition("-")
-        if kind not in ("tmp", "old", "chromium") or not pid.isdigit() or not p.is_dir():
+        kind, _, rest = p.name.removeprefix(f".{out.name}.").partition("-")
+        pid = rest.split("-")[0]
+        try:
+            st = p.lstat()
+        except OSError:
+            continue
+        if kind not in ("tmp", "old", "chromium") or not pid.isdigit() or not stat.S_ISDIR(st.st_mode) \
+                or st.st_uid != os.getuid():
             continue
         try:
             os.kill(int(pid), 0)
@@ -156,17 +185,72 @@ def _remove_leftovers(out: Path) -> None:
             pass
 
 
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+def _tool_files(out: Path) -> set[str] | None:
+    """The files an earlier run listed in its marker, or None for a site from before the list."""
+    try:
+        lines = (out / MARKER).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    return set(lines[1:]) | {MARKER} if len(lines) > 1 else None
+
+
+def _user_entries(out: Path) -> list[str]:
+    """Files and folders inside an earlier site that c2c publish did not write (a `.git/`, a `CNAME`)."""
+    if not out.is_dir():
+        return []
+    listed = _tool_files(out)
+    found: list[str] = []
+
+    def walk(d: Path) -> None:
+        for p in sorted(d.iterdir()):
+            rel = p.relative_to(out).as_posix()
+            if listed is None:
+                if rel not in LEGACY_TOOL_ENTRIES:
+                    found.append(rel)
+            elif p.is_dir() and not p.is_symlink():
+                if any(f.startswith(rel + "/") for f in listed):
+                    walk(p)
+                else:
+                    found.append(rel)
+            elif rel not in listed:
+                found.append(rel)
+
+    walk(out)
+    return found
+
+
+def _swap_into_place(tmp: Path, out: Path, clean: bool, summary: Summary) -> None:
+    """Rename the new site onto `out`, keeping the old folder's mode and the files c2c did not write there
+    (unless `clean`: then they go with the old site, and the summary says which)."""
     if out.exists():
-        out.rename(old)
-    tmp.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+        os.chmod(tmp, stat.S_IMODE(out.stat().st_mode))
+        for rel in _user_entries(out):
+            if clean:
+                summary.removed.append(rel)
+                continue
+            dst = tmp / rel
+            if dst.exists() or dst.is_symlink():  # the new site writes that name: c2c's file wins
+                summary.notes.append(f"{rel} in {out} was replaced by the file c2c publish writes there")
+                continue
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            (out / rel).rename(dst)  # same folder tree, same file system: a rename, even for a big .git/
+            summary.kept.append(rel)
+        old = _private_dir(out.parent, out.name, "old")
+        out.rename(old)  # onto the empty folder we just made
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        # mkdtemp's 0700 would hide a new site from the web server; give it what mkdir would have.
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o777 & ~mask)
+        tmp.rename(out)
 
 
 def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = True, as_of: int | None = None,
             list_name: ListName = "simplified", title: str | None = None, workers: int | None = None,
-            pdf_engine: str = "auto", progress: Callable[[int, int, str], None] | None = None) -> Summary:
+            pdf_engine: str = "auto", progress: Callable[[int, int, str], None] | None = None,
+            clean: bool = False) -> Summary:
     out = out.resolve()
     _prepare_target(out)  # again in write_site; here so that a wrong folder fails before the scoring
     all_ids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
@@ -180,13 +264,16 @@ def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = Tru
     fw = load_framework()
     sbs = build_scoreboards(ws, pids, list_name, as_of=as_of, catalogue=cat, framework=fw)
     return write_site(ws, sbs, out, cat, fw, pdf=pdf, as_of=as_of, title=title, workers=workers,
-                      pdf_engine=pdf_engine, progress=progress)
+                      pdf_engine=pdf_engine, progress=progress, clean=clean)
 
 
 def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, fw: Framework, *, pdf: bool = True,
                as_of: int | None = None, title: str | None = None, workers: int | None = None,
-               pdf_engine: str = "auto", progress: Callable[[int, int, str], None] | None = None) -> Summary:
-    """Everything after scoring: pages, charts, PDFs and open data, swapped into `out` at the end."""
+               pdf_engine: str = "auto", progress: Callable[[int, int, str], None] | None = None,
+               clean: bool = False) -> Summary:
+    """Everything after scoring: pages, charts, PDFs and open data, swapped into `out` at the end.
+
+    Files in `out` that an earlier run did not write are kept, unless `clean`."""
     if pdf_engine not in PDF_ENGINES:
         raise C2CError(f"unknown PDF engine {pdf_engine!r}", hint="one of " + ", ".join(PDF_ENGINES))
     con = ws.con
@@ -202,14 +289,13 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
             "vintages": sorted({v for sb in sbs for v in sb.vintages_used})}
 
     _remove_leftovers(out)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _private_dir(out.parent, out.name, "tmp")
     summary = Summary(output=out)
     try:
         (tmp / "assets" / "fonts").mkdir(parents=True)
         (tmp / "partnerships").mkdir()
         (tmp / "data").mkdir()
-        (tmp / MARKER).write_text("made by c2c publish; replaced as a whole on the next run\n")
         for f in FONT_DIR.glob("*"):
             shutil.copy2(f, tmp / "assets" / "fonts" / f.name)
         env = environment()
@@ -268,8 +354,13 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         if jobs:
             _render_pdfs(jobs, tmp, workers or min(len(jobs), os.cpu_count() or 1), pdf_engine, summary)
             summary.pdfs = len(jobs)
-        _swap_into_place(tmp, out)
-    finally:
+        # The marker lists what this run wrote: the next run replaces those and keeps everything else.
+        wrote = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+        (tmp / MARKER).write_text(MARKER_HEAD + "".join(f"{f}\n" for f in wrote), encoding="utf-8")
+        _swap_into_place(tmp, out, clean, summary)
+    except BaseException:
+        # Only on failure: after the swap that name is no longer ours, and what is there is not ours to delete.
         shutil.rmtree(tmp, ignore_errors=True)
+        raise
     summary.files = sorted(p for p in out.rglob("*") if p.is_file())
     return summary

@@ -18,6 +18,7 @@ from c2c_monitor.errors import C2CError, Finding, InputRejected
 from c2c_monitor.ingest.readers import read_xlsx_table
 from c2c_monitor.ingest.textfile import ReadError, read_delimited
 from c2c_monitor.score.assess import partnership_info
+from c2c_monitor.store.atomic import replacing
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
 from c2c_monitor.workshop.xlsform import choice_label, is_form_export, kobo_to_long
 
@@ -52,7 +53,9 @@ def write_template(con: DuckDBPyConnection, fw: Framework, pid: str, out_dir: Pa
             for i in range(1, participants + 1) for p in fw.principles for q in p.questions]
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / f"{pid}-ratings.csv"
-    pl.DataFrame(rows, schema=SHEET_COLUMNS, orient="row").write_csv(csv_path)
+    # Through `replacing`: a file planted at the target is replaced, never written through.
+    with replacing(csv_path) as tmp:
+        pl.DataFrame(rows, schema=SHEET_COLUMNS, orient="row").write_csv(tmp)
     from openpyxl import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.worksheet.worksheet import Worksheet
@@ -80,7 +83,8 @@ def write_template(con: DuckDBPyConnection, fw: Framework, pid: str, out_dir: Pa
         ws.add_data_validation(dv)
     ws.column_dimensions["E"].width = 80
     xlsx_path = out_dir / f"{pid}-ratings.xlsx"
-    wb.save(xlsx_path)
+    with replacing(xlsx_path) as tmp:
+        wb.save(tmp)
     return [csv_path, xlsx_path]
 
 
