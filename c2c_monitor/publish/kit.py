@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment
 from pydantic import BaseModel, Field, ValidationError
@@ -19,8 +18,9 @@ from c2c_monitor.definitions.principles import Text, load_framework
 from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.definitions.yamlload import YamlSyntaxError, load_yaml
 from c2c_monitor.errors import DefinitionError, Finding
+from c2c_monitor.publish.kit_pages import AgendaPage, AgendaRow, HandoutPage, KitPage, PosterPage, WorksheetsPage
 from c2c_monitor.publish.pdf import write_pdf
-from c2c_monitor.render.html import environment
+from c2c_monitor.render.html import environment, render_page
 from c2c_monitor.score.assess import build_scoreboard, partnership_info
 from c2c_monitor.store.workspace import Workspace
 
@@ -54,18 +54,17 @@ def load_kit_text(folder: Path | None = None) -> KitText:
 
 
 def kit_environment() -> Environment:
-    env = environment(definitions_dir("workshops") / "templates")
-    env.globals["rules"] = RULES
-    return env
+    # RULES is no longer a global of this (cached, shared) environment: the handout's model carries it.
+    return environment(definitions_dir("workshops") / "templates")
 
 
-def agenda_times(text: KitText, lang: str) -> list[dict[str, Any]]:
+def agenda_times(text: KitText, lang: str) -> list[AgendaRow]:
     t = dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(text.start))
     rows = []
     for item in text.agenda:
         end = t + dt.timedelta(minutes=item.minutes)
-        rows.append({"start": t.strftime("%H:%M"), "end": end.strftime("%H:%M"), "minutes": item.minutes,
-                     "title": item.title.get(lang), "note": item.note.get(lang) if item.note else None})
+        rows.append(AgendaRow(start=t.strftime("%H:%M"), end=end.strftime("%H:%M"), minutes=item.minutes,
+                              title=item.title.get(lang), note=item.note.get(lang) if item.note else None))
         t = end
     return rows
 
@@ -79,17 +78,20 @@ def build_kit(ws: Workspace, pid: str, out_dir: Path, round_id: str | None = Non
     sb = build_scoreboard(ws, pid, round_id=round_id, framework=fw)
     labels = {k: v.get(lang) for k, v in text.labels.items()}
     env = kit_environment()
-    common = {"info": info, "fw": fw, "lang": lang, "L": labels, "held_on": held_on.isoformat() if held_on else None,
-              "round_id": None}
+    held = held_on.isoformat() if held_on else None
     # Before a round the poster's "last round" column shows the latest round held; after it, the one before.
     last_round = sb.round_id if round_id is None else sb.previous_round_id
     last = {p.id: p.score for p in sb.principles} if round_id is None else {
         p.id: p.previous_score for p in sb.principles}
-    pages = [
-        ("agenda", env.get_template("agenda.html.j2").render(**common, agenda=agenda_times(text, lang))),
-        ("worksheets", env.get_template("worksheets.html.j2").render(**common)),
-        ("poster", env.get_template("poster.html.j2").render(**common, last=last, previous_round=last_round)),
+    pages: list[tuple[str, KitPage]] = [
+        ("agenda", AgendaPage(info=info, fw=fw, lang=lang, L=labels, held_on=held, agenda=agenda_times(text, lang))),
+        ("worksheets", WorksheetsPage(info=info, fw=fw, lang=lang, L=labels, held_on=held)),
+        ("poster", PosterPage(info=info, fw=fw, lang=lang, L=labels, held_on=held, last=last,
+                              previous_round=last_round)),
     ]
     if sb.round_id is not None:
-        pages.append(("handout", env.get_template("handout.html.j2").render(**common, sb=sb)))
-    return [write_pdf(html, out_dir / f"{pid}-{name}.pdf") for name, html in pages]
+        pages.append(("handout", HandoutPage(info=info, fw=fw, lang=lang, L=labels, held_on=held, sb=sb,
+                                             rules=RULES)))
+    # Every page is rendered before the first PDF is written, so that a template error leaves no PDF behind.
+    html = [(name, render_page(env, page)) for name, page in pages]
+    return [write_pdf(page_html, out_dir / f"{pid}-{name}.pdf") for name, page_html in html]

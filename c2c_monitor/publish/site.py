@@ -25,7 +25,23 @@ from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.errors import C2CError
 from c2c_monitor.publish import opendata
 from c2c_monitor.publish.pdf import FONT_DIR, PDF_ENGINES
-from c2c_monitor.render.html import environment
+from c2c_monitor.publish.site_pages import (
+    DataFile,
+    DataReadmePage,
+    FrameworkSummary,
+    IndexPage,
+    IndexRow,
+    IndicatorDefinition,
+    MethodologyPage,
+    PartnershipPage,
+    PublicScoreboard,
+    SiteInfo,
+    SitePage,
+    Spark,
+    Vintage,
+    VintagesPage,
+)
+from c2c_monitor.render.html import environment, render_page
 from c2c_monitor.render.svg import principle_rounds, sparkline
 from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
 from c2c_monitor.score.scoreboard import ListName, Scoreboard
@@ -63,22 +79,22 @@ def slug(pid: str) -> str:
     return s[:80]
 
 
-def _vintages(con: DuckDBPyConnection, as_of: int | None) -> list[dict[str, Any]]:
+def _vintages(con: DuckDBPyConnection, as_of: int | None) -> list[Vintage]:
     rows = reads.vintages(con, as_of)
-    return [{"id": r[0], "created": r[1].strftime("%Y-%m-%d %H:%M"), "kind": r[2],
-             # A local path says nothing to the public and may name a person's folder; keep the file name.
-             "source": Path(str(r[3] or "")).name if r[2] != "demo" else r[3], "sha256": r[4], "rows": r[5]}
+    return [Vintage(id=r[0], created=r[1].strftime("%Y-%m-%d %H:%M"), kind=r[2],
+                    # A local path says nothing to the public and may name a person's folder; keep the file name.
+                    source=Path(str(r[3] or "")).name if r[2] != "demo" else r[3], sha256=r[4], rows=r[5])
             for r in rows if r[2] not in PRIVATE_KINDS]
 
 
-def _sparks(sb: Scoreboard) -> list[dict[str, str]]:
+def _sparks(sb: Scoreboard) -> list[Spark]:
     out = []
     for r in sb.indicators:
         if r.family != "city" or sum(v is not None for _, v in r.series) < 2:
             continue
         uid = f"{r.id}-{r.city_id}"
-        out.append({"title": r.title, "city": r.city_name or "", "svg": sparkline(
-            r.series, r.end_value, r.unit, f"{r.title}, {r.city_name}", uid)})
+        out.append(Spark(title=r.title, city=r.city_name or "", svg=sparkline(
+            r.series, r.end_value, r.unit, f"{r.title}, {r.city_name}", uid)))
     return out
 
 
@@ -92,15 +108,14 @@ def _principle_chart(sb: Scoreboard) -> str:
     return principle_rounds([(p.id, p.title) for p in sb.principles], rounds, scores)
 
 
-def _index_row(sb: Scoreboard) -> dict[str, Any]:
+def _index_row(sb: Scoreboard) -> IndexRow:
     scored = [p.score for p in sb.principles if p.score is not None]
     harm = [r for r in sb.indicators if r.harmonised and r.score is not None]
     cities = " – ".join(f"{c.name} ({c.country})" if c.country else c.name for c in sb.partnership.cities)
-    return {"slug": slug(sb.partnership.id), "name": sb.partnership.name, "cities": cities,
-            "theme": sb.partnership.theme,
-            "sdgs": list(dict.fromkeys(sb.partnership.sdgs)), "round_id": sb.round_id,
-            "principle_mean": sum(scored) / len(scored) if scored else None,
-            "green": sum(r.light == "green" for r in harm), "scored": len(harm)}
+    return IndexRow(slug=slug(sb.partnership.id), name=sb.partnership.name, cities=cities,
+                    theme=sb.partnership.theme, sdgs=list(dict.fromkeys(sb.partnership.sdgs)), round_id=sb.round_id,
+                    principle_mean=sum(scored) / len(scored) if scored else None,
+                    green=sum(r.light == "green" for r in harm), scored=len(harm))
 
 
 def _pdf_job(args: tuple[Path, Path, Path]) -> Path:
@@ -282,11 +297,10 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
     lang = ws.config.language
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     vintages = _vintages(con, as_of)
-    site_title = title or f"{ws.config.name}: city-to-city partnerships"
-    site = {"title": site_title, "generated_at": generated,
-            "tool_version": __version__, "catalog_version": cat.version, "framework_version": fw.version,
-            "rules_version": RULES.version, "licence": ws.config.licence,
-            "vintages": sorted({v for sb in sbs for v in sb.vintages_used})}
+    site = SiteInfo(title=title or f"{ws.config.name}: city-to-city partnerships", generated_at=generated,
+                    tool_version=__version__, catalog_version=cat.version, framework_version=fw.version,
+                    rules_version=RULES.version, licence=ws.config.licence,
+                    vintages=sorted({v for sb in sbs for v in sb.vintages_used}))
 
     _remove_leftovers(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -302,25 +316,25 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         assert env.loader is not None  # environment() always sets the package loader
         (tmp / "assets" / "site.css").write_text(env.loader.get_source(env, "site/site.css")[0],
                                                  encoding="utf-8")
-        common = {"site": site, "lang": lang}
-
-        def page(path: str, template: str, **ctx: Any) -> Path:
-            html = env.get_template(template).render(**common, root="../" * path.count("/"), **ctx)
+        def page(path: str, model: type[SitePage], **fields: Any) -> Path:
+            # The model checks the fields: a page is given only what its public model declares.
+            html = render_page(env, model(site=site, lang=lang, root="../" * path.count("/"), **fields))
             (tmp / path).write_text(html, encoding="utf-8")
             summary.pages += 1
             return tmp / path
 
-        page("index.html", "site/index.html.j2", rows=[_index_row(sb) for sb in sbs])
-        page("methodology.html", "site/methodology.html.j2", fw=fw, indicators=cat.ordered, rules=RULES.describe(),
+        page("index.html", IndexPage, rows=[_index_row(sb) for sb in sbs])
+        page("methodology.html", MethodologyPage, fw=FrameworkSummary.of(fw),
+             indicators=[IndicatorDefinition.of(i) for i in cat.ordered], rules=RULES.describe(),
              min_group_size=ws.config.min_group_size)
-        page("vintages.html", "site/vintages.html.j2", vintages=vintages)
-        by_id = {v["id"]: v for v in vintages}
+        page("vintages.html", VintagesPage, vintages=vintages)
+        by_id = {v.id: v for v in vintages}
         jobs = []
         for k, sb in enumerate(sbs):
             s = slug(sb.partnership.id)
-            written = page(f"partnerships/{s}.html", "site/partnership.html.j2", sb=sb, slug=s, has_pdf=pdf,
-                        chart_principles=_principle_chart(sb), sparks=_sparks(sb),
-                        vintages=[by_id[v] for v in sb.vintages_used if v in by_id])
+            written = page(f"partnerships/{s}.html", PartnershipPage, sb=PublicScoreboard.of(sb), slug=s,
+                           has_pdf=pdf, chart_principles=_principle_chart(sb), sparks=_sparks(sb),
+                           vintages=[by_id[v] for v in sb.vintages_used if v in by_id])
             if pdf:
                 jobs.append((written, tmp / "pdf" / f"{s}.pdf"))
             if progress:
@@ -347,9 +361,10 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
                       "mediatype": "application/json", "encoding": "utf-8",
                       "description": "The scoreboards (c2c assess --format json schema), one per partnership"})
         (tmp / "datapackage.json").write_text(opendata.datapackage(
-            slug(ws.config.name).lower() + "-c2c-monitoring", site_title, ws.config.licence,
+            slug(ws.config.name).lower() + "-c2c-monitoring", site.title, ws.config.licence,
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), resources, extra), encoding="utf-8")
-        page("data/README.html", "site/data_readme.html.j2", resources=resources)
+        page("data/README.html", DataReadmePage,
+             resources=[DataFile(path=r.path, description=r.description, rows=r.rows) for r in resources])
 
         if jobs:
             _render_pdfs(jobs, tmp, workers or min(len(jobs), os.cpu_count() or 1), pdf_engine, summary)

@@ -90,7 +90,8 @@ def render_csv(c: Comparison) -> str:
 
 def render_html(c: Comparison) -> str:
     from c2c_monitor.render import charts
-    from c2c_monitor.render.html import environment
+    from c2c_monitor.render.html import environment, render_page
+    from c2c_monitor.render.pages import ComparePage
 
     principle_svg = series_svg = ""
     if c.over_time and c.over_time.principle_rounds:
@@ -100,9 +101,8 @@ def render_html(c: Comparison) -> str:
         labels = {k: k.split("|")[0].replace("_", " ") + (f" — {k.split('|')[1]}" if k.split("|")[1] else "")
                   for k in o.series}
         series_svg = charts.small_multiples(o.series, o.end_values, labels)
-    env = environment()
-    return env.get_template("compare.html.j2").render(c=c, principle_svg=principle_svg, series_svg=series_svg,
-                                                      symbol=CHANGE_SYMBOL)
+    return render_page(environment(), ComparePage(c=c, principle_svg=principle_svg, series_svg=series_svg,
+                                                  symbol=CHANGE_SYMBOL))
 
 
 COMPARE_RENDERERS: dict[str, Callable[[Comparison], str]] = {

@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 
+from c2c_monitor.render.pages import Page, ScoreboardPage
 from c2c_monitor.render.symbols import LIGHT_SYMBOL, LIGHT_WORD, STATUS_SYMBOL, TREND_SYMBOL, fmt_value
 from c2c_monitor.score.scoreboard import Scoreboard
 
@@ -23,6 +24,8 @@ def environment(*folders: Path) -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # A misspelt name or attribute fails the render instead of printing nothing.
+        undefined=StrictUndefined,
     )
     env.globals.update(LIGHT_SYMBOL=LIGHT_SYMBOL, LIGHT_WORD=LIGHT_WORD, TREND_SYMBOL=TREND_SYMBOL,
                        STATUS_SYMBOL=STATUS_SYMBOL)
@@ -30,5 +33,10 @@ def environment(*folders: Path) -> Environment:
     return env
 
 
+def render_page(env: Environment, page: Page) -> str:
+    """The one way a template is rendered: from its page model's fields and the environment's helpers."""
+    return env.get_template(page.template).render(page.context())
+
+
 def render_html(sb: Scoreboard) -> str:
-    return environment().get_template("scoreboard.html.j2").render(sb=sb)
+    return render_page(environment(), ScoreboardPage(sb=sb))
