@@ -11,7 +11,7 @@ from c2c_monitor.definitions.catalog import Indicator
 from c2c_monitor.definitions.records import DATASETS
 from c2c_monitor.engine import duckdb_backend, polars_backend, reported
 from c2c_monitor.engine.spec import grain_for, plan_for
-from c2c_monitor.store.reads import latest_sql, vintage_bound
+from c2c_monitor.store.reads import stage_latest, vintage_bound
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -46,13 +46,10 @@ def _stage(con: DuckDBPyConnection, partnership_ids: Sequence[str], as_of: int |
         "FROM _pc GROUP BY partnership_id"
     )
     for ds in DATASETS.values():
-        # Table names come from the records schema in code, never from input.
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _rec_{ds.name} AS "  # noqa: S608
-                    + latest_sql(f"rec_{ds.name}", ["partnership_id", ds.key],
-                                 "partnership_id IN (SELECT partnership_id FROM _sel)"), [bound])
-    con.execute("CREATE OR REPLACE TEMP TABLE _obs AS "  # noqa: S608 (the window is built from checked names)
-                + latest_sql("observations", ["code", "city_id", "period", "disagg"],
-                             "city_id IN (SELECT DISTINCT city_id FROM _pc)") + " AND action <> 'D'", [bound])
+        stage_latest(con, f"_rec_{ds.name}", f"rec_{ds.name}", ["partnership_id", ds.key],
+                     "partnership_id IN (SELECT partnership_id FROM _sel)", bound)
+    stage_latest(con, "_obs", "observations", ["code", "city_id", "period", "disagg"],
+                 "city_id IN (SELECT DISTINCT city_id FROM _pc)", bound, tail=" AND action <> 'D'")
 
 
 def evaluate(

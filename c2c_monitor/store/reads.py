@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from c2c_monitor.definitions.records import DATASETS
+
 if TYPE_CHECKING:
     import polars as pl
     from duckdb import DuckDBPyConnection
@@ -21,7 +23,10 @@ NO_LIMIT = 2**62
 
 # Identifiers that may be spliced into the window's SQL: the store's tables, and column names that are plain
 # lower-case words. Values are always bound parameters.
-_TABLES = {"observations", "targets", "ratings", "agreed", "actions", "rounds", "vintages"}
+_TABLES = {"observations", "targets", "ratings", "agreed", "actions", "rounds", "vintages",
+           *(f"rec_{name}" for name in DATASETS)}  # the records tables, as the records schema names them
+# The temporary tables an evaluation stages: the current observations and one per records dataset.
+_STAGED = {"_obs", *(f"_rec_{name}" for name in DATASETS)}
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -36,7 +41,7 @@ def latest_sql(table: str, key: Sequence[str], where: str | None = None, select:
     The statement's first parameter is the bound (`vintage_bound(as_of)`); `where` is a fixed condition
     written in code (with its own `?` parameters after the bound), never text from an input.
     """
-    if table not in _TABLES and not table.startswith("rec_"):
+    if table not in _TABLES:
         raise ValueError(f"not a store table: {table!r}")
     for name in (table, *key):
         if not _IDENT.match(name):
@@ -44,6 +49,19 @@ def latest_sql(table: str, key: Sequence[str], where: str | None = None, select:
     cond = "vintage_id <= ?" + (f" AND {where}" if where else "")
     return (f"SELECT {select} FROM (SELECT *, row_number() OVER (PARTITION BY {', '.join(key)} "  # noqa: S608
             f"ORDER BY vintage_id DESC) AS rn FROM {table} WHERE {cond}) WHERE rn = 1")
+
+
+
+def stage_latest(con: DuckDBPyConnection, temp: str, table: str, key: Sequence[str], where: str | None,
+                 bound: int, tail: str = "") -> None:
+    """Materialise `latest_sql(...)` as the temporary table `temp` (a checked name) for a run's later queries.
+
+    `tail` is a fixed condition from code applied after the window (e.g. leaving out deleted rows).
+    """
+    if temp not in _STAGED:
+        raise ValueError(f"not a staging table: {temp!r}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS {latest_sql(table, key, where)}{tail}",  # noqa: S608
+                [bound])
 
 
 # --- partnerships ------------------------------------------------------------------------------------------
