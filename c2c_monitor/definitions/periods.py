@@ -81,7 +81,7 @@ def read_period(text: str) -> tuple[Period, bool] | None:
 def parse_period(text: str, allow_month: bool = True) -> Period:
     """Parse one period for an option or a score; months map to their quarter; anything else is an error."""
     s = str(text).strip()
-    found = _match(s)
+    found = read_period(s)
     if found is not None:
         period, spanned = found
         if spanned:

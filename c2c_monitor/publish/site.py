@@ -46,6 +46,7 @@ from c2c_monitor.render.svg import principle_rounds, sparkline
 from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
 from c2c_monitor.score.scoreboard import ListName, Scoreboard
 from c2c_monitor.store import reads
+from c2c_monitor.store.atomic import current_umask
 from c2c_monitor.store.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -256,9 +257,7 @@ def _swap_into_place(tmp: Path, out: Path, clean: bool, summary: Summary) -> Non
         shutil.rmtree(old, ignore_errors=True)
     else:
         # mkdtemp's 0700 would hide a new site from the web server; give it what mkdir would have.
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o777 & ~mask)
+        os.chmod(tmp, 0o777 & ~current_umask())
         tmp.rename(out)
 
 
@@ -268,7 +267,7 @@ def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = Tru
             clean: bool = False) -> Summary:
     out = out.resolve()
     _prepare_target(out)  # again in write_site; here so that a wrong folder fails before the scoring
-    all_ids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
+    all_ids = reads.partnership_ids(ws.con)
     pids = list(dict.fromkeys(pids)) if pids else all_ids
     if not pids:
         raise C2CError("the workspace has no partnerships to publish")

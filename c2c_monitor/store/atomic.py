@@ -6,6 +6,7 @@ destroy an input: the workspace's own store or any file in its folder, or a file
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import stat
@@ -89,7 +90,9 @@ def written_in_place(out: Path) -> bool:
         return False
 
 
-def _umask() -> int:
+@functools.cache
+def current_umask() -> int:
+    """The process's umask (read once: reading it means setting it, and other threads may be creating files)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -129,7 +132,7 @@ def replacing(out: Path) -> Iterator[Path]:
     try:
         yield tmp
         # mkstemp makes the file 0600; the output gets the mode a plain open() would have given it.
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, out)
         done = True
     finally:

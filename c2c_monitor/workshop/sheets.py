@@ -18,6 +18,7 @@ from c2c_monitor.errors import C2CError, Finding, InputRejected
 from c2c_monitor.ingest.readers import read_xlsx_table
 from c2c_monitor.ingest.textfile import ReadError, read_delimited
 from c2c_monitor.score.assess import partnership_info
+from c2c_monitor.store import reads
 from c2c_monitor.store.atomic import replacing
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
 from c2c_monitor.workshop.xlsform import choice_label, is_form_export, kobo_to_long
@@ -155,9 +156,7 @@ def import_ratings(con: DuckDBPyConnection, fw: Framework, path: Path, pid: str,
         return result
     with transaction(con):
         vid = new_vintage(con, "ratings", file, path.read_bytes(), rows.height, note=f"{pid} round {round_id}")
-        known = con.execute("SELECT count(*) FROM rounds WHERE partnership_id = ? AND round_id = ?",
-                            [pid, round_id]).fetchall()[0][0]
-        if not known:
+        if not reads.round_exists(con, pid, round_id):
             insert_frame(con, "rounds", pl.DataFrame({
                 "partnership_id": [pid], "round_id": [round_id], "held_on": [held_on or dt.date.today()],
                 "label": [f"Workshop {round_id}"], "vintage_id": [vid]}))
@@ -175,9 +174,7 @@ def agree(con: DuckDBPyConnection, fw: Framework, pid: str, round_id: str, quest
         raise C2CError(f"rating {rating} is not on the scale {fw.scale.values}")
     if not reason.strip():
         raise C2CError("an agreed rating needs a reason")
-    exists = con.execute("SELECT count(*) FROM rounds WHERE partnership_id = ? AND round_id = ?",
-                         [pid, round_id]).fetchall()[0][0]
-    if not exists:
+    if not reads.round_exists(con, pid, round_id):
         raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}")
     with transaction(con):
         vid = new_vintage(con, "agreed", f"c2c workshop agree {question_id}", None, 1)
