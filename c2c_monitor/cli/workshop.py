@@ -207,3 +207,76 @@ def workshop_kit(partnership: str, workspace: str | None, wait: float, out_dir: 
         paths = build_kit(ws, partnership, Path(out_dir), round_id, _date(held_on))
     for p in paths:
         click.echo(f"wrote {p}", err=True)
+
+
+@workshop.command("serve")
+@click.argument("partnership")
+@workspace_options
+@click.option("--round", "round_id", required=True, help="Round id, e.g. 2025.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; give the laptop's LAN address (or 0.0.0.0) for phones in the room.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--lang", "langs", default=None, help="Languages offered, e.g. fr,en (first = default; "
+              "default: the workspace's language, then the others).")
+@click.option("--held-on", type=click.DateTime(["%Y-%m-%d"]), help="Date of the workshop (default: today).")
+def workshop_serve(partnership: str, workspace: str | None, wait: float, round_id: str, host: str, port: int,
+                   langs: str | None, held_on: Any) -> None:
+    """Run the live workshop: participants rate on their phones, the projector shows the room's progress.
+
+    Prints the join address, code and QR code, and the facilitator's secret link (only here).
+    Answers are journaled in the workspace as they arrive; restarting resumes the round.
+    """
+    import re
+    import sys
+
+    import segno
+    import uvicorn
+
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.errors import C2CError
+    from c2c_monitor.score.assess import partnership_info
+    from c2c_monitor.workshop.live.journal import Journal, journal_path
+    from c2c_monitor.workshop.live.pages import LANGUAGES
+    from c2c_monitor.workshop.serve import LiveConfig, LiveServer, is_loopback, lan_address
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}", round_id):
+        raise click.BadParameter("letters, digits, '.', '_' and '-' only (at most 40)", param_hint="--round")
+    with opened(workspace, wait) as ws:
+        info = partnership_info(ws.con, partnership)
+        cfg_lang, k = ws.config.language, max(5, ws.config.min_group_size)
+        root = ws.root
+    wanted = [x.strip() for x in (langs or "").split(",") if x.strip()] or \
+        [cfg_lang, *(x for x in LANGUAGES if x != cfg_lang)]
+    bad = [x for x in wanted if x not in LANGUAGES]
+    if bad:
+        raise click.BadParameter(f"{', '.join(bad)}: offered languages are {', '.join(LANGUAGES)}",
+                                 param_hint="--lang")
+    shown = lan_address() if host in ("0.0.0.0", "::") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    cfg = LiveConfig(root=root, pid=partnership, round_id=round_id, partnership=info.name,
+                     cities=[(c.id, c.name) for c in info.cities], languages=list(dict.fromkeys(wanted)), k=k,
+                     join_base=f"http://{shown}:{port}", wait=max(wait, 10.0),
+                     held_on=held_on.date() if held_on else None)
+    journal = Journal(journal_path(root, partnership, round_id))
+    try:
+        server = LiveServer(cfg, load_framework(), journal)
+        err = sys.stderr
+        if not is_loopback(host):
+            click.echo(f"warning: listening on {host}: anyone on this network can reach the server; the join "
+                       "code keeps out those who cannot see the projector", err=True)
+        st = server.state
+        if st.devices:
+            click.echo(f"resuming round {round_id}: {len(st.active())} participant(s), phase {st.phase}", err=True)
+        qr = segno.make(server.join_url, error="m")
+        qr.terminal(out=err, compact=True)
+        click.echo(f"join:        {server.join_url}\njoin code:   {server.join_code}\n"
+                   f"projector:   {cfg.join_base}/projector\n"
+                   f"facilitator: {server.facilitator_url}   (keep this link to yourself)", err=True)
+        try:
+            uvicorn.run(server.app, host=host, port=port, log_level="warning", access_log=False,
+                        h11_max_incomplete_event_size=16 * 1024)
+        except SystemExit as exc:  # uvicorn exits when it cannot bind
+            raise C2CError(f"cannot listen on {host}:{port}", hint="is the port in use? try --port") from exc
+    finally:
+        journal.close()

@@ -154,15 +154,25 @@ def import_ratings(con: DuckDBPyConnection, fw: Framework, path: Path, pid: str,
     result = {"ratings": rows.height, "participants": rows["participant_code"].n_unique()}
     if dry_run or rows.height == 0:
         return result
+    result["vintage_id"] = store_ratings(con, pid, round_id, held_on, rows, file, path.read_bytes())
+    return result
+
+
+def store_ratings(con: DuckDBPyConnection, pid: str, round_id: str, held_on: dt.date | None, rows: pl.DataFrame,
+                  source: str, content: bytes) -> int:
+    """Store a round's validated ratings as one vintage (the round is registered on its first load).
+
+    Shared by the sheet import and the live server's "close", so a round from phones is stored exactly like
+    one from paper: same tables, one vintage, merged with other loads of the same round.
+    """
     with transaction(con):
-        vid = new_vintage(con, "ratings", file, path.read_bytes(), rows.height, note=f"{pid} round {round_id}")
+        vid = new_vintage(con, "ratings", source, content, rows.height, note=f"{pid} round {round_id}")
         if not reads.round_exists(con, pid, round_id):
             insert_frame(con, "rounds", pl.DataFrame({
                 "partnership_id": [pid], "round_id": [round_id], "held_on": [held_on or dt.date.today()],
                 "label": [f"Workshop {round_id}"], "vintage_id": [vid]}))
         insert_frame(con, "ratings", rows.with_columns(pl.lit(vid).alias("vintage_id")))
-    result["vintage_id"] = vid
-    return result
+    return vid
 
 
 def agree(con: DuckDBPyConnection, fw: Framework, pid: str, round_id: str, question_id: str, rating: int,

@@ -1,0 +1,182 @@
+"""The live server's pages: one pydantic model per template, rendered by one autoescaping Jinja setup.
+
+The models live here rather than in `render/` because the server is part of the workshop stage, which may
+not import later stages; they follow the same rule (a template reads only its model's fields).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import ClassVar
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from pydantic import BaseModel, ConfigDict
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LANGUAGES = {"en": "English", "fr": "Français", "es": "Español"}
+
+# The few words of the participant pages, in the checklist's three languages.
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"join": "Join the workshop", "code": "Join code (on the projector)", "language": "Language",
+           "group": "Your stakeholder group", "city": "Your city", "none": "(prefer not to say)",
+           "next": "Save and continue", "back": "Save and go back", "finish": "Save and finish",
+           "comment": "Comment (optional)", "principle": "Principle", "of": "of", "clear": "no answer",
+           "done": "Thank you: your answers are saved", "change": "You can change them until the round is closed.",
+           "answered": "answered", "edit": "Change", "closed": "The round is closed. Thank you!",
+           "waiting": "The round has not started yet: wait for the facilitator, then reload this page.",
+           "saved": "Saved."},
+    "fr": {"join": "Rejoindre l'atelier", "code": "Code (affiché au projecteur)", "language": "Langue",
+           "group": "Votre groupe de parties prenantes", "city": "Votre ville", "none": "(ne pas préciser)",
+           "next": "Enregistrer et continuer", "back": "Enregistrer et revenir", "finish": "Enregistrer et terminer",
+           "comment": "Commentaire (facultatif)", "principle": "Principe", "of": "sur", "clear": "pas de réponse",
+           "done": "Merci : vos réponses sont enregistrées",
+           "change": "Vous pouvez les modifier jusqu'à la clôture.", "answered": "répondues", "edit": "Modifier",
+           "closed": "La séance est close. Merci !",
+           "waiting": "La séance n'a pas commencé : attendez l'animateur puis rechargez la page.",
+           "saved": "Enregistré."},
+    "es": {"join": "Unirse al taller", "code": "Código (en el proyector)", "language": "Idioma",
+           "group": "Su grupo de actores", "city": "Su ciudad", "none": "(prefiero no decirlo)",
+           "next": "Guardar y continuar", "back": "Guardar y volver", "finish": "Guardar y terminar",
+           "comment": "Comentario (opcional)", "principle": "Principio", "of": "de", "clear": "sin respuesta",
+           "done": "Gracias: sus respuestas están guardadas",
+           "change": "Puede cambiarlas hasta el cierre de la ronda.", "answered": "respondidas",
+           "edit": "Cambiar", "closed": "La ronda está cerrada. ¡Gracias!",
+           "waiting": "La ronda no ha empezado: espere al facilitador y vuelva a cargar la página.",
+           "saved": "Guardado."},
+}
+
+
+class LivePage(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    template: ClassVar[str] = ""
+    title: str
+    lang: str = "en"
+    words: dict[str, str]
+    refresh: int | None = None  # seconds; a <meta> refresh, since the pages carry no script
+
+
+class Choice(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    value: str
+    label: str
+
+
+class JoinPage(LivePage):
+    template: ClassVar[str] = "join.html.j2"
+    code: str
+    languages: list[Choice]
+    groups: list[Choice]
+    cities: list[Choice]
+    group: str | None = None
+    city: str | None = None
+    csrf: str
+    error: str | None = None
+    joined: bool = False
+
+
+class QuestionView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    text: str
+    help: str
+    answer: str | None
+    comment: str
+
+
+class PrinciplePage(LivePage):
+    template: ClassVar[str] = "principle.html.j2"
+    index: int
+    total: int
+    principle_id: str
+    principle_title: str
+    summary: str
+    questions: list[QuestionView]
+    scale: list[Choice]
+    csrf: str
+    saved: bool = False
+
+
+class Progress(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    index: int
+    title: str
+    answered: int
+    total: int
+
+
+class DonePage(LivePage):
+    template: ClassVar[str] = "done.html.j2"
+    progress: list[Progress]
+    code: str
+
+
+class MessagePage(LivePage):
+    template: ClassVar[str] = "message.html.j2"
+    message: str
+    link: str | None = None
+
+
+class Count(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    principle_id: str
+    title: str
+    finished: int
+    score: str | None = None  # after reveal, when at least k answered
+    bar: int = 0  # width of the score bar, percent
+
+
+class Disagreement(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    question_id: str
+    text: str
+    spread: str
+
+
+class ProjectorPage(LivePage):
+    template: ClassVar[str] = "projector.html.j2"
+    partnership: str
+    round_id: str
+    phase: str
+    join_url: str
+    join_code: str
+    qr_svg: str  # made by segno from the join URL; never from participant input
+    joined: int
+    counts: list[Count]
+    revealed: bool
+    k: int
+    disagreements: list[Disagreement]
+
+
+class Participant(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    code: str
+    answered: int
+    group: str | None
+
+
+class FacilitatorPage(LivePage):
+    template: ClassVar[str] = "facilitator.html.j2"
+    base: str
+    partnership: str
+    round_id: str
+    phase: str
+    revealed: bool
+    join_url: str
+    join_code: str
+    participants: list[Participant]
+    total_questions: int
+    csrf: str
+    message: str | None = None
+
+
+@functools.cache
+def environment() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                       autoescape=select_autoescape(default=True, default_for_string=True),
+                       trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+
+
+def render(page: LivePage) -> str:
+    return environment().get_template(page.template).render(
+        {name: getattr(page, name) for name in type(page).model_fields})
