@@ -166,6 +166,13 @@ class DefinitionError(C2CError):
         return list(self.report.findings)
 
 
+class NothingLoaded(C2CError):
+    """An accepted batch that put no value in the workspace (every row skipped, or no rows): exit 1, so that a
+    script sees the load failed; the summary above the message says why."""
+
+    exit_code = 1
+
+
 class InputRejected(C2CError):
     """An input batch was rejected; nothing was written. Exit 2 (a usage or input error), not 1."""
 

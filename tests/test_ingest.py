@@ -254,3 +254,23 @@ def test_values_with_spaces_and_missing_markers_are_read_as_such(demo_copy, tmp_
         con.close()
     assert rows == [("bonn", "2025-Q1", 4.75, "P"), ("bonn", "2025-Q2", None, None),
                     ("cape-coast", "2025-Q1", None, None), ("cape-coast", "2025-Q2", None, None)]
+
+
+def test_an_ingest_that_loads_nothing_exits_1_with_the_reason(demo_copy, tmp_path) -> None:
+    # An SDMX file whose only indicator code is neither in the catalogue nor mapped: every row is skipped.
+    f = tmp_path / "foreign.csv"
+    f.write_text("DATAFLOW,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE\n"
+                 "X:Y(1.0),bonn,SI_POV_DAY1,2023,4.5\nX:Y(1.0),bonn,SI_POV_DAY1,2024,4.1\n")
+    before = state(demo_copy)
+    res = run_c2c("ingest", str(f), "-w", str(demo_copy))
+    assert res.returncode == 1, res.stderr
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith("c2c: error: no row loaded") and "2 row(s) of 1 indicator code(s) not mapped" in last
+    assert "Traceback" not in res.stderr and state(demo_copy) == before
+    # A dry run that would load nothing says so the same way.
+    assert run_c2c("ingest", str(f), "-w", str(demo_copy), "--dry-run").returncode == 1
+    # Mapped, the same file loads (exit 0); loaded again it only repeats what is stored: still exit 0.
+    for _ in range(2):
+        res = run_c2c("ingest", str(f), "-w", str(demo_copy), "--map-indicator", "SI_POV_DAY1=poverty_rate")
+        assert res.returncode == 0, res.stderr
+    assert "unchanged 2" in res.stderr

@@ -33,7 +33,9 @@ def test_site_has_every_part(hostile) -> None:
                 "assets/site.css", "data/indicators.csv", "data/sdmx/observations.csv", "data/scoreboards.json",
                 "partnerships/bonn-cape-coast.html", "pdf/bonn-cape-coast.pdf", "pdf/lyon-porto-novo.pdf"]:
         assert (site / rel).is_file(), rel
-    assert list((site / "data" / "open-sdg").glob("indicator_11-*.csv"))
+    assert list((site / "data" / "open-sdg" / "data").glob("indicator_11-*.csv"))
+    assert (site / "data" / "open-sdg" / "meta" / "11-6-2.md").is_file()
+    assert (site / "data" / "sdmx" / "structure.xml").is_file()
     assert not list(site.parent.glob(".site.*")), "temporary folders left behind"
 
 
@@ -90,15 +92,18 @@ def test_datapackage_describes_every_file(hostile) -> None:
     dp = json.loads((site / "datapackage.json").read_text())
     assert dp["licenses"][0]["name"] == "CC-BY-4.0"
     paths = {r["path"] for r in dp["resources"]}
-    on_disk = {str(p.relative_to(site)) for p in (site / "data").rglob("*") if p.suffix in (".csv", ".json")}
+    on_disk = {p.relative_to(site).as_posix() for p in [*(site / "data").rglob("*"), *(site / "pdf").rglob("*")]
+               if p.is_file() and p.name != "README.html"}
     assert on_disk == paths
     for r in dp["resources"]:
         if "schema" not in r:
             continue
         df = pl.read_csv(site / r["path"], infer_schema=False)
         assert df.columns == [f["name"] for f in r["schema"]["fields"]], r["path"]
-        key = r["schema"]["primaryKey"]
-        assert df.select(key).is_duplicated().sum() == 0, r["path"]
+        key = r["schema"].get("primaryKey")
+        assert key or "open-sdg" in r["path"], r["path"]
+        if key:
+            assert df.select(key).is_duplicated().sum() == 0, r["path"]
         for f in r["schema"]["fields"]:
             col = df[f["name"]].drop_nulls()
             if f["type"] == "number":
@@ -146,7 +151,7 @@ def test_open_sdg_export_reads_back(hostile) -> None:
 
     _, site = hostile
     sdmx = pl.read_csv(site / "data" / "sdmx" / "observations.csv", infer_schema=False)
-    files = sorted((site / "data" / "open-sdg").glob("indicator_*.csv"))
+    files = sorted((site / "data" / "open-sdg" / "data").glob("indicator_*.csv"))
     total = 0
     for f in files:
         parsed = read_open_sdg(f)

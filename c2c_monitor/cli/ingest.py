@@ -33,7 +33,7 @@ def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str,
 
     `c2c ingest template [-o FILE.csv|FILE.xlsx]` writes an empty long-format template.
     """
-    from c2c_monitor.errors import InputRejected
+    from c2c_monitor.errors import InputRejected, NothingLoaded
     from c2c_monitor.ingest.load import ingest as run
     from c2c_monitor.ingest.load import write_template
     from c2c_monitor.ingest.mapping import load_mapping
@@ -64,6 +64,11 @@ def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str,
     if not quiet:
         for line in summary.lines():
             click.echo(("dry run: " if dry_run else "") + line, err=True)
+    # A batch that loads nothing is a failed load for a script (exit 1), not a success; one that only
+    # repeats what the workspace holds ("unchanged") is not.
+    if summary.nothing_loaded:
+        raise NothingLoaded(summary.nothing_loaded, hint="map the codes with --map/--map-indicator or --city"
+                            if any(w.startswith(("indicator ", "area ")) for w in summary.skipped) else None)
 
 
 @click.group()

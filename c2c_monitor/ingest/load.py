@@ -62,6 +62,21 @@ class Summary:
             out.append(f"written as vintage {self.vintage_id}")
         return out
 
+    @property
+    def nothing_loaded(self) -> str | None:
+        """Why the batch put no value in the workspace, or None when it did (or already held them all)."""
+        if self.new or self.revised or self.deleted or self.unchanged or self.targets:
+            return None
+        if self.skipped:
+            unmapped = {w: n for w, n in self.skipped.items() if w.startswith("indicator ")}
+            parts = [f"{sum(unmapped.values())} row(s) of {len(unmapped)} indicator code(s) not mapped to the "
+                     "catalogue"] if unmapped else []
+            parts += [f"{n} row(s): {why}" for why, n in self.skipped.items() if why not in unmapped]
+            return f"no row loaded: every row skipped ({'; '.join(parts)})"
+        if self.skipped_files and not self.rows_read:
+            return f"no row loaded: every file skipped ({next(iter(self.skipped_files.values()))})"
+        return f"no row loaded: {self.rows_read} row(s) read, none with a value for a catalogue indicator"
+
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 

@@ -144,6 +144,15 @@ def _meta_path(path: Path, code: str) -> Path | None:
     return None
 
 
+def _c2c_block(fm: dict[str, Any]) -> dict[str, Any] | None:
+    """The `c2c_monitor` block of an Open SDG export made by `c2c publish`: the catalogue codes its Series
+    column holds, and the column that only labels GeoCode (City)."""
+    block = fm.get("c2c_monitor")
+    if isinstance(block, dict) and isinstance(block.get("indicators"), list):
+        return block
+    return None
+
+
 def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
     code = open_sdg_code(path)
     if code is None:
@@ -151,27 +160,43 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
                                 "not an Open SDG data file name (expected indicator_G-T-I.csv)"))
     t = read_delimited(path, encoding)
     _need(t, ["Year", "Value"], "Open SDG")
-    findings = fix_decimal_commas(t, "Value")
-    dims = [c for c in t.frame.columns if c not in OPEN_SDG_RESERVED and c != "_line"]
-    cols = t.frame.columns
-    df = t.frame.select(
-        pl.lit(str(path)).alias("_file"), "_line", pl.lit(code).alias("source_code"),
-        (pl.col("GeoCode") if "GeoCode" in cols else pl.lit(None, pl.String)).alias("area"),
-        pl.col("Year").str.strip_chars().alias("period"),
-        pl.col("Value").str.strip_chars().alias("value"),
-        (pl.col("Units") if "Units" in cols else pl.lit(None, pl.String)).alias("unit"),
-        (pl.col("Observation status") if "Observation status" in cols else pl.lit(None, pl.String))
-        .alias("obs_status"),
-        _disagg_key(dims + (["Series"] if "Series" in cols else [])).alias("disagg"),
-    )
-    parsed = Parsed(_canonical(df), findings, t.notes)
+    notes: list[str] = []
     meta = _meta_path(path, code)
+    fm: dict[str, Any] = {}
     if meta is not None:
         try:
             fm = _front_matter(meta)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            parsed.notes.append(f"metadata {meta.name} unreadable ({type(exc).__name__}); no targets taken")
-            fm = {}
+            notes.append(f"metadata {meta.name} unreadable ({type(exc).__name__}); no targets taken")
+    c2c = _c2c_block(fm)
+    findings = fix_decimal_commas(t, "Value")
+    cols = t.frame.columns
+    # A c2c export names the catalogue indicator in Series and the city in GeoCode (City is its label);
+    # any other Open SDG file is one indicator, G-T-I, with every other column a disaggregation.
+    by_series = c2c is not None and "Series" in cols
+    label = str(c2c.get("area_label") or "") if c2c is not None else ""
+    reserved = OPEN_SDG_RESERVED | {"Quarter"} | ({label} if by_series and "GeoCode" in cols else set())
+    dims = [c for c in cols if c not in reserved and c != "_line"]
+    year = pl.col("Year").str.strip_chars()
+    period = year
+    if "Quarter" in cols:
+        # Quarters in their own column: 2024 and 3 is the period 2024-Q3; a blank quarter is the year.
+        q = pl.col("Quarter").str.strip_chars()
+        period = pl.when(q.is_null() | (q == "")).then(year).otherwise(year + pl.lit("-Q") + q)
+    df = t.frame.select(
+        pl.lit(str(path)).alias("_file"), "_line",
+        (pl.col("Series").str.strip_chars() if by_series else pl.lit(code)).alias("source_code"),
+        (pl.col("GeoCode") if "GeoCode" in cols else pl.lit(None, pl.String)).alias("area"),
+        period.alias("period"),
+        pl.col("Value").str.strip_chars().alias("value"),
+        (pl.col("Units") if "Units" in cols else pl.lit(None, pl.String)).alias("unit"),
+        (pl.col("Observation status") if "Observation status" in cols else pl.lit(None, pl.String))
+        .alias("obs_status"),
+        _disagg_key(dims + (["Series"] if "Series" in cols and not by_series else [])).alias("disagg"),
+    )
+    parsed = Parsed(_canonical(df), findings, t.notes + notes)
+    if meta is not None and c2c is None:
+        # (A c2c export's target lines are the catalogue's 2030 end values, not a city's own targets.)
         for line in fm.get("graph_target_lines") or []:
             if isinstance(line, dict) and isinstance(line.get("value"), int | float):
                 parsed.targets.append({"source_code": code, "value": float(line["value"]),

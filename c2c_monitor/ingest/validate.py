@@ -13,6 +13,7 @@ import polars as pl
 
 from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.definitions.periods import polars_parts
+from c2c_monitor.definitions.sdmx_codes import UNIT_OF_CODE, canonical
 from c2c_monitor.errors import Finding
 from c2c_monitor.ingest.mapping import Mapping
 
@@ -28,12 +29,26 @@ UNIT_ALIASES = {
     "yes/no": {"yes/no", "boolean", "binary", "0/1"},
 }
 _ALIAS = {alias.lower(): unit for unit, aliases in UNIT_ALIASES.items() for alias in aliases}
+# The CL_UNIT_MEASURE codes c2c publishes (PT, NUMBER, MCG_M3, ...) name their catalogue unit.
+for _code, _unit in UNIT_OF_CODE.items():
+    _ALIAS.setdefault(_code, _ALIAS.get(_unit.lower(), _unit.lower()))
 
 def norm_unit(u: str | None) -> str | None:
     if u is None:
         return None
     s = u.strip().lower()
     return _ALIAS.get(s, s)
+
+
+def canonical_key(key: str) -> str:
+    """A disaggregation key in c2c's words, parts sorted by name: 'SEX=F|AGE=Y15T24' -> 'age=15-24|sex=female'.
+
+    SDMX codes and c2c's words for sex and age are one value, so a published SDMX file read back matches
+    what the workspace holds; other names and values are kept as given."""
+    if not key:
+        return key
+    parts = [canonical(*p.split("=", 1)) if "=" in p else (p, "") for p in key.split("|")]
+    return "|".join(f"{n}={v}" for n, v in sorted(parts))
 
 
 @dataclass
@@ -111,6 +126,9 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     skipped: dict[str, int] = {}
     notes: list[str] = []
     df = parsed
+    keys = {k: canonical_key(k) for k in df["disagg"].unique().to_list()}
+    if any(k != v for k, v in keys.items()):
+        df = df.with_columns(pl.col("disagg").replace_strict(keys, return_dtype=pl.String))
     by_obs_code = {i.observation_code: i for i in cat.indicators.values() if i.family == "city"}
     # Indicator mapping: explicit map, else a catalogue id / observation code used as is.
     src_codes = df["source_code"].unique().drop_nulls().to_list()
@@ -139,7 +157,7 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     df = _lookup(df, "source_code", checks, ["code", "_unit", "_min", "_max"])
     # A `select` turns one disaggregation of the source into the headline.
     for s, sel in selects.items():
-        key = "|".join(f"{k}={v}" for k, v in sorted(sel.items()))
+        key = canonical_key("|".join(f"{k}={v}" for k, v in sorted(sel.items())))
         if not key:
             continue
         is_src = pl.col("source_code") == s

@@ -8,16 +8,16 @@ no table of ratings, comments or participants is ever read.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import polars as pl
 
 from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.render.csv_export import safe_expr
+from c2c_monitor.score.maths import Light
 from c2c_monitor.score.scoreboard import Scoreboard
 from c2c_monitor.store import reads
 
@@ -35,6 +35,27 @@ FRICTIONLESS_TYPES = {pl.String: "string", pl.Float64: "number", pl.Int64: "inte
                       pl.Boolean: "boolean", pl.Date: "date"}
 
 
+# Periods as stored: a year, or a year and quarter (the SDMX basic formats YYYY and YYYY-Qn).
+PERIOD = {"pattern": r"\d{4}(-Q[1-4])?"}
+# What each published column means beyond its type: units, formats, allowed values.
+FIELD_INFO: dict[str, dict[str, Any]] = {
+    "budget_eur": {"unit": "EUR", "description": "Partnership budget in euro"},
+    "start_year": {"description": "Year the partnership started"},
+    "period": PERIOD | {"description": "Period of the value: YYYY or YYYY-Qn"},
+    "value": {"description": "Indicator value, in the row's unit"},
+    "end_value": {"description": "2030 end value, in the row's unit"},
+    "score": {"description": "Score: 0-100 for indicators (100 = end value reached), 1-5 for principles"},
+    "distance": {"description": "Distance to the 2030 end value, in the row's unit"},
+    "coverage": {"unit": "share", "constraints": {"minimum": 0, "maximum": 1}},
+    "light": {"constraints": {"enum": list(get_args(Light))}},
+    "share_dont_know": {"unit": "share", "constraints": {"minimum": 0, "maximum": 1}},
+    "median": {"description": "Median rating (1-5)"},
+    "due": {"description": "Due date"},
+    "round_participants": {"unit": "participants"},
+    "n_participants": {"unit": "participants"},
+}
+
+
 @dataclass
 class Resource:
     name: str
@@ -42,6 +63,9 @@ class Resource:
     description: str
     frame: pl.DataFrame
     primary_key: list[str]
+    # Columns whose values name a partnership of partnerships.csv (a Frictionless foreignKey each).
+    partnership_key: bool = True
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # per column, beyond FIELD_INFO
 
     @property
     def rows(self) -> int:
@@ -80,7 +104,8 @@ def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
                  _frame(parts, {"partnership_id": S, "name": S, "theme": S, "sdgs": S, "budget_eur": F,
                                 "start_year": N, "european_city_id": S, "european_city": S, "european_country": S,
                                 "partner_city_id": S, "partner_city": S, "partner_country": S,
-                                "latest_round": S, "round_participants": N}), ["partnership_id"]),
+                                "latest_round": S, "round_participants": N}), ["partnership_id"],
+                 partnership_key=False),
         Resource("indicators", "data/indicators.csv",
                  "Indicator values, scores (0-100, 100 = 2030 end value reached), lights and trends",
                  _frame(inds, {"partnership_id": S, "indicator_id": S, "title": S, "family": S, "list": S,
@@ -103,79 +128,21 @@ def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
                  _frame(grp, {"partnership_id": S, "round_id": S, "group": S, "principle_id": S,
                               "n_participants": N, "score": F}), ["partnership_id", "group", "principle_id"]),
         Resource("actions", "data/actions.csv", "Follow-up actions and their status",
-                 _frame(act, {"partnership_id": S, "action_id": S, "principle_id": S, "round_id": S, "text": S,
-                              "owner": S, "due": S, "status": S, "overdue": B}), ["action_id"]),
+                 _dates(_frame(act, {"partnership_id": S, "action_id": S, "principle_id": S, "round_id": S,
+                                     "text": S, "owner": S, "due": S, "status": S, "overdue": B}), "due"),
+                 ["action_id"]),
     ]
+
+
+def _dates(df: pl.DataFrame, column: str) -> pl.DataFrame:
+    """`column` typed as a date when every value is an ISO date (a reader then sees a date, not text)."""
+    parsed = df[column].str.to_date("%Y-%m-%d", strict=False)
+    return df.with_columns(parsed.alias(column)) if parsed.null_count() == df[column].null_count() else df
 
 
 def observations(con: DuckDBPyConnection, city_ids: list[str], cat: Catalogue, as_of: int | None) -> pl.DataFrame:
     codes = sorted({i.observation_code for i in cat.indicators.values() if i.family == "city"})
     return reads.observations(con, city_ids, codes, as_of)
-
-
-def _dimensions(obs: pl.DataFrame) -> list[str]:
-    names: set[str] = set()
-    for key in obs["disagg"].unique().to_list():
-        for part in filter(None, (key or "").split("|")):
-            names.add(part.split("=", 1)[0])
-    return sorted(names)
-
-
-def _split_disagg(obs: pl.DataFrame, dims: list[str], total: str) -> pl.DataFrame:
-    return obs.with_columns(
-        pl.col("disagg").str.extract(rf"(?:^|\|){re.escape(d)}=([^|]*)").fill_null(total).alias(d) for d in dims)
-
-
-def sdmx_csv(obs: pl.DataFrame) -> pl.DataFrame:
-    """SDMX-CSV 2.0: one row per observation; disaggregations become dimension columns with _T for totals."""
-    dims = _dimensions(obs)
-    df = _split_disagg(obs, dims, "_T")
-    return df.select(
-        pl.lit("dataflow").alias("STRUCTURE"), pl.lit("C2C:C2C_CITY_SDG(1.0)").alias("STRUCTURE_ID"),
-        pl.lit("I").alias("ACTION"), pl.col("city_id").alias("REF_AREA"), pl.col("code").alias("INDICATOR"),
-        *[pl.col(d) for d in dims],
-        pl.col("period").alias("TIME_PERIOD"), pl.col("value").alias("OBS_VALUE"),
-        pl.col("unit").alias("UNIT_MEASURE"), pl.col("obs_status").alias("OBS_STATUS"),
-    )
-
-
-def open_sdg_ids(cat: Catalogue) -> dict[str, str]:
-    """Open SDG id (G-T-I) per observation code. Local proxies have no UN indicator code: they get
-    G-T-pN, N counting the proxies of a target in catalogue order, which Open SDG accepts as a local id."""
-    ids: dict[str, str] = {}
-    proxies: dict[str, int] = {}
-    for i in cat.ordered:
-        if i.family != "city":
-            continue
-        if i.sdg.code:
-            ids[i.observation_code] = i.sdg.code.replace(".", "-")
-        elif i.sdg.target:
-            proxies[i.sdg.target] = proxies.get(i.sdg.target, 0) + 1
-            ids[i.observation_code] = f"{i.sdg.target.replace('.', '-')}-p{proxies[i.sdg.target]}"
-    return ids
-
-
-def open_sdg(obs: pl.DataFrame, cat: Catalogue, city_names: dict[str, str]) -> dict[str, pl.DataFrame]:
-    """Open SDG layout: indicator_G-T-I.csv per SDG indicator; the catalogue code is the Series column."""
-    sdg_of = open_sdg_ids(cat)
-    units = {i.observation_code: i.unit for i in cat.indicators.values() if i.family == "city"}
-    out: dict[str, pl.DataFrame] = {}
-    if obs.height == 0:
-        return out
-    obs = obs.with_columns(pl.col("code").replace_strict(sdg_of, default=None, return_dtype=pl.String).alias("sdg"))
-    for (sdg,), part in obs.filter(pl.col("sdg").is_not_null()).partition_by("sdg", as_dict=True).items():
-        dims = _dimensions(part)
-        df = _split_disagg(part, dims, "")
-        name = f"indicator_{sdg}.csv"
-        out[name] = df.select(
-            pl.col("period").alias("Year"), pl.col("code").alias("Series"),
-            pl.col("city_id").replace_strict(city_names, default=None, return_dtype=pl.String).alias("City"),
-            pl.col("city_id").alias("GeoCode"), *[pl.col(d) for d in dims],
-            pl.coalesce(pl.col("unit"), pl.col("code").replace_strict(units, default=None, return_dtype=pl.String))
-            .alias("Units"),
-            pl.col("obs_status").alias("Observation status"), pl.col("value").alias("Value"),
-        )
-    return out
 
 
 def neutralised(df: pl.DataFrame) -> pl.DataFrame:
@@ -193,8 +160,32 @@ def field_type(dtype: Any) -> str:
     return next((v for k, v in FRICTIONLESS_TYPES.items() if dtype == k), "string")
 
 
-def datapackage(name: str, title: str, licence: str, created: str, resources: list[Resource],
-                extra: list[dict[str, Any]]) -> str:
+def table_schema(r: Resource) -> dict[str, Any]:
+    """Frictionless Table Schema of a resource: typed fields with units and formats, the primary key, the
+    partnership as a foreign key into partnerships.csv, and the empty cell declared as the missing value."""
+    fields = []
+    for c, t in r.frame.schema.items():
+        f: dict[str, Any] = {"name": c, "type": field_type(t)}
+        info = FIELD_INFO.get(c, {}) | r.fields.get(c, {})
+        if "pattern" in info:
+            f["constraints"] = {"pattern": info["pattern"]}
+        f |= {k: v for k, v in info.items() if k != "pattern"}
+        fields.append(f)
+    schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
+    if r.primary_key:
+        schema["primaryKey"] = r.primary_key
+    if r.partnership_key and "partnership_id" in r.frame.columns:
+        schema["foreignKeys"] = [{"fields": "partnership_id",
+                                  "reference": {"resource": "partnerships", "fields": "partnership_id"}}]
+    return schema
+
+
+def tabular(r: Resource, mediatype: str = "text/csv") -> dict[str, Any]:
+    return {"name": r.name, "path": r.path, "profile": "tabular-data-resource", "type": "table", "format": "csv",
+            "mediatype": mediatype, "encoding": "utf-8", "description": r.description, "schema": table_schema(r)}
+
+
+def datapackage(name: str, title: str, licence: str, created: str, resources: list[dict[str, Any]]) -> str:
     lic: dict[str, str] = {"name": licence}
     if licence in LICENCE_URLS:
         lic["path"] = LICENCE_URLS[licence]
@@ -204,11 +195,6 @@ def datapackage(name: str, title: str, licence: str, created: str, resources: li
         "title": title,
         "licenses": [lic],
         "created": created,
-        "resources": [
-            {"name": r.name, "path": r.path, "profile": "tabular-data-resource", "format": "csv",
-             "mediatype": "text/csv", "encoding": "utf-8", "description": r.description,
-             "schema": {"fields": [{"name": c, "type": field_type(t)} for c, t in r.frame.schema.items()],
-                        "primaryKey": r.primary_key}}
-            for r in resources] + extra,
+        "resources": resources,
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

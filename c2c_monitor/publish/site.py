@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from c2c_monitor import __version__
+from c2c_monitor.definitions import sdmx_codes
 from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.definitions.principles import Framework, load_framework
 from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.errors import C2CError
-from c2c_monitor.publish import opendata
+from c2c_monitor.ingest.validate import OBS_STATUS
+from c2c_monitor.publish import open_sdg, opendata, sdmx
 from c2c_monitor.publish.pdf import FONT_DIR, PDF_ENGINES
 from c2c_monitor.publish.site_pages import (
     DataFile,
@@ -107,6 +109,57 @@ def _principle_chart(sb: Scoreboard) -> str:
     if sb.previous_round_id:
         scores[sb.previous_round_id] = {p.id: p.previous_score for p in sb.principles}
     return principle_rounds([(p.id, p.title) for p in sb.principles], rounds, scores)
+
+
+def _sdmx_files(tmp: Path, obs: Any, cat: Catalogue, city_names: dict[str, str],
+                summary: Summary) -> list[dict[str, Any]]:
+    """data/sdmx/: the SDMX-CSV data and its SDMX-ML structure; their datapackage entries."""
+    export = sdmx.sdmx_csv(obs, cat)
+    summary.notes += export.notes
+    res = opendata.Resource(
+        "observations-sdmx", "data/sdmx/observations.csv",
+        f"Indicator series of the partner cities as SDMX-CSV 2.0 (structure {sdmx_codes.STRUCTURE_ID} in "
+        "data/sdmx/structure.xml)", export.data, [*sdmx.DIMENSIONS, "TIME_PERIOD"], partnership_key=False,
+        fields={"TIME_PERIOD": {"pattern": sdmx.PERIOD_PATTERN, "description": "SDMX time period"},
+                "FREQ": {"constraints": {"enum": list(sdmx_codes.FREQ)}},
+                "SEX": {"constraints": {"enum": list(sdmx_codes.SEX)}},
+                "ACTION": {"constraints": {"enum": ["I", "A", "R", "D"]}},
+                "OBS_VALUE": {"description": "Value in UNIT_MEASURE"},
+                "UNIT_MEASURE": {"constraints": {"enum": [c for c, _ in sdmx_codes.UNIT_CODES.values()]}},
+                "OBS_STATUS": {"constraints": {"enum": list(OBS_STATUS)}}})
+    opendata.write_csv(res.frame, tmp / res.path)
+    (tmp / "data" / "sdmx" / "structure.xml").write_bytes(sdmx.structure_xml(
+        export.data, cat, city_names, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")))
+    return [opendata.tabular(res, "application/vnd.sdmx.data+csv;version=2.0.0"),
+            {"name": "sdmx-structure", "path": "data/sdmx/structure.xml", "type": "file", "format": "xml",
+             "mediatype": "application/vnd.sdmx.structure+xml;version=2.1", "encoding": "utf-8",
+             "description": "SDMX-ML 2.1 structure of observations-sdmx: dataflow, DSD, concepts, code lists"}]
+
+
+def _open_sdg_files(tmp: Path, obs: Any, cat: Catalogue, city_names: dict[str, str],
+                    summary: Summary) -> list[dict[str, Any]]:
+    """data/open-sdg/: data/indicator_*.csv and meta/*.md as sdg-build reads them; their datapackage entries."""
+    export = open_sdg.open_sdg(obs, cat, city_names)
+    summary.notes += export.notes
+    out: list[dict[str, Any]] = []
+    for name, df in sorted(export.data.items()):
+        res = opendata.Resource("open-sdg-" + name.removesuffix(".csv").replace("_", "-").lower(),
+                                f"data/open-sdg/data/{name}", "Open SDG data file", df, [], partnership_key=False,
+                                fields={"Year": {"description": "Year"},
+                                        "Quarter": {"constraints": {"minimum": 1, "maximum": 4}},
+                                        "Series": {"description": "Indicator id of the c2c catalogue"},
+                                        "GeoCode": {"description": "City id"}})
+        opendata.write_csv(df, tmp / res.path)
+        out.append(opendata.tabular(res))
+    for name, text in sorted(export.meta.items()):
+        path = tmp / "data" / "open-sdg" / "meta" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        out.append({"name": "open-sdg-meta-" + name.removesuffix(".md").lower(),
+                    "path": f"data/open-sdg/meta/{name}", "type": "file", "format": "md",
+                    "mediatype": "text/markdown", "encoding": "utf-8",
+                    "description": "Open SDG metadata (YAML front matter)"})
+    return out
 
 
 def _index_row(sb: Scoreboard) -> IndexRow:
@@ -344,24 +397,21 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         obs = opendata.observations(con, sorted(city_names), cat, as_of)
         for r in resources:
             opendata.write_csv(r.frame, tmp / r.path)
-        sdmx = opendata.sdmx_csv(obs)
-        opendata.write_csv(sdmx, tmp / "data" / "sdmx" / "observations.csv")
-        extra = [{"name": "observations-sdmx", "path": "data/sdmx/observations.csv", "format": "csv",
-                  "mediatype": "application/vnd.sdmx.data+csv;version=2.0.0", "encoding": "utf-8",
-                  "description": "Indicator series of the partner cities as SDMX-CSV 2.0"}]
-        for name, df in sorted(opendata.open_sdg(obs, cat, city_names).items()):
-            opendata.write_csv(df, tmp / "data" / "open-sdg" / name)
-            extra.append({"name": "open-sdg-" + name.removesuffix(".csv").replace("_", "-").lower(),
-                          "path": f"data/open-sdg/{name}", "format": "csv", "mediatype": "text/csv",
-                          "encoding": "utf-8", "description": "Open SDG data file"})
+        described = [opendata.tabular(r) for r in resources]
+        described += _sdmx_files(tmp, obs, cat, city_names, summary)
+        described += _open_sdg_files(tmp, obs, cat, city_names, summary)
         (tmp / "data" / "scoreboards.json").write_text(
             "[\n" + ",\n".join(sb.model_dump_json() for sb in sbs) + "\n]\n", encoding="utf-8")
-        extra.append({"name": "scoreboards", "path": "data/scoreboards.json", "format": "json",
-                      "mediatype": "application/json", "encoding": "utf-8",
-                      "description": "The scoreboards (c2c assess --format json schema), one per partnership"})
+        described.append({"name": "scoreboards", "path": "data/scoreboards.json", "type": "json", "format": "json",
+                          "mediatype": "application/json", "encoding": "utf-8",
+                          "description": "The scoreboards (c2c assess --format json schema), one per partnership"})
+        described += [{"name": "pdf-" + pdf_path.stem.lower().replace("_", "-"),
+                       "path": pdf_path.relative_to(tmp).as_posix(), "type": "file", "format": "pdf",
+                       "mediatype": "application/pdf",
+                       "description": "Printable report of one partnership"} for _, pdf_path in jobs]
         (tmp / "datapackage.json").write_text(opendata.datapackage(
             slug(ws.config.name).lower() + "-c2c-monitoring", site.title, ws.config.licence,
-            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), resources, extra), encoding="utf-8")
+            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), described), encoding="utf-8")
         page("data/README.html", DataReadmePage,
              resources=[DataFile(path=r.path, description=r.description, rows=r.rows) for r in resources])
 

@@ -65,7 +65,7 @@ def capture(out: Path, work: Path) -> list[Path]:
     site = work / "site"
     _run(runner, ["publish", *SIDE_BY_SIDE, "-w", str(ws), "--output", str(site), "--no-pdf"])
     for f in sorted(site.rglob("*")):
-        if f.is_file() and f.suffix in {".html", ".csv", ".json", ".md", ".txt", ".svg", ".css"}:
+        if f.is_file() and f.suffix in {".html", ".csv", ".json", ".md", ".txt", ".svg", ".css", ".xml"}:
             save(f"site/{f.relative_to(site).as_posix()}", f.read_text(encoding="utf-8"))
     return written
 
