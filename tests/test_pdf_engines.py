@@ -211,3 +211,24 @@ def test_a_publish_killed_while_chromium_prints_leaves_no_browser_and_no_leftove
     res = run_c2c("publish", "lyon-porto-novo", "-w", str(ws), "-o", str(out), "--no-pdf", "-q")
     assert res.returncode == 0, res.stderr
     assert not list(tmp_path.glob(".site.*"))  # the killed run's site and browser profile are cleared
+
+
+@pytest.mark.parametrize("engine", ["weasy_site", "chromium_site"])
+def test_both_engines_tag_their_pdfs_for_screen_readers(engine: str, request: pytest.FixtureRequest) -> None:
+    """A tagged PDF: marked content, a structure tree with the page's headings and tables, its language."""
+    from pypdf import PdfReader
+
+    site: Path = request.getfixturevalue(engine)
+    root = PdfReader(site / "pdf" / "bonn-cape-coast.pdf").trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert str(root["/Lang"]) == "en"  # the workspace's language, from <html lang>
+    roles: set[str] = set()
+    todo = [root["/StructTreeRoot"].get_object()]
+    while todo and len(roles) < 200:
+        node = todo.pop()
+        if "/S" in node:
+            roles.add(str(node["/S"]))
+        kids = node.get("/K")
+        kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
+        todo.extend(k.get_object() for k in kids if hasattr(k, "get_object") and hasattr(k.get_object(), "get"))
+    assert {"/H1", "/Table", "/TH", "/TD"} <= roles, roles

@@ -44,7 +44,8 @@ def main() -> None:
     from c2c_monitor.errors import C2CError
 
     try:
-        cli.main(standalone_mode=False)
+        # prog_name fixed: `python -m c2c_monitor.cli` says "c2c" too, and shell completion reads _C2C_COMPLETE.
+        cli.main(prog_name="c2c", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from c2c_monitor.cli.complete import partnership_ids
 from c2c_monitor.cli.context import (
     BACKENDS,
     FORMATS_SCOREBOARD,
@@ -20,7 +21,7 @@ from c2c_monitor.cli.context import (
 
 
 @click.command()
-@click.argument("partnership")
+@click.argument("partnership", shell_complete=partnership_ids)
 @workspace_options
 @click.option("--list", "list_name", type=click.Choice(list(LIST_NAMES)), default="simplified",
               show_default=True, help="Indicator list.")
@@ -46,7 +47,8 @@ def assess(partnership: str, workspace: str | None, wait: float, list_name: str,
         sb = build_scoreboard(ws, partnership, LIST_NAMES[list_name], period, vintage, TARGETS[targets],
                               BACKENDS[backend], round_id)
         sb = store_snapshot(ws, sb)
-    emit(RENDERERS[fmt](sb), output)
+        lang = ws.config.language
+    emit(RENDERERS[fmt](sb, lang), output)
 
 
 @click.command()

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from c2c_monitor.cli.complete import indicator_ids
+
 
 @click.group()
 def catalog() -> None:
@@ -71,7 +73,7 @@ def catalog_list(list_name: str | None, sdg: int | None, dac: str | None, princi
         import csv
 
         w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(["id", "title", "family", "list", "sdg", "ec_objective", "dac", "principles", "unit"])
+        w.writerow(LIST_COLUMNS)
         for i in inds:
             w.writerow([i["id"], i["title"], i["family"], i["list"], i["_sdg_label"], i["ec_objective"],
                         " ".join(i["dac"]), " ".join(i["principles"]), i["unit"]])
@@ -81,12 +83,20 @@ def catalog_list(list_name: str | None, sdg: int | None, dac: str | None, princi
     click.echo(f"{len(inds)} indicator(s)", err=True)
 
 
+LIST_COLUMNS = ["id", "title", "family", "list", "sdg", "ec_objective", "dac", "principles", "unit"]
+SHOW_COLUMNS = [*LIST_COLUMNS, "polarity", "periodicity", "end_value", "end_value_source", "data_source",
+                "harmonised"]
+
+
 @catalog.command("show")
-@click.argument("indicator")
-def catalog_show(indicator: str) -> None:
-    """Show one indicator definition."""
+@click.argument("indicator", shell_complete=indicator_ids)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="table: the definition as YAML.")
+def catalog_show(indicator: str, fmt: str) -> None:
+    """Show one indicator definition (YAML; JSON or one CSV row for machines)."""
     import yaml
 
+    from c2c_monitor.cli.context import csv_text, emit, json_text
     from c2c_monitor.definitions.catalog import load_catalogue
     from c2c_monitor.errors import C2CError
 
@@ -96,12 +106,22 @@ def catalog_show(indicator: str) -> None:
         close = [i for i in cat.indicators if indicator.lower() in i]
         raise C2CError(f"unknown indicator {indicator!r}",
                        hint=f"did you mean: {', '.join(close[:5])}" if close else "see `c2c catalog list`")
-    click.echo(yaml.safe_dump(ind.model_dump(mode="json", exclude_defaults=False), sort_keys=False,
-                              allow_unicode=True), nl=False)
+    data = ind.model_dump(mode="json", exclude_defaults=False)
+    if fmt == "json":
+        emit(json_text(data), None)
+    elif fmt == "csv":
+        # The columns of `c2c catalog list --format csv`, then what a list leaves out; nested parts
+        # (computation, bounds) are in the JSON and YAML.
+        emit(csv_text(SHOW_COLUMNS, [[
+            ind.id, ind.title, ind.family, ind.list, ind.sdg.label, ind.ec_objective, " ".join(ind.dac),
+            " ".join(ind.principles), ind.unit, ind.polarity, ind.periodicity, ind.end_value.value,
+            ind.end_value.source, ind.data_source, ind.harmonised]]), None)
+    else:
+        click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
 
 
 @click.command()
-@click.argument("indicator")
+@click.argument("indicator", shell_complete=indicator_ids)
 def explain(indicator: str) -> None:
     """Show how INDICATOR is computed: its definition, the DuckDB SQL with parameters, the polars plan."""
     import polars as pl

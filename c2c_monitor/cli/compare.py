@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
+from c2c_monitor.cli.complete import partnership_ids
 from c2c_monitor.cli.context import FORMATS_SCOREBOARD, LIST_NAMES, emit, guard, opened, workspace_options
 
 
 @click.command()
-@click.argument("partnerships", nargs=-1, required=True)
+@click.argument("partnerships", nargs=-1, required=True, shell_complete=partnership_ids)
 @workspace_options
 @click.option("--list", "list_name", type=click.Choice(list(LIST_NAMES)), default="simplified",
               show_default=True)
@@ -21,7 +22,7 @@ def compare(partnerships: tuple[str, ...], workspace: str | None, wait: float, l
             period_before: str | None, period_after: str | None, rounds: tuple[str, str] | None, fmt: str,
             output: str | None) -> None:
     """One partnership over time (rounds and periods), or several side by side on the harmonised set."""
-    from c2c_monitor.render.comparison import COMPARE_RENDERERS
+    from c2c_monitor.render.comparison import COMPARE_RENDERERS, render_html
     from c2c_monitor.score.compare import compare as run
 
     for p in (period_before, period_after):
@@ -36,4 +37,6 @@ def compare(partnerships: tuple[str, ...], workspace: str | None, wait: float, l
     with opened(workspace, wait) as ws:
         result = run(ws, list(partnerships), LIST_NAMES[list_name], period_before, period_after,
                      rounds[0] if rounds else None, rounds[1] if rounds else None)
-    emit(COMPARE_RENDERERS[fmt](result), output)
+        lang = ws.config.language
+    # Only the HTML page is in a language (`<html lang>`); the other formats are data.
+    emit(render_html(result, lang) if fmt == "html" else COMPARE_RENDERERS[fmt](result), output)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from c2c_monitor.store.workspace import Workspace
 
 FORMATS_SCOREBOARD = ["table", "json", "html", "csv"]
+FORMATS_LISTING = ["table", "json", "csv"]  # every listing: the table for people, JSON and CSV for machines
 
 # Option values that later stages take as Literal types: the keys are the click choices, and the values
 # are checked by mypy against those types, so a choice and its type cannot drift apart.
@@ -78,6 +79,27 @@ def emit(text: str, output: str | None) -> None:
     with replacing(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     click.echo(f"wrote {path}", err=True)
+
+
+def csv_text(header: list[str], rows: Iterable[Iterable[object]]) -> str:
+    """A listing as CSV; text a spreadsheet would run as a formula (= + - @) is neutralised, booleans are
+    written true/false as in the CSV that polars writes for the other listings."""
+    import csv
+    import io
+
+    from c2c_monitor.errors import safe_cell
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows([("true" if x else "false") if isinstance(x, bool) else safe_cell(x) for x in row] for row in rows)
+    return buf.getvalue()
+
+
+def json_text(data: object) -> str:
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 class LazyProgress:

@@ -6,19 +6,20 @@ from pathlib import Path
 
 import click
 
+from c2c_monitor.cli.complete import partnership_ids
 from c2c_monitor.cli.context import LIST_NAMES, LazyProgress, as_of_vintage, guard, opened, workspace_options
 from c2c_monitor.publish.pdf import PDF_ENGINES
 
 
 @click.command()
-@click.argument("partnerships", nargs=-1)
+@click.argument("partnerships", nargs=-1, shell_complete=partnership_ids)
 @workspace_options
 @click.option("--output", "-o", type=click.Path(file_okay=False), required=True,
               help="Folder of the site (created, or replaced if an earlier c2c publish made it).")
 @click.option("--list", "list_name", type=click.Choice(list(LIST_NAMES)), default="simplified",
               show_default=True)
 @click.option("--as-of", help="Publish the data as it was at a vintage id or date (YYYY-MM-DD).")
-@click.option("--title", help="Title of the site (default: the workspace name).")
+@click.option("--title", help="Title of the site (default: `title` in the workspace's c2c.toml).")
 @click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also render a PDF of each partnership page.")
 @click.option("--pdf-engine", type=click.Choice(PDF_ENGINES), default="auto",
               show_default=True, help="auto: a local Chromium if one is installed (about 5x faster), else WeasyPrint.")

@@ -6,7 +6,17 @@ from pathlib import Path
 
 import click
 
-from c2c_monitor.cli.context import emit, guard, opened, show_rejected, workspace_options, write_report
+from c2c_monitor.cli.context import (
+    FORMATS_LISTING,
+    csv_text,
+    emit,
+    guard,
+    json_text,
+    opened,
+    show_rejected,
+    workspace_options,
+    write_report,
+)
 
 
 @click.group()
@@ -54,10 +64,22 @@ def records_template(dataset: str, output: str | None) -> None:
 
 
 @records.command("schema")
-def records_schema() -> None:
+@click.option("--format", "fmt", type=click.Choice(FORMATS_LISTING), default="table", show_default=True)
+def records_schema(fmt: str) -> None:
     """Document every records dataset: columns, types, required, allowed values."""
     from c2c_monitor.definitions.records import DATASETS
 
+    if fmt == "json":
+        emit(json_text([{"dataset": ds.name, "key": ds.key, "doc": ds.doc, "columns": [
+            {"name": c.name, "type": c.type, "required": c.required, "choices": list(c.choices), "doc": c.doc}
+            for c in ds.columns]} for ds in DATASETS.values()]), None)
+        return
+    if fmt == "csv":
+        # One row per column; the allowed values space-separated, as in `c2c catalog list --format csv`.
+        emit(csv_text(["dataset", "key", "column", "type", "required", "choices", "doc"],
+                      [[ds.name, ds.key, c.name, c.type, c.required, " ".join(c.choices), c.doc]
+                       for ds in DATASETS.values() for c in ds.columns]), None)
+        return
     for ds in DATASETS.values():
         click.echo(f"{ds.name} (key {ds.key}): {ds.doc}")
         for c in ds.columns:

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from c2c_monitor.cli.complete import partnership_ids
 from c2c_monitor.cli.context import emit, guard, opened, show_rejected, workspace_options, write_report
 from c2c_monitor.definitions.actions import ACTION_STATUSES
 
@@ -25,7 +26,7 @@ def workshop() -> None:
 
 
 @workshop.command("template")
-@click.argument("partnership")
+@click.argument("partnership", shell_complete=partnership_ids)
 @workspace_options
 @click.option("--participants", type=click.IntRange(1, 500), default=15, show_default=True)
 @click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True)
@@ -45,7 +46,7 @@ def workshop_template(partnership: str, workspace: str | None, wait: float, part
 @workshop.command("import")
 @click.argument("file", type=click.Path())
 @workspace_options
-@click.option("--partnership", "-p", required=True)
+@click.option("--partnership", "-p", required=True, shell_complete=partnership_ids)
 @click.option("--round", "round_id", required=True, help="Round id, e.g. 2025.")
 @click.option("--held-on", type=click.DateTime(["%Y-%m-%d"]), help="Date of the workshop.")
 @click.option("--dry-run", is_flag=True)
@@ -71,7 +72,7 @@ def workshop_import(file: str, workspace: str | None, wait: float, partnership: 
 
 
 @workshop.command("agree")
-@click.argument("partnership")
+@click.argument("partnership", shell_complete=partnership_ids)
 @workspace_options
 @click.option("--round", "round_id", required=True)
 @click.option("--question", required=True, help="Question id, e.g. P09.2.")
@@ -89,7 +90,7 @@ def workshop_agree(partnership: str, workspace: str | None, wait: float, round_i
 
 
 @workshop.command("actions")
-@click.argument("partnership")
+@click.argument("partnership", shell_complete=partnership_ids)
 @workspace_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 def workshop_actions(partnership: str, workspace: str | None, wait: float, fmt: str) -> None:
@@ -124,7 +125,7 @@ def workshop_action() -> None:
 
 
 @workshop_action.command("add")
-@click.argument("partnership")
+@click.argument("partnership", shell_complete=partnership_ids)
 @workspace_options
 @click.option("--principle", required=True, help="Principle id, e.g. P09.")
 @click.option("--text", required=True, help="What will be done.")
@@ -163,7 +164,8 @@ def action_set(action_id: str, workspace: str | None, wait: float, status: str |
 
 
 @workshop.command("xlsform")
-@click.option("--partnership", "-p", help="Offer this partnership's two cities as a choice list.")
+@click.option("--partnership", "-p", shell_complete=partnership_ids,
+              help="Offer this partnership's two cities as a choice list.")
 @workspace_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default="c2c-self-assessment.xlsx",
               show_default=True)
@@ -192,7 +194,7 @@ def workshop_xlsform(partnership: str | None, workspace: str | None, wait: float
 
 
 @workshop.command("kit")
-@click.argument("partnership")
+@click.argument("partnership", shell_complete=partnership_ids)
 @workspace_options
 @click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False), required=True)
 @click.option("--round", "round_id", help="The round the results handout is about (default: the latest).")

@@ -6,7 +6,17 @@ from pathlib import Path
 
 import click
 
-from c2c_monitor.cli.context import emit, guard, opened, show_rejected, workspace_options, write_report
+from c2c_monitor.cli.context import (
+    FORMATS_LISTING,
+    csv_text,
+    emit,
+    guard,
+    json_text,
+    opened,
+    show_rejected,
+    workspace_options,
+    write_report,
+)
 
 
 @click.command()
@@ -47,16 +57,18 @@ def demo_cmd(directory: str | None, partnership: str) -> None:
     with open_workspace(root) as ws:
         fill_demo(ws.con)
         sb = store_snapshot(ws, build_scoreboard(ws, partnership))
+        lang = ws.config.language
     out = root / "scoreboard.html"
-    emit(RENDERERS["html"](sb), str(out))
-    click.echo(RENDERERS["table"](sb), nl=False)
+    emit(RENDERERS["html"](sb, lang), str(out))
+    click.echo(RENDERERS["table"](sb, lang), nl=False)
     click.echo(f"demo workspace: {root}\nHTML scoreboard: {out}")
 
 
 @click.group(invoke_without_command=True)
 @workspace_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS_LISTING), default="table", show_default=True)
 @click.pass_context
-def partnerships(ctx: click.Context, workspace: str | None, wait: float) -> None:
+def partnerships(ctx: click.Context, workspace: str | None, wait: float, fmt: str) -> None:
     """List the partnerships in the workspace (or `import` them from a file)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -64,8 +76,13 @@ def partnerships(ctx: click.Context, workspace: str | None, wait: float) -> None
         from c2c_monitor.store.reads import partnership_listing
 
         rows = partnership_listing(ws.con)
-    for pid, name, theme in rows:
-        click.echo(f"{pid:32} {name:36} {theme or ''}")
+    if fmt == "json":
+        emit(json_text([{"id": pid, "name": name, "theme": theme} for pid, name, theme in rows]), None)
+    elif fmt == "csv":
+        emit(csv_text(["id", "name", "theme"], rows), None)
+    else:
+        for pid, name, theme in rows:
+            click.echo(f"{pid:32} {name:36} {theme or ''}")
 
 
 @partnerships.command("import")

@@ -6,6 +6,10 @@ replaced by one that only reads files under the package's font folder and the
 output folder, so a URL in a partnership's text can never make it go online,
 and the DejaVu fonts shipped in `c2c_monitor/fonts` make every machine lay the
 page out the same way.
+
+The PDFs are tagged (PDF/UA-1: a structure tree of headings, tables, lists and paragraphs, the page's
+language and title), so that a screen reader reads them in order and tables keep their headers; the
+Chromium engine tags its PDFs too (pdf_chromium.PRINT).
 """
 
 from __future__ import annotations
@@ -72,5 +76,6 @@ def write_pdf(html: str, out: Path, base_dir: Path | None = None, readable: Path
               url_fetcher=fetch)
     doc = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetch)
     with replacing(out) as tmp:
-        doc.write_pdf(tmp, stylesheets=[css], font_config=fonts)
+        # WeasyPrint's "pdf/ua-1" variant turns pdf_tags on and writes the PDF/UA identification.
+        doc.write_pdf(tmp, stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1")
     return out

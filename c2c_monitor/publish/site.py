@@ -349,7 +349,9 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
     lang = ws.config.language
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     vintages = _vintages(con, as_of)
-    site = SiteInfo(title=title or f"{ws.config.name}: city-to-city partnerships", generated_at=generated,
+    # --title, else c2c.toml's `title`; only a workspace made before that setting falls back to its name.
+    site_title = title or ws.config.title or f"{ws.config.name}: city-to-city partnerships"
+    site = SiteInfo(title=site_title, generated_at=generated,
                     tool_version=__version__, catalog_version=cat.version, framework_version=fw.version,
                     rules_version=RULES.version, licence=ws.config.licence,
                     vintages=sorted({v for sb in sbs for v in sb.vintages_used}))

@@ -1,7 +1,8 @@
 """Stage 7, render: a Scoreboard or a Comparison (and nothing else) turned into text for people.
 
 Terminal (rich), HTML (Jinja, autoescaped), CSV (formula cells neutralised), JSON, SVG charts; the
-`RENDERERS` registry maps `--format` to one of them.
+`RENDERERS` registry maps `--format` to one of them; each takes the scoreboard and the workspace's language
+(only the HTML page uses it, for `<html lang>`).
 May import: `definitions`, `store`, `score` (its models); never the services that build them.
 """
 
@@ -14,29 +15,29 @@ if TYPE_CHECKING:  # importing render.symbols from the CLI must not pull in pyda
     from c2c_monitor.score.scoreboard import Scoreboard
 
 
-def _json(sb: Scoreboard) -> str:
+def _json(sb: Scoreboard, lang: str = "en") -> str:
     return sb.model_dump_json(indent=2) + "\n"
 
 
-def _table(sb: Scoreboard) -> str:
+def _table(sb: Scoreboard, lang: str = "en") -> str:
     from c2c_monitor.render.terminal import render_terminal
 
     return render_terminal(sb)
 
 
-def _html(sb: Scoreboard) -> str:
+def _html(sb: Scoreboard, lang: str = "en") -> str:
     from c2c_monitor.render.html import render_html
 
-    return render_html(sb)
+    return render_html(sb, lang)
 
 
-def _csv(sb: Scoreboard) -> str:
+def _csv(sb: Scoreboard, lang: str = "en") -> str:
     from c2c_monitor.render.csv_export import render_csv
 
     return render_csv(sb)
 
 
-RENDERERS: dict[str, Callable[[Scoreboard], str]] = {
+RENDERERS: dict[str, Callable[[Scoreboard, str], str]] = {
     "table": _table,
     "json": _json,
     "html": _html,

@@ -88,7 +88,7 @@ def render_csv(c: Comparison) -> str:
     return buf.getvalue()
 
 
-def render_html(c: Comparison) -> str:
+def render_html(c: Comparison, lang: str = "en") -> str:
     from c2c_monitor.render import charts
     from c2c_monitor.render.html import environment, render_page
     from c2c_monitor.render.pages import ComparePage
@@ -102,7 +102,7 @@ def render_html(c: Comparison) -> str:
                   for k in o.series}
         series_svg = charts.small_multiples(o.series, o.end_values, labels)
     return render_page(environment(), ComparePage(c=c, principle_svg=principle_svg, series_svg=series_svg,
-                                                  symbol=CHANGE_SYMBOL))
+                                                  symbol=CHANGE_SYMBOL, lang=lang))
 
 
 COMPARE_RENDERERS: dict[str, Callable[[Comparison], str]] = {

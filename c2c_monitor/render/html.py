@@ -38,5 +38,6 @@ def render_page(env: Environment, page: Page) -> str:
     return env.get_template(page.template).render(page.context())
 
 
-def render_html(sb: Scoreboard) -> str:
-    return render_page(environment(), ScoreboardPage(sb=sb))
+def render_html(sb: Scoreboard, lang: str = "en") -> str:
+    """The scoreboard page; `lang` is the workspace's language, in which the principles are written."""
+    return render_page(environment(), ScoreboardPage(sb=sb, lang=lang))

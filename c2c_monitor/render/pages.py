@@ -34,6 +34,7 @@ class ScoreboardPage(Page):
 
     template: ClassVar[str] = "scoreboard.html.j2"
     sb: Scoreboard
+    lang: str = "en"  # the workspace's language (c2c.toml), for <html lang>
 
 
 class ComparePage(Page):
@@ -42,3 +43,4 @@ class ComparePage(Page):
     principle_svg: str  # pre-rendered charts; empty when there is nothing to draw
     series_svg: str
     symbol: dict[str, str]  # change -> symbol, so that the change is not told by colour alone
+    lang: str = "en"  # the workspace's language (c2c.toml), for <html lang>

@@ -163,16 +163,21 @@ def vintages(con: DuckDBPyConnection, as_of: int | None) -> list[tuple[Any, ...]
         "ORDER BY vintage_id", [vintage_bound(as_of)]).fetchall()]
 
 
+# Vintages' created_at is stored as UTC without a zone (schema.new_vintage); machines read it back as
+# ISO 8601 with the zone written out, the form of every other timestamp in c2c's JSON (generated_at).
+ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def vintage_log(con: Any) -> Any:
-    """Every vintage with who loaded it, when, what and its content hash, as a polars frame."""
-    return con.sql("SELECT vintage_id, strftime(created_at, '%Y-%m-%d %H:%M') AS loaded, who, kind, source, "
-                   "left(content_hash, 12) AS hash, n_rows FROM vintages ORDER BY vintage_id").pl()
+    """Every vintage with who loaded it, when (ISO 8601 in UTC), what and its content hash, as a polars frame."""
+    return con.sql("SELECT vintage_id, strftime(created_at, ?) AS loaded, who, kind, source, "
+                   "left(content_hash, 12) AS hash, n_rows FROM vintages ORDER BY vintage_id", params=[ISO_UTC]).pl()
 
 
 def series_revisions(con: Any, code: str, city: str | None) -> Any:
     """Every stored version of one code's observations (one city or all), oldest vintage first."""
     return con.sql(
         "SELECT code, city_id, period, disagg, value, obs_status, action, o.vintage_id, "
-        "strftime(v.created_at, '%Y-%m-%d %H:%M') AS loaded "
+        "strftime(v.created_at, ?) AS loaded "
         "FROM observations o JOIN vintages v USING (vintage_id) WHERE code = ? AND (? IS NULL OR city_id = ?) "
-        "ORDER BY city_id, period, disagg, o.vintage_id", params=[code, city, city]).pl()
+        "ORDER BY city_id, period, disagg, o.vintage_id", params=[ISO_UTC, code, city, city]).pl()

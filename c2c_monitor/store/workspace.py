@@ -27,6 +27,7 @@ DB_NAME = "workspace.duckdb"
 CONFIG_NAME = "c2c.toml"
 LOCK_NAME = ".c2c.lock"
 OWN_INDICATORS = "own_indicators"
+LANGUAGES = ("en", "fr", "es")  # the languages the principles and worksheets can be written in
 
 DEFAULT_CONFIG = """\
 # c2c-monitor workspace configuration
@@ -37,6 +38,8 @@ min_group_size = 3
 language = "en"
 # Licence of published open data.
 licence = "CC-BY-4.0"
+# Title of the published site (`c2c publish --title` overrides it).
+title = "City-to-city partnerships"
 """
 
 
@@ -46,6 +49,9 @@ class Config:
     min_group_size: int = 3
     language: str = "en"
     licence: str = "CC-BY-4.0"
+    # Title of the published site; None in workspaces made before the setting existed (publish then falls
+    # back to "NAME: city-to-city partnerships").
+    title: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -66,10 +72,15 @@ def read_config(root: Path) -> Config:
         return Config()
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"{path}: not valid TOML: {exc}") from None
-    known = {k: raw.pop(k) for k in ("name", "min_group_size", "language", "licence") if k in raw}
+    known = {k: raw.pop(k) for k in ("name", "min_group_size", "language", "licence", "title") if k in raw}
     cfg = Config(**known, extra=raw)
     if not isinstance(cfg.min_group_size, int) or cfg.min_group_size < 1:
         raise WorkspaceError(f"{path}: min_group_size must be a positive integer")
+    if cfg.title is not None and (not isinstance(cfg.title, str) or not cfg.title.strip()):
+        raise WorkspaceError(f"{path}: title must be a non-empty string")
+    if cfg.language not in LANGUAGES:
+        # It becomes <html lang> of every page and the language of the worksheets: one of the framework's.
+        raise WorkspaceError(f"{path}: language must be one of {', '.join(LANGUAGES)}, not {cfg.language!r}")
     return cfg
 
 
