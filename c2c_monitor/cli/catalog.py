@@ -68,13 +68,12 @@ def catalog_list(list_name: str | None, sdg: int | None, dac: str | None, princi
         click.echo(json.dumps([public(i) for i in inds], indent=2, ensure_ascii=False))
         return
     if fmt == "csv":
-        import csv
+        from c2c_monitor.store.cells import csv_text
 
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(["id", "title", "family", "list", "sdg", "ec_objective", "dac", "principles", "unit"])
-        for i in inds:
-            w.writerow([i["id"], i["title"], i["family"], i["list"], i["_sdg_label"], i["ec_objective"],
-                        " ".join(i["dac"]), " ".join(i["principles"]), i["unit"]])
+        head = [["id", "title", "family", "list", "sdg", "ec_objective", "dac", "principles", "unit"]]
+        click.echo(csv_text(head + [[i["id"], i["title"], i["family"], i["list"], i["_sdg_label"], i["ec_objective"],
+                                     " ".join(i["dac"]), " ".join(i["principles"]), i["unit"]] for i in inds]),
+                   nl=False)
         return
     for i in inds:
         click.echo(f"{i['id']:36} {i['list']:10} SDG {i['_sdg_label']:18} {i['title'][:60]}")

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from c2c_monitor.definitions.catalog import Catalogue
-from c2c_monitor.render.csv_export import safe_expr
 from c2c_monitor.score.scoreboard import Scoreboard
 from c2c_monitor.store import reads
+from c2c_monitor.store.cells import neutralised
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -176,12 +176,6 @@ def open_sdg(obs: pl.DataFrame, cat: Catalogue, city_names: dict[str, str]) -> d
             pl.col("obs_status").alias("Observation status"), pl.col("value").alias("Value"),
         )
     return out
-
-
-def neutralised(df: pl.DataFrame) -> pl.DataFrame:
-    """Text cells a spreadsheet would run as a formula get an apostrophe; numbers are left alone."""
-    strings = [c for c, t in df.schema.items() if t == pl.String]
-    return df.with_columns(safe_expr(c) for c in strings)
 
 
 def write_csv(df: pl.DataFrame, path: Path) -> None:
