@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 # The rule lives with the report (errors.py) and the writers' helpers (store/cells.py), which every stage
 # may import; render keeps the names it has always exported.
+from c2c_monitor.errors import SafeWriter
 from c2c_monitor.score.scoreboard import Scoreboard
 from c2c_monitor.store.cells import safe_cell, safe_expr
 
@@ -15,7 +15,7 @@ __all__ = ["render_csv", "safe_cell", "safe_expr"]
 
 def render_csv(sb: Scoreboard) -> str:
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = SafeWriter(out)  # cells neutralised; a row with a carriage return quoted
     w.writerow(["partnership_id", "section", "id", "title", "city", "period", "value", "unit",
                 "score", "distance", "light", "trend", "end_value", "target_kind", "coverage",
                 "missing_reason", "vintage_id"])

@@ -12,13 +12,12 @@ reason to call these.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from c2c_monitor.errors import FORMULA_START, safe_cell
+from c2c_monitor.errors import FORMULA_START, safe_cell, write_rows
 
 if TYPE_CHECKING:
     import polars as pl
@@ -57,7 +56,7 @@ def frame_csv(df: pl.DataFrame) -> str:
 def csv_text(rows: Iterable[Sequence[object]]) -> str:
     """Rows as CSV text (LF line ends), every cell through `safe_cell`."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows([safe_cell(v) for v in row] for row in rows)
+    write_rows(buf, rows)
     return buf.getvalue()
 
 
