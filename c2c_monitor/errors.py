@@ -33,6 +33,29 @@ def safe_cell(value: object) -> object:
     return value
 
 
+def write_rows(out: io.StringIO, rows: Iterable[Iterable[object]]) -> None:
+    """CSV rows (LF line ends), every cell through `safe_cell`.
+
+    Python's writer quotes a cell holding the line end it writes (LF) but not a lone carriage return, which
+    a reader then takes for the end of the row: a row with one is written with every cell quoted.
+    """
+    plain = csv.writer(out, lineterminator="\n")
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in rows:
+        cells = [safe_cell(v) for v in row]
+        (quoted if any(isinstance(c, str) and "\r" in c for c in cells) else plain).writerow(cells)
+
+
+class SafeWriter:
+    """`csv.writer`'s `writerow`, through `write_rows`: for writers that build their rows one by one."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self.out = out
+
+    def writerow(self, row: Iterable[object]) -> None:
+        write_rows(self.out, [row])
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem found in an input, located as precisely as the input allows.
@@ -113,9 +136,7 @@ class Report:
     def to_csv(self) -> str:
         # Values come from the user's files: a cell a spreadsheet would run as a formula is neutralised.
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(FIELDS)
-        w.writerows([safe_cell(getattr(f, c)) for c in FIELDS] for f in self.findings)
+        write_rows(buf, [FIELDS, *([getattr(f, c) for c in FIELDS] for f in self.findings)])
         return buf.getvalue()
 
     def render(self, path: str) -> str:

@@ -70,13 +70,11 @@ def catalog_list(list_name: str | None, sdg: int | None, dac: str | None, princi
         click.echo(json.dumps([public(i) for i in inds], indent=2, ensure_ascii=False))
         return
     if fmt == "csv":
-        import csv
+        from c2c_monitor.cli.context import csv_text
 
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(LIST_COLUMNS)
-        for i in inds:
-            w.writerow([i["id"], i["title"], i["family"], i["list"], i["_sdg_label"], i["ec_objective"],
-                        " ".join(i["dac"]), " ".join(i["principles"]), i["unit"]])
+        click.echo(csv_text(LIST_COLUMNS, ([i["id"], i["title"], i["family"], i["list"], i["_sdg_label"],
+                                           i["ec_objective"], " ".join(i["dac"]), " ".join(i["principles"]), i["unit"]]
+                                          for i in inds)), nl=False)
         return
     for i in inds:
         click.echo(f"{i['id']:36} {i['list']:10} SDG {i['_sdg_label']:18} {i['title'][:60]}")

@@ -82,18 +82,12 @@ def emit(text: str, output: str | None) -> None:
 
 
 def csv_text(header: list[str], rows: Iterable[Iterable[object]]) -> str:
-    """A listing as CSV; text a spreadsheet would run as a formula (= + - @) is neutralised, booleans are
+    """A listing as CSV through the one cell rule of every writer (`store/cells.csv_text`); booleans are
     written true/false as in the CSV that polars writes for the other listings."""
-    import csv
-    import io
+    from c2c_monitor.store import cells
 
-    from c2c_monitor.errors import safe_cell
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows([("true" if x else "false") if isinstance(x, bool) else safe_cell(x) for x in row] for row in rows)
-    return buf.getvalue()
+    return cells.csv_text([header, *([("true" if x else "false") if isinstance(x, bool) else x for x in row]
+                                     for row in rows)])
 
 
 def json_text(data: object) -> str:

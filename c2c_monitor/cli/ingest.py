@@ -90,7 +90,9 @@ def data_history(workspace: str | None, wait: float, code: str | None, city: str
     if fmt == "json":
         click.echo(json.dumps(df.to_dicts(), indent=2, default=str))
     elif fmt == "csv":
-        click.echo(df.write_csv(), nl=False)
+        from c2c_monitor.store.cells import frame_csv
+
+        click.echo(frame_csv(df), nl=False)
     else:
         from c2c_monitor.render.terminal import render_frame
 

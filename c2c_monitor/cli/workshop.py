@@ -97,7 +97,6 @@ def workshop_actions(partnership: str, workspace: str | None, wait: float, fmt: 
     """List the follow-up actions of a partnership (latest version of each)."""
     import polars as pl
 
-    from c2c_monitor.render.csv_export import safe_expr
     from c2c_monitor.score.assess import action_rows, partnership_info
 
     with opened(workspace, wait) as ws:
@@ -110,8 +109,9 @@ def workshop_actions(partnership: str, workspace: str | None, wait: float, fmt: 
         "id": pl.String, "principle_id": pl.String, "round_id": pl.String, "text": pl.String, "owner": pl.String,
         "due": pl.String, "status": pl.String, "overdue": pl.Boolean})
     if fmt == "csv":
-        df = df.with_columns(safe_expr(c) for c in ("text", "owner"))
-        emit(df.write_csv(), None)
+        from c2c_monitor.store.cells import frame_csv
+
+        emit(frame_csv(df), None)  # every text column: ids and round ids are typed by people too
         return
     from c2c_monitor.render.terminal import render_frame
 

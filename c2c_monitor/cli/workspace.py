@@ -8,6 +8,7 @@ import click
 
 from c2c_monitor.cli.context import (
     FORMATS_LISTING,
+    LazyProgress,
     csv_text,
     emit,
     guard,
@@ -98,12 +99,16 @@ def partnerships_import(file: str, workspace: str | None, wait: float, update: b
     from c2c_monitor.ingest.partnerships import import_partnerships
 
     guard(report, workspace, [file])
+    bar = LazyProgress(enabled=True)  # a large sheet takes a while: say so once a second has passed
     with opened(workspace, wait) as ws:
         try:
-            res = import_partnerships(ws.con, Path(file), update, dry_run)
+            res = import_partnerships(ws.con, Path(file), update, dry_run, progress=bar.update)
         except InputRejected as exc:
+            bar.stop()
             show_rejected(exc.report, report)
             raise
+        finally:
+            bar.stop()
     write_report(Report(), report)
     click.echo(("dry run: " if dry_run else "") + f"{res['new']} new, {res['updated']} updated, "
                f"{res['unchanged']} unchanged partnership(s); {res['new_cities']} new city(ies)", err=True)
@@ -113,12 +118,8 @@ def partnerships_import(file: str, workspace: str | None, wait: float, update: b
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
 def partnerships_template(output: str | None) -> None:
     """An example partnerships file to fill in."""
-    import csv
-    import io
-
     from c2c_monitor.ingest.partnerships import TEMPLATE
+    from c2c_monitor.store.cells import csv_text
 
     guard(output)
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(TEMPLATE)
-    emit(buf.getvalue(), output)
+    emit(csv_text(TEMPLATE), output)

@@ -271,6 +271,7 @@ TEMPLATE_ROWS = [
 def write_template(path: Path) -> None:
     """An empty long-format template (CSV, or XLSX by extension) with two example rows to overwrite."""
     from c2c_monitor.store.atomic import replacing
+    from c2c_monitor.store.cells import csv_text, sheet_append
 
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
@@ -281,11 +282,9 @@ def write_template(path: Path) -> None:
         assert isinstance(ws, Worksheet)  # a new workbook opens on one worksheet
         ws.title = "data"
         for row in TEMPLATE_ROWS:
-            ws.append(row)
+            sheet_append(ws, row)
         with replacing(path) as tmp:
             wb.save(tmp)
         return
-    import csv
-
-    with replacing(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(TEMPLATE_ROWS)
+    with replacing(path) as tmp:
+        tmp.write_text(csv_text(TEMPLATE_ROWS), encoding="utf-8")

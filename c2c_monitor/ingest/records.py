@@ -15,6 +15,7 @@ import polars as pl
 
 from c2c_monitor.definitions.records import DATASETS, Dataset
 from c2c_monitor.errors import Finding, InputRejected
+from c2c_monitor.ingest.control_chars import control_findings
 from c2c_monitor.ingest.readers import read_xlsx_table
 from c2c_monitor.ingest.textfile import ReadError, fix_decimal_commas, read_delimited
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
@@ -84,6 +85,9 @@ def check_records(
         goal = pl.col("sdg").cast(pl.Int64, strict=False)
         findings += _bad(df, goal.is_not_null() & ~goal.is_between(1, 17), path, "bad-code", "sdg",
                          "SDG goals are 1 to 17")
+    text = [c.name for c in ds.columns if c.type == "str" and c.name in df.columns]
+    findings += control_findings(df, path, ids=[c for c in text if c.endswith("_id")],
+                                 texts=[c for c in text if not c.endswith("_id")])
     key = ["partnership_id", ds.key]
     df = df.with_columns(_first=pl.col("_line").min().over(key), _n=pl.len().over(key))
     findings += _bad(df, (pl.col("_n") > 1) & (pl.col("_line") != pl.col("_first")), path, "duplicate-key", ds.key,

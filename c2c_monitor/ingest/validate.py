@@ -119,6 +119,11 @@ def _may_have_duplicates(keys: pl.DataFrame) -> bool:
     return bool((h.slice(1) == h.slice(0, max(h.len() - 1, 0))).any())
 
 
+# One KEY=value pair: neither side blank nor holding '=', '|' or a control character.
+_SIDE = r"[^=|\x{00}-\x{1f}\x{7f}-\x{9f}]*[^=|\s\x{00}-\x{1f}\x{7f}-\x{9f}][^=|\x{00}-\x{1f}\x{7f}-\x{9f}]*"
+DISAGG = f"^{_SIDE}={_SIDE}(\\|{_SIDE}={_SIDE})*$"
+
+
 def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Mapping, strict: bool,
              today: dt.date | None = None) -> Checked:
     today = today or dt.date.today()
@@ -126,7 +131,11 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     skipped: dict[str, int] = {}
     notes: list[str] = []
     df = parsed
-    keys = {k: canonical_key(k) for k in df["disagg"].unique().to_list()}
+    # Well-formed keys only: a malformed one is judged (and reported) below as the file wrote it.
+    # (DISAGG is a polars pattern, so the distinct keys are judged by polars.)
+    judged = df.select(pl.col("disagg").unique()).with_columns(
+        pl.col("disagg").str.contains(DISAGG).fill_null(False).alias("_ok"))
+    keys = {k: canonical_key(k) if ok else k for k, ok in judged.iter_rows()}
     if any(k != v for k, v in keys.items()):
         df = df.with_columns(pl.col("disagg").replace_strict(keys, return_dtype=pl.String))
     by_obs_code = {i.observation_code: i for i in cat.indicators.values() if i.family == "city"}
@@ -155,6 +164,10 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     checks = pl.DataFrame({"source_code": list(code_map), "code": list(code_map.values())},
                           schema={"source_code": pl.String, "code": pl.String}).join(checks, on="code", how="left")
     df = _lookup(df, "source_code", checks, ["code", "_unit", "_min", "_max"])
+    # Judged as given, before a `select` below rewrites the chosen one to the headline: `sex=` or `female`
+    # stored as is would be published and, reloaded, read as a series of its own.
+    df = df.with_columns(pl.col("disagg").str.contains(DISAGG).not_().and_(pl.col("disagg") != "")
+                         .fill_null(False).alias("_bad_disagg"))
     # A `select` turns one disaggregation of the source into the headline.
     for s, sel in selects.items():
         key = canonical_key("|".join(f"{k}={v}" for k, v in sorted(sel.items())))
@@ -253,6 +266,8 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
          + pl.col("_max").cast(pl.String).fill_null("∞")),
         (pl.col("obs_status").is_not_null() & ~pl.col("obs_status").is_in(list(OBS_STATUS)), "bad-obs-status",
          "OBS_STATUS", pl.col("obs_status"), "not an SDMX observation status code (A, B, E, F, P, ...)"),
+        (pl.col("_bad_disagg"), "bad-disaggregation", "disaggregation", pl.col("disagg"),
+         "a disaggregation is KEY=value pairs joined by '|', neither side blank (e.g. sex=female|age=15-24)"),
         (pl.col("_bad_action"), "bad-action", "ACTION", pl.col("action"), "ACTION must be I, A, R, M or D"),
     ]
     fired = df.select([m.fill_null(False).any().alias(str(i)) for i, (m, *_) in enumerate(rules)]).row(0)

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, get_args
 import polars as pl
 
 from c2c_monitor.definitions.catalog import Catalogue
-from c2c_monitor.render.csv_export import safe_expr
 from c2c_monitor.score.maths import Light
 from c2c_monitor.score.scoreboard import Scoreboard
 from c2c_monitor.store import reads
+from c2c_monitor.store.cells import neutralised
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -145,10 +145,6 @@ def observations(con: DuckDBPyConnection, city_ids: list[str], cat: Catalogue, a
     return reads.observations(con, city_ids, codes, as_of)
 
 
-def neutralised(df: pl.DataFrame) -> pl.DataFrame:
-    """Text cells a spreadsheet would run as a formula get an apostrophe; numbers are left alone."""
-    strings = [c for c, t in df.schema.items() if t == pl.String]
-    return df.with_columns(safe_expr(c) for c in strings)
 
 
 def write_csv(df: pl.DataFrame, path: Path) -> None:

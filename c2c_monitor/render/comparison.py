@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 
@@ -10,6 +9,7 @@ from rich import box
 from rich.console import Console, JustifyMethod
 from rich.table import Table
 
+from c2c_monitor.errors import SafeWriter
 from c2c_monitor.render.csv_export import safe_cell
 from c2c_monitor.score.comparison import Comparison
 
@@ -67,7 +67,7 @@ def render_table(c: Comparison) -> str:
 
 def render_csv(c: Comparison) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = SafeWriter(buf)  # cells neutralised; a row with a carriage return quoted
     if c.over_time:
         o = c.over_time
         w.writerow(["partnership_id", "kind", "id", "title", "city", "before_period", "before_value", "before_score",

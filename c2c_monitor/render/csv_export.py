@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 import io
-import re
-from typing import Any
 
-# The rule lives with the report (errors.py), which every stage may import; render keeps its name.
-from c2c_monitor.errors import FORMULA_START, safe_cell
+# The rule lives with the report (errors.py) and the writers' helpers (store/cells.py), which every stage
+# may import; render keeps the names it has always exported.
+from c2c_monitor.errors import SafeWriter
 from c2c_monitor.score.scoreboard import Scoreboard
+from c2c_monitor.store.cells import safe_cell, safe_expr
 
 __all__ = ["render_csv", "safe_cell", "safe_expr"]
 
 
-def safe_expr(column: str) -> Any:
-    """`safe_cell` as a polars expression, for whole columns at once."""
-    import polars as pl
-
-    c = pl.col(column)
-    starts = "^[" + "".join(re.escape(ch) for ch in FORMULA_START) + "]"
-    return pl.when(c.str.contains(starts)).then(pl.lit("'") + c).otherwise(c).alias(column)
-
-
 def render_csv(sb: Scoreboard) -> str:
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = SafeWriter(out)  # cells neutralised; a row with a carriage return quoted
     w.writerow(["partnership_id", "section", "id", "title", "city", "period", "value", "unit",
                 "score", "distance", "light", "trend", "end_value", "target_kind", "coverage",
                 "missing_reason", "vintage_id"])

@@ -86,6 +86,19 @@ def partnership_row(con: DuckDBPyConnection, pid: str) -> tuple[Any, ...] | None
     return tuple(rows[0]) if rows else None
 
 
+def partnerships_frame(con: DuckDBPyConnection) -> pl.DataFrame:
+    """Every partnership's stored details, for an import to compare a whole file against at once."""
+    df: pl.DataFrame = con.sql("SELECT partnership_id, name, european_city_id, partner_city_id, theme, sdgs, "
+                               "start_year, budget_eur, description FROM partnerships").pl()
+    return df
+
+
+def cities_frame(con: DuckDBPyConnection) -> pl.DataFrame:
+    """Every city's id, name, country and population."""
+    df: pl.DataFrame = con.sql("SELECT city_id, name, country, population FROM cities").pl()
+    return df
+
+
 def some_partnership_ids(con: DuckDBPyConnection, n: int = 6) -> list[str]:
     """A few ids, for a hint after an unknown one."""
     return [r[0] for r in con.execute("SELECT partnership_id FROM partnerships ORDER BY 1 LIMIT ?", [n]).fetchall()]
@@ -106,6 +119,14 @@ def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str,
     ratings: pl.DataFrame = con.sql(latest_sql("ratings", ["participant_code", "question_id"],
                                  "partnership_id = ? AND round_id = ?"),
                       params=[bound, pid, round_id]).pl()
+    # One person whatever the case or spaces of their code (`p01` is `P01`): imports store codes trimmed and
+    # upper-cased, and sheets loaded before that are read the same way, keeping the newest answer.
+    import polars as pl
+
+    ratings = ratings.with_columns(pl.col("participant_code").str.strip_chars().str.to_uppercase())
+    ratings = ratings.filter(pl.col("vintage_id") == pl.col("vintage_id").max().over("participant_code",
+                                                                                      "question_id"))
+    ratings = ratings.unique(subset=["participant_code", "question_id"], keep="first", maintain_order=True)
     agreed: pl.DataFrame = con.sql(latest_sql("agreed", ["question_id"], "partnership_id = ? AND round_id = ?",
                                 select="question_id, rating, reason"),
                      params=[bound, pid, round_id]).pl()

@@ -148,6 +148,28 @@ def insert_frame(con: DuckDBPyConnection, table: str, df: Any) -> int:
     return int(df.height)
 
 
+def update_frame(con: DuckDBPyConnection, table: str, key: str, df: Any) -> int:
+    """Overwrite, in a store table, the rows whose `key` is in the frame with the frame's other columns.
+
+    For master data (partnerships, cities), which has no vintages; the same identifier checks as
+    `insert_frame`, and one statement for the whole frame rather than one per row.
+    """
+    if table not in STORE_TABLES:
+        raise ValueError(f"not a store table: {table!r}")
+    known = table_columns(con, table)
+    unknown = [c for c in df.columns if c not in known]
+    if unknown or key not in df.columns:
+        raise ValueError(f"{table}: no column(s) {unknown or [key]}")
+    sets = ", ".join(f'"{c}" = _incoming."{c}"' for c in df.columns if c != key)
+    sql = f'UPDATE {table} SET {sets} FROM _incoming WHERE {table}."{key}" = _incoming."{key}"'  # noqa: S608
+    con.register("_incoming", df)
+    try:
+        con.execute(sql)
+    finally:
+        con.unregister("_incoming")
+    return int(df.height)
+
+
 @contextmanager
 def transaction(con: DuckDBPyConnection) -> Iterator[None]:
     """All or nothing: commit when the block ends, roll back on any exception (KeyboardInterrupt too)."""

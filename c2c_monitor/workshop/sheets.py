@@ -7,6 +7,7 @@ aggregates of ratings.py.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,11 +16,13 @@ import polars as pl
 from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.definitions.records import STAKEHOLDER_GROUPS
 from c2c_monitor.errors import C2CError, Finding, InputRejected
+from c2c_monitor.ingest.control_chars import control_findings
 from c2c_monitor.ingest.readers import read_xlsx_table
 from c2c_monitor.ingest.textfile import ReadError, read_delimited
 from c2c_monitor.score.assess import partnership_info
 from c2c_monitor.store import reads
 from c2c_monitor.store.atomic import replacing
+from c2c_monitor.store.cells import neutralised, sheet_append, sheet_set
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
 from c2c_monitor.workshop.xlsform import choice_label, is_form_export, kobo_to_long
 
@@ -56,7 +59,7 @@ def write_template(con: DuckDBPyConnection, fw: Framework, pid: str, out_dir: Pa
     csv_path = out_dir / f"{pid}-ratings.csv"
     # Through `replacing`: a file planted at the target is replaced, never written through.
     with replacing(csv_path) as tmp:
-        pl.DataFrame(rows, schema=SHEET_COLUMNS, orient="row").write_csv(tmp)
+        neutralised(pl.DataFrame(rows, schema=SHEET_COLUMNS, orient="row")).write_csv(tmp)
     from openpyxl import Workbook
     from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.worksheet.worksheet import Worksheet
@@ -65,17 +68,17 @@ def write_template(con: DuckDBPyConnection, fw: Framework, pid: str, out_dir: Pa
     ws = wb.active
     assert isinstance(ws, Worksheet)  # a new workbook opens on one worksheet
     ws.title = "ratings"
-    ws.append(SHEET_COLUMNS)
+    sheet_append(ws, SHEET_COLUMNS)
     for r in rows:
-        ws.append(r)
+        sheet_append(ws, r)
     lists = wb.create_sheet("lists")
     answers = [str(v) for v in fw.scale.values] + fw.scale.special_codes
     for i, a in enumerate(answers, start=1):
-        lists.cell(i, 1, a)
+        sheet_set(lists, i, 1, a)
     for i, g in enumerate(STAKEHOLDER_GROUPS, start=1):
-        lists.cell(i, 2, g)
+        sheet_set(lists, i, 2, g)
     for i, c in enumerate(cities, start=1):
-        lists.cell(i, 3, c)
+        sheet_set(lists, i, 3, c)
     n = len(rows) + 1
     for col, ref in (("F", f"lists!$A$1:$A${len(answers)}"), ("B", f"lists!$B$1:$B${len(STAKEHOLDER_GROUPS)}"),
                      ("C", f"lists!$C$1:$C${len(cities)}")):
@@ -89,8 +92,33 @@ def write_template(con: DuckDBPyConnection, fw: Framework, pid: str, out_dir: Pa
     return [csv_path, xlsx_path]
 
 
+def checked_round_id(round_id: str) -> str:
+    """A round id trimmed, refused when empty or holding control characters (it keys stored ratings)."""
+    rid = round_id.strip()
+    if not rid:
+        raise C2CError("the round id is empty", hint="give --round, e.g. --round 2025")
+    if re.search(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]", rid):
+        raise C2CError(f"the round id {rid!r} holds control or bidirectional characters")
+    return rid
+
+
+def checked_held_on(held_on: dt.date | None) -> dt.date | None:
+    """A workshop date: not in the future (a typo there would order the rounds wrongly for good)."""
+    if held_on is not None and held_on > dt.date.today():
+        raise C2CError(f"--held-on {held_on.isoformat()} is in the future",
+                       hint="give the date the workshop was held (YYYY-MM-DD), today at the latest")
+    return held_on
+
+
+def participant_key(col: str = "participant_code") -> pl.Expr:
+    """Participant codes compared as people mean them: trimmed, case ignored (`p01` is `P01`)."""
+    return pl.col(col).str.strip_chars().str.to_uppercase()
+
+
 def import_ratings(con: DuckDBPyConnection, fw: Framework, path: Path, pid: str, round_id: str, held_on: dt.date | None,
                    lang: str, dry_run: bool = False) -> dict[str, int]:
+    round_id = checked_round_id(round_id)
+    held_on = checked_held_on(held_on)
     info = partnership_info(con, pid)
     try:
         table = read_xlsx_table(path) if path.suffix.lower() == ".xlsx" else read_delimited(path)
@@ -112,8 +140,11 @@ def import_ratings(con: DuckDBPyConnection, fw: Framework, path: Path, pid: str,
     for col in ("stakeholder_group", "city_id", "comment"):
         if col not in df.columns:
             df = df.with_columns(pl.lit(None, pl.String).alias(col))
-    df = df.with_columns([pl.col(c).str.strip_chars() for c in ("participant_code", "stakeholder_group",
-                                                                 "city_id", "question_id", "rating")])
+    df = df.with_columns([pl.col(c).str.strip_chars() for c in ("stakeholder_group", "city_id", "question_id",
+                                                                 "rating")])
+    df = df.with_columns(participant_key())
+    # Groups, cities and questions are checked against their lists below; a code and a comment are free.
+    findings += control_findings(df, file, ids=["participant_code"], texts=["comment"])
     codes = answer_codes(fw, lang)
     df = df.with_columns(pl.col("rating").str.to_lowercase().replace_strict(codes, default=None,
                                                                             return_dtype=pl.String).alias("answer"))
@@ -184,6 +215,7 @@ def agree(con: DuckDBPyConnection, fw: Framework, pid: str, round_id: str, quest
         raise C2CError(f"rating {rating} is not on the scale {fw.scale.values}")
     if not reason.strip():
         raise C2CError("an agreed rating needs a reason")
+    round_id = checked_round_id(round_id)
     if not reads.round_exists(con, pid, round_id):
         raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}")
     with transaction(con):

@@ -53,40 +53,42 @@ def write_xlsform(fw: Framework, out: Path, default_language: str = "en",
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
+    from c2c_monitor.store.cells import sheet_append
+
     wb = Workbook()
     survey = wb.active
     assert isinstance(survey, Worksheet)  # a new workbook opens on one worksheet
     survey.title = "survey"
     label_cols = [f"label::{v}" for v in LANGS.values()]
     hint_cols = [f"hint::{v}" for v in LANGS.values()]
-    survey.append(["type", "name", *label_cols, *hint_cols, "required", "appearance"])
+    sheet_append(survey, ["type", "name", *label_cols, *hint_cols, "required", "appearance"])
     blank_hints = [""] * len(LANGS)
-    survey.append(["text", "participant_code", *_labels(UI["participant_code"]), *blank_hints, "yes", ""])
-    survey.append(["select_one stakeholder_group", "stakeholder_group", *_labels(UI["stakeholder_group"]),
+    sheet_append(survey, ["text", "participant_code", *_labels(UI["participant_code"]), *blank_hints, "yes", ""])
+    sheet_append(survey, ["select_one stakeholder_group", "stakeholder_group", *_labels(UI["stakeholder_group"]),
                    *blank_hints, "yes", "minimal"])
     if cities:
-        survey.append(["select_one city", "city_id", *_labels(UI["city_id"]), *blank_hints, "yes", ""])
+        sheet_append(survey, ["select_one city", "city_id", *_labels(UI["city_id"]), *blank_hints, "yes", ""])
     for p in fw.principles:
-        survey.append(["begin_group", p.id, *[f"{p.id} {t}" for t in _labels(p.title)], *_labels(p.summary),
+        sheet_append(survey, ["begin_group", p.id, *[f"{p.id} {t}" for t in _labels(p.title)], *_labels(p.summary),
                        "", "field-list"])
         for q in p.questions:
-            survey.append(["select_one rating", field_name(q.id), *_labels(q.text), *_labels(q.help), "yes",
+            sheet_append(survey, ["select_one rating", field_name(q.id), *_labels(q.text), *_labels(q.help), "yes",
                            "likert"])
-        survey.append(["text", f"{p.id}_comment", *_labels(UI["comment"]), *blank_hints, "", "multiline"])
-        survey.append(["end_group", "", *[""] * (2 * len(LANGS)), "", ""])
+        sheet_append(survey, ["text", f"{p.id}_comment", *_labels(UI["comment"]), *blank_hints, "", "multiline"])
+        sheet_append(survey, ["end_group", "", *[""] * (2 * len(LANGS)), "", ""])
     choices = wb.create_sheet("choices")
-    choices.append(["list_name", "name", *label_cols])
+    sheet_append(choices, ["list_name", "name", *label_cols])
     for s in fw.scale.numeric:
-        choices.append(["rating", str(s.value), *[choice_label(s.value, t) for t in _labels(s.label)]])
+        sheet_append(choices, ["rating", str(s.value), *[choice_label(s.value, t) for t in _labels(s.label)]])
     for sp in fw.scale.special:
-        choices.append(["rating", sp.code, *_labels(sp.label)])
+        sheet_append(choices, ["rating", sp.code, *_labels(sp.label)])
     for g in STAKEHOLDER_GROUPS:
-        choices.append(["stakeholder_group", g, *[group_label(g)] * len(LANGS)])
+        sheet_append(choices, ["stakeholder_group", g, *[group_label(g)] * len(LANGS)])
     for cid, name in cities or []:
-        choices.append(["city", cid, *[name] * len(LANGS)])
+        sheet_append(choices, ["city", cid, *[name] * len(LANGS)])
     settings = wb.create_sheet("settings")
-    settings.append(["form_title", "form_id", "version", "default_language"])
-    settings.append(["G20 Rome principles: self-assessment", "c2c_self_assessment", fw.version,
+    sheet_append(settings, ["form_title", "form_id", "version", "default_language"])
+    sheet_append(settings, ["G20 Rome principles: self-assessment", "c2c_self_assessment", fw.version,
                      LANGS.get(default_language, LANGS["en"])])
     with replacing(out) as tmp:
         wb.save(tmp)
