@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from c2c_monitor.ingest.partnerships import TEMPLATE as PARTNERSHIP_HEADER
@@ -379,3 +381,24 @@ def test_the_default_config_that_init_writes_is_valid(tmp_path: Path) -> None:
     from c2c_monitor.store.workspace import DEFAULT_CONFIG
 
     assert parse_config(DEFAULT_CONFIG.format(name="x"), tmp_path / "c2c.toml") == Config(name="x")
+
+
+# --- property: what a sheet holds is what is read ---------------------------------------------------------
+# Text openpyxl stores as text: it turns a string starting with "=" into a formula, and XML cannot hold
+# most control characters.
+_CELL_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(
+    lambda s: not s.startswith("=") and s.strip() != "")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(st.one_of(_CELL_TEXT, st.integers(-10**9, 10**9), st.none()), min_size=3, max_size=3),
+                     min_size=1, max_size=8))
+def test_every_cell_of_a_sheet_is_read_back_as_written(tmp_path: Path, rows: list[list[str | int | None]]) -> None:
+    from c2c_monitor.ingest.readers import read_xlsx_table
+
+    path = _xlsx(tmp_path / "property.xlsx", ["a", "b", "c"], rows)  # type: ignore[arg-type]
+    df = read_xlsx_table(path).frame
+    kept = [(i, r) for i, r in enumerate(rows, start=2)
+            if not all(v is None or (isinstance(v, str) and v.strip() == "") for v in r)]
+    assert df["_line"].to_list() == [i for i, _ in kept]  # blank rows skipped, line numbers those of the sheet
+    assert df.select("a", "b", "c").rows() == [tuple(None if v is None else str(v) for v in r) for _, r in kept]
