@@ -1,4 +1,10 @@
-"""YAML loading that remembers line numbers, so findings can point into definition files."""
+"""YAML loading that remembers line numbers, so findings can point into definition files.
+
+Every YAML the tool reads (definitions, mapping files, Open SDG front matter) goes through here, which
+refuses what would exhaust the machine before anything is built from it: files over MAX_BYTES, aliases
+(`*name`: the "billion laughs" - a 510-byte mapping file once took 44 s and 2.3 GB) and nesting deeper
+than MAX_DEPTH. None of the tool's own definitions uses an anchor; write the value out instead.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,52 @@ Lines = dict[tuple[str | int, ...], int]
 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_BYTES = 2 * 1024 * 1024  # the largest definition file is a few dozen kB
+MAX_DEPTH = 64
+
+
+def _refuse_expansion(root: yaml.Node, where: str) -> None:
+    """Refuse aliases and deep nesting, iteratively (a deep file must not overflow the stack here either).
+
+    The composer resolves an alias to the very node its anchor names, so a node met twice is an alias;
+    stopping there keeps this walk linear in the size of the file, however many times aliases nest.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            raise YamlSyntaxError(Finding("yaml-alias", where, "YAML aliases (*name) are not accepted: write the "
+                                          "value out", node.start_mark.line + 1))
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise YamlSyntaxError(Finding("yaml-too-deep", where, f"nested more than {MAX_DEPTH} levels deep",
+                                          node.start_mark.line + 1))
+        if isinstance(node, yaml.MappingNode):
+            stack += [(n, depth + 1) for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(n, depth + 1) for n in node.value]
+
+
+def parse_yaml(text: str, where: str) -> tuple[Any, yaml.Node | None]:
+    """Parse YAML text (named `where` in findings) with the limits above; returns the data and its root node."""
+    if len(text) > MAX_BYTES:
+        raise YamlSyntaxError(Finding("too-large", where, f"a YAML text of {len(text):,} characters is over the "
+                                      f"{MAX_BYTES:,} limit"))
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _refuse_expansion(node, where)
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise YamlSyntaxError(Finding("yaml-syntax", where, f"not valid YAML: {problem}", line)) from None
+    finally:
+        loader.dispose()
+    return data, node
 
 
 def _walk(node: yaml.Node, path: tuple[str | int, ...], lines: Lines) -> None:
@@ -29,20 +81,11 @@ def _walk(node: yaml.Node, path: tuple[str | int, ...], lines: Lines) -> None:
 
 def load_yaml(path: Path) -> tuple[Any, Lines]:
     """Parse one YAML file, keeping the line of every key; syntax errors become findings."""
-    text = path.read_text(encoding="utf-8")
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise YamlSyntaxError(
-            Finding("yaml-syntax", str(path), f"not valid YAML: {problem}", line)
-        ) from None
-    finally:
-        loader.dispose()
+    size = path.stat().st_size
+    if size > MAX_BYTES:  # refused before it is read into memory
+        raise YamlSyntaxError(Finding("too-large", str(path), f"a YAML file of {size:,} bytes is over the "
+                                      f"{MAX_BYTES:,}-byte limit"))
+    data, node = parse_yaml(path.read_text(encoding="utf-8"), str(path))
     lines: Lines = {}
     if node is not None:
         _walk(node, (), lines)

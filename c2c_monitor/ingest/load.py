@@ -111,7 +111,7 @@ def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any 
         try:
             p = READERS[f](path, encoding)
         except ReadError as exc:
-            findings.append(exc.finding)
+            findings += exc.findings
             continue
         p.fmt = f
         findings += p.findings

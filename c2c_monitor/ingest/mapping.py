@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from c2c_monitor.definitions.yamlload import MAX_BYTES, YamlSyntaxError, parse_yaml
 from c2c_monitor.errors import C2CError
 
 
@@ -40,8 +39,12 @@ def load_mapping(path: Path | None, flags: list[str], city: str | None) -> Mappi
     m = Mapping(default_city=city)
     if path is not None:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            if path.stat().st_size > MAX_BYTES:
+                raise C2CError(f"{path}: a mapping file over {MAX_BYTES:,} bytes is not accepted")
+            data = parse_yaml(path.read_text(encoding="utf-8"), str(path))[0] or {}
+        except YamlSyntaxError as exc:  # aliases and deep nesting are refused before anything is built
+            raise C2CError(str(exc.finding).splitlines()[0]) from None
+        except (OSError, UnicodeDecodeError) as exc:
             raise C2CError(f"{path}: not a readable mapping file ({exc})".splitlines()[0]) from None
         if not isinstance(data, dict) or set(data) - {"areas", "indicators"}:
             raise C2CError(f"{path}: a mapping file has only `areas:` and `indicators:`")

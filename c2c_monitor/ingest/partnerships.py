@@ -41,7 +41,7 @@ def _read(path: Path) -> pl.DataFrame:
     try:
         table = read_xlsx_table(path) if path.suffix.lower() == ".xlsx" else read_delimited(path)
     except ReadError as exc:
-        raise InputRejected([exc.finding]) from None
+        raise InputRejected(exc.findings) from None
     return table.frame
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
+from c2c_monitor.definitions.yamlload import YamlSyntaxError, parse_yaml
 from c2c_monitor.errors import Finding
 from c2c_monitor.ingest.textfile import ReadError, Table, fix_decimal_commas, read_delimited
+from c2c_monitor.ingest.xlsx import read_xlsx_table
 
 CANONICAL = ["_file", "_line", "source_code", "area", "period", "value", "unit", "obs_status", "disagg",
              "action"]
@@ -132,7 +133,7 @@ def _front_matter(path: Path) -> dict[str, Any]:
     end = text.find("\n---", 3)
     if end < 0:
         return {}
-    data = yaml.safe_load(text[3:end])
+    data = parse_yaml(text[3:end], str(path))[0]
     return data if isinstance(data, dict) else {}
 
 
@@ -166,7 +167,7 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
     if meta is not None:
         try:
             fm = _front_matter(meta)
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        except (YamlSyntaxError, OSError, UnicodeDecodeError) as exc:
             notes.append(f"metadata {meta.name} unreadable ({type(exc).__name__}); no targets taken")
     c2c = _c2c_block(fm)
     findings = fix_decimal_commas(t, "Value")
@@ -232,35 +233,6 @@ def read_long_csv(path: Path, encoding: str | None = None) -> Parsed:
     return _long(read_delimited(path, encoding), "long-format CSV")
 
 
-def read_xlsx_table(path: Path, sheet: str | None = None) -> Table:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise ReadError(Finding("malformed-xlsx", str(path),
-                                f"not a readable XLSX workbook ({type(exc).__name__})")) from None
-    ws = wb[sheet] if sheet and sheet in wb.sheetnames else wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None or all(h is None for h in header):
-        raise ReadError(Finding("empty-file", str(path), "the first sheet is empty"))
-    names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
-    data: dict[str, list[Any]] = {n: [] for n in names}
-    lines: list[int] = []
-    for i, row in enumerate(rows, start=2):
-        if row is None or all(v is None or str(v).strip() == "" for v in row):
-            continue
-        lines.append(i)
-        for n, v in zip(names, list(row) + [None] * (len(names) - len(row)), strict=False):
-            data[n].append(None if v is None else (repr(v) if isinstance(v, float) else str(v)))
-    wb.close()
-    df = pl.DataFrame({n: pl.Series(n, vals, dtype=pl.String) for n, vals in data.items()})
-    return Table(path, df.with_columns(pl.Series("_line", lines, dtype=pl.Int64)), [])
-
-
 def read_xlsx(path: Path, encoding: str | None = None) -> Parsed:
     return _long(read_xlsx_table(path), "XLSX")
 
@@ -280,7 +252,7 @@ def detect_format(path: Path, encoding: str | None = None) -> str:
         return "open-sdg"
     try:
         head = path.open("rb").read(4096).decode(encoding or "utf-8", errors="replace").lstrip("\ufeff")
-    except OSError:
+    except (OSError, LookupError):  # an unknown --encoding is refused, with the file named, by the reader
         return "csv"
     first = head.splitlines()[0] if head else ""
     if re.search(r"(^|[,;\t])(DATAFLOW|STRUCTURE)([,;\t:]|$)", first):

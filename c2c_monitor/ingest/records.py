@@ -103,7 +103,7 @@ def import_records(con: DuckDBPyConnection, dataset: str, path: Path, dry_run: b
     try:
         table = read_xlsx_table(path) if path.suffix.lower() == ".xlsx" else read_delimited(path)
     except ReadError as exc:
-        raise InputRejected([exc.finding]) from None
+        raise InputRejected(exc.findings) from None
     numeric = [c.name for c in ds.columns if c.type in ("int", "float")]
     findings = [f for c in numeric for f in fix_decimal_commas(table, c)]
     if table.frame.height == 0:

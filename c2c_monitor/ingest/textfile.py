@@ -3,6 +3,7 @@ detected or refused with a message naming the file and line, never silently misr
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 from dataclasses import dataclass, field
@@ -24,9 +25,26 @@ class Table:
 
 
 class ReadError(Exception):
-    def __init__(self, finding: Finding) -> None:
+    """A file that cannot be read at all; `findings` holds every reason found (the first is `finding`)."""
+
+    def __init__(self, finding: Finding, *more: Finding) -> None:
         super().__init__(str(finding))
         self.finding = finding
+        self.findings = [finding, *more]
+
+
+def check_encoding(encoding: str | None, path: Path) -> None:
+    """Refuse an encoding Python does not know as a text encoding (`nonsense`, `base64`) in one finding."""
+    if encoding is None:
+        return
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        info = None
+    # What bytes.decode itself checks (an empty input skips the lookup, so ask the registry directly).
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise ReadError(Finding("unknown-encoding", str(path),
+                                f"unknown text encoding {encoding!r}; try utf-8, cp1252 or latin-1")) from None
 
 
 def decode(path: Path, encoding: str | None = None) -> tuple[str, list[str]]:
@@ -36,6 +54,7 @@ def decode(path: Path, encoding: str | None = None) -> tuple[str, list[str]]:
         raise ReadError(Finding("unreadable", str(path), f"cannot read: {exc.strerror}")) from None
     if size > MAX_BYTES:
         raise ReadError(Finding("too-large", str(path), f"file of {size} bytes is over the {MAX_BYTES} limit"))
+    check_encoding(encoding, path)
     raw = path.read_bytes()
     notes: list[str] = []
     if not raw or raw.isspace():

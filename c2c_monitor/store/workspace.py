@@ -12,22 +12,22 @@ import errno
 import fcntl
 import os
 import time
-import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from c2c_monitor.errors import WorkspaceBusy, WorkspaceError
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
+    from c2c_monitor.store.config import Config
+
 DB_NAME = "workspace.duckdb"
 CONFIG_NAME = "c2c.toml"
 LOCK_NAME = ".c2c.lock"
 OWN_INDICATORS = "own_indicators"
-LANGUAGES = ("en", "fr", "es")  # the languages the principles and worksheets can be written in
 
 DEFAULT_CONFIG = """\
 # c2c-monitor workspace configuration
@@ -43,18 +43,6 @@ title = "City-to-city partnerships"
 """
 
 
-@dataclass
-class Config:
-    name: str = "workspace"
-    min_group_size: int = 3
-    language: str = "en"
-    licence: str = "CC-BY-4.0"
-    # Title of the published site; None in workspaces made before the setting existed (publish then falls
-    # back to "NAME: city-to-city partnerships").
-    title: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 def resolve_dir(path: str | os.PathLike[str] | None) -> Path:
     if path is None:
         env = os.environ.get("C2C_WORKSPACE")
@@ -65,23 +53,10 @@ def resolve_dir(path: str | os.PathLike[str] | None) -> Path:
 
 
 def read_config(root: Path) -> Config:
-    path = root / CONFIG_NAME
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Config()
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise WorkspaceError(f"{path}: not valid TOML: {exc}") from None
-    known = {k: raw.pop(k) for k in ("name", "min_group_size", "language", "licence", "title") if k in raw}
-    cfg = Config(**known, extra=raw)
-    if not isinstance(cfg.min_group_size, int) or cfg.min_group_size < 1:
-        raise WorkspaceError(f"{path}: min_group_size must be a positive integer")
-    if cfg.title is not None and (not isinstance(cfg.title, str) or not cfg.title.strip()):
-        raise WorkspaceError(f"{path}: title must be a non-empty string")
-    if cfg.language not in LANGUAGES:
-        # It becomes <html lang> of every page and the language of the worksheets: one of the framework's.
-        raise WorkspaceError(f"{path}: language must be one of {', '.join(LANGUAGES)}, not {cfg.language!r}")
-    return cfg
+    """The workspace's `c2c.toml`, validated (store/config.py); defaults when there is none."""
+    from c2c_monitor.store.config import read_config as read
+
+    return read(root, CONFIG_NAME)
 
 
 @dataclass
@@ -144,6 +119,7 @@ def open_workspace(root: Path, wait: float = 0.0, create: bool = False) -> Itera
     if not create and not db.exists():
         raise WorkspaceError(f"no workspace at {root}", hint="create one with `c2c init DIR` (or `--demo`)")
     with _lock(root, wait):
+        config = read_config(root)  # a broken c2c.toml is refused before the store is opened
         try:
             # No progress bar of DuckDB's own on the user's terminal; extensions never auto-load (offline).
             con = duckdb.connect(str(db), config={"autoinstall_known_extensions": False,
@@ -153,6 +129,6 @@ def open_workspace(root: Path, wait: float = 0.0, create: bool = False) -> Itera
             raise WorkspaceError(f"{db}: cannot open the workspace store: {exc}") from None
         try:
             migrate(con, db)
-            yield Workspace(root, con, read_config(root))
+            yield Workspace(root, con, config)
         finally:
             con.close()

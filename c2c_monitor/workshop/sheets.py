@@ -123,7 +123,7 @@ def import_ratings(con: DuckDBPyConnection, fw: Framework, path: Path, pid: str,
     try:
         table = read_xlsx_table(path) if path.suffix.lower() == ".xlsx" else read_delimited(path)
     except ReadError as exc:
-        raise InputRejected([exc.finding]) from None
+        raise InputRejected(exc.findings) from None
     df = table.frame
     file = str(path)
     findings: list[Finding] = []
