@@ -18,6 +18,7 @@ from c2c_monitor.errors import Finding, InputRejected
 from c2c_monitor.ingest.control_chars import control_findings
 from c2c_monitor.ingest.readers import read_xlsx_table
 from c2c_monitor.ingest.textfile import ReadError, fix_decimal_commas, read_delimited
+from c2c_monitor.store.reads import latest_sql, vintage_bound
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
 
 if TYPE_CHECKING:
@@ -117,9 +118,9 @@ def import_records(con: DuckDBPyConnection, dataset: str, path: Path, dry_run: b
         raise InputRejected(findings)
     con.register("_new", rows)
     try:
-        current = con.sql(
-            f"SELECT * EXCLUDE (vintage_id, rn) FROM (SELECT *, row_number() OVER (PARTITION BY partnership_id, "  # noqa: S608
-            f"\"{ds.key}\" ORDER BY vintage_id DESC) rn FROM rec_{ds.name}) WHERE rn = 1").pl()
+        # The current rows: the store's one window, over every vintage (names checked against the schema).
+        current = con.sql(latest_sql(f"rec_{ds.name}", ["partnership_id", ds.key], select="* EXCLUDE (vintage_id, rn)"),
+                          params=[vintage_bound(None)]).pl()
     finally:
         con.unregister("_new")
     current = current.select([pl.col(c.name).cast(PL_TYPES[c.type]) for c in ds.columns])
