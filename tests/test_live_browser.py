@@ -121,7 +121,7 @@ def test_three_phones_rate_the_projector_updates_and_the_round_is_stored(running
     assert ratings["participant_code"].n_unique() == 3
     assert ratings.height == 3 * len(FW.questions)
     q = FW.principles[3].questions[0].id
-    assert ratings.filter((ratings["participant_code"] == "live-003") & (ratings["question_id"] == q))[
+    assert ratings.filter((ratings["participant_code"] == "LIVE-003") & (ratings["question_id"] == q))[
         "answer"].to_list() == ["5"]
-    assert sorted(ratings.filter(ratings["participant_code"] == "live-002")["stakeholder_group"].unique()) == [
+    assert sorted(ratings.filter(ratings["participant_code"] == "LIVE-002")["stakeholder_group"].unique()) == [
         "local_government"]

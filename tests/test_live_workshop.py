@@ -236,7 +236,7 @@ def test_three_participants_rate_one_changes_and_the_closed_round_is_assessed(li
     with open_workspace(ws) as w:
         ratings, _ = round_ratings(w.con, PID, ROUND, None)
     assert ratings.height == 3 * len(ALL)
-    changed = ratings.filter((ratings["participant_code"] == "live-002") & (ratings["question_id"] == P01[0]))
+    changed = ratings.filter((ratings["participant_code"] == "LIVE-002") & (ratings["question_id"] == P01[0]))
     assert changed["answer"].to_list() == ["dk"]
     assert ratings["vintage_id"].n_unique() == 1
 
@@ -263,7 +263,7 @@ def test_removed_submission_is_not_stored(live) -> None:
     rate(b, 1, {q: "1" for q in P01})
     fac = TestClient(server.app)
     page = fac.get(f"/f/{server.facilitator_key}")
-    fac.post(f"/f/{server.facilitator_key}/remove", data={"csrf": csrf(page.text), "code": "live-002"})
+    fac.post(f"/f/{server.facilitator_key}/remove", data={"csrf": csrf(page.text), "code": "LIVE-002"})
     assert b.get("/p/1").status_code == 403
     assert set(server.state.ratings_frame()["answer"]) == {"4"}
 

@@ -16,6 +16,7 @@ from lxml import etree
 from c2c_monitor.definitions import sdmx_codes as sc
 from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.ingest.validate import OBS_STATUS
+from c2c_monitor.store.cells import xml_text
 
 COLUMNS = ["STRUCTURE", "STRUCTURE_ID", "ACTION", "FREQ", "REF_AREA", "INDICATOR", "SEX", "AGE", "TIME_PERIOD",
            "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS"]
@@ -90,7 +91,7 @@ def sdmx_csv(obs: pl.DataFrame, cat: Catalogue) -> SdmxExport:
 def _name(parent: etree._Element, text: str) -> None:
     el = etree.SubElement(parent, f"{{{COM}}}Name")
     el.set(XML_LANG, "en")
-    el.text = text
+    el.text = xml_text(text)  # a name stored before imports refused control characters must not stop the export
 
 
 def _maintainable(parent: etree._Element, tag: str, id_: str, name: str) -> etree._Element:

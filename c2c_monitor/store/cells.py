@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import polars as pl
     from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["csv_text", "frame_csv", "neutralised", "safe_cell", "safe_expr", "sheet_append", "sheet_set"]
+__all__ = ["csv_text", "frame_csv", "neutralised", "safe_cell", "safe_expr", "sheet_append", "sheet_set", "xml_text"]
 
 # Characters the XLSX format cannot hold at all (openpyxl raises on them): C0 controls but tab, LF, CR.
 # Imports refuse them in names; text that reaches a writer another way (a --reason typed on the command
@@ -60,10 +60,15 @@ def csv_text(rows: Iterable[Sequence[object]]) -> str:
     return buf.getvalue()
 
 
+def xml_text(text: str) -> str:
+    """Text XML can hold (XLSX is XML too): the control characters it cannot become U+FFFD."""
+    return _XLSX_ILLEGAL.sub("\ufffd", text)
+
+
 def _xlsx_value(value: object) -> object:
     value = safe_cell(value)
     if isinstance(value, str):
-        value = _XLSX_ILLEGAL.sub("\ufffd", value)
+        value = xml_text(value)
     return value
 
 

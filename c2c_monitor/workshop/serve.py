@@ -448,7 +448,7 @@ class LiveServer:
             self.state.record({"t": "reveal", "on": form.get("on") == "1"})
             return RedirectResponse(base, 303)
         if action == "remove":
-            code = form.get("code", "")
+            code = form.get("code", "").strip().upper()  # as the store compares codes
             if code not in {d.code for d in self.state.active()}:
                 raise BadRequest(400, "no such submission")
             self.state.record({"t": "remove", "code": code})

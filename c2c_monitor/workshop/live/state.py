@@ -1,7 +1,7 @@
 """The state of one live round, rebuilt from its journal: devices, their answers, open / revealed / closed.
 
 Devices are known by the SHA-256 of their cookie token, so the journal on disk holds no usable cookie.
-A participant's code (`live-001`, ...) is given in join order; answers are keyed by (device, question) and
+A participant's code (`LIVE-001`, ...) is given in join order; answers are keyed by (device, question) and
 the newest one wins, as in the store.
 """
 
@@ -80,7 +80,8 @@ class RoundState:
 
     # --- reads ---------------------------------------------------------------------------------------------
     def next_code(self) -> str:
-        return f"live-{len(self.devices) + 1:03d}"
+        # Upper case already: the store compares participant codes trimmed and upper-cased (a sheet's p01 is P01).
+        return f"LIVE-{len(self.devices) + 1:03d}"
 
     def active(self) -> list[Device]:
         return [d for d in self.devices.values() if not d.removed]
