@@ -120,7 +120,7 @@ def main() -> int:
     keys = [(p, q) for p, q, _ in rows]
     doubled = len(keys) - len(set(keys))
     got = {(p, q): a for p, q, a in rows}
-    want = {(f"live-{i + 1:03d}", q): None for i in range(PHONES) for qs in principles for q in qs}
+    want = {(f"LIVE-{i + 1:03d}", q): None for i in range(PHONES) for qs in principles for q in qs}
     lost = sum(1 for k in want if k not in got)
     # Join order decides a phone's code, so a value is checked by the set of answers per participant.
     by_code: dict[str, dict[str, str]] = {}
