@@ -287,6 +287,69 @@ def test_restart_resumes_from_the_journal(live) -> None:
         again.journal.close()
 
 
+def test_answers_arriving_together_share_fsyncs_and_each_is_on_disk_before_its_reply(tmp_path, monkeypatch) -> None:
+    import asyncio
+
+    from c2c_monitor.workshop.live.state import RoundState
+
+    journal = Journal(tmp_path / "j.jsonl")
+    state = RoundState.load(FW, journal)
+    synced_sizes: list[int] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        real_fsync(fd)
+        synced_sizes.append(os.fstat(fd).st_size)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    on_disk_at_reply: list[bool] = []
+
+    async def answer(i: int) -> None:
+        await state.record_durably({"t": "join", "device": f"d{i}", "code": f"LIVE-{i:03d}", "lang": "en"})
+        # The line this request wrote ends at or before the file size that some completed fsync covered.
+        raw = journal.raw()
+        line_end = raw.index(b"\n", raw.index(f'"device":"d{i}"'.encode()))
+        on_disk_at_reply.append(any(size >= line_end for size in synced_sizes))
+
+    async def room() -> None:
+        await asyncio.gather(*(answer(i) for i in range(50)))
+
+    asyncio.run(room())
+    journal.close()
+    assert len(on_disk_at_reply) == 50 and all(on_disk_at_reply)
+    assert 1 <= len(synced_sizes) <= 3  # one fsync per burst, not fifty in a queue
+    assert len(Journal(tmp_path / "j.jsonl").replay()) == 50
+
+
+def test_a_closed_round_can_be_reopened_and_closed_again_as_a_new_version(live) -> None:
+    server, ws = live
+    open_round(server)
+    c = joined(server)
+    rate(c, 1, {q: "2" for q in P01})
+    fac = TestClient(server.app)
+    base = f"/f/{server.facilitator_key}"
+    r = fac.post(base + "/close", data={"csrf": csrf(fac.get(base).text)}, follow_redirects=False)
+    assert "stored" in r.headers["location"]
+    assert c.get("/p/1").status_code == 409
+    page = fac.get(base).text
+    assert "/reopen" in page
+    r = fac.post(base + "/reopen", data={"csrf": csrf(page)}, follow_redirects=False)
+    assert r.status_code == 303 and server.state.phase == "open"
+    assert rate(c, 1, {P01[0]: "5"}).status_code == 303
+    r = fac.post(base + "/close", data={"csrf": csrf(fac.get(base).text)}, follow_redirects=False)
+    assert "stored" in r.headers["location"]
+    from c2c_monitor.store.reads import round_ratings
+    from c2c_monitor.store.workspace import open_workspace
+
+    server.journal.close()
+    with open_workspace(ws) as w:
+        ratings, _ = round_ratings(w.con, PID, ROUND, None)
+        vintages = w.con.execute("SELECT count(*) FROM vintages WHERE kind = 'ratings'").fetchone()
+    got = dict(zip(ratings["question_id"], ratings["answer"], strict=True))
+    assert got[P01[0]] == "5" and got[P01[1]] == "2"
+    assert vintages is not None and vintages[0] >= 2
+
+
 def test_a_torn_last_line_is_skipped(tmp_path: Path) -> None:
     j = Journal(tmp_path / "j.jsonl")
     j.append({"t": "phase", "phase": "open"})

@@ -282,7 +282,7 @@ class LiveServer:
             raise BadRequest(409, P.WORDS[lang]["closed"])
         profile = {"device": thash, "lang": lang, "group": group, "city": city}
         if self.state.device(thash) is not None:
-            self.state.record({"t": "profile", **profile})
+            await self.state.record_durably({"t": "profile", **profile})
             return RedirectResponse("/done", 303)
         client = request.client.host if request.client else "?"
         if self.limiter.blocked(client):
@@ -292,7 +292,7 @@ class LiveServer:
             raise BadRequest(403, "wrong join code: check the projector")
         if thash in self.state.devices:  # removed by the facilitator: that device stays out
             raise BadRequest(403, "this device's submission was removed by the facilitator")
-        self.state.record({"t": "join", "code": self.state.next_code(), **profile})
+        await self.state.record_durably({"t": "join", "code": self.state.next_code(), **profile})
         return RedirectResponse("/p/1", 303)
 
     def _participant(self, request: Request) -> tuple[str, Any]:
@@ -365,7 +365,7 @@ class LiveServer:
             if device.answers.get(q) != ((answer, comment) if answer else None):
                 changes.append((q, answer, comment))
         if changes:
-            self.state.record({"t": "answers", "device": thash, "answers": changes})
+            await self.state.record_durably({"t": "answers", "device": thash, "answers": changes})
         if form.get("go") == "back":
             return RedirectResponse(f"/p/{n - 1}?saved=1", 303)
         return RedirectResponse(f"/p/{n + 1}?saved=1" if n < len(self.fw.principles) else "/done", 303)
@@ -439,19 +439,24 @@ class LiveServer:
         self._check_csrf(FACILITATOR_KEY, form)
         action = request.path_params["action"]
         base = f"/f/{self.facilitator_key}"
+        if action == "reopen" and self.state.phase == "closed":
+            # A late participant or a mistake found after closing: answers can change again, and the next
+            # close stores a new vintage of the round (the closed one stays in the history).
+            await self.state.record_durably({"t": "phase", "phase": "open"})
+            return RedirectResponse(f"{base}?msg=round+reopened", 303)
         if self.state.phase == "closed":
             raise BadRequest(409, "the round is closed and stored")
         if action == "open" and self.state.phase == "waiting":
-            self.state.record({"t": "phase", "phase": "open"})
+            await self.state.record_durably({"t": "phase", "phase": "open"})
             return RedirectResponse(f"{base}?msg=round+open", 303)
         if action == "reveal":
-            self.state.record({"t": "reveal", "on": form.get("on") == "1"})
+            await self.state.record_durably({"t": "reveal", "on": form.get("on") == "1"})
             return RedirectResponse(base, 303)
         if action == "remove":
             code = form.get("code", "").strip().upper()  # as the store compares codes
             if code not in {d.code for d in self.state.active()}:
                 raise BadRequest(400, "no such submission")
-            self.state.record({"t": "remove", "code": code})
+            await self.state.record_durably({"t": "remove", "code": code})
             return RedirectResponse(f"{base}?msg=removed+{quote(code)}", 303)
         if action == "close":
             async with self._closing:

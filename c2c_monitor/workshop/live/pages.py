@@ -174,7 +174,8 @@ class FacilitatorPage(LivePage):
 def environment() -> Environment:
     return Environment(loader=FileSystemLoader(str(TEMPLATES)),
                        autoescape=select_autoescape(default=True, default_for_string=True),
-                       trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+                       trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined,
+                       auto_reload=False)  # templates ship with the package: no stat() per request
 
 
 def render(page: LivePage) -> str:

@@ -54,6 +54,16 @@ class RoundState:
         self.journal.append(event)
         self._apply(event)
 
+    async def record_durably(self, event: dict[str, Any]) -> None:
+        """As `record`, from the event loop: returns once the event is on disk, sharing fsyncs with others.
+
+        The event is applied at once, in the order it was written, so the file and the state never disagree
+        on order; a crash before the fsync loses only events whose requests were never answered.
+        """
+        seq = self.journal.write(event)
+        self._apply(event)
+        await self.journal.durable(seq)
+
     def _apply(self, ev: dict[str, Any]) -> None:
         kind = ev.get("t")
         if kind == "join":
