@@ -407,6 +407,15 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         described.append({"name": "scoreboards", "path": "data/scoreboards.json", "type": "json", "format": "json",
                           "mediatype": "application/json", "encoding": "utf-8",
                           "description": "The scoreboards (c2c assess --format json schema), one per partnership"})
+        if ws.config.iati is not None and ws.config.iati.reporting_org.ref:
+            # Only when the workspace says who reports: an activity without a reporting org is invalid IATI.
+            from c2c_monitor.publish.iati import city_iso2, write_iati
+
+            for xml_path in write_iati(sbs, ws.config.iati, city_iso2(con, sbs), tmp / "iati", lang):
+                described.append({"name": "iati-" + xml_path.stem.lower().replace("_", "-"),
+                                  "path": xml_path.relative_to(tmp).as_posix(), "type": "file", "format": "xml",
+                                  "mediatype": "application/xml",
+                                  "description": "IATI 2.03 activity file of one partnership (results)"})
         described += [{"name": "pdf-" + pdf_path.stem.lower().replace("_", "-"),
                        "path": pdf_path.relative_to(tmp).as_posix(), "type": "file", "format": "pdf",
                        "mediatype": "application/pdf",

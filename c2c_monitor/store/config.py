@@ -24,6 +24,37 @@ _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
                                          pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
+# IATI identifiers: the registration agency prefix and the organisation's number, e.g. `XM-DAC-5-7` or
+# `DE-1-123456` (https://iatistandard.org/en/guidance/preparing-organisation/organisation-account/).
+_IatiRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=100,
+                                            pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*-[A-Za-z0-9._/-]+$")]
+# IATI OrganisationType codes (10 government, 11 local government, 21-24 NGOs, 40 multilateral, 80 academic...).
+_OrgType = Literal["10", "11", "15", "21", "22", "23", "24", "30", "40", "60", "70", "71", "72", "73", "80", "90"]
+
+
+class IatiOrganisation(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    ref: _IatiRef | None = None
+    name: _Text
+    type: _OrgType
+    # IATI OrganisationRole: 1 funding, 2 accountable, 3 extending, 4 implementing.
+    role: Literal["1", "2", "3", "4"] = "1"
+
+
+class IatiSettings(BaseModel):
+    """`[iati]` in c2c.toml: who reports the partnerships as IATI activities (`c2c export iati`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    reporting_org: IatiOrganisation
+    # Funders and other organisations besides the two cities (which are added as implementing local governments).
+    participating_orgs: list[IatiOrganisation] = []
+    # OECD DAC CRS purpose code; 43030 is "Urban development and management".
+    sector: Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")] = "43030"
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
+
+
 class Config(BaseModel):
     """The settings of one workspace (`c2c.toml`); defaults are those `c2c init` writes."""
 
@@ -37,6 +68,7 @@ class Config(BaseModel):
     # Title of the published site; None in workspaces made before the setting existed (publish then falls
     # back to "NAME: city-to-city partnerships").
     title: _Text | None = None
+    iati: IatiSettings | None = None
 
 
 def _line_of(text: str, key: object) -> int | None:
@@ -69,7 +101,8 @@ def parse_config(text: str, path: Path) -> Config:
         err = exc.errors()[0]
         key = err["loc"][0] if err["loc"] else None
         line = _line_of(text, key)
-        where = f"{path}" + (f" line {line}" if line else "") + (f", {key}" if key is not None else "")
+        dotted = ".".join(str(part) for part in err["loc"])  # iati.reporting_org.ref, not just iati
+        where = f"{path}" + (f" line {line}" if line else "") + (f", {dotted}" if key is not None else "")
         shown = err.get("input")
         value = f" (value {shown!r})" if key is not None and not isinstance(shown, dict) else ""
         raise WorkspaceError(f"{where}: {_message(err)}{value}") from None

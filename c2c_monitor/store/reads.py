@@ -202,3 +202,10 @@ def series_revisions(con: Any, code: str, city: str | None) -> Any:
         "strftime(v.created_at, ?) AS loaded "
         "FROM observations o JOIN vintages v USING (vintage_id) WHERE code = ? AND (? IS NULL OR city_id = ?) "
         "ORDER BY city_id, period, disagg, o.vintage_id", params=[ISO_UTC, code, city, city]).pl()
+
+
+def city_iso2(con: DuckDBPyConnection, city_ids: list[str]) -> dict[str, str]:
+    """ISO 3166-1 alpha-2 country code of each city that has one."""
+    rows = con.execute("SELECT city_id, iso2 FROM cities WHERE list_contains(?, city_id) AND iso2 IS NOT NULL",
+                       [city_ids]).fetchall()
+    return {str(c): str(i).strip().upper() for c, i in rows if str(i).strip()}
