@@ -9,20 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from c2c_monitor.definitions.catalog import PRINCIPLE_IDS, Dac, _pydantic_findings
 from c2c_monitor.definitions.locate import definitions_dir
+from c2c_monitor.definitions.text import Text
 from c2c_monitor.definitions.yamlload import YamlSyntaxError, load_yaml
 from c2c_monitor.errors import DefinitionError, Finding
-
-
-class Text(BaseModel):
-    """A translatable text: English required, other languages optional, falling back to English."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    en: str = Field(min_length=1)
-    fr: str | None = None
-    es: str | None = None
-
-    def get(self, lang: str = "en") -> str:
-        return getattr(self, lang, None) or self.en
 
 
 class Question(BaseModel):
