@@ -10,6 +10,7 @@ refers to, for native speakers to review (README, "Translations"). Keys are the 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -38,7 +39,9 @@ def _titles(lang: str, folder: Path | None = None) -> dict[str, str]:
             raise DefinitionError([Finding("not-a-mapping", str(path), "expected a mapping of SDG keys to titles")])
         for key, text in data.items():
             if isinstance(key, str) and key.endswith("-title") and isinstance(text, str) and text.strip():
-                out[key[: -len("-title")].replace("-", ".")] = " ".join(text.split())
+                # NFC: some of the UN files spell accents decomposed (e + U+0301), which the same
+                # words typed or printed elsewhere never match; the wording itself is unchanged.
+                out[key[: -len("-title")].replace("-", ".")] = unicodedata.normalize("NFC", " ".join(text.split()))
     return out
 
 

@@ -14,20 +14,25 @@ from pathlib import Path
 
 import polars as pl
 
+from c2c_monitor.definitions.languages import LANGUAGES, native_name
 from c2c_monitor.definitions.principles import Framework, Text
 from c2c_monitor.definitions.records import STAKEHOLDER_GROUPS
 from c2c_monitor.store.atomic import replacing
 
-LANGS = {"en": "English (en)", "fr": "Français (fr)", "es": "Español (es)"}
+# XLSForm's multilingual column names, "label::Français (fr)": the name ODK Collect and Kobo show, then the code.
+LANGS = {lang: f"{native_name(lang)} ({lang})" for lang in LANGUAGES}
 FIELD = re.compile(r"^P(0[1-9]|10)_(\d+)$")
 UI = {
     "participant_code": Text(en="Participant code (not your name)", fr="Code participant (pas votre nom)",
-                             es="Código de participante (no su nombre)"),
-    "stakeholder_group": Text(en="Stakeholder group", fr="Groupe d'acteurs", es="Grupo de actores"),
-    "city_id": Text(en="City", fr="Ville", es="Ciudad"),
+                             es="Código de participante (no su nombre)",
+                             pt="Código de participante (não o seu nome)"),
+    "stakeholder_group": Text(en="Stakeholder group", fr="Groupe d'acteurs", es="Grupo de actores",
+                              pt="Grupo de atores"),
+    "city_id": Text(en="City", fr="Ville", es="Ciudad", pt="Cidade"),
     "comment": Text(en="Comments on this principle (optional, confidential)",
                     fr="Commentaires sur ce principe (facultatif, confidentiel)",
-                    es="Comentarios sobre este principio (opcional, confidencial)"),
+                    es="Comentarios sobre este principio (opcional, confidencial)",
+                    pt="Comentários sobre este princípio (facultativo, confidencial)"),
 }
 
 
@@ -45,7 +50,7 @@ def field_name(question_id: str) -> str:
 
 
 def _labels(text: Text) -> list[str]:
-    return [getattr(text, lang) or text.en for lang in LANGS]
+    return [text.get(lang) for lang in LANGS]
 
 
 def write_xlsform(fw: Framework, out: Path, default_language: str = "en",
@@ -103,13 +108,11 @@ def header_map(columns: list[str], fw: Framework) -> dict[str, str]:
     """Export column -> question id, 'participant_code', 'stakeholder_group', 'city_id' or 'Pxx_comment'."""
     by_label: dict[str, str] = {}
     for q in fw.questions.values():
-        for t in (q.text.en, q.text.fr, q.text.es):
-            if t:
-                by_label[_norm(t)] = q.id
+        for t in q.text.variants():
+            by_label[_norm(t)] = q.id
     for key, text in UI.items():
-        for t in (text.en, text.fr, text.es):
-            if t:
-                by_label[_norm(t)] = key
+        for t in text.variants():
+            by_label[_norm(t)] = key
     out: dict[str, str] = {}
     for col in columns:
         last = col.split("/")[-1].strip()
