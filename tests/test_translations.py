@@ -61,6 +61,11 @@ def test_every_shipped_definition_text_is_in_every_language(fw, cat) -> None:
     assert len([a for a in kit.agenda if a.note]) == len(kit.agenda)
     texts += [(f"kit label {k}", t) for k, t in kit.labels.items()]
     texts += [(f"indicator {i.id}", i.title_text) for i in cat.indicators.values()]
+    from c2c_monitor.definitions.groups import group_names
+    from c2c_monitor.definitions.records import STAKEHOLDER_GROUPS
+
+    assert list(group_names()) == list(STAKEHOLDER_GROUPS)
+    texts += [(f"group {g}", t) for g, t in group_names().items()]
     missing = [(where, lang) for where, t in texts for lang in LANGS if not t.has(lang)]
     assert missing == []
     # A translation is a translation: not the English copied over (short labels like "Date" may coincide).
@@ -273,8 +278,13 @@ def test_portuguese_form_export_and_french_sheet_import_like_codes(fw, demo_ws, 
     pt = {str(s.value): choice_label(s.value, s.label.get("pt")) for s in fw.scale.numeric}
     pt |= {s.code: s.label.get("pt") for s in fw.scale.special}
     heads = {f"{fw.principle_of(q)}/{q.replace('.', '_')}": fw.questions[q].text.get("pt") for q in fw.questions}
-    export = (codes.with_columns(pl.col(c).replace_strict(pt) for c in heads)
+    from c2c_monitor.definitions.groups import group_names
+
+    groups = {g: t.get("pt") for g, t in group_names().items()}
+    export = (codes.with_columns(*[pl.col(c).replace_strict(pt) for c in heads],
+                                 pl.col("stakeholder_group").replace_strict(groups))
               .rename(heads | {"participant_code": UI["participant_code"].get("pt")}))
+    assert set(export["stakeholder_group"]) == {"Sociedade civil", "Poder local"}
     # A long ratings sheet typed in French: labels, not codes.
     fr = {str(s.value): s.label.get("fr").upper() for s in fw.scale.numeric}
     fr |= {s.code: s.label.get("fr") for s in fw.scale.special}
@@ -314,3 +324,6 @@ def test_the_xlsform_carries_all_four_languages_and_converts_without_warnings(fw
     for lang in LANGS:
         assert q.text.get(lang) in result.xform and q.help.get(lang) in result.xform
     assert fw.scale.special[0].label.get("pt") in result.xform
+    from c2c_monitor.definitions.groups import group_names
+
+    assert all(t.get(lang) in result.xform for t in group_names().values() for lang in LANGS)

@@ -93,7 +93,7 @@ def missing_in_file(path: Path, langs: Iterable[str], severity: Severity = "erro
 
 def translation_findings(langs: Iterable[str] = LANGUAGES, indicator_folders: Iterable[Path] | None = None,
                          own_folder: Path | None = None) -> list[Finding]:
-    """Every missing translation in the definitions: principles and scale, kit, indicators.
+    """Every missing translation in the definitions: principles and scale, kit and groups, indicators.
 
     A workspace's own indicators may stay in one language (their titles fall back to English): theirs
     are warnings, the shipped definitions' are errors.
@@ -102,9 +102,10 @@ def translation_findings(langs: Iterable[str] = LANGUAGES, indicator_folders: It
     out: list[Finding] = []
     for path in sorted(definitions_dir("g20_principles").glob("*.yaml")):
         out += missing_in_file(path, langs)
-    kit = definitions_dir("workshops") / "kit.yaml"
-    if kit.is_file():
-        out += missing_in_file(kit, langs)
+    for name in ("kit.yaml", "stakeholder_groups.yaml"):
+        path = definitions_dir("workshops") / name
+        if path.is_file():
+            out += missing_in_file(path, langs)
     for folder in indicator_folders if indicator_folders is not None else [definitions_dir("indicators")]:
         for path in sorted(folder.glob("*.yaml")):
             out += missing_in_file(path, langs, indicator=True)

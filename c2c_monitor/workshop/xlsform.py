@@ -45,6 +45,15 @@ def group_label(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
+def group_spellings() -> dict[str, str]:
+    """Every way an export names a group (code, the older "Civil society", its name in any language) -> code."""
+    from c2c_monitor.definitions.groups import group_names
+    from c2c_monitor.definitions.principles import label_key
+
+    out = {g: g for g in STAKEHOLDER_GROUPS} | {group_label(g).lower(): g for g in STAKEHOLDER_GROUPS}
+    return out | {label_key(t): g for g, text in group_names().items() for t in text.variants()}
+
+
 def field_name(question_id: str) -> str:
     return question_id.replace(".", "_")
 
@@ -87,8 +96,10 @@ def write_xlsform(fw: Framework, out: Path, default_language: str = "en",
         sheet_append(choices, ["rating", str(s.value), *[choice_label(s.value, t) for t in _labels(s.label)]])
     for sp in fw.scale.special:
         sheet_append(choices, ["rating", sp.code, *_labels(sp.label)])
-    for g in STAKEHOLDER_GROUPS:
-        sheet_append(choices, ["stakeholder_group", g, *[group_label(g)] * len(LANGS)])
+    from c2c_monitor.definitions.groups import group_names
+
+    for g, group in group_names().items():
+        sheet_append(choices, ["stakeholder_group", g, *_labels(group)])
     for cid, name in cities or []:
         sheet_append(choices, ["city", cid, *[name] * len(LANGS)])
     settings = wb.create_sheet("settings")
@@ -134,7 +145,7 @@ def is_form_export(columns: list[str], fw: Framework) -> bool:
 def kobo_to_long(df: pl.DataFrame, fw: Framework, city_names: dict[str, str]) -> pl.DataFrame:
     mapped = header_map(df.columns, fw)
     inverse = {v: k for k, v in mapped.items()}
-    group_codes = {group_label(g).lower(): g for g in STAKEHOLDER_GROUPS} | {g: g for g in STAKEHOLDER_GROUPS}
+    group_codes = group_spellings()
     name_to_id = {n.lower(): cid for cid, n in city_names.items()} | {cid: cid for cid in city_names}
 
     def col(key: str) -> pl.Expr:
