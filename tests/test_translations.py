@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .conftest import ROOT, run_c2c
-from .test_workshop_kit import PEOPLE, PID, _answer, _assess, _kobo_export, _write_xlsx
+from .test_workshop_kit import PEOPLE, PID, _answer, _kobo_export, _write_xlsx
 
 LANGS = ("en", "fr", "es", "pt")
 UN_SOURCE = ROOT.parent / "shared" / "data" / "reference" / "sdg-translations"
@@ -264,43 +264,43 @@ def test_a_scale_whose_labels_collide_across_languages_is_refused() -> None:
                               "special": [{"code": "na", "label": {"en": "Not applicable", "es": "No aplica"}}]})
 
 
-def _facts(doc: dict) -> tuple:
+def _facts(sb) -> tuple:
     """What the codes export of test_workshop_kit gives (checked there): the same answers must give the same."""
-    by_id = {p["id"]: p for p in doc["principles"]}
-    return (by_id["P09"]["score"], by_id["P02"]["status"], by_id["P01"]["questions"][0]["share_dont_know"],
-            by_id["P05"]["score"])
+    by_id = {p.id: p for p in sb.principles}
+    return (by_id["P09"].score, by_id["P02"].status, by_id["P01"].questions[0].share_dont_know, by_id["P05"].score)
 
 
-def test_portuguese_form_export_and_french_sheet_import_like_codes(fw, demo_ws, tmp_path) -> None:
+def test_portuguese_form_export_and_french_sheet_import_like_codes(fw, demo_copy, tmp_path) -> None:
+    from c2c_monitor.definitions.groups import group_names
+    from c2c_monitor.score.assess import build_scoreboard
+    from c2c_monitor.store.workspace import open_workspace
+    from c2c_monitor.workshop.sheets import import_ratings
     from c2c_monitor.workshop.xlsform import UI, choice_label
 
     codes = _kobo_export(fw, PEOPLE, _answer)
     pt = {str(s.value): choice_label(s.value, s.label.get("pt")) for s in fw.scale.numeric}
     pt |= {s.code: s.label.get("pt") for s in fw.scale.special}
     heads = {f"{fw.principle_of(q)}/{q.replace('.', '_')}": fw.questions[q].text.get("pt") for q in fw.questions}
-    from c2c_monitor.definitions.groups import group_names
-
     groups = {g: t.get("pt") for g, t in group_names().items()}
     export = (codes.with_columns(*[pl.col(c).replace_strict(pt) for c in heads],
                                  pl.col("stakeholder_group").replace_strict(groups))
               .rename(heads | {"participant_code": UI["participant_code"].get("pt")}))
     assert set(export["stakeholder_group"]) == {"Sociedade civil", "Poder local"}
+    _write_xlsx(export, tmp_path / "pt.xlsx")
     # A long ratings sheet typed in French: labels, not codes.
     fr = {str(s.value): s.label.get("fr").upper() for s in fw.scale.numeric}
     fr |= {s.code: s.label.get("fr") for s in fw.scale.special}
-    rows = [{"participant_code": code, "stakeholder_group": group, "city_id": city, "question_id": q,
-             "question": fw.questions[q].text.get("fr"), "rating": fr[_answer(code, q)], "comment": ""}
-            for code, group, city in PEOPLE for q in fw.questions]
-    got = []
-    for name, write in (("pt.xlsx", lambda p: _write_xlsx(export, p)),
-                        ("fr.csv", lambda p: pl.DataFrame(rows).write_csv(p))):
-        ws = tmp_path / name.replace(".", "-")
-        shutil.copytree(demo_ws, ws)
-        write(tmp_path / name)
-        res = run_c2c("workshop", "import", str(tmp_path / name), "-w", str(ws), "-p", PID, "--round", "2025")
-        assert res.returncode == 0, res.stderr
-        assert "from 4 participant(s)" in res.stderr
-        got.append(_facts(_assess(ws)))
+    pl.DataFrame([{"participant_code": code, "stakeholder_group": group, "city_id": city, "question_id": q,
+                   "question": fw.questions[q].text.get("fr"), "rating": fr[_answer(code, q)], "comment": ""}
+                  for code, group, city in PEOPLE for q in fw.questions]).write_csv(tmp_path / "fr.csv")
+    # In process (the CLI path is test_workshop_kit's): two rounds of one workspace, read in the workspace's
+    # own language (English), so that only the definitions' translations can match the answers.
+    with open_workspace(demo_copy) as ws:
+        got = []
+        for name, round_id in (("pt.xlsx", "2031"), ("fr.csv", "2032")):
+            res = import_ratings(ws.con, fw, tmp_path / name, PID, round_id, None, "en")
+            assert (res["ratings"], res["participants"]) == (4 * len(fw.questions), 4)
+            got.append(_facts(build_scoreboard(ws, PID, round_id=round_id, framework=fw)))
     assert got[0] == got[1] == (3.5, "insufficient data", 1.0, 3.0)
 
 
