@@ -127,4 +127,5 @@ def test_principles_have_four_to_seven_questions_with_dac_and_help() -> None:
     assert fw.scale.values == [1, 2, 3, 4, 5]
     assert set(fw.scale.special_codes) == {"na", "dk"}
     assert fw.scale.numeric[0].label.get("fr") != fw.scale.numeric[0].label.get("en")
-    assert fw.principles[0].title.get("es") == fw.principles[0].title.en  # falls back to English
+    assert fw.principles[0].title.get("es") != fw.principles[0].title.en  # translated (issue 16)
+    assert type(fw.principles[0].title)(en="Only English").get("es") == "Only English"  # else falls back

@@ -22,11 +22,16 @@ def catalog() -> None:
 @click.option("--path", "paths", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Validate this folder instead of the shipped catalogue.")
 @click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
-def catalog_validate(workspace: str | None, paths: tuple[str, ...], report: str | None) -> None:
-    """Check every definition file and the coverage rules; exit 1 on findings."""
+@click.option("--lang", "langs", multiple=True, type=click.Choice(["fr", "es", "pt"]),
+              help="Check the translations into this language only (repeatable); default: every language.")
+def catalog_validate(workspace: str | None, paths: tuple[str, ...], report: str | None,
+                     langs: tuple[str, ...]) -> None:
+    """Check every definition file, its translations and the coverage rules; exit 1 on findings."""
     from c2c_monitor.cli.context import write_report
     from c2c_monitor.definitions.catalog import coverage_findings, validate_catalogue
+    from c2c_monitor.definitions.languages import LANGUAGES
     from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.definitions.translations import translation_findings
     from c2c_monitor.errors import DefinitionError, Report
 
     own = Path(workspace) / "own_indicators" if workspace else None
@@ -38,6 +43,9 @@ def catalog_validate(workspace: str | None, paths: tuple[str, ...], report: str 
         load_framework()
     except DefinitionError as exc:  # the principles are definitions too: their findings join the same report
         result += exc.report
+    # Every text in every language (or in --lang): a text left untranslated falls back to English on a
+    # participant's worksheet, which validation should say before a workshop does.
+    result += translation_findings(langs or LANGUAGES, [Path(p) for p in paths] or None, own)
     write_report(result, report)
     for f in result.findings:
         click.echo(str(f), err=True)

@@ -169,7 +169,7 @@ def action_set(action_id: str, workspace: str | None, wait: float, status: str |
 @workspace_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default="c2c-self-assessment.xlsx",
               show_default=True)
-@click.option("--language", type=click.Choice(["en", "fr", "es"]), help="Default language of the form "
+@click.option("--language", type=click.Choice(["en", "fr", "es", "pt"]), help="Default language of the form "
               "(all available ones are included; default: the workspace's, else en).")
 def workshop_xlsform(partnership: str | None, workspace: str | None, wait: float, output: str,
                      language: str | None) -> None:

@@ -10,10 +10,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from c2c_monitor.definitions.locate import definitions_dir
 from c2c_monitor.definitions.records import DATASETS
+from c2c_monitor.definitions.text import Text
 from c2c_monitor.definitions.yamlload import YamlSyntaxError, line_of, load_yaml
 from c2c_monitor.errors import DefinitionError, Finding
 
@@ -153,6 +163,19 @@ class SdgRef(Strict):
         return int(str(self.code).split(".")[0])
 
     @property
+    def reference(self) -> str:
+        """The UN code this reference shows: the indicator's, or a proxy's target (else its goal)."""
+        if self.proxy:
+            return self.target or str(self.goal)
+        return str(self.code)
+
+    def title_in(self, lang: str) -> str | None:
+        """The UN's title of that goal, target or indicator in `lang` (English where none is written)."""
+        from c2c_monitor.definitions.sdg_titles import sdg_title
+
+        return sdg_title(self.reference, lang)
+
+    @property
     def label(self) -> str:
         if self.proxy:
             return f"{self.target or self.goal} (local proxy)"
@@ -175,7 +198,9 @@ class Plausible(Strict):
 
 class Indicator(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$")
-    title: str = Field(min_length=3)
+    # The YAML's `title`: a map of language -> text, or (the older form) one string read as English.
+    # `title` (the property) stays the English string every existing output prints.
+    title_text: Text = Field(alias="title")
     family: Literal["city", "partnership"]
     sdg: SdgRef
     # This field shadows the builtin in the class body; later fields spell it builtins.list.
@@ -194,6 +219,33 @@ class Indicator(Strict):
     disaggregations: builtins.list[str] = []
     data_source: str = Field(min_length=3)
     harmonised: bool = True  # False for a partnership's own indicators
+
+    @field_validator("title_text", mode="before")
+    @classmethod
+    def _plain_title_is_english(cls, v: object) -> object:
+        return {"en": v} if isinstance(v, str) else v
+
+    @field_validator("title_text")
+    @classmethod
+    def _title_long_enough(cls, v: Text) -> Text:
+        if len(v.en) < 3:
+            raise ValueError("the English title needs at least 3 characters")
+        return v
+
+    @model_serializer(mode="wrap")
+    def _title_dumps_as_english(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        # `catalog show` and the cached listing print the English title under `title`, in its place.
+        data = handler(self)
+        return {("title" if k == "title_text" else k): (self.title if k == "title_text" else v)
+                for k, v in data.items()}
+
+    @property
+    def title(self) -> str:
+        return self.title_text.en
+
+    def title_in(self, lang: str) -> str:
+        """The title in `lang` (a code of definitions/languages.py), English when not translated."""
+        return self.title_text.get(lang)
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:

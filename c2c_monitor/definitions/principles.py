@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
+from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from c2c_monitor.definitions.catalog import PRINCIPLE_IDS, Dac, _pydantic_findings
 from c2c_monitor.definitions.locate import definitions_dir
+from c2c_monitor.definitions.text import Text
 from c2c_monitor.definitions.yamlload import YamlSyntaxError, load_yaml
 from c2c_monitor.errors import DefinitionError, Finding
-
-
-class Text(BaseModel):
-    """A translatable text: English required, other languages optional, falling back to English."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    en: str = Field(min_length=1)
-    fr: str | None = None
-    es: str | None = None
-
-    def get(self, lang: str = "en") -> str:
-        return getattr(self, lang, None) or self.en
 
 
 class Question(BaseModel):
@@ -61,11 +53,33 @@ class SpecialAnswer(BaseModel):
     label: Text
 
 
+_VALUE_AND_LABEL = re.compile(r"^(\d+)\s*[-–—:.)]\s*(.+)$")
+
+
+def label_key(text: str) -> str:
+    """A label as compared when read back: NFC, case-folded, one space, straight apostrophes."""
+    text = unicodedata.normalize("NFC", text).replace("’", "'").replace("‘", "'")
+    return " ".join(text.split()).casefold()
+
+
 class Scale(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     numeric: list[ScalePoint] = Field(min_length=2)
     special: list[SpecialAnswer] = []
+
+    @model_validator(mode="after")
+    def _answers_read_back_unambiguously(self) -> Scale:
+        # A label shared by two answers (in any two languages) could not be read back from a sheet.
+        seen: dict[str, str] = {}
+        answers = [(str(p.value), [str(p.value), *p.label.variants()]) for p in self.numeric]
+        answers += [(sp.code, [sp.code, *sp.label.variants()]) for sp in self.special]
+        for answer, texts in answers:
+            for text in texts:
+                key = label_key(text)
+                if seen.setdefault(key, answer) != answer:
+                    raise ValueError(f"{text!r} would mean both {seen[key]!r} and {answer!r}")
+        return self
 
     @property
     def values(self) -> list[int]:
@@ -78,6 +92,34 @@ class Scale(BaseModel):
     @property
     def low(self) -> int:
         return min(self.values)
+
+    @cached_property
+    def _answers(self) -> dict[str, int | str]:
+        out: dict[str, int | str] = {}
+        for p in self.numeric:
+            out[str(p.value)] = p.value
+            for text in p.label.variants():
+                out[label_key(text)] = p.value
+        for sp in self.special:
+            out[label_key(sp.code)] = sp.code
+            for text in sp.label.variants():
+                out[label_key(text)] = sp.code
+        return out
+
+    def parse_label(self, text: str) -> int | str | None:
+        """What a participant's answer means, in any product language: a scale value, a special code, or None.
+
+        Accepts the value ("3"), the code ("na"), the label in en/fr/es/pt ("Sans objet", "Não se aplica"),
+        and the phone form's "3 – label" choices; case, accents' composition, spacing and typographic
+        apostrophes do not matter. A number with a label of another value is refused (None), not guessed.
+        """
+        key = label_key(text)
+        if key in self._answers:
+            return self._answers[key]
+        m = _VALUE_AND_LABEL.match(key)
+        if m and m.group(1) in self._answers and self._answers.get(m.group(2)) == self._answers[m.group(1)]:
+            return self._answers[m.group(1)]
+        return None
 
     @property
     def high(self) -> int:

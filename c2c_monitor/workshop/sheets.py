@@ -24,29 +24,12 @@ from c2c_monitor.store import reads
 from c2c_monitor.store.atomic import replacing
 from c2c_monitor.store.cells import neutralised, sheet_append, sheet_set
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
-from c2c_monitor.workshop.xlsform import choice_label, is_form_export, kobo_to_long
+from c2c_monitor.workshop.xlsform import is_form_export, kobo_to_long
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 SHEET_COLUMNS = ["participant_code", "stakeholder_group", "city_id", "question_id", "question", "rating", "comment"]
-
-
-def answer_codes(fw: Framework, lang: str) -> dict[str, str]:
-    """Every accepted spelling of an answer (value, code or label in any language) -> stored answer."""
-    out: dict[str, str] = {}
-    for p in fw.scale.numeric:
-        out[str(p.value)] = str(p.value)
-        for text in (p.label.en, p.label.fr, p.label.es, p.label.get(lang)):
-            if text:
-                out[text.strip().lower()] = str(p.value)
-                out[choice_label(p.value, text.strip().lower())] = str(p.value)  # phone-form exports
-    for s in fw.scale.special:
-        out[s.code] = s.code
-        for text in (s.label.en, s.label.fr, s.label.es):
-            if text:
-                out[text.strip().lower()] = s.code
-    return out
 
 
 def write_template(con: DuckDBPyConnection, fw: Framework, pid: str, out_dir: Path, participants: int,
@@ -145,9 +128,11 @@ def import_ratings(con: DuckDBPyConnection, fw: Framework, path: Path, pid: str,
     df = df.with_columns(participant_key())
     # Groups, cities and questions are checked against their lists below; a code and a comment are free.
     findings += control_findings(df, file, ids=["participant_code"], texts=["comment"])
-    codes = answer_codes(fw, lang)
-    df = df.with_columns(pl.col("rating").str.to_lowercase().replace_strict(codes, default=None,
-                                                                            return_dtype=pl.String).alias("answer"))
+    # Each distinct answer read once through the scale's definitions: a value, a code or a label in any of
+    # the product's languages (a French sheet's "Sans objet", a Portuguese form's "3 – Existe, não aplicado").
+    codes = {r: str(a) for r in df["rating"].drop_nulls().unique().to_list()
+             if (a := fw.scale.parse_label(r)) is not None}
+    df = df.with_columns(pl.col("rating").replace_strict(codes, default=None, return_dtype=pl.String).alias("answer"))
 
     def bad(mask: pl.Expr, code: str, column: str, message: str) -> None:
         for r in df.filter(mask).head(200).iter_rows(named=True):

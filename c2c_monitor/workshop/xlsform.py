@@ -14,20 +14,25 @@ from pathlib import Path
 
 import polars as pl
 
+from c2c_monitor.definitions.languages import LANGUAGES, native_name
 from c2c_monitor.definitions.principles import Framework, Text
 from c2c_monitor.definitions.records import STAKEHOLDER_GROUPS
 from c2c_monitor.store.atomic import replacing
 
-LANGS = {"en": "English (en)", "fr": "Français (fr)", "es": "Español (es)"}
+# XLSForm's multilingual column names, "label::Français (fr)": the name ODK Collect and Kobo show, then the code.
+LANGS = {lang: f"{native_name(lang)} ({lang})" for lang in LANGUAGES}
 FIELD = re.compile(r"^P(0[1-9]|10)_(\d+)$")
 UI = {
     "participant_code": Text(en="Participant code (not your name)", fr="Code participant (pas votre nom)",
-                             es="Código de participante (no su nombre)"),
-    "stakeholder_group": Text(en="Stakeholder group", fr="Groupe d'acteurs", es="Grupo de actores"),
-    "city_id": Text(en="City", fr="Ville", es="Ciudad"),
+                             es="Código de participante (no su nombre)",
+                             pt="Código de participante (não o seu nome)"),
+    "stakeholder_group": Text(en="Stakeholder group", fr="Groupe d'acteurs", es="Grupo de actores",
+                              pt="Grupo de atores"),
+    "city_id": Text(en="City", fr="Ville", es="Ciudad", pt="Cidade"),
     "comment": Text(en="Comments on this principle (optional, confidential)",
                     fr="Commentaires sur ce principe (facultatif, confidentiel)",
-                    es="Comentarios sobre este principio (opcional, confidencial)"),
+                    es="Comentarios sobre este principio (opcional, confidencial)",
+                    pt="Comentários sobre este princípio (facultativo, confidencial)"),
 }
 
 
@@ -40,12 +45,21 @@ def group_label(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
+def group_spellings() -> dict[str, str]:
+    """Every way an export names a group (code, the older "Civil society", its name in any language) -> code."""
+    from c2c_monitor.definitions.groups import group_names
+    from c2c_monitor.definitions.principles import label_key
+
+    out = {g: g for g in STAKEHOLDER_GROUPS} | {group_label(g).lower(): g for g in STAKEHOLDER_GROUPS}
+    return out | {label_key(t): g for g, text in group_names().items() for t in text.variants()}
+
+
 def field_name(question_id: str) -> str:
     return question_id.replace(".", "_")
 
 
 def _labels(text: Text) -> list[str]:
-    return [getattr(text, lang) or text.en for lang in LANGS]
+    return [text.get(lang) for lang in LANGS]
 
 
 def write_xlsform(fw: Framework, out: Path, default_language: str = "en",
@@ -82,8 +96,10 @@ def write_xlsform(fw: Framework, out: Path, default_language: str = "en",
         sheet_append(choices, ["rating", str(s.value), *[choice_label(s.value, t) for t in _labels(s.label)]])
     for sp in fw.scale.special:
         sheet_append(choices, ["rating", sp.code, *_labels(sp.label)])
-    for g in STAKEHOLDER_GROUPS:
-        sheet_append(choices, ["stakeholder_group", g, *[group_label(g)] * len(LANGS)])
+    from c2c_monitor.definitions.groups import group_names
+
+    for g, group in group_names().items():
+        sheet_append(choices, ["stakeholder_group", g, *_labels(group)])
     for cid, name in cities or []:
         sheet_append(choices, ["city", cid, *[name] * len(LANGS)])
     settings = wb.create_sheet("settings")
@@ -103,13 +119,11 @@ def header_map(columns: list[str], fw: Framework) -> dict[str, str]:
     """Export column -> question id, 'participant_code', 'stakeholder_group', 'city_id' or 'Pxx_comment'."""
     by_label: dict[str, str] = {}
     for q in fw.questions.values():
-        for t in (q.text.en, q.text.fr, q.text.es):
-            if t:
-                by_label[_norm(t)] = q.id
+        for t in q.text.variants():
+            by_label[_norm(t)] = q.id
     for key, text in UI.items():
-        for t in (text.en, text.fr, text.es):
-            if t:
-                by_label[_norm(t)] = key
+        for t in text.variants():
+            by_label[_norm(t)] = key
     out: dict[str, str] = {}
     for col in columns:
         last = col.split("/")[-1].strip()
@@ -131,7 +145,7 @@ def is_form_export(columns: list[str], fw: Framework) -> bool:
 def kobo_to_long(df: pl.DataFrame, fw: Framework, city_names: dict[str, str]) -> pl.DataFrame:
     mapped = header_map(df.columns, fw)
     inverse = {v: k for k, v in mapped.items()}
-    group_codes = {group_label(g).lower(): g for g in STAKEHOLDER_GROUPS} | {g: g for g in STAKEHOLDER_GROUPS}
+    group_codes = group_spellings()
     name_to_id = {n.lower(): cid for cid, n in city_names.items()} | {cid: cid for cid in city_names}
 
     def col(key: str) -> pl.Expr:
