@@ -76,7 +76,8 @@ def _direction_and_target(d: SeriesDescription, rec: dict[str, Any]) -> None:
             d.polarity_why = f"progress_calculation_options direction: {direction}"
         if (t := _float(opts[0].get("target"))) is not None:
             d.target_2030, d.target_why = t, "progress_calculation_options target"
-    lines = [x for x in rec.get("graph_target_lines") or [] if isinstance(x, dict) and _float(x.get("value")) is not None]
+    lines = [x for x in rec.get("graph_target_lines") or []
+             if isinstance(x, dict) and _float(x.get("value")) is not None]
     if d.target_2030 is None and len(lines) == 1:
         d.target_2030 = _float(lines[0]["value"])
         d.target_why = "graph_target_lines"
@@ -130,7 +131,8 @@ def describe(parsed: list[Parsed], meta: Metadata, today: dt.date | None = None)
             else (units[0] if len(units) == 1 else None),
             source_file=str(r["_file"]), data_units=units, disagg_columns=sorted(cols),
             disagg_values={c: sorted(v) for c, v in sorted(cols.items())},
-            has_headline=bool(r["has_headline"]) and len(units) < 2, rows=int(r["rows"]), bad_periods=[str(x) for x in r["bad"]],
+            has_headline=bool(r["has_headline"]) and len(units) < 2, rows=int(r["rows"]),
+            bad_periods=[str(x) for x in r["bad"]],
             latest=r["latest"], meta_file=meta.where.get(norm_code(code) or code))
         org = rec.get("source_organisation_1") or rec.get("source_organisation")
         d.source_org = " ".join(org.split()) if isinstance(org, str) and org.strip() else None

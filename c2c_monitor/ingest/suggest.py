@@ -145,6 +145,7 @@ def suggest(series: list[SeriesDescription], cat: Catalogue, city_names: list[st
         s = Suggestion(d.code, d.title)
         out.append(s)
         if d.bad_periods:
+            s.confidence = 1.0
             s.skip = f"periods ingest refuses: {', '.join(d.bad_periods)}"
             s.reasons.append("left out: ingest refuses a batch with such periods; fix the source to load it")
             continue

@@ -206,7 +206,7 @@ def series_revisions(con: Any, code: str, city: str | None) -> Any:
 
 
 def local_indicators(con: DuckDBPyConnection, city_ids: list[str], as_of: int | None) -> list[dict[str, Any]]:
-    """The cities' local indicators as of a vintage: definition and headline series (period, value), by city and code."""
+    """The cities' local indicators as of a vintage: definition and headline series (period, value), by city, code."""
     bound = vintage_bound(as_of)
     defs = con.execute(latest_sql("local_indicators", ["city_id", "code"],
                                   "city_id IN (SELECT unnest(?::VARCHAR[]))") + " ORDER BY city_id, code",
