@@ -97,3 +97,22 @@ def check_cmd(mapping: str, inputs: tuple[str, ...], city: str | None, encoding:
         click.echo(f"not in the mapping (skipped): {', '.join(unmapped)}")
     if summary.nothing_loaded:
         raise NothingLoaded(summary.nothing_loaded)
+
+
+@map_group.command("example")
+@click.argument("name", required=False)
+@click.option("--output", "-o", type=click.Path(), help="Write it here (default: stdout).")
+def example_cmd(name: str | None, output: str | None) -> None:
+    """The mapping files shipped with c2c (drafted by `map suggest` on real city platforms): list, or print NAME."""
+    from c2c_monitor.definitions.locate import definitions_dir
+    from c2c_monitor.errors import C2CError
+
+    shipped = {p.name.removesuffix("-mapping.yaml"): p for p in sorted(definitions_dir("examples").glob("*-mapping.yaml"))}
+    if name is None:
+        for n in shipped:
+            click.echo(n)
+        return
+    if name not in shipped:
+        raise C2CError(f"no shipped mapping {name!r} (shipped: {', '.join(shipped)})")
+    guard(output)
+    emit(shipped[name].read_text(encoding="utf-8"), output)

@@ -197,6 +197,13 @@ def suggest(series: list[SeriesDescription], cat: Catalogue, city_names: list[st
     return out
 
 
+def _shown(path: str, root: Path | None) -> str:
+    """An input as the header names it: relative to the platform's folder, which is named by itself."""
+    if root is not None and Path(path) == root:
+        return root.name + "/"
+    return _rel(path, root) if root is not None else Path(path).name
+
+
 def _q(v: object) -> str:
     """A YAML scalar: JSON strings are valid YAML double-quoted scalars (controls escaped)."""
     if isinstance(v, float):
@@ -215,7 +222,7 @@ def render_yaml(suggestions: list[Suggestion], city: str, inputs: list[str], met
     n_loc = sum(bool(s.local) and s.indicator is None for s in suggestions)
     n_rev = sum(s.review for s in suggestions)
     lines = [
-        "# Mapping drafted by `c2c map suggest` from " + ", ".join(_rel(i, root) if root else i for i in inputs),
+        "# Mapping drafted by `c2c map suggest` from " + ", ".join(_shown(i, root) for i in inputs),
         f"# {len(suggestions)} series: {n_cat} to catalogue indicators, {n_loc} as local indicators of {city}, "
         f"{sum(s.skip is not None for s in suggestions)} skipped; {n_rev} marked `review: true`.",
         f"# Metadata read from {len(meta_files)} file(s)" + (
