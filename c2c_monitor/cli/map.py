@@ -107,7 +107,8 @@ def example_cmd(name: str | None, output: str | None) -> None:
     from c2c_monitor.definitions.locate import definitions_dir
     from c2c_monitor.errors import C2CError
 
-    shipped = {p.name.removesuffix("-mapping.yaml"): p for p in sorted(definitions_dir("examples").glob("*-mapping.yaml"))}
+    files = sorted(definitions_dir("examples").glob("*-mapping.yaml"))
+    shipped = {p.name.removesuffix("-mapping.yaml"): p for p in files}
     if name is None:
         for n in shipped:
             click.echo(n)

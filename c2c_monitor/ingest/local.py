@@ -86,18 +86,18 @@ def check_local(frame: pl.DataFrame, mapping: Mapping, cities: set[str], today: 
                          .otherwise(pl.format("{}-Q{}", pl.col("year"), pl.col("quarter"))).alias("period_c"))
     key = ["city_id", "code", "year", "quarter", "disagg"]
     notes: list[str] = []
-    if not findings:
-        # A line repeated word for word (same key, value and status) says nothing new: kept once, with a note.
-        before = df.height
-        df = df.unique(subset=[*key, "value_num", "obs_status"], keep="first", maintain_order=True)
-        if df.height < before:
-            notes.append(f"{before - df.height} repeated line(s) of local series read once")
-        dup = df.select(key).is_duplicated()
-        if dup.any():
-            d = df.filter(dup).with_columns(_first=pl.col("_line").min().over(key))
-            findings += [Finding("duplicate-key", r["_file"], f"same local indicator, city, period and "
-                                 f"disaggregation as line {r['_first']}", r["_line"], "period", r["period"])
-                         for r in d.filter(pl.col("_line") != pl.col("_first")).head(200).iter_rows(named=True)]
+    # A line repeated word for word (same key, value and status) says nothing new: kept once, with a note.
+    # Duplicates that differ are reported beside the other findings, so one run lists every problem.
+    before = df.height
+    df = df.unique(subset=[*key, "value_num", "obs_status"], keep="first", maintain_order=True)
+    if df.height < before:
+        notes.append(f"{before - df.height} repeated line(s) of local series read once")
+    dup = df.select(key).is_duplicated() & df["year"].is_not_null()
+    if dup.any():
+        d = df.filter(dup).with_columns(_first=pl.col("_line").min().over(key))
+        findings += [Finding("duplicate-key", r["_file"], f"same local indicator, city, period and "
+                             f"disaggregation as line {r['_first']}", r["_line"], "period", r["period"])
+                     for r in d.filter(pl.col("_line") != pl.col("_first")).head(200).iter_rows(named=True)]
     rows = df.select("city_id", "code", pl.col("period_c").alias("period"), "year", "quarter", "disagg",
                      pl.col("value_num").alias("value"), "obs_status")
     pairs = rows.select("city_id", "code").unique(maintain_order=True)
