@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from c2c_monitor.definitions.catalog import Catalogue, Indicator
@@ -63,6 +64,23 @@ def _dotted(code: str) -> str:
     return code.replace("-", ".")
 
 
+@lru_cache(maxsize=8192)
+def _squash(text: str) -> str:
+    return fold(text).replace(" ", "")
+
+
+@lru_cache(maxsize=1024)
+def _titles(title: str, code: str | None) -> tuple[str, ...]:
+    """The indicator's title and its UN code's titles (en/fr/es): what a series title is compared with."""
+    return (title, *un_titles().get(code or "", {}).values())
+
+
+@lru_cache(maxsize=1024)
+def _named(title: str) -> frozenset[str]:
+    """What an indicator's title names in brackets (PM2.5), squashed."""
+    return frozenset(_squash(m) for m in re.findall(r"\(([^)]*)\)", title))
+
+
 def _headline(d: SeriesDescription, ind: Indicator, city_names: list[str]) -> dict[str, str] | None:
     """{} when the series has a headline; one disaggregation value picked as the headline; None if neither."""
     if d.has_headline:
@@ -70,25 +88,22 @@ def _headline(d: SeriesDescription, ind: Indicator, city_names: list[str]) -> di
     if len(d.disagg_columns) != 1:
         return None
     col = d.disagg_columns[0]
-    title = fold(ind.title).replace(" ", "")
-    names = {fold(n).replace(" ", "") for n in city_names if n}
+    title = _squash(ind.title)
+    names = {_squash(n) for n in city_names if n}
     for v in d.disagg_values[col]:
-        fv = fold(v).replace(" ", "")
-        if fv and (fv in names or (len(fv) >= 3 and f"({fv})" in fold(ind.title).replace(" ", ""))
-                   or (len(fv) >= 4 and fv in title)):
+        fv = _squash(v)
+        if fv and (fv in names or (len(fv) >= 3 and fv in _named(ind.title)) or (len(fv) >= 4 and fv in title)):
             return {col: v}
     return None
 
 
 def _candidate(d: SeriesDescription, ind: Indicator, city_names: list[str]) -> _Candidate:
-    titles = [ind.title, *un_titles().get(ind.sdg.code or "", {}).values()]
-    sim = max(similarity(d.title, t) for t in titles)
+    sim = max(similarity(d.title, t) for t in _titles(ind.title, ind.sdg.code))
     unit_ok = compatible(d.unit or (d.data_units[0] if d.data_units else None), ind.unit)
     want = norm_unit(ind.unit)
     loadable = all(norm_unit(u) == want for u in d.data_units)
     select = _headline(d, ind, city_names)
-    named = {fold(m).replace(" ", "") for m in re.findall(r"\(([^)]*)\)", ind.title)}
-    if select and any(fold(v).replace(" ", "") in named for v in select.values()):
+    if select and any(_squash(v) in _named(ind.title) for v in select.values()):
         # The indicator's title names the disaggregation the series is split by (PM2.5): the title agrees more
         # than its words alone say.
         sim = min(1.0, sim + 0.3)
