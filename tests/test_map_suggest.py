@@ -212,6 +212,12 @@ def test_suggest_edit_ingest_assess(ws: Path, tmp_path: Path) -> None:
     assert rows["11-1-1"]["progress"] is None  # one value, no target: context
     women = next(r for r in sb["indicators"] if r["id"] == "women_in_local_government" and r["city_id"] == "barcelona")
     assert women["value"] == 45.0
+    # The published site shows them with their source.
+    from c2c_monitor.publish.site_pages import PublicScoreboard
+    from c2c_monitor.score.scoreboard import Scoreboard
+
+    public = PublicScoreboard.of(Scoreboard.model_validate(sb))
+    assert {r.code: r.source for r in public.local_indicators}["3-9-1"].endswith("b.md")
     code, html, _ = c2c("assess", "barcelona-maputo", "-w", str(work), "--format", "html")
     assert "Local indicators: each city" in html and "Días con contaminación alta" in html
     code, table, _ = c2c("assess", "barcelona-maputo", "-w", str(work))
@@ -224,6 +230,21 @@ def test_cli_answers_with_exit_2(ws: Path, tmp_path: Path) -> None:
     bad.write_text('city: barcelona\nindicators:\n  "5-5-1": nope\n', encoding="utf-8")
     res = run_c2c("ingest", str(site), "--map", str(bad), "-w", str(ws))
     assert res.returncode == 2 and f"{bad} line 3" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_sdmx_csv_series_are_described_by_any_reader(ws: Path, tmp_path: Path) -> None:
+    f = tmp_path / "national.csv"
+    f.write_text("DATAFLOW,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE\n"
+                 "UN:DF_SDG(1.0),ES0801,SI_POV_DAY1,2021,2.5,PT\nUN:DF_SDG(1.0),ES0801,SI_POV_DAY1,2022,2.1,PT\n")
+    out = tmp_path / "m.yaml"
+    code, _, err = c2c("map", "suggest", str(f), "--city", "barcelona", "-w", str(ws), "-o", str(out))
+    assert code == 0, err
+    m = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert m["areas"] == {"ES0801": "barcelona"} and m["indicators"]["SI_POV_DAY1"]["local"]["unit"] == "PT"
+    work = tmp_path / "ws"
+    shutil.copytree(ws, work)
+    code, _, err = c2c("ingest", str(f), "--map", str(out), "-w", str(work))
+    assert code == 0 and "local indicators of barcelona: 1 series, 2 row(s)" in err, err
 
 
 # --- bad mapping files: file and line, exit 2, workspace unchanged -------------------------------------------

@@ -53,7 +53,8 @@ def suggest_cmd(inputs: tuple[str, ...], city: str, output: str | None, encoding
         raise C2CError(f"{', '.join(inputs)}: no data series found")
     root = _common_root(paths)
     proposals = suggest(series, cat, [city, str(row[0][0])], root)
-    text = render_yaml(proposals, city, [str(p.resolve()) for p in paths], meta.files, skipped, root)
+    areas = sorted({a for d in series for a in d.areas})
+    text = render_yaml(proposals, city, [str(p.resolve()) for p in paths], meta.files, skipped, root, areas)
     emit(text, output)
     n_cat = sum(s.indicator is not None for s in proposals)
     click.echo(f"{len(series)} series: {n_cat} to catalogue indicators, "

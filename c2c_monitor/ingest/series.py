@@ -45,6 +45,7 @@ class SeriesDescription:
     target_2030: float | None = None
     target_why: str | None = None
     source_org: str | None = None  # who publishes it, as the metadata says
+    areas: list[str] = field(default_factory=list)  # area codes of its rows (SDMX REF_AREA, Open SDG GeoCode)
 
 
 def _float(v: Any) -> float | None:
@@ -108,6 +109,7 @@ def describe(parsed: list[Parsed], meta: Metadata, today: dt.date | None = None)
            .sort("_year", nulls_last=False)
            .group_by("source_code", maintain_order=True).agg(
                pl.col("_file").first(), pl.len().alias("rows"),
+               pl.col("area").str.strip_chars().drop_nulls().unique().sort().alias("areas"),
                pl.col("unit").str.strip_chars().drop_nulls().unique().sort().alias("units"),
                pl.col("disagg").unique().alias("keys"), head.any().alias("has_headline"),
                pl.col("period").filter(bad).cast(pl.String).fill_null("(blank)").unique().sort().head(5).alias("bad"),
@@ -133,7 +135,8 @@ def describe(parsed: list[Parsed], meta: Metadata, today: dt.date | None = None)
             disagg_values={c: sorted(v) for c, v in sorted(cols.items())},
             has_headline=bool(r["has_headline"]) and len(units) < 2, rows=int(r["rows"]),
             bad_periods=[str(x) for x in r["bad"]],
-            latest=r["latest"], meta_file=meta.where.get(norm_code(code) or code))
+            latest=r["latest"], meta_file=meta.where.get(norm_code(code) or code),
+            areas=[a for a in r["areas"] if a])
         org = rec.get("source_organisation_1") or rec.get("source_organisation")
         d.source_org = " ".join(org.split()) if isinstance(org, str) and org.strip() else None
         _direction_and_target(d, rec)

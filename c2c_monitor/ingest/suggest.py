@@ -212,6 +212,17 @@ def suggest(series: list[SeriesDescription], cat: Catalogue, city_names: list[st
     return out
 
 
+def _areas(codes: list[str], city: str) -> list[str]:
+    codes = [c for c in codes if c != city]
+    if not codes:
+        return ["areas: {}"]
+    if len(codes) == 1:
+        return ["areas:", f"  {_q(codes[0])}: {_q(city)}  # the data's only area code: check it is {city}"]
+    shown = ", ".join(codes[:20]) + (f" and {len(codes) - 20} more" if len(codes) > 20 else "")
+    return [f"# Area codes in the data (map the one that is {city}; rows of the others are skipped): {shown}",
+            "areas: {}"]
+
+
 def _shown(path: str, root: Path | None) -> str:
     """An input as the header names it: relative to the platform's folder, which is named by itself."""
     if root is not None and Path(path) == root:
@@ -231,8 +242,12 @@ def _comment(text: str) -> str:
 
 
 def render_yaml(suggestions: list[Suggestion], city: str, inputs: list[str], meta_files: list[str],
-                skipped_files: dict[str, str], root: Path | None) -> str:
-    """The mapping file a person edits: every proposal with its reasons as comments."""
+                skipped_files: dict[str, str], root: Path | None, areas: list[str] | None = None) -> str:
+    """The mapping file a person edits: every proposal with its reasons as comments.
+
+    `areas` are the area codes the data holds: one code is proposed as the city; several are listed for the
+    person to map (a national file names many areas, only one of them the partner city).
+    """
     n_cat = sum(s.indicator is not None for s in suggestions)
     n_loc = sum(bool(s.local) and s.indicator is None for s in suggestions)
     n_rev = sum(s.review for s in suggestions)
@@ -251,7 +266,7 @@ def render_yaml(suggestions: list[Suggestion], city: str, inputs: list[str], met
         "# `confidence` is the evidence for the proposal, 0 to 1. Check: c2c map check THIS_FILE DATA;",
         "# load: c2c ingest DATA --map THIS_FILE",
         f"city: {_q(city)}",
-        "areas: {}",
+        *_areas(areas or [], city),
         "indicators:",
     ]
     for s in suggestions:
