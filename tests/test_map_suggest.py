@@ -335,3 +335,17 @@ def test_codes_and_metadata_found_by_content(tmp_path: Path) -> None:
     meta = find_metadata([site / "data"], sorted((site / "data").glob("*.csv")))
     assert set(meta.records) == {"5-5-1", "3-9-1", "11-1-1"}
     assert not any(f.endswith("README.md") for f in meta.files)
+
+
+def test_metadata_goes_through_the_capped_c_loader(tmp_path: Path) -> None:
+    from c2c_monitor.definitions import yamlload
+
+    assert yamlload._Loader is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "indicator_1-1-1.csv").write_text("Year,Value\n2020,1\n")
+    (tmp_path / "meta").mkdir()
+    # An alias bomb in a metadata file is refused by the caps (a note), never expanded; a broken file likewise.
+    (tmp_path / "meta" / "1-1-1.yml").write_text("a: &x [1, 2]\nindicator_name: *x\n")
+    (tmp_path / "meta" / "1-1-2.md").write_text("---\nindicator_name: [unclosed\n---\n")
+    meta = find_metadata([tmp_path], [tmp_path / "data" / "indicator_1-1-1.csv"])
+    assert meta.records == {} and meta.files == [] and len(meta.notes) == 2
