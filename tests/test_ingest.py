@@ -160,7 +160,8 @@ def test_barcelona_open_sdg_folder_ingests_with_its_own_targets(demo_copy, tmp_p
     assert res.returncode == 0, res.stderr
     assert "222 file(s)" in res.stderr
     assert "demo_indicator.csv" in res.stderr  # skipped, and said so
-    assert "not mapped to the catalogue" in res.stderr
+    # The shipped mapping (drafted by `c2c map suggest`) keeps every other series as a local indicator.
+    assert "local indicators of barcelona: 216 series" in res.stderr
     con = duckdb.connect(str(demo_copy / "workspace.duckdb"), read_only=True)
     vid = con.execute("SELECT max(vintage_id) FROM vintages").fetchall()[0][0]
     targets = dict(con.execute("SELECT code, value FROM targets WHERE city_id = 'barcelona' AND vintage_id = ?",

@@ -13,6 +13,8 @@ import polars as pl
 
 from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.errors import Finding, InputRejected, Report
+from c2c_monitor.ingest.local import LocalBatch, check_local
+from c2c_monitor.ingest.local import changes as local_changes
 from c2c_monitor.ingest.mapping import Mapping
 from c2c_monitor.ingest.readers import READERS, Parsed, detect_format, open_sdg_code
 from c2c_monitor.ingest.textfile import ReadError
@@ -33,6 +35,11 @@ class Summary:
     deleted: int = 0
     missing_values: int = 0
     targets: int = 0
+    local_new: int = 0  # rows of the cities' local indicators written (new or revised)
+    local_unchanged: int = 0
+    local_defs: int = 0  # local indicator definitions written (new or changed)
+    loaded_where: list[str] = field(default_factory=list)  # what went where, one line per destination
+    review: list[str] = field(default_factory=list)  # mapping entries still marked `review: true`
     vintage_id: int | None = None
     skipped: dict[str, int] = field(default_factory=dict)
     skipped_files: dict[str, str] = field(default_factory=dict)
@@ -49,6 +56,13 @@ class Summary:
                    f" (of which {self.missing_values} blank value(s) recorded as missing)")
         if self.targets:
             out.append(f"{self.targets} local 2030 target(s) from metadata")
+        out += self.loaded_where
+        if self.local_new or self.local_unchanged or self.local_defs:
+            out.append(f"local indicators: {self.local_new} row(s) new or revised, {self.local_unchanged} unchanged, "
+                       f"{self.local_defs} definition(s) written")
+        if self.review:
+            shown = ", ".join(self.review[:8]) + (f" and {len(self.review) - 8} more" if len(self.review) > 8 else "")
+            out.append(f"note: {len(self.review)} mapping entr(ies) still marked `review: true`: {shown}")
         unmapped = {w: n for w, n in self.skipped.items() if w.startswith("indicator ")}
         if unmapped:
             codes = [w.split("'")[1] for w in unmapped]
@@ -65,7 +79,8 @@ class Summary:
     @property
     def nothing_loaded(self) -> str | None:
         """Why the batch put no value in the workspace, or None when it did (or already held them all)."""
-        if self.new or self.revised or self.deleted or self.unchanged or self.targets:
+        if self.new or self.revised or self.deleted or self.unchanged or self.targets or self.local_new \
+                or self.local_unchanged or self.local_defs:
             return None
         if self.skipped:
             unmapped = {w: n for w, n in self.skipped.items() if w.startswith("indicator ")}
@@ -175,6 +190,13 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
     for p in parsed:
         summary.notes += [f"{Path(p.frame['_file'][0]).name if p.frame.height else ''}: {n}" for n in p.notes]
     cities = {r[0] for r in con.execute("SELECT city_id FROM cities").fetchall()}
+    # A mapping file that names an indicator or a city the workspace lacks is refused with its file and line.
+    bad_map = mapping.findings({i.observation_code for i in cat.indicators.values() if i.family == "city"}, cities) \
+        if mapping.path else []
+    if bad_map:
+        raise InputRejected(bad_map + summary.findings)
+    frame, local = _split_local(frame, mapping, cities, summary)
+    summary.review = sorted(mapping.review)
     # The documented long format names catalogue ids and city ids itself: unknown codes there are errors.
     strict = strict or any(p.fmt in ("csv", "xlsx") for p in parsed)
     checked = validate(frame, cat, cities, mapping, strict) if frame.height else None
@@ -186,7 +208,12 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
         summary.notes += checked.notes
     good = checked.good if checked is not None else pl.DataFrame()
     targets = _targets(parsed, mapping, cat)
-    if good.height == 0 and targets.height == 0:
+    local_rows, local_defs = _local_changes(con, local, summary)
+    if good.height:
+        per = good.group_by("code").agg(pl.len().alias("n")).sort("code")
+        summary.loaded_where.insert(0, f"catalogue: {per.height} indicator(s), {good.height} row(s) ("
+                                    + ", ".join(f"{c} {n}" for c, n in per.iter_rows()) + ")")
+    if good.height == 0 and targets.height == 0 and local is None:
         summary.notes.append("nothing to load")
         return summary
     cur = _current(con, good) if good.height else None
@@ -212,7 +239,8 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
         to_write = good
     new_targets = _new_targets(con, targets)
     summary.targets = new_targets.height
-    if dry_run or (to_write.height == 0 and new_targets.height == 0):
+    if dry_run or (to_write.height == 0 and new_targets.height == 0 and local_rows.height == 0
+                   and local_defs.height == 0):
         if not dry_run:
             summary.notes.append("nothing new: the workspace already holds these values")
         return summary
@@ -224,8 +252,43 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
             insert_frame(con, "observations", to_write.with_columns(pl.lit(vid).alias("vintage_id")))
         if new_targets.height:
             insert_frame(con, "targets", new_targets.with_columns(pl.lit(vid).alias("vintage_id")))
+        if local_rows.height:
+            insert_frame(con, "local_observations", local_rows.with_columns(pl.lit(vid).alias("vintage_id")))
+        if local_defs.height:
+            insert_frame(con, "local_indicators", local_defs.with_columns(pl.lit(vid).alias("vintage_id")))
     summary.vintage_id = vid
     return summary
+
+
+def _split_local(frame: pl.DataFrame, mapping: Mapping, cities: set[str], summary: Summary
+                 ) -> tuple[pl.DataFrame, LocalBatch | None]:
+    """Take the mapping's `local:` series out of the batch (checked on their own) and drop its `skip:` ones."""
+    if frame.height == 0 or not (mapping.locals or mapping.skips):
+        return frame, None
+    sc = pl.col("source_code")
+    skipped = frame.filter(sc.is_in(list(mapping.skips))).group_by("source_code").agg(pl.len()).sort("source_code")
+    for code, n in skipped.iter_rows():
+        summary.skipped[f"series {code!r} left out by the mapping ({mapping.skips[code]})"] = n
+    rows = frame.filter(sc.is_in(list(mapping.locals)))
+    rest = frame.filter(~sc.is_in(list(mapping.locals) + list(mapping.skips)))
+    if rows.height == 0:
+        return rest, None
+    batch = check_local(rows, mapping, cities)
+    if batch.findings:
+        raise InputRejected(batch.findings + summary.findings)
+    summary.notes += batch.notes
+    per = batch.rows.group_by("city_id").agg(pl.col("code").n_unique().alias("s"), pl.len().alias("n")).sort("city_id")
+    summary.loaded_where += [f"local indicators of {c}: {s} series, {n} row(s)" for c, s, n in per.iter_rows()]
+    return rest, batch
+
+
+def _local_changes(con: DuckDBPyConnection, batch: LocalBatch | None, summary: Summary
+                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    if batch is None:
+        return pl.DataFrame(), pl.DataFrame()
+    rows, defs, unchanged = local_changes(con, batch)
+    summary.local_new, summary.local_defs, summary.local_unchanged = rows.height, defs.height, unchanged
+    return rows, defs
 
 
 def _norm(s: str) -> str:

@@ -117,7 +117,8 @@ def read_sdmx(path: Path, encoding: str | None = None) -> Parsed:
 
 
 # --- Open SDG --------------------------------------------------------------------------------------
-OPEN_SDG_NAME = re.compile(r"^indicator_(\d{1,2}-[0-9a-z]{1,2}-[0-9a-z]{1,2}(?:-[0-9a-z]+)?)\.csv$", re.I)
+# G-T-I, and the goal-numbered national codes some platforms use (G-N, e.g. Schleswig-Holstein's 12-12).
+OPEN_SDG_NAME = re.compile(r"^indicator_(\d{1,2}-[0-9a-z]{1,2}(?:-[0-9a-z]{1,2})?(?:-[0-9a-z]+)?)\.csv$", re.I)
 OPEN_SDG_RESERVED = {"Year", "Value", "Units", "Series", "GeoCode", "Unit multiplier", "Observation status"}
 
 
@@ -158,7 +159,7 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
     code = open_sdg_code(path)
     if code is None:
         raise ReadError(Finding("not-open-sdg", str(path),
-                                "not an Open SDG data file name (expected indicator_G-T-I.csv)"))
+                                "not an Open SDG data file name (expected indicator_G-T-I.csv or indicator_G-N.csv)"))
     t = read_delimited(path, encoding)
     _need(t, ["Year", "Value"], "Open SDG")
     notes: list[str] = []

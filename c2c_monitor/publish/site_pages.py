@@ -105,6 +105,21 @@ class Aggregate(Public):
     indicator_ids: list[str]
 
 
+class LocalIndicator(Public):
+    """A city's own series as the site shows it: with its source, never compared."""
+
+    city_id: str
+    city_name: str | None
+    code: str
+    title: str
+    unit: str | None
+    value: float | None
+    period: str | None
+    target_2030: float | None
+    progress: float | None
+    source: str | None
+
+
 class PublicScoreboard(Public):
     """The part of a Scoreboard a partnership page prints (read by _scoreboard_sections.html.j2 too)."""
 
@@ -121,6 +136,7 @@ class PublicScoreboard(Public):
     actions: list[Action]
     indicators: list[IndicatorRow]
     aggregates: list[Aggregate]
+    local_indicators: list[LocalIndicator] = []
     # Last, as in IndicatorDefinition: a field named `list` would shadow the builtin in the annotations below it.
     list: Literal["simplified", "long"]
 

@@ -80,6 +80,22 @@ def render_terminal(sb: Scoreboard, color: bool | None = None) -> str:
                                        value, r.period or "–", Text(score, style=colour), trend]
             t.add_row(*cells)
         console.print(t)
+    if sb.local_indicators:
+        # The cities' own series: beside the harmonised table, never in it (no score, no comparison).
+        t = Table(title="Local indicators (each city's own series: read against its own 2030 target, not compared)",
+                  title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
+        t.add_column("City", width=12, no_wrap=True, overflow="ellipsis")
+        t.add_column("Indicator", width=40, no_wrap=True, overflow="ellipsis")
+        t.add_column("Value", justify="right", width=10, no_wrap=True)
+        t.add_column("Period", width=8, no_wrap=True)
+        t.add_column("2030", justify="right", width=8, no_wrap=True)
+        t.add_column("Progress", justify="right", width=8, no_wrap=True)
+        for lr in sb.local_indicators:
+            t.add_row(lr.city_name or lr.city_id, f"{lr.code} {lr.title}",
+                      "–" if lr.value is None else f"{lr.value:g}", lr.period or "–",
+                      "–" if lr.target_2030 is None else f"{lr.target_2030:g}",
+                      "context" if lr.progress is None else f"{lr.progress:.0f}%")
+        console.print(t)
     if sb.groups:
         groups = sorted({g.group for g in sb.groups})
         group_score = {(g.group, g.principle_id): g.score for g in sb.groups}

@@ -19,6 +19,7 @@ from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.engine.evaluate import Backend, evaluate
 from c2c_monitor.engine.spec import REASON_NO_DATA
 from c2c_monitor.errors import C2CError, UnknownPartnership
+from c2c_monitor.score.local import local_rows
 from c2c_monitor.score.maths import light, normalise, principle_trend, trend
 from c2c_monitor.score.ratings import aggregate, group_breakdown
 from c2c_monitor.score.scoreboard import (
@@ -263,6 +264,7 @@ def build_scoreboards(
             round_id=view.current, previous_round_id=view.previous, principles=view.principles, indicators=rows,
             aggregates=aggregates(rows), min_group_size=ws.config.min_group_size,
             n_participants=view.n_participants, groups=view.groups, actions=action_rows(con, pid, as_of),
+            local_indicators=local_rows(con, info, as_of),
         ))
     return out
 

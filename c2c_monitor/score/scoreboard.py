@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 SCHEMA_VERSION = "1.0"
 
@@ -135,6 +135,30 @@ class Aggregate(Model):
     indicator_ids: list[str]
 
 
+class LocalIndicatorRow(Model):
+    """A city's own (local) indicator: shown beside the harmonised ones, never compared or aggregated.
+
+    `progress` is the share of the way from the series' first value to the city's 2030 target (0-100), when
+    the metadata states both the direction of improvement and the target; otherwise None (shown as context).
+    """
+
+    city_id: str
+    city_name: str | None
+    code: str
+    title: str
+    unit: str | None
+    polarity: Literal["higher", "lower"] | None
+    target_2030: float | None
+    value: float | None
+    period: str | None
+    baseline: float | None
+    baseline_period: str | None
+    progress: float | None
+    source: str | None
+    vintage_id: int | None
+    series: list[tuple[str, float | None]] = []
+
+
 class Scoreboard(Model):
     schema_version: str = SCHEMA_VERSION
     snapshot_id: str | None = None
@@ -159,6 +183,16 @@ class Scoreboard(Model):
     n_participants: int = 0
     groups: builtins.list[GroupRow] = []
     actions: builtins.list[ActionRow] = []
+    # Added with issue 15; left out of the JSON (and so of snapshot ids) while empty, so scoreboards of
+    # workspaces without local indicators read exactly as before.
+    local_indicators: builtins.list[LocalIndicatorRow] = []
+
+    @model_serializer(mode="wrap")
+    def _omit_empty_local(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not self.local_indicators:
+            data.pop("local_indicators", None)
+        return data
 
 
 def scoreboard_json_schema() -> dict[str, Any]:

@@ -23,7 +23,8 @@ NO_LIMIT = 2**62
 
 # Identifiers that may be spliced into the window's SQL: the store's tables, and column names that are plain
 # lower-case words. Values are always bound parameters.
-_TABLES = {"observations", "targets", "ratings", "agreed", "actions", "rounds", "vintages",
+_TABLES = {"observations", "targets", "ratings", "agreed", "actions", "rounds", "vintages", "local_indicators",
+           "local_observations",
            *(f"rec_{name}" for name in DATASETS)}  # the records tables, as the records schema names them
 # The temporary tables an evaluation stages: the current observations and one per records dataset.
 _STAGED = {"_obs", *(f"_rec_{name}" for name in DATASETS)}
@@ -209,3 +210,36 @@ def city_iso2(con: DuckDBPyConnection, city_ids: list[str]) -> dict[str, str]:
     rows = con.execute("SELECT city_id, iso2 FROM cities WHERE list_contains(?, city_id) AND iso2 IS NOT NULL",
                        [city_ids]).fetchall()
     return {str(c): str(i).strip().upper() for c, i in rows if str(i).strip()}
+
+
+def local_indicators(con: DuckDBPyConnection, city_ids: list[str], as_of: int | None) -> list[dict[str, Any]]:
+    """The cities' local indicators as of a vintage: definition and headline series (period, value), by city, code."""
+    bound = vintage_bound(as_of)
+    defs = con.execute(latest_sql("local_indicators", ["city_id", "code"],
+                                  "city_id IN (SELECT unnest(?::VARCHAR[]))") + " ORDER BY city_id, code",
+                       [bound, city_ids]).fetchall()
+    cols = ["city_id", "code", "title", "unit", "polarity", "target_2030", "source", "vintage_id"]
+    out = [dict(zip(cols, r, strict=True)) for r in defs]
+    series = con.execute(latest_sql("local_observations", ["city_id", "code", "period", "disagg"],
+                                    "city_id IN (SELECT unnest(?::VARCHAR[])) AND disagg = ''",
+                                    select="city_id, code, period, year, quarter, value")
+                         + " ORDER BY city_id, code, year, quarter", [bound, city_ids]).fetchall()
+    by_key: dict[tuple[str, str], list[tuple[str, float | None]]] = {}
+    for city, code, period, _y, _q, value in series:
+        by_key.setdefault((city, code), []).append((period, value))
+    for d in out:
+        d["series"] = by_key.get((d["city_id"], d["code"]), [])
+    return out
+
+
+def local_current(con: DuckDBPyConnection, city_ids: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The current local definitions and observations of these cities (what a new load is compared with)."""
+    bound = vintage_bound(None)
+    where = "city_id IN (SELECT unnest(?::VARCHAR[]))"
+    defs: pl.DataFrame = con.sql(latest_sql("local_indicators", ["city_id", "code"], where,
+                                            select="city_id, code, title, unit, polarity, target_2030, source"),
+                                 params=[bound, city_ids]).pl()
+    obs: pl.DataFrame = con.sql(latest_sql("local_observations", ["city_id", "code", "period", "disagg"], where,
+                                           select="city_id, code, period, disagg, value, obs_status"),
+                                params=[bound, city_ids]).pl()
+    return defs, obs

@@ -21,7 +21,7 @@ from c2c_monitor.errors import WorkspaceError
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _records_ddl() -> list[str]:
@@ -82,6 +82,15 @@ MIGRATIONS: dict[int, list[str]] = {
         "FROM observations) WHERE rn = 1 AND action <> 'D'",
         *_records_views(),
     ],
+    # A city's local indicators (issue 15): series of its own SDG platform that map to no catalogue indicator.
+    # Kept apart from `observations` so that nothing harmonised (scores, comparisons) can ever read them.
+    2: [
+        "CREATE TABLE local_indicators (city_id VARCHAR NOT NULL, code VARCHAR NOT NULL, title VARCHAR NOT NULL, "
+        "unit VARCHAR, polarity VARCHAR, target_2030 DOUBLE, source VARCHAR, vintage_id BIGINT NOT NULL)",
+        "CREATE TABLE local_observations (city_id VARCHAR NOT NULL, code VARCHAR NOT NULL, period VARCHAR NOT NULL, "
+        "year INTEGER NOT NULL, quarter INTEGER NOT NULL, disagg VARCHAR NOT NULL DEFAULT '', value DOUBLE, "
+        "obs_status VARCHAR, vintage_id BIGINT NOT NULL)",
+    ],
 }
 
 
@@ -114,6 +123,7 @@ def migrate(con: DuckDBPyConnection, db: Path) -> None:
 
 STORE_TABLES = frozenset(
     {"cities", "partnerships", "observations", "targets", "rounds", "ratings", "agreed", "actions",
+     "local_indicators", "local_observations",
      *(f"rec_{d}" for d in DATASETS)}
 )
 
