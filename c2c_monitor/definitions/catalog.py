@@ -208,6 +208,9 @@ class Indicator(Strict):
             raise ValueError("city indicators are reported; partnership indicators are computed")
         return self
 
+    def title_in(self, lang: str) -> str:
+        return self.title
+
     @property
     def lists(self) -> tuple[str, ...]:
         return ("simplified", "long") if self.list == "simplified" else ("long",)
