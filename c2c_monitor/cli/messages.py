@@ -35,8 +35,8 @@ def reset() -> None:
     _STATE.update(lang=None, explicit=None)
 
 
-def _(message: str, **values: object) -> str:
-    return Translator(language())(message, **values)
+def _(msgid: str, /, **values: object) -> str:
+    return Translator(language())(msgid, **values)
 
 
 # Library errors people meet most, as the English pattern and the message it becomes; the named groups

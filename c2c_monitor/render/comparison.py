@@ -105,10 +105,18 @@ def render_html(c: Comparison, lang: str = "en") -> str:
                                                            symbol=CHANGE_SYMBOL, lang=lang))
 
 
-# Each takes the comparison and the language of the people reading it (JSON and CSV ignore it).
+def _json(c: Comparison, lang: str = "en") -> str:
+    return c.model_dump_json(indent=2) + "\n"
+
+
+def _csv(c: Comparison, lang: str = "en") -> str:
+    return render_csv(c)
+
+
+# Each takes the comparison and the language of the people reading it (JSON and CSV are data: no language).
 COMPARE_RENDERERS: dict[str, Callable[[Comparison, str], str]] = {
     "table": render_table,
-    "json": lambda c, lang="en": c.model_dump_json(indent=2) + "\n",
-    "csv": lambda c, lang="en": render_csv(c),
+    "json": _json,
+    "csv": _csv,
     "html": render_html,
 }

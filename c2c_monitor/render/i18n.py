@@ -77,12 +77,12 @@ class Translator:
         self.lang = check_language(lang)
         self._t = translations(lang)
 
-    def __call__(self, message: str, **values: object) -> str:
+    def __call__(self, message: str, /, **values: object) -> str:
         # "" would look up the catalog's header; an empty word stays empty.
         text = self._t.gettext(message) if message else message
         return text % values if values else text
 
-    def n(self, singular: str, plural: str, n: int, **values: object) -> str:
+    def n(self, singular: str, plural: str, n: int, /, **values: object) -> str:
         text = self._t.ngettext(singular, plural, n)
         return text % {"num": n, **values}
 
