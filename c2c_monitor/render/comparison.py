@@ -23,8 +23,9 @@ def render_table(c: Comparison, lang: str = "en") -> str:
     con = Console(file=buf, width=100, highlight=False, emoji=False)
     if c.over_time:
         o = c.over_time
-        con.print(f"[bold]{o.partnership_name}[/bold]: {_('workshop')} {o.round_before or '–'} → "
-                  f"{o.round_after or '–'}; {_('indicators')} {o.period_before} → {o.period_after}")
+        workshop, indicators, vintages = _("workshop"), _("indicators"), _("vintages")
+        con.print(f"[bold]{o.partnership_name}[/bold]: {workshop} {o.round_before or '–'} → "
+                  f"{o.round_after or '–'}; {indicators} {o.period_before} → {o.period_after}")
         t = Table(box=box.SIMPLE_HEAD, width=100, title=_("Principles"), title_justify="left")
         principle_cols: tuple[tuple[str, JustifyMethod], ...] = (
             (_("Principle"), "left"), (_("Before"), "right"), (_("After"), "right"), (_("Change"), "left"))
@@ -47,7 +48,7 @@ def render_table(c: Comparison, lang: str = "en") -> str:
         con.print(t)
         counts = {k: sum(r.change == k for r in o.indicators) for k in CHANGE_SYMBOL}
         con.print(", ".join(f"{v} {_(k)}" for k, v in counts.items() if v) +
-                  f" · {_('vintages')} {o.vintages_before} → {o.vintages_after}", style="dim")
+                  f" · {vintages} {o.vintages_before} → {o.vintages_after}", style="dim")
     if c.side_by_side:
         s = c.side_by_side
         t = Table(box=box.SIMPLE_HEAD, width=100, title=_("Side by side — harmonised %(list)s list", list=_(s.list)),

@@ -46,7 +46,7 @@ def principle_rounds(principles: list[tuple[str, str]], rounds: list[str],
             latest = j == len(rounds) - 1
             if v is None:
                 out.append(f'<text x="{left + 3}" y="{y + bar_h - 1}" font-size="9" fill="{MUTED}">'
-                           f'{escape(_("%(round)s: no score", round=r))}</text>')
+                           + escape(_("%(round)s: no score", round=r)) + '</text>')
                 continue
             fill = INK if latest else "url(#hatch)"
             out.append(f'<rect x="{left}" y="{y}" width="{max(x(v) - left, 1):.1f}" height="{bar_h - 1}" '
@@ -59,7 +59,8 @@ def principle_rounds(principles: list[tuple[str, str]], rounds: list[str],
         lx = left + j * 110
         out.append(f'<rect x="{lx}" y="{legend_y - 8}" width="14" height="8" '
                    f'fill="{INK if latest else "url(#hatch)"}" stroke="{MUTED}" stroke-width="0.6"/>'
-                   f'<text x="{lx + 18}" y="{legend_y}" font-size="10">{escape(_("round %(round)s", round=r))}</text>')
+                   f'<text x="{lx + 18}" y="{legend_y}" font-size="10">'
+                   + escape(_("round %(round)s", round=r)) + '</text>')
     title = _("Principle scores (1-5) by workshop round: ") + "; ".join(label_parts)
     out.insert(1, f'<title id="pr-title">{escape(title)}</title>')
     out.append("</svg>")
@@ -88,7 +89,8 @@ def sparkline(series: list[tuple[str, float | None]], end_value: float, unit: st
     ye = h - pad - (end_value - lo) * scale
     y_end = f"{ye:.1f}"
     path = "M" + " L".join(f"{x},{y}" for x, y in xy)
-    desc = (f"{label}: " + ", ".join(f"{p} {fmt(v)}" for p, v in pts) + f"; {_('2030 end value')} {fmt(end_value)}"
+    end_word = _("2030 end value")
+    desc = (f"{label}: " + ", ".join(f"{p} {fmt(v)}" for p, v in pts) + f"; {end_word} {fmt(end_value)}"
             + ("" if unit in ("percent", "yes/no") else f" {unit}"))
     sid = escape(uid)
     out = [f'<svg class="spark" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg" '

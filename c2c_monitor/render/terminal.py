@@ -37,8 +37,12 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
     cities = " – ".join(f"{c.name} ({c.country})" for c in p.cities)
     console.print(Text(f"{p.name}", style="bold"), Text(f"  {p.theme or ''}", style="italic"))
     console.print(f"{cities}")
-    console.print(f"{_('list')}: {_(sb.list)} · {_('period')}: {sb.period or _('latest')} · "
-                  f"{_('targets')}: {_(sb.targets)} · {_('snapshot')}: {sb.snapshot_id or '-'}")
+    # The words are looked up outside the f-strings, where the extractor (babel.cfg) finds them.
+    words = {"list": _("list"), "period": _("period"), "latest": _("latest"), "targets": _("targets"),
+             "snapshot": _("snapshot"), "catalogue": _("catalogue"), "principles": _("principles"),
+             "rules": _("rules"), "vintages": _("data vintages"), "none": _("none")}
+    console.print(f"{words['list']}: {_(sb.list)} · {words['period']}: {sb.period or words['latest']} · "
+                  f"{words['targets']}: {_(sb.targets)} · {words['snapshot']}: {sb.snapshot_id or '-'}")
 
     t = Table(title=_("G20 principles — workshop round %(round)s", round=sb.round_id or _("(none)"))
                     + (_(" vs %(round)s", round=sb.previous_round_id) if sb.previous_round_id else ""),
@@ -110,8 +114,9 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
         console.print(t)
     console.print(_("● close to end value (score ≥ 80)  ◐ half way (≥ 50)  ○ far  · no data  "
                     "ᵖ provisional  ! overdue"), style="dim")
-    console.print(f"{_('catalogue')} {sb.catalog_version} · {_('principles')} {sb.framework_version} · {_('rules')} "
-                  f"{sb.rules_version} · {_('data vintages')} {', '.join(map(str, sb.vintages_used)) or _('none')}",
+    console.print(f"{words['catalogue']} {sb.catalog_version} · {words['principles']} {sb.framework_version} · "
+                  f"{words['rules']} {sb.rules_version} · {words['vintages']} "
+                  f"{', '.join(map(str, sb.vintages_used)) or words['none']}",
                   style="dim")
     return buf.getvalue()
 
