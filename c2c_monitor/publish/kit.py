@@ -23,6 +23,7 @@ from c2c_monitor.publish.pdf import write_pdf
 from c2c_monitor.render.html import environment, render_page
 from c2c_monitor.render.localise import localise_scoreboard
 from c2c_monitor.score.assess import build_scoreboard, partnership_info
+from c2c_monitor.score.scoreboard import Scoreboard
 from c2c_monitor.store.workspace import Workspace
 
 
@@ -88,12 +89,21 @@ def agenda_times(text: KitText, lang: str) -> list[AgendaRow]:
 def build_kit(ws: Workspace, pid: str, out_dir: Path, round_id: str | None = None,
               held_on: dt.date | None = None, langs: list[str] | None = None) -> list[Path]:
     """The kit's PDFs; `langs`: one language, or two for a bilingual kit (default: kit_languages)."""
+    # Every page is rendered before the first PDF is written, so that a template error leaves no PDF behind.
+    html = kit_html(ws, pid, round_id, held_on, langs)
+    return [write_pdf(page_html, out_dir / f"{pid}-{name}.pdf") for name, page_html in html]
+
+
+def kit_html(ws: Workspace, pid: str, round_id: str | None = None, held_on: dt.date | None = None,
+             langs: list[str] | None = None, scoreboard: Scoreboard | None = None) -> list[tuple[str, str]]:
+    """(name, HTML) of each page of the kit, as printed; `scoreboard`: the partnership's, when already built
+    for `round_id`."""
     langs = kit_languages(ws, pid, langs)
     lang, lang2 = langs[0], (langs[1] if len(langs) > 1 else None)
     fw = load_framework()
     text = load_kit_text()
     info = partnership_info(ws.con, pid)
-    sb = build_scoreboard(ws, pid, round_id=round_id, framework=fw)
+    sb = scoreboard or build_scoreboard(ws, pid, round_id=round_id, framework=fw)
     if lang != ws.config.language:
         sb = localise_scoreboard(sb, lang, fw)
     labels = kit_labels(text, langs)
@@ -113,6 +123,4 @@ def build_kit(ws: Workspace, pid: str, out_dir: Path, round_id: str | None = Non
     if sb.round_id is not None:
         pages.append(("handout", HandoutPage(info=info, fw=fw, lang=lang, lang2=lang2, L=labels, held_on=held,
                                              sb=sb, rules=RULES)))
-    # Every page is rendered before the first PDF is written, so that a template error leaves no PDF behind.
-    html = [(name, render_page(env, page)) for name, page in pages]
-    return [write_pdf(page_html, out_dir / f"{pid}-{name}.pdf") for name, page_html in html]
+    return [(name, render_page(env, page)) for name, page in pages]

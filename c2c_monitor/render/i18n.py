@@ -92,8 +92,8 @@ class Translator:
     def percent(self, share: float) -> str:
         return fmt_percent(share, self.lang)
 
-    def date(self, d: dt.date | str | None) -> str:
-        return fmt_date(d, self.lang)
+    def date(self, d: dt.date | str | None, short: bool = False) -> str:
+        return fmt_date(d, self.lang, short)
 
 
 def fmt_number(v: float | None, lang: str, digits: int = 0, *, group: bool = True) -> str:
@@ -128,9 +128,9 @@ def fmt_money(v: float, lang: str) -> str:
     return format_currency(v, "EUR", format="#,##0 ¤", locale=lang, currency_digits=False)
 
 
-def fmt_date(d: dt.date | str | None, lang: str) -> str:
-    """An ISO date for people: `12 mars 2025`; English keeps the ISO date. None or text that is not a date
-    (a period such as `2025-Q1`) comes back as given."""
+def fmt_date(d: dt.date | str | None, lang: str, short: bool = False) -> str:
+    """An ISO date for people: `12 mars 2025` (`12/03/2025` when `short`, for narrow table columns); English
+    keeps the ISO date. None or text that is not a date (a period such as `2025-Q1`) comes back as given."""
     if d is None:
         return "–"
     if lang == "en":
@@ -144,7 +144,7 @@ def fmt_date(d: dt.date | str | None, lang: str) -> str:
         day = d
     from babel.dates import format_date
 
-    return format_date(day, format="long", locale=lang)
+    return format_date(day, format="short" if short else "long", locale=lang)
 
 
 def fmt_value(v: float | None, unit: str, lang: str = "en") -> str:

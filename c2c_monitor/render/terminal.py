@@ -109,7 +109,7 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
         t.add_column(_("Due"), width=10, no_wrap=True)
         t.add_column(_("Status"), width=16, no_wrap=True)
         for a in sb.actions:
-            t.add_row(a.principle_id, a.text, a.owner or "–", _.date(a.due) if a.due else "–",
+            t.add_row(a.principle_id, a.text, a.owner or "–", _.date(a.due, short=True) if a.due else "–",
                       f"{STATUS_SYMBOL.get(a.status, '')} {_(a.status)}" + (" !" if a.overdue else ""))
         console.print(t)
     console.print(_("● close to end value (score ≥ 80)  ◐ half way (≥ 50)  ○ far  · no data  "
