@@ -409,3 +409,4 @@ def test_locale_numbers_read_back_to_the_rounded_value(v: float, digits: int, la
     back = float(text.replace(group, "").replace(decimal, ".").replace("−", "-"))
     assert back == pytest.approx(round(v, digits), abs=10 ** -digits)
     assert text.count(decimal) == (1 if digits else 0)
+

@@ -427,7 +427,9 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         described.append({"name": "scoreboards", "path": "data/scoreboards.json", "type": "json", "format": "json",
                           "mediatype": "application/json", "encoding": "utf-8",
                           "description": "The scoreboards (c2c assess --format json schema), one per partnership"})
-        described += [{"name": "pdf-" + pdf_path.stem.lower().replace("_", "-"),
+        # pdf/x.pdf is "pdf-x"; another language's fr/pdf/x.pdf is "pdf-fr-x" (resource names are unique).
+        described += [{"name": "pdf-" + "-".join(pdf_path.relative_to(tmp).with_suffix("").parts[:-2]
+                                                  + (pdf_path.stem,)).lower().replace("_", "-"),
                        "path": pdf_path.relative_to(tmp).as_posix(), "type": "file", "format": "pdf",
                        "mediatype": "application/pdf",
                        "description": "Printable report of one partnership"} for _, pdf_path in jobs]
