@@ -53,6 +53,15 @@ def _text(cat: Catalog) -> bytes:
     return buf.getvalue()
 
 
+def _entries(text: bytes) -> set[tuple[object, object, object]]:
+    return {(m.id, m.string, m.context) for m in read_po(io.BytesIO(text)) if m.id}
+
+
+def _same(path: Path, text: bytes) -> bool:
+    """The file holds the same texts and translations (the layout may differ between Babel versions)."""
+    return path.exists() and _entries(path.read_bytes()) == _entries(text)
+
+
 def updated(pot: Catalog, lang: str) -> Catalog:
     path = po_path(lang)
     if path.exists():
@@ -63,6 +72,9 @@ def updated(pot: Catalog, lang: str) -> Catalog:
     # No fuzzy matching: a changed English text must be translated again, not guessed from a neighbour.
     po.update(pot, no_fuzzy_matching=True, update_creation_date=False)
     po.revision_date = _FIXED_DATE
+    # The project's own translations: a native speaker's review is welcome (README, Languages).
+    po.last_translator = "c2c-monitor project (to be reviewed by a native speaker)"
+    po.language_team = f"c2c-monitor {lang}"
     return po
 
 
@@ -88,7 +100,7 @@ def main(argv: list[str]) -> int:
         files[po_path(lang)] = _text(po)
         problems += [f"{lang}: untranslated: {m!r}" for m in missing(po)]
     for path, text in files.items():
-        if path.exists() and path.read_bytes() == text:
+        if _same(path, text):
             continue
         if check:
             problems.append(f"{path.relative_to(ROOT)} is out of date")
