@@ -24,6 +24,9 @@ def cli() -> None:
     Self-assessment against the ten G20 Rome principles and SDG indicators
     (simplified and long lists) read as the distance to 2030 end values.
     """
+    from c2c_monitor.cli import messages
+
+    messages.reset()  # each command starts in the default language (many run in one test process)
 
 
 cli.add_command(workspace.init)
@@ -50,16 +53,17 @@ def main() -> None:
         # prog_name fixed: `python -m c2c_monitor.cli` says "c2c" too, and shell completion reads _C2C_COMPLETE.
         cli.main(prog_name="c2c", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        from c2c_monitor.cli.messages import _
+
+        click.echo(_("aborted"), err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except C2CError as exc:
-        msg = f"c2c: error: {exc.message}"
-        if exc.hint:
-            msg += f" ({exc.hint})"
-        click.echo(msg, err=True)
+        from c2c_monitor.cli.messages import error_line
+
+        click.echo(error_line(exc.message, exc.hint), err=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)

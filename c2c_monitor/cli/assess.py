@@ -15,6 +15,7 @@ from c2c_monitor.cli.context import (
     as_of_vintage,
     emit,
     guard,
+    lang_option,
     opened,
     workspace_options,
 )
@@ -34,9 +35,10 @@ from c2c_monitor.cli.context import (
 @click.option("--backend", type=click.Choice(list(BACKENDS)), default="duckdb", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS_SCOREBOARD), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(), help="Write to FILE instead of standard output.")
+@lang_option
 def assess(partnership: str, workspace: str | None, wait: float, list_name: str, period: str | None,
            as_of: str | None, targets: str, round_id: str | None, backend: str, fmt: str,
-           output: str | None) -> None:
+           output: str | None, lang: str | None) -> None:
     """Evaluate and score PARTNERSHIP, store an immutable snapshot, print or write the scoreboard."""
     from c2c_monitor.render import RENDERERS
     from c2c_monitor.score.assess import build_scoreboard, store_snapshot
@@ -47,7 +49,14 @@ def assess(partnership: str, workspace: str | None, wait: float, list_name: str,
         sb = build_scoreboard(ws, partnership, LIST_NAMES[list_name], period, vintage, TARGETS[targets],
                               BACKENDS[backend], round_id)
         sb = store_snapshot(ws, sb)
-        lang = ws.config.language
+        lang = lang or ws.config.language
+        if fmt in ("table", "html") and (lang, ws.config.language) != ("en", "en"):
+            # Definition texts in the language asked for; JSON and CSV stay as the snapshot has them.
+            from c2c_monitor.definitions.principles import load_framework
+            from c2c_monitor.render.localise import localise_scoreboard
+            from c2c_monitor.score.assess import workspace_catalogue
+
+            sb = localise_scoreboard(sb, lang, load_framework(), workspace_catalogue(ws))
     emit(RENDERERS[fmt](sb, lang), output)
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 
 from c2c_monitor.cli.complete import partnership_ids
-from c2c_monitor.cli.context import FORMATS_SCOREBOARD, LIST_NAMES, emit, guard, opened, workspace_options
+from c2c_monitor.cli.context import (
+    FORMATS_SCOREBOARD,
+    LIST_NAMES,
+    emit,
+    guard,
+    lang_option,
+    opened,
+    workspace_options,
+)
 
 
 @click.command()
@@ -18,11 +26,12 @@ from c2c_monitor.cli.context import FORMATS_SCOREBOARD, LIST_NAMES, emit, guard,
 @click.option("--rounds", nargs=2, metavar="BEFORE AFTER", help="Workshop rounds to compare (default: last two).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS_SCOREBOARD), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path())
+@lang_option
 def compare(partnerships: tuple[str, ...], workspace: str | None, wait: float, list_name: str,
             period_before: str | None, period_after: str | None, rounds: tuple[str, str] | None, fmt: str,
-            output: str | None) -> None:
+            output: str | None, lang: str | None) -> None:
     """One partnership over time (rounds and periods), or several side by side on the harmonised set."""
-    from c2c_monitor.render.comparison import COMPARE_RENDERERS, render_html
+    from c2c_monitor.render.comparison import COMPARE_RENDERERS
     from c2c_monitor.score.compare import compare as run
 
     for p in (period_before, period_after):
@@ -37,6 +46,12 @@ def compare(partnerships: tuple[str, ...], workspace: str | None, wait: float, l
     with opened(workspace, wait) as ws:
         result = run(ws, list(partnerships), LIST_NAMES[list_name], period_before, period_after,
                      rounds[0] if rounds else None, rounds[1] if rounds else None)
-        lang = ws.config.language
-    # Only the HTML page is in a language (`<html lang>`); the other formats are data.
-    emit(render_html(result, lang) if fmt == "html" else COMPARE_RENDERERS[fmt](result), output)
+        lang = lang or ws.config.language
+        if fmt in ("table", "html") and (lang, ws.config.language) != ("en", "en"):
+            from c2c_monitor.definitions.principles import load_framework
+            from c2c_monitor.render.localise import localise_comparison
+            from c2c_monitor.score.assess import workspace_catalogue
+
+            result = localise_comparison(result, lang, load_framework(), workspace_catalogue(ws))
+    # The table and the HTML page are written in `lang`; JSON and CSV are data.
+    emit(COMPARE_RENDERERS[fmt](result, lang), output)

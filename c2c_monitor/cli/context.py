@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from c2c_monitor.cli.messages import _, set_language
+from c2c_monitor.definitions.languages import LANGUAGES
 from c2c_monitor.errors import Report
 from c2c_monitor.store.atomic import check_target, replacing
 
@@ -42,6 +44,41 @@ def workspace_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+
+def _one_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if value not in LANGUAGES:
+        raise click.BadParameter(_("%(value)s is not one of %(known)s", value=repr(value), known=", ".join(LANGUAGES)))
+    set_language(value, explicit=True)
+    return value
+
+
+def _languages(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    langs = list(dict.fromkeys(x.strip().lower() for x in value.split(",") if x.strip()))
+    bad = [x for x in langs if x not in LANGUAGES]
+    if bad or not langs:
+        raise click.BadParameter(_("%(value)s is not one of %(known)s", value=repr(value), known=", ".join(LANGUAGES)))
+    set_language(langs[0], explicit=True)
+    return langs
+
+
+def lang_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--lang fr`: the language of an output for people (and of the command's messages)."""
+    return click.option("--lang", "lang", callback=_one_language, metavar="LANG",
+                        help="Language of the output: en, fr, es or pt (default: `language` in c2c.toml).")(f)
+
+
+def langs_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--lang fr,en`: several languages, the first one first (a bilingual kit, a site in two languages)."""
+    return click.option("--lang", "langs", callback=_languages, metavar="LANG[,LANG...]",
+                        help="Language(s) of the output, comma-separated, the first one first: en, fr, es, pt "
+                             "(default: `language` in c2c.toml).")(f)
+
+
 # What the running command reads: its workspace folder and input files. Set by `guard`, checked again by
 # `emit` (every data file goes through it) so that no path that writes can skip the check.
 _GUARDED: dict[str, Any] = {"root": None, "inputs": ()}
@@ -66,6 +103,7 @@ def opened(workspace: str | None, wait: float) -> Iterator[Workspace]:
     from c2c_monitor.store.workspace import open_workspace, resolve_dir
 
     with open_workspace(resolve_dir(workspace), wait=wait) as ws:
+        set_language(ws.config.language)  # the messages follow the workspace's language unless --lang
         yield ws
 
 
@@ -78,7 +116,7 @@ def emit(text: str, output: str | None) -> None:
     check_target(path, _GUARDED["root"], _GUARDED["inputs"])
     with replacing(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {path}", err=True)
+    click.echo(_("wrote %(path)s", path=path), err=True)
 
 
 def csv_text(header: list[str], rows: Iterable[Iterable[object]]) -> str:
@@ -134,7 +172,7 @@ def show_rejected(report: Report, path: str | None) -> None:
     for f in report.findings[:50]:
         click.echo(str(f), err=True)
     if len(report) > 50:
-        click.echo(f"... and {len(report) - 50} more (see --report)", err=True)
+        click.echo(_("... and %(n)s more (see --report)", n=len(report) - 50), err=True)
 
 
 def write_report(report: Report, path: str | None) -> None:
@@ -156,10 +194,11 @@ def as_of_vintage(con: DuckDBPyConnection, text: str | None) -> int | None:
     try:
         when = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise C2CError(f"--as-of {text!r}: give a vintage id or a date (YYYY-MM-DD[ HH:MM])") from None
+        raise C2CError(_("--as-of %(text)s: give a vintage id or a date (YYYY-MM-DD[ HH:MM])",
+                         text=repr(text))) from None
     if len(text.strip()) == 10:
         when = when + dt.timedelta(days=1) - dt.timedelta(microseconds=1)  # the whole day
     vid = vintage_for_date(con, when.isoformat(sep=" "))
     if vid == 0:
-        raise C2CError(f"--as-of {text}: no data had been loaded by then")
+        raise C2CError(_("--as-of %(text)s: no data had been loaded by then", text=text))
     return vid

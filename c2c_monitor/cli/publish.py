@@ -7,7 +7,16 @@ from pathlib import Path
 import click
 
 from c2c_monitor.cli.complete import partnership_ids
-from c2c_monitor.cli.context import LIST_NAMES, LazyProgress, as_of_vintage, guard, opened, workspace_options
+from c2c_monitor.cli.context import (
+    LIST_NAMES,
+    LazyProgress,
+    as_of_vintage,
+    guard,
+    langs_option,
+    opened,
+    workspace_options,
+)
+from c2c_monitor.cli.messages import _
 from c2c_monitor.publish.pdf import PDF_ENGINES
 
 
@@ -26,10 +35,15 @@ from c2c_monitor.publish.pdf import PDF_ENGINES
 @click.option("--clean", is_flag=True, help="Also remove files in the folder that c2c publish did not write "
               "(by default a CNAME, a .git/ or other files you added are kept).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@langs_option
 def publish(partnerships: tuple[str, ...], workspace: str | None, wait: float, output: str, list_name: str,
             as_of: str | None, title: str | None, pdf: bool, pdf_engine: str, clean: bool,
-            quiet: bool) -> None:
-    """Static HTML site, PDFs and open data (CSV, JSON, datapackage.json, SDMX-CSV, Open SDG) for the public."""
+            quiet: bool, langs: list[str] | None) -> None:
+    """Static HTML site, PDFs and open data (CSV, JSON, datapackage.json, SDMX-CSV, Open SDG) for the public.
+
+    With several languages (`--lang en,fr`) the first one's pages are at the top of the site and each other
+    one's in its own folder (fr/), with a language switch on every page.
+    """
     from c2c_monitor.publish.site import publish as run
 
     guard(output, workspace)
@@ -38,14 +52,15 @@ def publish(partnerships: tuple[str, ...], workspace: str | None, wait: float, o
         with opened(workspace, wait) as ws:
             summary = run(ws, list(partnerships) or None, Path(output), pdf=pdf, as_of=as_of_vintage(ws.con, as_of),
                           list_name=LIST_NAMES[list_name], title=title, pdf_engine=pdf_engine,
-                          progress=bar.update, clean=clean)
+                          progress=bar.update, clean=clean, langs=langs)
     finally:
         bar.stop()
     for note in summary.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(_("note: %(note)s", note=note), err=True)
     if summary.removed:
-        click.echo(f"--clean removed {len(summary.removed)} item(s) c2c publish did not write: "
-                   + ", ".join(summary.removed), err=True)
+        click.echo(_("--clean removed %(n)s item(s) c2c publish did not write: %(items)s",
+                     n=len(summary.removed), items=", ".join(summary.removed)), err=True)
     engine = f" ({summary.pdf_engine})" if summary.pdfs else ""
-    click.echo(f"published {summary.pages} page(s), {summary.pdfs} PDF(s){engine}, {len(summary.files)} file(s) "
-               f"to {summary.output}", err=True)
+    click.echo(_("published %(pages)s page(s), %(pdfs)s PDF(s)%(engine)s, %(files)s file(s) to %(output)s",
+                 pages=summary.pages, pdfs=summary.pdfs, engine=engine, files=len(summary.files),
+                 output=summary.output), err=True)

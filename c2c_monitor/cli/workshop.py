@@ -10,7 +10,18 @@ from typing import Any
 import click
 
 from c2c_monitor.cli.complete import partnership_ids
-from c2c_monitor.cli.context import emit, guard, opened, show_rejected, workspace_options, write_report
+from c2c_monitor.cli.context import (
+    LANGUAGES,
+    emit,
+    guard,
+    lang_option,
+    langs_option,
+    opened,
+    show_rejected,
+    workspace_options,
+    write_report,
+)
+from c2c_monitor.cli.messages import _
 from c2c_monitor.definitions.actions import ACTION_STATUSES
 
 STATUSES = list(ACTION_STATUSES)
@@ -30,17 +41,25 @@ def workshop() -> None:
 @workspace_options
 @click.option("--participants", type=click.IntRange(1, 500), default=15, show_default=True)
 @click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True)
-def workshop_template(partnership: str, workspace: str | None, wait: float, participants: int, out_dir: str) -> None:
-    """Write a ratings sheet (CSV and XLSX with drop-down lists): one row per participant and question."""
+@lang_option
+def workshop_template(partnership: str, workspace: str | None, wait: float, participants: int, out_dir: str,
+                      lang: str | None) -> None:
+    """Write a ratings sheet (CSV and XLSX with drop-down lists): one row per participant and question.
+
+    The questions are in --lang, else in the partner city's language (`[city_languages]` in c2c.toml), else
+    in the workspace's.
+    """
     from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.workshop.sheets import write_template
 
     guard(out_dir, workspace)
     with opened(workspace, wait) as ws:
+        from c2c_monitor.publish.kit import kit_languages
+
         paths = write_template(ws.con, load_framework(), partnership, Path(out_dir), participants,
-                               ws.config.language)
+                               lang or kit_languages(ws, partnership, None)[0])
     for p in paths:
-        click.echo(f"wrote {p}", err=True)
+        click.echo(_("wrote %(path)s", path=p), err=True)
 
 
 @workshop.command("import")
@@ -169,7 +188,7 @@ def action_set(action_id: str, workspace: str | None, wait: float, status: str |
 @workspace_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default="c2c-self-assessment.xlsx",
               show_default=True)
-@click.option("--language", type=click.Choice(["en", "fr", "es", "pt"]), help="Default language of the form "
+@click.option("--lang", "--language", "language", type=click.Choice(LANGUAGES), help="Default language of the form "
               "(all available ones are included; default: the workspace's, else en).")
 def workshop_xlsform(partnership: str | None, workspace: str | None, wait: float, output: str,
                      language: str | None) -> None:
@@ -190,7 +209,7 @@ def workshop_xlsform(partnership: str | None, workspace: str | None, wait: float
             language = language or ws.config.language
     path = write_xlsform(load_framework(), Path(output), language or "en", cities)
     if output != "-":
-        click.echo(f"wrote {path}", err=True)
+        click.echo(_("wrote %(path)s", path=path), err=True)
 
 
 @workshop.command("kit")
@@ -199,16 +218,21 @@ def workshop_xlsform(partnership: str | None, workspace: str | None, wait: float
 @click.option("--output", "-o", "out_dir", type=click.Path(file_okay=False), required=True)
 @click.option("--round", "round_id", help="The round the results handout is about (default: the latest).")
 @click.option("--date", "held_on", type=click.DateTime(["%Y-%m-%d"]), help="Date printed on the agenda.")
+@langs_option
 def workshop_kit(partnership: str, workspace: str | None, wait: float, out_dir: str, round_id: str | None,
-                 held_on: Any) -> None:
-    """Print-ready PDFs: agenda, worksheets (A4), blank scoreboard poster (A3) and results handout."""
+                 held_on: Any, langs: list[str] | None) -> None:
+    """Print-ready PDFs: agenda, worksheets (A4), blank scoreboard poster (A3) and results handout.
+
+    `--lang fr,en` prints a bilingual kit (each principle and question in both, the first language first);
+    without it, the partner city's language (`[city_languages]` in c2c.toml) and the workspace's.
+    """
     from c2c_monitor.publish.kit import build_kit
 
     guard(out_dir, workspace)
     with opened(workspace, wait) as ws:
-        paths = build_kit(ws, partnership, Path(out_dir), round_id, _date(held_on))
+        paths = build_kit(ws, partnership, Path(out_dir), round_id, _date(held_on), langs)
     for p in paths:
-        click.echo(f"wrote {p}", err=True)
+        click.echo(_("wrote %(path)s", path=p), err=True)
 
 
 @workshop.command("serve")

@@ -21,7 +21,9 @@ from c2c_monitor.errors import DefinitionError, Finding
 from c2c_monitor.publish.kit_pages import AgendaPage, AgendaRow, HandoutPage, KitPage, PosterPage, WorksheetsPage
 from c2c_monitor.publish.pdf import write_pdf
 from c2c_monitor.render.html import environment, render_page
+from c2c_monitor.render.localise import localise_scoreboard
 from c2c_monitor.score.assess import build_scoreboard, partnership_info
+from c2c_monitor.score.scoreboard import Scoreboard
 from c2c_monitor.store.workspace import Workspace
 
 
@@ -53,9 +55,24 @@ def load_kit_text(folder: Path | None = None) -> KitText:
         raise DefinitionError(findings) from None
 
 
-def kit_environment() -> Environment:
+def kit_environment(lang: str = "en") -> Environment:
     # RULES is no longer a global of this (cached, shared) environment: the handout's model carries it.
-    return environment(definitions_dir("workshops") / "templates")
+    return environment(definitions_dir("workshops") / "templates", lang=lang)
+
+
+def kit_languages(ws: Workspace, pid: str, langs: list[str] | None) -> list[str]:
+    """`--lang` as given, else the partner city's language (c2c.toml `[city_languages]`) first and the
+    workspace's second when they differ: the partner city's participants read their own language."""
+    if langs:
+        return langs[:2]
+    info = partnership_info(ws.con, pid)
+    partner = next((ws.config.city_languages.get(c.id) for c in info.cities if c.role == "partner"), None)
+    return list(dict.fromkeys([partner or ws.config.language, ws.config.language]))
+
+
+def kit_labels(text: KitText, langs: list[str]) -> dict[str, str]:
+    """The kit's labels in the first language, or "first / second" in a bilingual kit."""
+    return {k: " / ".join(dict.fromkeys(v.get(lg) for lg in langs)) for k, v in text.labels.items()}
 
 
 def agenda_times(text: KitText, lang: str) -> list[AgendaRow]:
@@ -70,28 +87,40 @@ def agenda_times(text: KitText, lang: str) -> list[AgendaRow]:
 
 
 def build_kit(ws: Workspace, pid: str, out_dir: Path, round_id: str | None = None,
-              held_on: dt.date | None = None) -> list[Path]:
-    lang = ws.config.language
+              held_on: dt.date | None = None, langs: list[str] | None = None) -> list[Path]:
+    """The kit's PDFs; `langs`: one language, or two for a bilingual kit (default: kit_languages)."""
+    # Every page is rendered before the first PDF is written, so that a template error leaves no PDF behind.
+    html = kit_html(ws, pid, round_id, held_on, langs)
+    return [write_pdf(page_html, out_dir / f"{pid}-{name}.pdf") for name, page_html in html]
+
+
+def kit_html(ws: Workspace, pid: str, round_id: str | None = None, held_on: dt.date | None = None,
+             langs: list[str] | None = None, scoreboard: Scoreboard | None = None) -> list[tuple[str, str]]:
+    """(name, HTML) of each page of the kit, as printed; `scoreboard`: the partnership's, when already built
+    for `round_id`."""
+    langs = kit_languages(ws, pid, langs)
+    lang, lang2 = langs[0], (langs[1] if len(langs) > 1 else None)
     fw = load_framework()
     text = load_kit_text()
     info = partnership_info(ws.con, pid)
-    sb = build_scoreboard(ws, pid, round_id=round_id, framework=fw)
-    labels = {k: v.get(lang) for k, v in text.labels.items()}
-    env = kit_environment()
+    sb = scoreboard or build_scoreboard(ws, pid, round_id=round_id, framework=fw)
+    if lang != ws.config.language:
+        sb = localise_scoreboard(sb, lang, fw)
+    labels = kit_labels(text, langs)
+    env = kit_environment(lang)
     held = held_on.isoformat() if held_on else None
     # Before a round the poster's "last round" column shows the latest round held; after it, the one before.
     last_round = sb.round_id if round_id is None else sb.previous_round_id
     last = {p.id: p.score for p in sb.principles} if round_id is None else {
         p.id: p.previous_score for p in sb.principles}
     pages: list[tuple[str, KitPage]] = [
-        ("agenda", AgendaPage(info=info, fw=fw, lang=lang, L=labels, held_on=held, agenda=agenda_times(text, lang))),
-        ("worksheets", WorksheetsPage(info=info, fw=fw, lang=lang, L=labels, held_on=held)),
-        ("poster", PosterPage(info=info, fw=fw, lang=lang, L=labels, held_on=held, last=last,
+        ("agenda", AgendaPage(info=info, fw=fw, lang=lang, lang2=lang2, L=labels, held_on=held,
+                              agenda=agenda_times(text, lang))),
+        ("worksheets", WorksheetsPage(info=info, fw=fw, lang=lang, lang2=lang2, L=labels, held_on=held)),
+        ("poster", PosterPage(info=info, fw=fw, lang=lang, lang2=lang2, L=labels, held_on=held, last=last,
                               previous_round=last_round)),
     ]
     if sb.round_id is not None:
-        pages.append(("handout", HandoutPage(info=info, fw=fw, lang=lang, L=labels, held_on=held, sb=sb,
-                                             rules=RULES)))
-    # Every page is rendered before the first PDF is written, so that a template error leaves no PDF behind.
-    html = [(name, render_page(env, page)) for name, page in pages]
-    return [write_pdf(page_html, out_dir / f"{pid}-{name}.pdf") for name, page_html in html]
+        pages.append(("handout", HandoutPage(info=info, fw=fw, lang=lang, lang2=lang2, L=labels, held_on=held,
+                                             sb=sb, rules=RULES)))
+    return [(name, render_page(env, page)) for name, page in pages]

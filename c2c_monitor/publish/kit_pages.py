@@ -31,7 +31,10 @@ class KitPage(Page):
     info: PartnershipInfo
     fw: Framework
     lang: str
-    L: dict[str, str]  # noqa: N815  (the templates' name for the kit's labels, in the workspace's language)
+    # A bilingual kit's second language (`--lang fr,en`): each principle, question and scale label is printed
+    # in `lang` and then in `lang2`; None for a kit in one language.
+    lang2: str | None = None
+    L: dict[str, str]  # noqa: N815  (the templates' name for the kit's labels: "Fiche / Worksheet" when bilingual)
     held_on: str | None  # ISO date, or None for a blank line to fill in by hand
     # The worksheets print the round when given one; the kit is printed before a round has an id, so this
     # is None for now (kept so that the templates' reference is declared).

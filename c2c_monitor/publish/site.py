@@ -28,6 +28,7 @@ from c2c_monitor.ingest.validate import OBS_STATUS
 from c2c_monitor.publish import open_sdg, opendata, sdmx
 from c2c_monitor.publish.pdf import FONT_DIR, PDF_ENGINES
 from c2c_monitor.publish.site_pages import (
+    Alternate,
     DataFile,
     DataReadmePage,
     FrameworkSummary,
@@ -44,6 +45,8 @@ from c2c_monitor.publish.site_pages import (
     VintagesPage,
 )
 from c2c_monitor.render.html import environment, render_page
+from c2c_monitor.render.i18n import LANGUAGES, NATIVE_NAME
+from c2c_monitor.render.localise import localise_scoreboard
 from c2c_monitor.render.svg import principle_rounds, sparkline
 from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
 from c2c_monitor.score.scoreboard import ListName, Scoreboard
@@ -90,25 +93,25 @@ def _vintages(con: DuckDBPyConnection, as_of: int | None) -> list[Vintage]:
             for r in rows if r[2] not in PRIVATE_KINDS]
 
 
-def _sparks(sb: Scoreboard) -> list[Spark]:
+def _sparks(sb: Scoreboard, lang: str = "en") -> list[Spark]:
     out = []
     for r in sb.indicators:
         if r.family != "city" or sum(v is not None for _, v in r.series) < 2:
             continue
         uid = f"{r.id}-{r.city_id}"
         out.append(Spark(title=r.title, city=r.city_name or "", svg=sparkline(
-            r.series, r.end_value, r.unit, f"{r.title}, {r.city_name}", uid)))
+            r.series, r.end_value, r.unit, f"{r.title}, {r.city_name}", uid, lang)))
     return out
 
 
-def _principle_chart(sb: Scoreboard) -> str:
+def _principle_chart(sb: Scoreboard, lang: str = "en") -> str:
     if sb.round_id is None:
         return ""
     rounds = ([sb.previous_round_id] if sb.previous_round_id else []) + [sb.round_id]
     scores = {sb.round_id: {p.id: p.score for p in sb.principles}}
     if sb.previous_round_id:
         scores[sb.previous_round_id] = {p.id: p.previous_score for p in sb.principles}
-    return principle_rounds([(p.id, p.title) for p in sb.principles], rounds, scores)
+    return principle_rounds([(p.id, p.title) for p in sb.principles], rounds, scores, lang)
 
 
 def _sdmx_files(tmp: Path, obs: Any, cat: Catalogue, city_names: dict[str, str],
@@ -317,7 +320,7 @@ def _swap_into_place(tmp: Path, out: Path, clean: bool, summary: Summary) -> Non
 def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = True, as_of: int | None = None,
             list_name: ListName = "simplified", title: str | None = None, workers: int | None = None,
             pdf_engine: str = "auto", progress: Callable[[int, int, str], None] | None = None,
-            clean: bool = False) -> Summary:
+            clean: bool = False, langs: list[str] | None = None) -> Summary:
     out = out.resolve()
     _prepare_target(out)  # again in write_site; here so that a wrong folder fails before the scoring
     all_ids = reads.partnership_ids(ws.con)
@@ -331,22 +334,28 @@ def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = Tru
     fw = load_framework()
     sbs = build_scoreboards(ws, pids, list_name, as_of=as_of, catalogue=cat, framework=fw)
     return write_site(ws, sbs, out, cat, fw, pdf=pdf, as_of=as_of, title=title, workers=workers,
-                      pdf_engine=pdf_engine, progress=progress, clean=clean)
+                      pdf_engine=pdf_engine, progress=progress, clean=clean, langs=langs)
 
 
 def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, fw: Framework, *, pdf: bool = True,
                as_of: int | None = None, title: str | None = None, workers: int | None = None,
                pdf_engine: str = "auto", progress: Callable[[int, int, str], None] | None = None,
-               clean: bool = False) -> Summary:
+               clean: bool = False, langs: list[str] | None = None) -> Summary:
     """Everything after scoring: pages, charts, PDFs and open data, swapped into `out` at the end.
 
-    Files in `out` that an earlier run did not write are kept, unless `clean`."""
+    `langs` (default: the workspace's language): the first language's pages are at the top of the site, each
+    further language's in a folder named after it (`fr/index.html`, `fr/partnerships/...`, `fr/pdf/...`), with
+    a language switch and `hreflang` links on every page; assets and open data are shared (one copy, at the
+    top). Files in `out` that an earlier run did not write are kept, unless `clean`."""
     if pdf_engine not in PDF_ENGINES:
         raise C2CError(f"unknown PDF engine {pdf_engine!r}", hint="one of " + ", ".join(PDF_ENGINES))
     con = ws.con
     out = out.resolve()
     _prepare_target(out)
-    lang = ws.config.language
+    langs = list(dict.fromkeys(langs or [ws.config.language]))
+    for lg in langs:
+        if lg not in LANGUAGES:
+            raise C2CError(f"unknown language {lg!r}", hint="one of " + ", ".join(LANGUAGES))
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     vintages = _vintages(con, as_of)
     # --title, else c2c.toml's `title`; only a workspace made before that setting falls back to its name.
@@ -370,29 +379,40 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         assert env.loader is not None  # environment() always sets the package loader
         (tmp / "assets" / "site.css").write_text(env.loader.get_source(env, "site/site.css")[0],
                                                  encoding="utf-8")
-        def page(path: str, model: type[SitePage], **fields: Any) -> Path:
-            # The model checks the fields: a page is given only what its public model declares.
-            html = render_page(env, model(site=site, lang=lang, root="../" * path.count("/"), **fields))
-            (tmp / path).write_text(html, encoding="utf-8")
-            summary.pages += 1
-            return tmp / path
+        def folder(lg: str) -> str:
+            return "" if lg == langs[0] else f"{lg}/"
 
-        page("index.html", IndexPage, rows=[_index_row(sb) for sb in sbs])
-        page("methodology.html", MethodologyPage, fw=FrameworkSummary.of(fw),
-             indicators=[IndicatorDefinition.of(i) for i in cat.ordered], rules=RULES.describe(),
-             min_group_size=ws.config.min_group_size)
-        page("vintages.html", VintagesPage, vintages=vintages)
+        def page(lang: str, path: str, model: type[SitePage], **fields: Any) -> Path:
+            # The model checks the fields: a page is given only what its public model declares.
+            full = folder(lang) + path
+            root = "../" * full.count("/")
+            alternates = [Alternate(lang=lg, name=NATIVE_NAME[lg], href=root + folder(lg) + path)
+                          for lg in langs] if len(langs) > 1 else []
+            html = render_page(environment(lang=lang), model(
+                site=site, lang=lang, root=root, home="../" * path.count("/"), alternates=alternates, **fields))
+            (tmp / full).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / full).write_text(html, encoding="utf-8")
+            summary.pages += 1
+            return tmp / full
+
         by_id = {v.id: v for v in vintages}
         jobs = []
-        for k, sb in enumerate(sbs):
-            s = slug(sb.partnership.id)
-            written = page(f"partnerships/{s}.html", PartnershipPage, sb=PublicScoreboard.of(sb), slug=s,
-                           has_pdf=pdf, chart_principles=_principle_chart(sb), sparks=_sparks(sb),
-                           vintages=[by_id[v] for v in sb.vintages_used if v in by_id])
-            if pdf:
-                jobs.append((written, tmp / "pdf" / f"{s}.pdf"))
-            if progress:
-                progress(k + 1, len(sbs), "pages")
+        for lang in langs:
+            lsbs = [localise_scoreboard(sb, lang, fw, cat) for sb in sbs]
+            page(lang, "index.html", IndexPage, rows=[_index_row(sb) for sb in lsbs])
+            page(lang, "methodology.html", MethodologyPage, fw=FrameworkSummary.of(fw),
+                 indicators=[IndicatorDefinition.of(i, lang) for i in cat.ordered], rules=RULES.describe(),
+                 min_group_size=ws.config.min_group_size)
+            page(lang, "vintages.html", VintagesPage, vintages=vintages)
+            for k, sb in enumerate(lsbs):
+                s = slug(sb.partnership.id)
+                written = page(lang, f"partnerships/{s}.html", PartnershipPage, sb=PublicScoreboard.of(sb), slug=s,
+                               has_pdf=pdf, chart_principles=_principle_chart(sb, lang), sparks=_sparks(sb, lang),
+                               vintages=[by_id[v] for v in sb.vintages_used if v in by_id])
+                if pdf:
+                    jobs.append((written, tmp / f"{folder(lang)}pdf" / f"{s}.pdf"))
+                if progress:
+                    progress(k + 1, len(sbs), "pages")
 
         resources = opendata.figures(sbs)
         city_names = {c.id: c.name for sb in sbs for c in sb.partnership.cities}
@@ -411,20 +431,23 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
             # Only when the workspace says who reports: an activity without a reporting org is invalid IATI.
             from c2c_monitor.publish.iati import city_iso2, write_iati
 
-            for xml_path in write_iati(sbs, ws.config.iati, city_iso2(con, sbs), tmp / "iati", lang):
+            for xml_path in write_iati(sbs, ws.config.iati, city_iso2(con, sbs), tmp / "iati", langs[0]):
                 described.append({"name": "iati-" + xml_path.stem.lower().replace("_", "-"),
                                   "path": xml_path.relative_to(tmp).as_posix(), "type": "file", "format": "xml",
                                   "mediatype": "application/xml",
                                   "description": "IATI 2.03 activity file of one partnership (results)"})
-        described += [{"name": "pdf-" + pdf_path.stem.lower().replace("_", "-"),
+        # pdf/x.pdf is "pdf-x"; another language's fr/pdf/x.pdf is "pdf-fr-x" (resource names are unique).
+        described += [{"name": "pdf-" + "-".join(pdf_path.relative_to(tmp).with_suffix("").parts[:-2]
+                                                  + (pdf_path.stem,)).lower().replace("_", "-"),
                        "path": pdf_path.relative_to(tmp).as_posix(), "type": "file", "format": "pdf",
                        "mediatype": "application/pdf",
                        "description": "Printable report of one partnership"} for _, pdf_path in jobs]
         (tmp / "datapackage.json").write_text(opendata.datapackage(
             slug(ws.config.name).lower() + "-c2c-monitoring", site.title, ws.config.licence,
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), described), encoding="utf-8")
-        page("data/README.html", DataReadmePage,
-             resources=[DataFile(path=r.path, description=r.description, rows=r.rows) for r in resources])
+        for lang in langs:
+            page(lang, "data/README.html", DataReadmePage,
+                 resources=[DataFile(path=r.path, description=r.description, rows=r.rows) for r in resources])
 
         if jobs:
             _render_pdfs(jobs, tmp, workers or min(len(jobs), os.cpu_count() or 1), pdf_engine, summary)

@@ -194,8 +194,8 @@ class IndicatorDefinition(Public):
     list: Literal["simplified", "long"]
 
     @classmethod
-    def of(cls, i: Indicator) -> IndicatorDefinition:
-        return cls(title=i.title, sdg=i.sdg.label, list=i.list, dac=list(i.dac), unit=i.unit,
+    def of(cls, i: Indicator, lang: str = "en") -> IndicatorDefinition:
+        return cls(title=i.title_in(lang), sdg=i.sdg.label, list=i.list, dac=list(i.dac), unit=i.unit,
                    end_value=EndValue.model_validate(i.end_value))
 
 
@@ -247,12 +247,23 @@ class DataFile(Public):
     rows: int
 
 
+class Alternate(Public):
+    """The same page in one of the published languages (a `hreflang` link and the language switch)."""
+
+    lang: str
+    name: str  # the language's name in itself
+    href: str  # relative to the page
+
+
 class SitePage(Page):
     """What _layout.html.j2 reads; every site page extends it."""
 
     site: SiteInfo
     lang: str
-    root: str  # "../" per folder level, so that the pages work from a file system as well as a server
+    root: str  # "../" per folder level up to the site's top (assets, data, datapackage.json)
+    home: str  # the same up to this language's pages: the site's top, or its language folder (fr/)
+    # Every published language's version of this page; empty when one language is published (no switch).
+    alternates: list[Alternate] = []
 
 
 class IndexPage(SitePage):

@@ -1,8 +1,8 @@
 """Stage 7, render: a Scoreboard or a Comparison (and nothing else) turned into text for people.
 
 Terminal (rich), HTML (Jinja, autoescaped), CSV (formula cells neutralised), JSON, SVG charts; the
-`RENDERERS` registry maps `--format` to one of them; each takes the scoreboard and the workspace's language
-(only the HTML page uses it, for `<html lang>`).
+`RENDERERS` registry maps `--format` to one of them; each takes the scoreboard and the language of its
+readers (the table and the HTML page are written in it, through render.i18n; JSON and CSV are data).
 May import: `definitions`, `store`, `score` (its models); never the services that build them.
 """
 
@@ -22,7 +22,7 @@ def _json(sb: Scoreboard, lang: str = "en") -> str:
 def _table(sb: Scoreboard, lang: str = "en") -> str:
     from c2c_monitor.render.terminal import render_terminal
 
-    return render_terminal(sb)
+    return render_terminal(sb, lang=lang)
 
 
 def _html(sb: Scoreboard, lang: str = "en") -> str:

@@ -37,7 +37,11 @@ def _setup() -> None:
                                 "svg.hashsalt": "c2c-monitor"})
 
 
-def principle_rounds_chart(rounds: dict[str, dict[str, float | None]], titles: dict[str, str]) -> str:
+def principle_rounds_chart(rounds: dict[str, dict[str, float | None]], titles: dict[str, str],
+                           lang: str = "en") -> str:
+    from c2c_monitor.render.i18n import Translator
+
+    _ = Translator(lang)
     _setup()
     import matplotlib.pyplot as plt
 
@@ -53,7 +57,7 @@ def principle_rounds_chart(rounds: dict[str, dict[str, float | None]], titles: d
     ax.set_yticks([i + 0.4 - height / 2 for i in range(len(pids))], [f"{p} {titles[p]}" for p in pids])
     ax.invert_yaxis()
     ax.set_xlim(1, 5)
-    ax.set_xlabel("score (1 not in place – 5 in place, functioning)")
+    ax.set_xlabel(_("score (1 not in place – 5 in place, functioning)"))
     ax.legend(loc="lower right", frameon=False)
     ax.grid(axis="x", color="#d9dde5")
     ax.set_axisbelow(True)
@@ -61,7 +65,10 @@ def principle_rounds_chart(rounds: dict[str, dict[str, float | None]], titles: d
 
 
 def small_multiples(series: dict[str, list[tuple[str, float | None]]], end_values: dict[str, float],
-                    labels: dict[str, str], columns: int = 3) -> str:
+                    labels: dict[str, str], columns: int = 3, lang: str = "en") -> str:
+    from c2c_monitor.render.i18n import Translator
+
+    _ = Translator(lang)
     _setup()
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
@@ -80,7 +87,7 @@ def small_multiples(series: dict[str, list[tuple[str, float | None]]], end_value
         pts = [(parse_period(p).decimal_year, v) for p, v in series[key] if v is not None]
         ax.plot([t for t, _ in pts], [v for _, v in pts], marker="o", markersize=3, color="#00558c", linewidth=1.2)
         ax.axhline(end_values[key], linestyle="--", color="#1d2330", linewidth=0.9)
-        ax.text(0.99, end_values[key], "2030 end value", transform=ax.get_yaxis_transform(), ha="right",
+        ax.text(0.99, end_values[key], _("2030 end value"), transform=ax.get_yaxis_transform(), ha="right",
                 va="bottom", fontsize=7)
         ax.set_title(labels.get(key, key), fontsize=8, loc="left", wrap=True)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))

@@ -11,56 +11,57 @@ from rich.table import Table
 
 from c2c_monitor.errors import SafeWriter
 from c2c_monitor.render.csv_export import safe_cell
+from c2c_monitor.render.i18n import Translator
 from c2c_monitor.score.comparison import Comparison
 
 CHANGE_SYMBOL = {"improved": "▲", "deteriorated": "▼", "unchanged": "=", "new": "+", "missing": "−", "no data": "·"}
 
 
-def _fmt(x: float | None, digits: int = 0) -> str:
-    return "–" if x is None else f"{x:.{digits}f}"
-
-
-def render_table(c: Comparison) -> str:
+def render_table(c: Comparison, lang: str = "en") -> str:
+    _ = Translator(lang)
     buf = io.StringIO()
     con = Console(file=buf, width=100, highlight=False, emoji=False)
     if c.over_time:
         o = c.over_time
-        con.print(f"[bold]{o.partnership_name}[/bold]: workshop {o.round_before or '–'} → {o.round_after or '–'}; "
-                  f"indicators {o.period_before} → {o.period_after}")
-        t = Table(box=box.SIMPLE_HEAD, width=100, title="Principles", title_justify="left")
+        workshop, indicators, vintages = _("workshop"), _("indicators"), _("vintages")
+        con.print(f"[bold]{o.partnership_name}[/bold]: {workshop} {o.round_before or '–'} → "
+                  f"{o.round_after or '–'}; {indicators} {o.period_before} → {o.period_after}")
+        t = Table(box=box.SIMPLE_HEAD, width=100, title=_("Principles"), title_justify="left")
         principle_cols: tuple[tuple[str, JustifyMethod], ...] = (
-            ("Principle", "left"), ("Before", "right"), ("After", "right"), ("Change", "left"))
+            (_("Principle"), "left"), (_("Before"), "right"), (_("After"), "right"), (_("Change"), "left"))
         for col, just in principle_cols:
             t.add_column(col, justify=just)
         for p in o.principles:
-            t.add_row(f"{p.id} {p.title}", _fmt(p.before, 2), _fmt(p.after, 2), f"{CHANGE_SYMBOL[p.change]} {p.change}")
+            t.add_row(f"{p.id} {p.title}", _.number(p.before, 2), _.number(p.after, 2),
+                      f"{CHANGE_SYMBOL[p.change]} {_(p.change)}")
         con.print(t)
-        t = Table(box=box.SIMPLE_HEAD, width=100, title="Indicators (score 0–100)", title_justify="left")
+        t = Table(box=box.SIMPLE_HEAD, width=100, title=_("Indicators (score 0–100)"), title_justify="left")
         indicator_cols: tuple[tuple[str, JustifyMethod], ...] = (
-            ("Indicator", "left"), ("City", "left"), ("Before", "right"), ("After", "right"), ("Change", "left"))
-        for col, just in indicator_cols:
-            t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
-                         max_width=38 if col == "Indicator" else None)
+            (_("Indicator"), "left"), (_("City"), "left"), (_("Before"), "right"), (_("After"), "right"),
+            (_("Change"), "left"))
+        for k, (col, just) in enumerate(indicator_cols):
+            t.add_column(col, justify=just, no_wrap=True, overflow="ellipsis", max_width=38 if k == 0 else None)
         for r in o.indicators:
-            t.add_row(r.title, r.city_name or "", f"{_fmt(r.before_score)} ({r.before_period or '–'})",
-                      f"{_fmt(r.after_score)} ({r.after_period or '–'})", f"{CHANGE_SYMBOL[r.change]} {r.change}")
+            t.add_row(r.title, r.city_name or "", f"{_.number(r.before_score)} ({r.before_period or '–'})",
+                      f"{_.number(r.after_score)} ({r.after_period or '–'})",
+                      f"{CHANGE_SYMBOL[r.change]} {_(r.change)}")
         con.print(t)
         counts = {k: sum(r.change == k for r in o.indicators) for k in CHANGE_SYMBOL}
-        con.print(", ".join(f"{v} {k}" for k, v in counts.items() if v) +
-                  f" · vintages {o.vintages_before} → {o.vintages_after}", style="dim")
+        con.print(", ".join(f"{v} {_(k)}" for k, v in counts.items() if v) +
+                  f" · {vintages} {o.vintages_before} → {o.vintages_after}", style="dim")
     if c.side_by_side:
         s = c.side_by_side
-        t = Table(box=box.SIMPLE_HEAD, width=100, title=f"Side by side — harmonised {s.list} list",
+        t = Table(box=box.SIMPLE_HEAD, width=100, title=_("Side by side — harmonised %(list)s list", list=_(s.list)),
                   title_justify="left")
         t.add_column("", no_wrap=True, overflow="ellipsis", max_width=40)
         for pid in s.partnerships:
             t.add_column(pid, justify="right", no_wrap=True, overflow="ellipsis")
         for row in s.rows:
-            role = {"european": "[EU] ", "partner": "[partner] "}.get(row.city_role or "", "")
+            role = {"european": _("[EU] "), "partner": _("[partner] ")}.get(row.city_role or "", "")
             label = f"{row.id} {row.title}" if row.kind == "principle" else role + row.title
             digits = 2 if row.kind == "principle" else 0
-            t.add_row(label, *[_fmt(row.cells[p].score, digits) for p in s.partnerships])
-        t.add_row("indicators scored", *[f"{s.n_scored[p]} / {s.n_indicators}" for p in s.partnerships])
+            t.add_row(label, *[_.number(row.cells[p].score, digits) for p in s.partnerships])
+        t.add_row(_("indicators scored"), *[f"{s.n_scored[p]} / {s.n_indicators}" for p in s.partnerships])
         con.print(t)
     return buf.getvalue()
 
@@ -97,17 +98,26 @@ def render_html(c: Comparison, lang: str = "en") -> str:
     if c.over_time and c.over_time.principle_rounds:
         o = c.over_time
         titles = {p.id: p.title for p in o.principles}
-        principle_svg = charts.principle_rounds_chart(o.principle_rounds, titles)
+        principle_svg = charts.principle_rounds_chart(o.principle_rounds, titles, lang)
         labels = {k: k.split("|")[0].replace("_", " ") + (f" — {k.split('|')[1]}" if k.split("|")[1] else "")
                   for k in o.series}
-        series_svg = charts.small_multiples(o.series, o.end_values, labels)
-    return render_page(environment(), ComparePage(c=c, principle_svg=principle_svg, series_svg=series_svg,
-                                                  symbol=CHANGE_SYMBOL, lang=lang))
+        series_svg = charts.small_multiples(o.series, o.end_values, labels, lang=lang)
+    return render_page(environment(lang=lang), ComparePage(c=c, principle_svg=principle_svg, series_svg=series_svg,
+                                                           symbol=CHANGE_SYMBOL, lang=lang))
 
 
-COMPARE_RENDERERS: dict[str, Callable[[Comparison], str]] = {
+def _json(c: Comparison, lang: str = "en") -> str:
+    return c.model_dump_json(indent=2) + "\n"
+
+
+def _csv(c: Comparison, lang: str = "en") -> str:
+    return render_csv(c)
+
+
+# Each takes the comparison and the language of the people reading it (JSON and CSV are data: no language).
+COMPARE_RENDERERS: dict[str, Callable[[Comparison, str], str]] = {
     "table": render_table,
-    "json": lambda c: c.model_dump_json(indent=2) + "\n",
-    "csv": render_csv,
+    "json": _json,
+    "csv": _csv,
     "html": render_html,
 }

@@ -7,16 +7,20 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 
+from c2c_monitor.render import i18n
 from c2c_monitor.render.pages import Page, ScoreboardPage
-from c2c_monitor.render.symbols import LIGHT_SYMBOL, LIGHT_WORD, STATUS_SYMBOL, TREND_SYMBOL, fmt_value
+from c2c_monitor.render.symbols import LIGHT_SYMBOL, LIGHT_WORD, STATUS_SYMBOL, TREND_SYMBOL
 from c2c_monitor.score.scoreboard import Scoreboard
 
 
-@lru_cache(maxsize=8)
-def environment(*folders: Path) -> Environment:
-    """The one Jinja setup (autoescaped, symbols, filters); `folders` are searched before the package's.
+@lru_cache(maxsize=16)
+def environment(*folders: Path, lang: str = "en") -> Environment:
+    """The one Jinja setup (autoescaped, symbols, filters, the interface in `lang`); `folders` are searched
+    before the package's.
 
-    Cached, so that the templates are compiled once a process (Jinja still reloads a changed file).
+    Cached, so that the templates are compiled once a process and language (Jinja still reloads a changed
+    file). Templates write their texts as `_("...")` (jinja2.ext.i18n, new style: `%(name)s` placeholders,
+    values autoescaped); the `t` filter translates a word that comes with the data (a trend, a status).
     """
     package = PackageLoader("c2c_monitor", "templates")
     env = Environment(
@@ -26,10 +30,19 @@ def environment(*folders: Path) -> Environment:
         lstrip_blocks=True,
         # A misspelt name or attribute fails the render instead of printing nothing.
         undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(LIGHT_SYMBOL=LIGHT_SYMBOL, LIGHT_WORD=LIGHT_WORD, TREND_SYMBOL=TREND_SYMBOL,
-                       STATUS_SYMBOL=STATUS_SYMBOL)
-    env.filters["value"] = fmt_value
+                       STATUS_SYMBOL=STATUS_SYMBOL, ui_lang=lang)
+    env.filters["value"] = lambda v, unit: i18n.fmt_value(v, unit, lang)
+    # `x | num(2)`: a number with 2 decimals in the language's way ("%.2f" in English, as before).
+    env.filters["num"] = lambda v, digits=0: i18n.fmt_number(v, lang, digits, group=False)
+    env.filters["pct"] = lambda share: i18n.fmt_percent(share, lang)
+    env.filters["date"] = lambda d: i18n.fmt_date(d, lang)
+    # Euros for people: "€ 1,200,000" as before in English, "1 200 000 €" in French (Babel's currency data).
+    env.filters["money"] = lambda v: i18n.fmt_money(v, lang)
+    env.filters["t"] = lambda word: i18n.gettext(lang, word) if word else word
     return env
 
 
@@ -40,4 +53,4 @@ def render_page(env: Environment, page: Page) -> str:
 
 def render_html(sb: Scoreboard, lang: str = "en") -> str:
     """The scoreboard page; `lang` is the workspace's language, in which the principles are written."""
-    return render_page(environment(), ScoreboardPage(sb=sb, lang=lang))
+    return render_page(environment(lang=lang), ScoreboardPage(sb=sb, lang=lang))

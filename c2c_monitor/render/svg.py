@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
+from c2c_monitor.render.i18n import Translator
+
 INK, MUTED = "#00558c", "#5b6475"
 
 
@@ -17,8 +19,9 @@ def _fmt(v: float) -> str:
 
 
 def principle_rounds(principles: list[tuple[str, str]], rounds: list[str],
-                     scores: dict[str, dict[str, float | None]]) -> str:
+                     scores: dict[str, dict[str, float | None]], lang: str = "en") -> str:
     """Horizontal bars per principle, one per round (latest solid, earlier hatched), on the 1-5 scale."""
+    _ = Translator(lang)
     rounds = rounds[-3:]
     bar_h, gap, left, width = 9, 7, 210, 330
     row_h = bar_h * len(rounds) + gap
@@ -43,29 +46,32 @@ def principle_rounds(principles: list[tuple[str, str]], rounds: list[str],
             latest = j == len(rounds) - 1
             if v is None:
                 out.append(f'<text x="{left + 3}" y="{y + bar_h - 1}" font-size="9" fill="{MUTED}">'
-                           f'{escape(r)}: no score</text>')
+                           + escape(_("%(round)s: no score", round=r)) + '</text>')
                 continue
             fill = INK if latest else "url(#hatch)"
             out.append(f'<rect x="{left}" y="{y}" width="{max(x(v) - left, 1):.1f}" height="{bar_h - 1}" '
                        f'fill="{fill}" stroke="{INK if latest else MUTED}" stroke-width="0.6"/>'
-                       f'<text x="{x(v) + 3:.1f}" y="{y + bar_h - 1}" font-size="9">{v:.1f}</text>')
-            label_parts.append(f"{pid} {r} {v:.1f}")
+                       f'<text x="{x(v) + 3:.1f}" y="{y + bar_h - 1}" font-size="9">{_.number(v, 1)}</text>')
+            label_parts.append(f"{pid} {r} {_.number(v, 1)}")
     legend_y = height - 4
     for j, r in enumerate(rounds):
         latest = j == len(rounds) - 1
         lx = left + j * 110
         out.append(f'<rect x="{lx}" y="{legend_y - 8}" width="14" height="8" '
                    f'fill="{INK if latest else "url(#hatch)"}" stroke="{MUTED}" stroke-width="0.6"/>'
-                   f'<text x="{lx + 18}" y="{legend_y}" font-size="10">round {escape(r)}</text>')
-    title = "Principle scores (1-5) by workshop round: " + "; ".join(label_parts)
+                   f'<text x="{lx + 18}" y="{legend_y}" font-size="10">'
+                   + escape(_("round %(round)s", round=r)) + '</text>')
+    title = _("Principle scores (1-5) by workshop round: ") + "; ".join(label_parts)
     out.insert(1, f'<title id="pr-title">{escape(title)}</title>')
     out.append("</svg>")
     return "".join(out)
 
 
 def sparkline(series: list[tuple[str, float | None]], end_value: float, unit: str, label: str,
-              uid: str) -> str:
+              uid: str, lang: str = "en") -> str:
     """A small line chart of one series with its 2030 end value as a dashed line."""
+    _ = Translator(lang)
+    fmt = _fmt if lang == "en" else lambda v: _.number(v, 0 if abs(v) >= 1000 else 1 if abs(v) >= 10 else 2)
     pts = [(p, v) for p, v in series if v is not None]
     w, h, pad = 220, 70, 8
     if not pts:
@@ -83,7 +89,8 @@ def sparkline(series: list[tuple[str, float | None]], end_value: float, unit: st
     ye = h - pad - (end_value - lo) * scale
     y_end = f"{ye:.1f}"
     path = "M" + " L".join(f"{x},{y}" for x, y in xy)
-    desc = (f"{label}: " + ", ".join(f"{p} {_fmt(v)}" for p, v in pts) + f"; 2030 end value {_fmt(end_value)}"
+    end_word = _("2030 end value")
+    desc = (f"{label}: " + ", ".join(f"{p} {fmt(v)}" for p, v in pts) + f"; {end_word} {fmt(end_value)}"
             + ("" if unit in ("percent", "yes/no") else f" {unit}"))
     sid = escape(uid)
     out = [f'<svg class="spark" viewBox="0 0 {w} {h}" role="img" xmlns="http://www.w3.org/2000/svg" '

@@ -63,7 +63,10 @@ class Config(BaseModel):
     name: _Text = "workspace"
     # Smallest stakeholder group shown on its own; strict: a bool or a float is not a size.
     min_group_size: Annotated[int, Field(ge=MIN_GROUP_SIZE, le=1000)] = MIN_GROUP_SIZE
-    language: Literal["en", "fr", "es"] = "en"
+    language: Literal["en", "fr", "es", "pt"] = "en"
+    # The language of a city's participants, by city id (`[city_languages]`, e.g. `praia = "pt"`): the
+    # workshop kit and ratings sheet of a partnership are written in its partner city's language.
+    city_languages: dict[str, Literal["en", "fr", "es", "pt"]] = {}
     licence: _Text = "CC-BY-4.0"
     # Title of the published site; None in workspaces made before the setting existed (publish then falls
     # back to "NAME: city-to-city partnerships").

@@ -13,10 +13,12 @@ from typing import ClassVar
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ConfigDict
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-LANGUAGES = {"en": "English", "fr": "Français", "es": "Español"}
+from c2c_monitor.definitions.languages import NATIVE_NAMES
 
-# The few words of the participant pages, in the checklist's three languages.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LANGUAGES = NATIVE_NAMES  # code -> the language's name in itself
+
+# The few words of the participant pages, in the product's four languages.
 WORDS: dict[str, dict[str, str]] = {
     "en": {"join": "Join the workshop", "code": "Join code (on the projector)", "language": "Language",
            "group": "Your stakeholder group", "city": "Your city", "none": "(prefer not to say)",
@@ -43,6 +45,15 @@ WORDS: dict[str, dict[str, str]] = {
            "change": "Puede cambiarlas hasta el cierre de la ronda.", "answered": "respondidas",
            "edit": "Cambiar", "closed": "La ronda está cerrada. ¡Gracias!",
            "waiting": "La ronda no ha empezado: espere al facilitador y vuelva a cargar la página.",
+           "saved": "Guardado."},
+    "pt": {"join": "Entrar na oficina", "code": "Código (no projetor)", "language": "Idioma",
+           "group": "O seu grupo de atores", "city": "A sua cidade", "none": "(prefiro não dizer)",
+           "next": "Guardar e continuar", "back": "Guardar e voltar", "finish": "Guardar e terminar",
+           "comment": "Comentário (opcional)", "principle": "Princípio", "of": "de", "clear": "sem resposta",
+           "done": "Obrigado: as suas respostas estão guardadas",
+           "change": "Pode alterá-las até ao fecho da ronda.", "answered": "respondidas",
+           "edit": "Alterar", "closed": "A ronda está encerrada. Obrigado!",
+           "waiting": "A ronda ainda não começou: aguarde pelo facilitador e volte a carregar a página.",
            "saved": "Guardado."},
 }
 
