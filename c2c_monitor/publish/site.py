@@ -380,7 +380,7 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         page("index.html", IndexPage, rows=[_index_row(sb) for sb in sbs])
         page("methodology.html", MethodologyPage, fw=FrameworkSummary.of(fw),
              indicators=[IndicatorDefinition.of(i) for i in cat.ordered], rules=RULES.describe(),
-             min_group_size=ws.config.min_group_size)
+             min_group_size=ws.config.min_group_size, min_spread_size=ws.config.min_spread_size)
         page("vintages.html", VintagesPage, vintages=vintages)
         by_id = {v.id: v for v in vintages}
         jobs = []
