@@ -202,3 +202,14 @@ def series_revisions(con: Any, code: str, city: str | None) -> Any:
         "strftime(v.created_at, ?) AS loaded "
         "FROM observations o JOIN vintages v USING (vintage_id) WHERE code = ? AND (? IS NULL OR city_id = ?) "
         "ORDER BY city_id, period, disagg, o.vintage_id", params=[ISO_UTC, code, city, city]).pl()
+
+
+def vintage_span(con: DuckDBPyConnection) -> tuple[int, int, Any, Any] | None:
+    """(first id, last id, first load time, last load time) of the workspace's vintages; None when it has none."""
+    row = con.execute("SELECT min(vintage_id), max(vintage_id), min(created_at), max(created_at) "
+                      "FROM vintages").fetchall()[0]
+    return None if row[0] is None else (int(row[0]), int(row[1]), row[2], row[3])
+
+
+def vintage_exists(con: DuckDBPyConnection, vintage_id: int) -> bool:
+    return bool(con.execute("SELECT count(*) FROM vintages WHERE vintage_id = ?", [vintage_id]).fetchall()[0][0])
