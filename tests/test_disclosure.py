@@ -44,6 +44,19 @@ def test_thresholds_only_go_up() -> None:
     assert Thresholds(k_mean=4, k_spread=8).k_spread == 8
 
 
+@pytest.mark.parametrize(("text", "ok"), [("min_spread_size = 4", False), ("min_spread_size = 7", True),
+                                          ("min_spread_size = 5.0", False), ("min_spread_size = true", False)])
+def test_the_spread_threshold_is_configurable_upward_only(text: str, ok: bool, tmp_path: Path) -> None:
+    from c2c_monitor.errors import WorkspaceError
+    from c2c_monitor.store.config import parse_config
+
+    if ok:
+        assert parse_config(text, tmp_path / "c2c.toml").min_spread_size == 7
+    else:
+        with pytest.raises(WorkspaceError, match="min_spread_size"):
+            parse_config(text, tmp_path / "c2c.toml")
+
+
 @pytest.mark.parametrize(("ratings", "shown"), [
     ([1, 2, 3, 4], False),  # too few for a spread
     ([4, 4, 4, 4, 4], False),  # lowest = highest would tell everyone's rating
