@@ -307,3 +307,52 @@ def test_no_published_file_pins_down_anyones_rating(ws_root: Path, rounds: list,
             answers = [(code, g, {q: (int(a) if a and a.isdigit() else (a or "blank")) for q, a in ans.items()})
                        for code, g, ans in people]
             _check_round(pub, answers)
+
+
+def _sheet(pid: str, round_id: str, codes: list[str], rating: str = "4") -> pl.DataFrame:
+    rows = [(c, "civil_society", q, str((i % 5) + 1) if rating == "mixed" else rating)
+            for i, c in enumerate(codes) for q in QUESTIONS]
+    frame = pl.DataFrame(rows, schema={"participant_code": pl.String, "stakeholder_group": pl.String,
+                                       "question_id": pl.String, "answer": pl.String}, orient="row")
+    return frame.select(pl.lit(pid).alias("partnership_id"), pl.lit(round_id).alias("round_id"), "participant_code",
+                        "stakeholder_group", pl.lit(None, pl.String).alias("city_id"), "question_id", "answer",
+                        pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
+                        pl.lit(None, pl.String).alias("comment"))
+
+
+def test_a_sheet_adding_fewer_than_k_people_to_a_round_waits(ws_root: Path) -> None:
+    from c2c_monitor.score.assess import principle_rows
+    from c2c_monitor.workshop.sheets import store_ratings
+
+    pid = f"pp-{next(_counter)}"
+    with open_workspace(ws_root) as ws:
+        _add_partnership(ws, pid)
+        held = dt.date(2024, 5, 1)
+        store_ratings(ws.con, pid, "2024", held, _sheet(pid, "2024", [f"A{i}" for i in range(5)], "mixed"), "a", b"")
+        first = principle_rows(ws.con, FW, pid, None)
+        # A late sheet with one person: showing it would let a reader difference the two publications.
+        store_ratings(ws.con, pid, "2024", held, _sheet(pid, "2024", ["B0"], "1"), "b", b"")
+        late = principle_rows(ws.con, FW, pid, None)
+        assert late.n_participants == first.n_participants == 5 and late.principles == first.principles
+        # Two more: three people since what was shown, so the round moves on with all eight.
+        store_ratings(ws.con, pid, "2024", held, _sheet(pid, "2024", ["C0", "C1"], "1"), "c", b"")
+        grown = principle_rows(ws.con, FW, pid, None)
+        assert grown.n_participants == 8 and grown.withheld is None
+        assert grown.principles[0].questions[0].n == 8
+
+
+def test_a_round_one_person_apart_from_the_previous_is_withheld_in_the_scoreboard(ws_root: Path) -> None:
+    from c2c_monitor.score.assess import principle_rows
+    from c2c_monitor.workshop.sheets import store_ratings
+
+    pid = f"pp-{next(_counter)}"
+    five = [f"P{i}" for i in range(5)]
+    with open_workspace(ws_root) as ws:
+        _add_partnership(ws, pid)
+        store_ratings(ws.con, pid, "2023", dt.date(2023, 5, 1), _sheet(pid, "2023", five, "mixed"), "a", b"")
+        store_ratings(ws.con, pid, "2024", dt.date(2024, 5, 1), _sheet(pid, "2024", [*five, "P5"], "mixed"), "b",
+                      b"")
+        view = principle_rows(ws.con, FW, pid, None)
+        assert view.current == "2024" and view.withheld is not None and "plus 1" in view.withheld
+        assert all(p.score is None and not p.questions for p in view.principles) and view.groups == []
+        assert principle_rows(ws.con, FW, pid, None, round_id="2023").withheld is None

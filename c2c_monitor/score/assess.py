@@ -181,6 +181,27 @@ def _counts(r: PrincipleResult | None) -> dict[str, int]:
             "n_blank": sum(q.n_blank for q in r.questions)}
 
 
+def disclosed_state(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int | None,
+                    t: Thresholds) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The round's ratings as of its latest load that may be shown, and its agreed ratings.
+
+    A round grows sheet by sheet; a sheet that adds fewer than k people to what an earlier load showed would
+    let a reader difference two publications of the same round. Such a load waits (the round is shown as it
+    was) until k people have come since, applying to the round's loads the rule rounds follow among
+    themselves (score/disclosure.published_rounds).
+    """
+    ratings, agreed = reads.round_ratings(con, pid, round_id, as_of)
+    loads = reads.round_vintages(con, pid, round_id, as_of)
+    if len(loads) < 2:
+        return ratings, agreed
+    states = [ratings if v == loads[-1] else reads.round_ratings(con, pid, round_id, v)[0] for v in loads]
+    why = published_rounds([set(s["participant_code"].to_list()) for s in states], t)
+    shown = [i for i, w in enumerate(why) if w is None]
+    if not shown:
+        return ratings, agreed  # never shown: the round itself is withheld by the same rule downstream
+    return states[shown[-1]], agreed
+
+
 def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int | None, lang: str = "en",
                    round_id: str | None = None, min_group_size: int = 3,
                    thresholds: Thresholds | None = None) -> RoundView:
@@ -194,7 +215,7 @@ def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int 
     previous = rounds[idx - 1] if current and idx > 0 else None
     # Every round up to the current one: a round is withheld when it is a few people away from one published
     # before it (differencing the two would read those people), so the whole history decides.
-    history = [reads.round_ratings(con, pid, r, as_of) for r in rounds[:idx + 1]]
+    history = [disclosed_state(con, pid, r, as_of, t) for r in rounds[:idx + 1]]
     why = published_rounds([set(h[0]["participant_code"].to_list()) for h in history], t)
     ratings, agreed = history[idx] if current else (None, None)
     n_people = ratings["participant_code"].n_unique() if ratings is not None and ratings.height else 0

@@ -133,6 +133,13 @@ def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str,
     return ratings, agreed
 
 
+def round_vintages(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int | None) -> list[int]:
+    """The vintages that loaded ratings into the round, up to `as_of`, oldest first (one per sheet or close)."""
+    return [int(r[0]) for r in con.execute(
+        "SELECT DISTINCT vintage_id FROM ratings WHERE partnership_id = ? AND round_id = ? AND vintage_id <= ? "
+        "ORDER BY 1", [pid, round_id, vintage_bound(as_of)]).fetchall()]
+
+
 def round_exists(con: DuckDBPyConnection, pid: str, round_id: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM rounds WHERE partnership_id = ? AND round_id = ?",
                             [pid, round_id]).fetchall()[0][0])
