@@ -75,7 +75,7 @@ class Rules(BaseModel):
             "ratings, a spread (lowest, highest, interquartile range, disagreement flag) 5 and is withheld when "
             "all ratings but one are equal; stakeholder groups need 3 people, and the people outside the groups "
             "shown are none or at least 3; a round a few people (under 3) apart from an earlier published "
-            "round is withheld.",
+            "round is withheld, and a sheet adding under 3 people to a round waits for more.",
         ]
 
 

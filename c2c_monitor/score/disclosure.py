@@ -15,7 +15,9 @@ partner-type breakdown is meant to call `group_plan` too), in the manner of stat
   themselves published, so no published total minus published parts isolates fewer than `k_mean` ratings;
 * across rounds: a round whose participants are those of an earlier published round plus or minus fewer than
   `k_mean` people (compared by participant code) is withheld, since differencing the two rounds' figures
-  would read the few people who came or went.
+  would read the few people who came or went. The same holds between the loads of one round (sheets merged
+  over time): a load that adds fewer than `k_mean` people waits until enough have come
+  (score/assess.disclosed_state).
 
 Why a near-unanimous group cannot be pinned down under these rules: take any group whose members all rated
 one value m. If someone outside it rated differently, swapping one member's rating with theirs leaves every
