@@ -178,9 +178,12 @@ def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size:
              .agg(pl.col("rating").median().alias("median"), pl.col("rating").count().alias("n"))
              .filter(pl.col("n") >= t.k_mean))
     per_q = per_q.with_columns(pl.col("question_id").str.split(".").list.first().alias("principle_id"))
+    scores = per_q.group_by("group", "principle_id").agg(pl.col("median").mean().alias("score"))
+    # Every shown group on every principle, a score or None: a group whose row went missing where it gave too
+    # few ratings would change which people a reader counts as "not shown".
+    grid = keep.join(pl.DataFrame({"principle_id": [p.id for p in framework.principles]}), how="cross")
     return (
-        per_q.group_by("group", "principle_id").agg(pl.col("median").mean().alias("score"))
-        .join(keep, on="group")
+        grid.join(scores, on=["group", "principle_id"], how="left")
         .select("group", "principle_id", "n_participants", "score")
         .sort("group", "principle_id")
     )
