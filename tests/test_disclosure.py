@@ -66,6 +66,9 @@ def test_the_spread_threshold_is_configurable_upward_only(text: str, ok: bool, t
 ])
 def test_spreads_need_five_ratings_that_are_not_unanimous(ratings: list[int], shown: bool) -> None:
     assert spread_disclosed(ratings) is shown
+    # Never beside a group breakdown: the round's order statistics and a group's median together can tell
+    # which ratings the people outside the group gave (the reader below found such a round).
+    assert spread_disclosed(ratings, groups_shown=True) is False
 
 
 @given(st.dictionaries(st.sampled_from(["", *GROUPS, "other"]), st.integers(0, 9), max_size=6),
@@ -111,11 +114,11 @@ def _quantile(xs: list[int], p: float) -> float:
     return s[lo] + (pos - lo) * (s[hi] - s[lo])
 
 
-def _question_view(numeric: list[int]) -> dict[str, object]:
+def _question_view(numeric: list[int], groups_shown: bool) -> dict[str, object]:
     """What the published method prints about one question's ratings (methodology page, rules text)."""
     n = len(numeric)
     out: dict[str, object] = {"median": _median(numeric) if n >= K_MEAN else None}
-    spread = n >= K_SPREAD and Counter(numeric).most_common(1)[0][1] <= n - 2
+    spread = n >= K_SPREAD and Counter(numeric).most_common(1)[0][1] <= n - 2 and not groups_shown
     if spread:
         q1, q3 = _quantile(numeric, 0.25), _quantile(numeric, 0.75)
         out |= {"low": min(numeric), "high": max(numeric), "iqr": q3 - q1,
@@ -201,7 +204,8 @@ def _alternative_exists(pub: dict[str, object], truth: dict[str, dict[str, Count
     fixed = Counter({"na": q["na"], "dk": q["dk"], "blank": q["blank"]})
     order = sorted(cells, key=lambda c: c[0] != target)  # the target first: its alternatives are tried early
     for numeric in itertools.combinations_with_replacement(NUMERIC, q["n"]):
-        if _question_view(list(numeric)) != {k: q[k] for k in ("median", "low", "high", "iqr", "disagreement")}:
+        shown = {k: q[k] for k in ("median", "low", "high", "iqr", "disagreement")}
+        if _question_view(list(numeric), bool(pub["groups"])) != shown:
             continue
         pool = fixed + Counter(numeric)
 
@@ -356,3 +360,30 @@ def test_a_round_one_person_apart_from_the_previous_is_withheld_in_the_scoreboar
         assert view.current == "2024" and view.withheld is not None and "plus 1" in view.withheld
         assert all(p.score is None and not p.questions for p in view.principles) and view.groups == []
         assert principle_rows(ws.con, FW, pid, None, round_id="2023").withheld is None
+
+
+def test_no_spreads_beside_a_group_breakdown(ws_root: Path) -> None:
+    """The round the reader pinned: 8 people, civil society (5) rating P02.1 2, 3, 3, 4, 4 and the merged
+    others (3) all 4. Lowest, quartiles and highest fixed the round's ratings, civil society's median 3 then
+    left three 4s for the merged group."""
+    from c2c_monitor.score.assess import principle_rows
+    from c2c_monitor.workshop.sheets import store_ratings
+
+    pid = f"pp-{next(_counter)}"
+    civil = dict(zip([f"C{i}" for i in range(5)], ["2", "3", "3", "4", "4"], strict=True))
+    others = {"X0": ("private_sector", "4"), "X1": ("private_sector", "4"), "X2": ("local_government", "4")}
+    rows = [(c, "civil_society", "P02.1", a) for c, a in civil.items()] + \
+        [(c, g, "P02.1", a) for c, (g, a) in others.items()]
+    frame = pl.DataFrame(rows, schema={"participant_code": pl.String, "stakeholder_group": pl.String,
+                                       "question_id": pl.String, "answer": pl.String}, orient="row")
+    frame = frame.select(pl.lit(pid).alias("partnership_id"), pl.lit("R").alias("round_id"), "participant_code",
+                         "stakeholder_group", pl.lit(None, pl.String).alias("city_id"), "question_id", "answer",
+                         pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
+                         pl.lit(None, pl.String).alias("comment"))
+    with open_workspace(ws_root) as ws:
+        _add_partnership(ws, pid)
+        store_ratings(ws.con, pid, "R", dt.date(2024, 1, 1), frame, "t", b"")
+        view = principle_rows(ws.con, FW, pid, None)
+    q = next(q for p in view.principles for q in p.questions if q.id == "P02.1")
+    assert {g.group for g in view.groups} == {"civil_society", MERGED_GROUP}
+    assert q.median == 4.0 and (q.low, q.high, q.iqr, q.disagreement) == (None, None, None, False)

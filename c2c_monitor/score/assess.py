@@ -220,7 +220,14 @@ def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int 
     ratings, agreed = history[idx] if current else (None, None)
     n_people = ratings["participant_code"].n_unique() if ratings is not None and ratings.height else 0
     withheld = why[idx] if current else None
-    res = aggregate(fw, ratings, agreed, thresholds=t) if ratings is not None and withheld is None else None
+    groups = []
+    if ratings is not None and withheld is None:
+        groups = [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
+                           score=None if g["score"] is None else round(g["score"], 3))
+                  for g in group_breakdown(fw, ratings, t.k_mean, t).iter_rows(named=True)]
+    # Spreads are never shown beside a group breakdown (score/disclosure.spread_disclosed).
+    res = aggregate(fw, ratings, agreed, thresholds=t, groups_shown=bool(groups)) \
+        if ratings is not None and withheld is None else None
     prev = {}
     if previous and why[idx - 1] is None:
         p_ratings, p_agreed = history[idx - 1]
@@ -248,11 +255,6 @@ def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int 
                 n_blank=q.n_blank) for q in r.questions] if r else [],
             **_counts(r),
         ))
-    groups = []
-    if ratings is not None and withheld is None:
-        groups = [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
-                           score=None if g["score"] is None else round(g["score"], 3))
-                  for g in group_breakdown(fw, ratings, t.k_mean, t).iter_rows(named=True)]
     return RoundView(rows, current, previous, n_people, groups, withheld)
 
 

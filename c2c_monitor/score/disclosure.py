@@ -8,6 +8,8 @@ partner-type breakdown is meant to call `group_plan` too), in the manner of stat
   5). `c2c.toml` may raise both (`min_group_size`, `min_spread_size`), never lower them;
 * a spread is also withheld when all but at most one of the ratings are equal: "lowest = highest" would
   otherwise tell everyone's rating. Withholding says only "at most one person differs", which pins nobody;
+  and it is withheld in a round whose stakeholder groups are shown (order statistics of the round plus group
+  medians can tell which ratings a group holds);
 * complementary suppression: a stakeholder group is shown only if it has `k_mean` people, and the people left
   out of the shown groups (the round total minus the shown parts) are either none or at least `k_mean`: the
   smallest shown groups are merged into "other groups" until that holds. Inside a shown group a question's
@@ -19,12 +21,9 @@ partner-type breakdown is meant to call `group_plan` too), in the manner of stat
   over time): a load that adds fewer than `k_mean` people waits until enough have come
   (score/assess.disclosed_state).
 
-Why a near-unanimous group cannot be pinned down under these rules: take any group whose members all rated
-one value m. If someone outside it rated differently, swapping one member's rating with theirs leaves every
-published figure as it was (medians of three or more move by no single change at the extremes, the round's
-multiset is unchanged); if nobody did, at most one rating differs from m in the round, its spread is withheld,
-and changing one member's rating again leaves all medians where they were. Either way a second value remains
-possible for every member. tests/test_disclosure.py plays that reader on published files.
+Spreads and group medians are never published together: with both, a reader could read back the people of a
+small group (tests/test_disclosure.py found such a round). The property test there plays that reader on the
+published files; it is the check of this rule, not a proof.
 """
 
 from __future__ import annotations
@@ -57,10 +56,15 @@ def median_disclosed(n_ratings: int, t: Thresholds = DEFAULT) -> bool:
     return n_ratings >= t.k_mean
 
 
-def spread_disclosed(ratings: Sequence[int], t: Thresholds = DEFAULT) -> bool:
-    """May minimum, maximum, quartiles and the disagreement flag of these ratings be published?"""
+def spread_disclosed(ratings: Sequence[int], t: Thresholds = DEFAULT, groups_shown: bool = False) -> bool:
+    """May minimum, maximum, quartiles and the disagreement flag of these ratings be published?
+
+    Not beside a stakeholder-group breakdown of the same round: the round's order statistics pin down its
+    multiset of ratings, and a group's median then tells which ratings the group holds, so the people outside
+    it (a merged group of three, say) can be read back. Found by the reader in tests/test_disclosure.py.
+    """
     n = len(ratings)
-    if n < t.k_spread:
+    if n < t.k_spread or groups_shown:
         return False
     # All but one equal: the extremes would name everyone's rating (and the odd one's, by the median).
     return Counter(ratings).most_common(1)[0][1] <= n - 2

@@ -103,6 +103,7 @@ def aggregate(
     agreed: pl.DataFrame | None = None,
     rules: PrincipleRules = RULES.principles,
     thresholds: Thresholds = DEFAULT,
+    groups_shown: bool = False,
 ) -> list[PrincipleResult]:
     """`ratings`: question_id, answer ('1'..'5', 'na', 'dk'), rating; `agreed`: question_id, rating, reason.
 
@@ -124,7 +125,8 @@ def aggregate(
             n = int(s["n"]) if s else 0
             asked = n + (int(s["n_dk"]) if s else 0)
             mid = bool(s) and median_disclosed(n, thresholds)
-            spread = bool(s) and mid and spread_disclosed(list(s["values"]), thresholds)  # type: ignore[index]
+            spread = bool(s) and mid and spread_disclosed(list(s["values"]), thresholds,  # type: ignore[index]
+                                                          groups_shown)
             iqr = (s["q3"] - s["q1"]) if s and spread else None
             rng = (s["high"] - s["low"]) if s and spread else None
             ag = agreed_map.get(q.id)
