@@ -46,16 +46,16 @@ def test_no_confidential_data_in_any_output(hostile) -> None:
     assert any(p.suffix == ".pdf" for p in texts) and any(p.name.endswith("handout.pdf") for p in kit)
     leaks = [str(p) for p, t in (texts | kit).items() if MARK in t]
     assert leaks == []
-    # The group of one (private_sector) is neither shown alone nor merged into a group of its own.
+    # The group of one (private_sector) is neither shown alone nor merged into a group of its own; and since
+    # civil society (3) beside the round total (4) would leave it by subtraction, civil society is not shown
+    # either (complementary suppression, score/disclosure.group_plan).
     groups = pl.read_csv(site / "data" / "groups.csv").filter(pl.col("partnership_id") == "bonn-cape-coast")
-    assert groups.height > 0
-    assert "private_sector" not in groups["group"].to_list()
-    assert groups["n_participants"].min() >= 3
+    assert groups.height == 0
     page = texts[site / "partnerships" / "bonn-cape-coast.html"]
     handout = next(t for p, t in kit.items() if p.name.endswith("handout.pdf"))
     # (A question mentions "the private sector"; what must be absent is the group as a column or row.)
-    assert "private sector<br>" not in page and "civil society<br>" in page
-    assert not re.search(r"private.sector \(\d", handout) and "civil society (3)" in handout
+    assert "private sector<br>" not in page and "civil society<br>" not in page
+    assert not re.search(r"private.sector \(\d", handout) and "civil society (3)" not in handout
     # A comment or a participant code never even reaches the JSON.
     doc = json.loads(texts[site / "data" / "scoreboards.json"])
     assert "comment" not in json.dumps(doc) and "participant_code" not in json.dumps(doc)

@@ -67,11 +67,27 @@ def test_principle_score_ignores_the_order_of_participants(rows, rnd) -> None:
 
 
 @given(workshop, st.lists(st.sampled_from(P01_QUESTIONS), max_size=6))
-def test_not_applicable_answers_change_nothing(rows, na_questions) -> None:
+def test_not_applicable_answers_are_answers_not_numbers(rows, na_questions) -> None:
+    """N/A never moves a median and never lowers coverage: it is an answer, unlike a blank (issue 17)."""
     extra = [(f"NA{i}", q, "na") for i, q in enumerate(na_questions)]
     a = aggregate(FW, _frame(rows))[0]
     b = aggregate(FW, _frame(rows + extra))[0]
-    assert a.score == b.score and a.coverage == b.coverage
+    assert [q.median for q in a.questions] == [q.median for q in b.questions]
+    assert b.coverage >= a.coverage
+    assert sum(q.n_not_applicable for q in b.questions) == sum(q.n_not_applicable for q in a.questions) + len(extra)
+
+
+def test_a_question_everyone_found_not_applicable_leaves_the_coverage() -> None:
+    qs = P01_QUESTIONS
+    rated = [(f"X{i}", q, "4") for i in range(3) for q in qs[:3]]
+    na = [(f"X{i}", q, "na") for i in range(3) for q in qs[3:]]
+    blank = rated  # the same people left the other questions empty
+    with_na, with_blank = aggregate(FW, _frame(rated + na))[0], aggregate(FW, _frame(blank))[0]
+    assert with_na.coverage == 1.0 and with_na.score == 4.0
+    assert with_blank.coverage == 3 / len(qs)
+    q_na, q_blank = with_na.questions[-1], with_blank.questions[-1]
+    assert (q_na.n, q_na.n_not_applicable, q_na.n_blank) == (0, 3, 0)
+    assert (q_blank.n, q_blank.n_not_applicable, q_blank.n_blank) == (0, 0, 3)
 
 
 def test_medians_disagreement_and_agreed_rating() -> None:
@@ -90,4 +106,6 @@ def test_small_stakeholder_groups_are_merged_or_suppressed() -> None:
     df = df.with_columns(pl.when(pl.col("participant_code") == "LONE").then(pl.lit("private_sector"))
                          .otherwise(pl.col("stakeholder_group")).alias("stakeholder_group"))
     out = group_breakdown(FW, df, 3)
-    assert out["group"].to_list() == ["civil_society"]  # the lone participant is not shown
+    # Showing civil society beside the round total would leave the lone participant by subtraction: the
+    # complementary rule merges civil society with them, and one merged group of everyone is not shown.
+    assert out.height == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from c2c_monitor.score.maths import light, normalise, trend
@@ -63,3 +63,63 @@ def test_trend_classes_worked_by_hand() -> None:
     # Values at or below zero use linear rates: 0 -> 2 over 2 years = 1/yr; need (10 - 2) / 6 = 1.33/yr.
     cls, ratio = trend([(2022.5, 0.0), (2024.5, 2.0)], 10.0, "higher")
     assert ratio == pytest.approx(0.75) and cls == "moderately improving"
+
+
+# --- trends from every point (issue 17) -------------------------------------------------------------------
+line_pts = st.lists(st.integers(2010, 2024), min_size=5, max_size=9, unique=True)
+
+
+@settings(max_examples=40)
+@given(line_pts, st.floats(-50, 50), st.floats(-5, 5), st.floats(-1e3, 1e3))
+def test_robust_slope_ignores_a_constant_added(years, a, b, c) -> None:
+    from c2c_monitor.score.maths import robust_slope
+
+    pts = [(y + 0.5, a + b * y + ((y * 7919) % 13)) for y in years]  # a line with some wobble
+    shifted = [(t, v + c) for t, v in pts]
+    assert robust_slope(shifted) == pytest.approx(robust_slope(pts), abs=1e-6)
+
+
+@settings(max_examples=40)
+@given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=9, unique=True))
+def test_robust_slope_has_the_sign_of_a_monotone_series(values) -> None:
+    from c2c_monitor.score.maths import robust_slope
+
+    up = [(2015.5 + i, v) for i, v in enumerate(sorted(values))]
+    down = [(2015.5 + i, v) for i, v in enumerate(sorted(values, reverse=True))]
+    assert robust_slope(up) > 0 and robust_slope(down) < 0
+
+
+@settings(max_examples=40)
+@given(line_pts, st.floats(-50, 50), st.floats(-5, 5), st.data())
+def test_robust_slope_shrugs_off_one_outlier(years, a, b, data) -> None:
+    from c2c_monitor.score.maths import robust_slope
+
+    pts = [(y + 0.5, a + b * y) for y in years]
+    i = data.draw(st.integers(0, len(pts) - 1))
+    pts[i] = (pts[i][0], data.draw(st.floats(-1e6, 1e6)))
+    # Five points or more: at least six of the pairwise slopes are the line's, and they hold the median.
+    assert robust_slope(pts) == pytest.approx(b, abs=1e-6)
+
+
+def test_a_late_dip_no_longer_decides_an_annual_trend() -> None:
+    # Steady growth 50 -> 70, then one bad last-but-one year: first-and-last said the same as before,
+    # but a dip in the middle must not turn an improving series into a deteriorating one.
+    rising = [(2018.5, 50.0), (2019.5, 55.0), (2020.5, 60.0), (2021.5, 30.0), (2022.5, 70.0)]
+    assert trend(rising, 100.0, "higher", target_year=2030)[0] in ("on track", "moderately improving")
+    # The first point alone was low: first-and-last would call this growth, every point says flat.
+    flat = [(2018.5, 20.0), (2019.5, 60.0), (2020.5, 60.0), (2021.5, 60.0), (2022.5, 60.0)]
+    assert trend(flat, 100.0, "higher", target_year=2030)[0] == "stagnating"
+
+
+def test_quarterly_trends_compare_each_quarter_with_the_same_quarter_a_year_before() -> None:
+    # Growing 10 % a year, with every third quarter a seasonal dip of half.
+    pts = []
+    for year in (2021, 2022, 2023):
+        for q in (1, 2, 3, 4):
+            base = 50.0 * 1.1 ** (year - 2021)
+            pts.append((year + (q - 0.5) / 4, base * (0.5 if q == 3 else 1.0)))
+    cut = [p for p in pts if p[0] < 2023.7]  # ends on the dip: first-and-last would see a fall
+    cls, ratio = trend(cut, 55.0, "higher", target_year=2030)
+    assert cls == "on track" and ratio is not None and ratio > 1
+    # Only two quarters: no same-quarter pair a year apart, so no rate to speak of.
+    assert trend([(2023.125, 50.0), (2023.625, 55.0)], 60.0, "higher")[0] == "not enough data"

@@ -107,8 +107,8 @@ def test_kobo_exports_codes_and_labels_import_the_same(demo_ws, tmp_path) -> Non
     assert codes_doc["principles"] == labels_doc["principles"]
     p09 = next(p for p in codes_doc["principles"] if p["id"] == "P09")
     assert p09["score"] == 3.5  # median of 2, 3, 4, 5 on every P09 question
-    # IQR 1.5 is under 2, but the range 2..5 (3 points) with 4 ratings is a declared disagreement.
-    assert all(q["disagreement"] is True and q["iqr"] == 1.5 for q in p09["questions"])
+    # Four ratings are under the spread threshold (5, score/disclosure.py): no range, no disagreement flag.
+    assert all(q["disagreement"] is False and q["iqr"] is None and q["low"] is None for q in p09["questions"])
     p02 = next(p for p in codes_doc["principles"] if p["id"] == "P02")
     assert p02["status"] == "insufficient data"  # all "not applicable"
     p01 = next(p for p in codes_doc["principles"] if p["id"] == "P01")

@@ -182,23 +182,33 @@ def write_report(report: Report, path: str | None) -> None:
 
 
 def as_of_vintage(con: DuckDBPyConnection, text: str | None) -> int | None:
+    """--as-of as a vintage id: an id that exists, or the last vintage loaded by a date; anything else is
+    refused with the range the workspace holds (a silently accepted `--as-of 99` read "everything")."""
     import datetime as dt
 
     from c2c_monitor.errors import C2CError
+    from c2c_monitor.store.reads import vintage_exists, vintage_span
     from c2c_monitor.store.schema import vintage_for_date
 
     if text is None:
         return None
+    span = vintage_span(con)
+    have = ("the workspace has no vintages yet" if span is None else
+            f"vintages {span[0]}–{span[1]}, loaded {span[2]:%Y-%m-%d %H:%M} to {span[3]:%Y-%m-%d %H:%M} "
+            "(see `c2c data history`)")
     if text.strip().isdigit():
-        return int(text)
+        vid = int(text)
+        if not vintage_exists(con, vid):
+            raise C2CError(f"--as-of {text.strip()}: no such vintage; {have}")
+        return vid
     try:
         when = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise C2CError(_("--as-of %(text)s: give a vintage id or a date (YYYY-MM-DD[ HH:MM])",
-                         text=repr(text))) from None
+                         text=repr(text)) + f"; {have}") from None
     if len(text.strip()) == 10:
         when = when + dt.timedelta(days=1) - dt.timedelta(microseconds=1)  # the whole day
     vid = vintage_for_date(con, when.isoformat(sep=" "))
     if vid == 0:
-        raise C2CError(_("--as-of %(text)s: no data had been loaded by then", text=text))
+        raise C2CError(_("--as-of %(text)s: no data had been loaded by then", text=text) + f"; {have}")
     return vid

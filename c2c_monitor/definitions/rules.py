@@ -18,7 +18,9 @@ class IndicatorRules(BaseModel):
     amber_from: float = 50.0
     # Trend: Open SDG / Statistics Canada progress measure. With a target, the ratio of the
     # observed compound annual growth rate to the rate needed to reach the target by the
-    # target year; linear rates replace CAGR when a value is zero or negative.
+    # target year; linear rates replace CAGR when a value is zero or negative. The observed rate
+    # uses every point (issue 17): a Theil-Sen slope for annual series, the median year-on-year
+    # change for sub-annual ones (a seasonal dip no longer decides the class).
     target_year: int = 2030
     on_track_ratio: float = 0.95
     moderate_ratio: float = 0.60
@@ -43,7 +45,7 @@ class PrincipleRules(BaseModel):
 
 class Rules(BaseModel):
     model_config = ConfigDict(frozen=True)
-    version: str = "rules-1"
+    version: str = "rules-2"
     indicators: IndicatorRules = IndicatorRules()
     principles: PrincipleRules = PrincipleRules()
 
@@ -59,13 +61,22 @@ class Rules(BaseModel):
             f"R >= {i.moderate_ratio:g}, stagnating if R >= {i.stagnating_ratio:g}, else "
             f"deteriorating; at least {i.min_points} values needed. Linear rates replace growth "
             "rates when a value is zero or negative.",
-            "Principle score = mean of question scores (agreed rating, else median of ratings); "
+            "Observed rate from every value of the window: for annual series the Theil-Sen slope (median "
+            "of the slopes between every two values, of the logarithm for a growth rate); for quarterly "
+            "series the median year-on-year change (same quarter a year earlier; none: not enough data).",
+            "Principle score = mean of the published question scores (agreed rating, else median of ratings); "
             f"'insufficient data' below {p.min_coverage:.0%} of questions answered; "
             "'not applicable' and 'don't know' never count as numbers.",
             f"Principle trend: improving / deteriorating when the score moved by at least "
             f"{p.trend_threshold:g} since the previous round, else stable.",
             f"Disagreement flag: interquartile range >= {p.disagreement_iqr:g}, or range >= "
             f"{p.disagreement_range:g} with at least {p.disagreement_min_n} ratings.",
+            "Disclosure control (thresholds are the defaults; a workspace may raise them): a median needs 3 "
+            "ratings, a spread (lowest, highest, interquartile range, disagreement flag) 5 and is withheld when "
+            "all ratings but one are equal or when the round's stakeholder groups are shown; stakeholder "
+            "groups need 3 people, and the people outside the groups shown are none or at least 3; a round "
+            "a few people (under 3) apart from an earlier published "
+            "round is withheld, and a sheet adding under 3 people to a round waits for more.",
         ]
 
 

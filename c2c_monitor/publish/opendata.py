@@ -49,7 +49,11 @@ FIELD_INFO: dict[str, dict[str, Any]] = {
     "coverage": {"unit": "share", "constraints": {"minimum": 0, "maximum": 1}},
     "light": {"constraints": {"enum": list(get_args(Light))}},
     "share_dont_know": {"unit": "share", "constraints": {"minimum": 0, "maximum": 1}},
-    "median": {"description": "Median rating (1-5)"},
+    "median": {"description": "Median rating (1-5); empty below the disclosure threshold"},
+    "iqr": {"description": "Interquartile range of the ratings; empty below the disclosure threshold"},
+    "low": {"description": "Lowest rating; empty below the disclosure threshold"},
+    "high": {"description": "Highest rating; empty below the disclosure threshold"},
+    "n_blank": {"unit": "answers", "description": "Participants of the round who left it blank"},
     "due": {"description": "Due date"},
     "round_participants": {"unit": "participants"},
     "n_participants": {"unit": "participants"},
@@ -91,10 +95,12 @@ def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
                          r.coverage, r.provisional, r.missing_reason, r.vintage_id])
         for pr in sb.principles:
             prin.append([p.id, sb.round_id, pr.id, pr.title, pr.score, pr.status, pr.coverage, pr.n_answered,
-                         pr.n_questions, sb.previous_round_id, pr.previous_score, pr.trend, len(pr.disagreements)])
+                         pr.n_questions, sb.previous_round_id, pr.previous_score, pr.trend, len(pr.disagreements),
+                         pr.n_ratings, pr.n_not_applicable_dont_know, pr.n_blank])
             for q in pr.questions:
                 ques.append([p.id, sb.round_id, q.id, q.text, q.n, q.median, q.iqr, q.low, q.high,
-                             q.share_dont_know, q.disagreement, q.agreed, q.agreed_reason, q.score])
+                             q.share_dont_know, q.disagreement, q.agreed, q.agreed_reason, q.score,
+                             q.n_not_applicable, q.n_dont_know, q.n_blank])
         for g in sb.groups:
             grp.append([p.id, sb.round_id, g.group, g.principle_id, g.n_participants, g.score])
         for a in sb.actions:
@@ -116,13 +122,16 @@ def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
         Resource("principles", "data/principles.csv", "Principle scores (1-5) of the latest workshop round",
                  _frame(prin, {"partnership_id": S, "round_id": S, "principle_id": S, "title": S, "score": F,
                                "status": S, "coverage": F, "n_answered": N, "n_questions": N,
-                               "previous_round_id": S, "previous_score": F, "trend": S, "n_disagreements": N}),
+                               "previous_round_id": S, "previous_score": F, "trend": S, "n_disagreements": N,
+                               "n_ratings": N, "n_not_applicable_dont_know": N, "n_blank": N}),
                  ["partnership_id", "principle_id"]),
         Resource("questions", "data/questions.csv",
-                 "Per question: number of ratings, median, spread, share of don't know, agreed rating",
+                 "Per question: number of ratings, median, spread, share of don't know, agreed rating, answers that "
+                 "are not ratings and blanks (medians and spreads below the disclosure thresholds left empty)",
                  _frame(ques, {"partnership_id": S, "round_id": S, "question_id": S, "text": S, "n": N, "median": F,
                                "iqr": F, "low": N, "high": N, "share_dont_know": F, "disagreement": B,
-                               "agreed": N, "agreed_reason": S, "score": F}), ["partnership_id", "question_id"]),
+                               "agreed": N, "agreed_reason": S, "score": F, "n_not_applicable": N, "n_dont_know": N,
+                               "n_blank": N}), ["partnership_id", "question_id"]),
         Resource("groups", "data/groups.csv",
                  "Principle scores by stakeholder group (groups below the minimum size merged)",
                  _frame(grp, {"partnership_id": S, "round_id": S, "group": S, "principle_id": S,

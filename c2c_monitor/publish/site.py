@@ -402,7 +402,7 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
             page(lang, "index.html", IndexPage, rows=[_index_row(sb) for sb in lsbs])
             page(lang, "methodology.html", MethodologyPage, fw=FrameworkSummary.of(fw),
                  indicators=[IndicatorDefinition.of(i, lang) for i in cat.ordered], rules=RULES.describe(),
-                 min_group_size=ws.config.min_group_size)
+                 min_group_size=ws.config.min_group_size, min_spread_size=ws.config.min_spread_size)
             page(lang, "vintages.html", VintagesPage, vintages=vintages)
             for k, sb in enumerate(lsbs):
                 s = slug(sb.partnership.id)

@@ -55,6 +55,9 @@ class Principle(Public):
     previous_score: float | None
     trend: str
     disagreements: list[str]  # ids of the questions flagged, printed as a count
+    n_ratings: int  # answers: ratings, "not applicable"/"don't know", blanks (counts, never values)
+    n_not_applicable_dont_know: int
+    n_blank: int
 
 
 class Group(Public):
@@ -131,6 +134,8 @@ class PublicScoreboard(Public):
     previous_round_id: str | None
     n_participants: int
     min_group_size: int
+    min_spread_size: int
+    round_withheld: str | None
     principles: list[Principle]
     groups: list[Group]
     actions: list[Action]
@@ -277,6 +282,7 @@ class MethodologyPage(SitePage):
     indicators: list[IndicatorDefinition]
     rules: list[str]
     min_group_size: int
+    min_spread_size: int
 
 
 class VintagesPage(SitePage):

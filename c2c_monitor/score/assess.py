@@ -19,9 +19,10 @@ from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.engine.evaluate import Backend, evaluate
 from c2c_monitor.engine.spec import REASON_NO_DATA
 from c2c_monitor.errors import C2CError, UnknownPartnership
+from c2c_monitor.score.disclosure import DEFAULT, Thresholds, published_rounds
 from c2c_monitor.score.local import local_rows
 from c2c_monitor.score.maths import light, normalise, principle_trend, trend
-from c2c_monitor.score.ratings import aggregate, group_breakdown
+from c2c_monitor.score.ratings import PrincipleResult, aggregate, group_breakdown
 from c2c_monitor.score.scoreboard import (
     ActionRow,
     Aggregate,
@@ -38,6 +39,7 @@ from c2c_monitor.score.scoreboard import (
     TargetKind,
 )
 from c2c_monitor.store import reads
+from c2c_monitor.store.config import Config
 from c2c_monitor.store.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -163,26 +165,74 @@ class RoundView:
     previous: str | None
     n_participants: int
     groups: list[GroupRow]
+    withheld: str | None = None  # why the round's figures are not shown (score/disclosure.py)
+
+
+def thresholds_of(config: Config) -> Thresholds:
+    """The workspace's disclosure thresholds (c2c.toml raises them, never lowers)."""
+    return Thresholds(k_mean=config.min_group_size, k_spread=config.min_spread_size)
+
+
+def _counts(r: PrincipleResult | None) -> dict[str, int]:
+    """Answers to the principle's questions: ratings, "not applicable"/"don't know", blanks."""
+    if r is None:
+        return {}
+    return {"n_ratings": sum(q.n for q in r.questions),
+            "n_not_applicable_dont_know": sum(q.n_not_applicable + q.n_dont_know for q in r.questions),
+            "n_blank": sum(q.n_blank for q in r.questions)}
+
+
+def disclosed_state(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int | None,
+                    t: Thresholds) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The round's ratings as of its latest load that may be shown, and its agreed ratings.
+
+    A round grows sheet by sheet; a sheet that adds fewer than k people to what an earlier load showed would
+    let a reader difference two publications of the same round. Such a load waits (the round is shown as it
+    was) until k people have come since, applying to the round's loads the rule rounds follow among
+    themselves (score/disclosure.published_rounds).
+    """
+    ratings, agreed = reads.round_ratings(con, pid, round_id, as_of)
+    loads = reads.round_vintages(con, pid, round_id, as_of)
+    if len(loads) < 2:
+        return ratings, agreed
+    states = [ratings if v == loads[-1] else reads.round_ratings(con, pid, round_id, v)[0] for v in loads]
+    why = published_rounds([set(s["participant_code"].to_list()) for s in states], t)
+    shown = [i for i, w in enumerate(why) if w is None]
+    if not shown:
+        return ratings, agreed  # never shown: the round itself is withheld by the same rule downstream
+    return states[shown[-1]], agreed
 
 
 def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int | None, lang: str = "en",
-                   round_id: str | None = None, min_group_size: int = 3) -> RoundView:
+                   round_id: str | None = None, min_group_size: int = 3,
+                   thresholds: Thresholds | None = None) -> RoundView:
+    t = thresholds or Thresholds(k_mean=max(min_group_size, DEFAULT.k_mean))
     rounds = reads.rounds_of(con, pid, as_of)
     if round_id is not None and round_id not in rounds:
         raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}",
                        hint=f"rounds: {', '.join(rounds) or 'none'}")
     current = round_id or (rounds[-1] if rounds else None)
-    previous = rounds[rounds.index(current) - 1] if current and rounds.index(current) > 0 else None
-    ratings, agreed = reads.round_ratings(con, pid, current, as_of) if current else (None, None)
+    idx = rounds.index(current) if current else -1
+    previous = rounds[idx - 1] if current and idx > 0 else None
+    # Every round up to the current one: a round is withheld when it is a few people away from one published
+    # before it (differencing the two would read those people), so the whole history decides.
+    history = [disclosed_state(con, pid, r, as_of, t) for r in rounds[:idx + 1]]
+    why = published_rounds([set(h[0]["participant_code"].to_list()) for h in history], t)
+    ratings, agreed = history[idx] if current else (None, None)
     n_people = ratings["participant_code"].n_unique() if ratings is not None and ratings.height else 0
-    # A round with fewer participants than the minimum group size would publish one person's view.
-    too_few = current is not None and n_people < min_group_size
-    res = aggregate(fw, ratings, agreed) if ratings is not None and not too_few else None
+    withheld = why[idx] if current else None
+    groups = []
+    if ratings is not None and withheld is None:
+        groups = [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
+                           score=None if g["score"] is None else round(g["score"], 3))
+                  for g in group_breakdown(fw, ratings, t.k_mean, t).iter_rows(named=True)]
+    # Spreads are never shown beside a group breakdown (score/disclosure.spread_disclosed).
+    res = aggregate(fw, ratings, agreed, thresholds=t, groups_shown=bool(groups)) \
+        if ratings is not None and withheld is None else None
     prev = {}
-    if previous:
-        p_ratings, p_agreed = reads.round_ratings(con, pid, previous, as_of)
-        if p_ratings["participant_code"].n_unique() >= min_group_size:
-            prev = {p.principle_id: p for p in aggregate(fw, p_ratings, p_agreed)}
+    if previous and why[idx - 1] is None:
+        p_ratings, p_agreed = history[idx - 1]
+        prev = {p.principle_id: p for p in aggregate(fw, p_ratings, p_agreed, thresholds=t)}
     rows = []
     for i, p in enumerate(fw.principles):
         r = res[i] if res else None
@@ -202,14 +252,11 @@ def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int 
                 id=q.question_id, text=qtext[q.question_id], n=q.n, median=q.median, iqr=q.iqr,
                 low=q.low, high=q.high, share_dont_know=round(q.share_dont_know, 4),
                 disagreement=q.disagreement, agreed=q.agreed, agreed_reason=q.agreed_reason,
-                score=q.score) for q in r.questions] if r else [],
+                score=q.score, n_not_applicable=q.n_not_applicable, n_dont_know=q.n_dont_know,
+                n_blank=q.n_blank) for q in r.questions] if r else [],
+            **_counts(r),
         ))
-    groups = []
-    if ratings is not None and not too_few:
-        groups = [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
-                           score=None if g["score"] is None else round(g["score"], 3))
-                  for g in group_breakdown(fw, ratings, min_group_size).iter_rows(named=True)]
-    return RoundView(rows, current, previous, n_people, groups)
+    return RoundView(rows, current, previous, n_people, groups, withheld)
 
 
 def action_rows(con: DuckDBPyConnection, pid: str, as_of: int | None, today: date | None = None) -> list[ActionRow]:
@@ -254,7 +301,8 @@ def build_scoreboards(
     out = []
     for pid, info in zip(pids, infos, strict=True):
         rows = indicator_rows(inds, by_pid.get(pid, results.clear()), info, period, local, targets == "local")
-        view = principle_rows(con, fw, pid, as_of, ws.config.language, round_id, ws.config.min_group_size)
+        view = principle_rows(con, fw, pid, as_of, ws.config.language, round_id, ws.config.min_group_size,
+                              thresholds_of(ws.config))
         vintages = sorted({r.vintage_id for r in rows if r.vintage_id is not None})
         out.append(Scoreboard(
             generated_at=generated,
@@ -263,7 +311,8 @@ def build_scoreboards(
             rules_version=RULES.version, rules=RULES.describe(), targets=targets,
             round_id=view.current, previous_round_id=view.previous, principles=view.principles, indicators=rows,
             aggregates=aggregates(rows), min_group_size=ws.config.min_group_size,
-            n_participants=view.n_participants, groups=view.groups, actions=action_rows(con, pid, as_of),
+            n_participants=view.n_participants, groups=view.groups, round_withheld=view.withheld,
+            min_spread_size=ws.config.min_spread_size, actions=action_rows(con, pid, as_of),
             local_indicators=local_rows(con, info, as_of),
         ))
     return out

@@ -8,7 +8,7 @@ from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.definitions.periods import Period, parse_period
 from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.errors import C2CError
-from c2c_monitor.score.assess import build_scoreboard, principle_rows
+from c2c_monitor.score.assess import build_scoreboard, principle_rows, thresholds_of
 from c2c_monitor.score.comparison import (
     Change,
     Comparison,
@@ -78,7 +78,8 @@ def over_time(ws: Workspace, pid: str, list_name: ListName, period_before: str |
                                   after=p.score,
                                   change=_change(prev[p.id].score if round_before else None, p.score, 0.25))
                   for p in after.principles]
-    views = {rid: principle_rows(ws.con, fw, pid, None, round_id=rid, min_group_size=ws.config.min_group_size)
+    views = {rid: principle_rows(ws.con, fw, pid, None, round_id=rid, min_group_size=ws.config.min_group_size,
+                                 thresholds=thresholds_of(ws.config))
              for rid in rounds}
     principle_rounds = {rid: {p.id: p.score for p in v.principles} for rid, v in views.items()}
     series = {f"{r.id}|{r.city_name or ''}": list(r.series) for r in after.indicators if r.series}

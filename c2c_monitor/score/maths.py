@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import statistics
 from collections.abc import Sequence
 from typing import Literal
 
@@ -42,6 +44,43 @@ def _reached(value: float, target: float, polarity: str) -> bool:
     return value >= target if polarity == "higher" else value <= target
 
 
+def robust_slope(points: Sequence[tuple[float, float]]) -> float | None:
+    """Theil–Sen slope: the median of the slopes between every two points at different times.
+
+    Uses every point, and one wild value moves it little (unlike a line through the first and last point).
+    """
+    slopes = sorted((v2 - v1) / (t2 - t1) for (t1, v1), (t2, v2) in itertools.combinations(points, 2) if t2 != t1)
+    return statistics.median(slopes) if slopes else None
+
+
+def year_on_year(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Pairs (earlier, later) of values one year apart (same quarter), for sub-annual series."""
+    by_time = {round(t, 3): v for t, v in points}
+    return [(by_time[round(t - 1.0, 3)], v) for t, v in points if round(t - 1.0, 3) in by_time]
+
+
+def _is_sub_annual(points: Sequence[tuple[float, float]]) -> bool:
+    # Annual periods sit mid-year (decimal .5); a quarter anywhere else.
+    return any(abs((t % 1.0) - 0.5) > 1e-9 for t, _ in points)
+
+
+def observed_rate(points: Sequence[tuple[float, float]], relative: bool) -> float | None:
+    """Yearly rate of change over all points: growth rate when `relative` (every value positive), else units
+    per year. Annual series: Theil–Sen slope (of the logarithm for a growth rate); sub-annual series: the
+    median year-on-year change, so that a seasonal dip does not decide."""
+    if _is_sub_annual(points):
+        pairs = year_on_year(points)
+        if not pairs:
+            return None
+        if relative:
+            return math.exp(statistics.median(math.log(b / a) for a, b in pairs)) - 1.0
+        return statistics.median(b - a for a, b in pairs)
+    if relative:
+        slope = robust_slope([(t, math.log(v)) for t, v in points])
+        return None if slope is None else math.exp(slope) - 1.0
+    return robust_slope(points)
+
+
 def trend(
     points: Sequence[tuple[float, float]],
     target: float,
@@ -51,7 +90,8 @@ def trend(
 ) -> tuple[Trend, float | None]:
     """Classify a series of (decimal year, value) against the rate needed to reach `target`.
 
-    Returns the class and the ratio R of observed to required growth (None when undefined).
+    Returns the class and the ratio R of observed to required growth (None when undefined). The observed
+    rate uses every point of the window (`observed_rate`); the required one starts from the latest value.
     The caller cuts the series at a break in series before calling.
     """
     pts = sorted((t, v) for t, v in points if v is not None and math.isfinite(v))
@@ -60,21 +100,18 @@ def trend(
         pts = [(t, v) for t, v in pts if t >= latest - rules.trend_window_years]
     if len(pts) < rules.min_points or pts[-1][0] - pts[0][0] < rules.min_span_years:
         return "not enough data", None
-    (t0, y0), (ti, yi) = pts[0], pts[-1]
+    ti, yi = pts[-1]
     if _reached(yi, target, polarity):
         return "end value reached", None
+    relative = all(v > 0 for _, v in pts) and target > 0
+    observed = observed_rate(pts, relative)
+    if observed is None:
+        return "not enough data", None
     horizon = (target_year if target_year is not None else rules.target_year) + 0.5 - ti
-    span = ti - t0
     if horizon <= 0:
-        observed = (yi - y0) / span
         good = observed > 0 if polarity == "higher" else observed < 0
         return ("stagnating", None) if good else ("deteriorating", None)
-    if y0 > 0 and yi > 0 and target > 0:
-        observed = (yi / y0) ** (1.0 / span) - 1.0
-        required = (target / yi) ** (1.0 / horizon) - 1.0
-    else:
-        observed = (yi - y0) / span
-        required = (target - yi) / horizon
+    required = (target / yi) ** (1.0 / horizon) - 1.0 if relative else (target - yi) / horizon
     if required == 0:
         return "end value reached", None
     ratio = observed / required

@@ -1,8 +1,8 @@
 """Workshop ratings: per-question consensus and spread, principle scores, group breakdowns.
 
-Individual ratings stay in the store; what leaves this module is aggregate only,
-and stakeholder groups below the minimum size are merged (or suppressed when
-even the merged group is too small), so one participant's answer cannot be read back.
+Individual ratings stay in the store; what leaves this module is aggregate only, and only what
+score/disclosure.py allows: a median below its threshold, a spread below its own (or one that would show
+that everybody agreed) and a group that could be read back by subtraction come out as None or merged.
 """
 
 from __future__ import annotations
@@ -13,8 +13,17 @@ import polars as pl
 
 from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.definitions.rules import RULES, PrincipleRules
+from c2c_monitor.score.disclosure import (
+    DEFAULT,
+    MERGED_GROUP,
+    Thresholds,
+    group_plan,
+    median_disclosed,
+    spread_disclosed,
+)
 
-MERGED_GROUP = "other groups (merged)"
+__all__ = ["MERGED_GROUP", "PrincipleResult", "QuestionResult", "aggregate", "group_breakdown"]
+NUMERIC = ["1", "2", "3", "4", "5"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,15 @@ class QuestionResult:
     disagreement: bool
     agreed: int | None
     agreed_reason: str | None
+    # "Don't know" and "not applicable" are answers, counted apart from the blanks (participants of the round
+    # who left the question empty).
+    n_dont_know: int = 0
+    n_blank: int = 0
+
+    @property
+    def not_applicable(self) -> bool:
+        """Everyone who answered said "not applicable": the question does not count against coverage."""
+        return self.n == 0 and self.n_dont_know == 0 and self.n_not_applicable > 0
 
     @property
     def score(self) -> float | None:
@@ -49,6 +67,7 @@ class PrincipleResult:
     n_questions: int
     n_answered: int
     questions: list[QuestionResult]
+    n_applicable: int = 0
 
     @property
     def insufficient(self) -> bool:
@@ -62,8 +81,8 @@ def _disagree(n: int, iqr: float | None, rng: float | None, rules: PrincipleRule
 
 
 def question_stats(ratings: pl.DataFrame) -> pl.DataFrame:
-    """Per question: counts, median, quartiles, range, share of "don't know"."""
-    num = pl.col("rating").filter(pl.col("answer").is_in(["1", "2", "3", "4", "5"]))
+    """Per question: counts, median, quartiles, range, the ratings themselves (for the disclosure rule)."""
+    num = pl.col("rating").filter(pl.col("answer").is_in(NUMERIC))
     return ratings.group_by("question_id").agg(
         num.count().alias("n"),
         num.median().alias("median"),
@@ -71,8 +90,10 @@ def question_stats(ratings: pl.DataFrame) -> pl.DataFrame:
         num.quantile(0.75, interpolation="linear").alias("q3"),
         num.min().alias("low"),
         num.max().alias("high"),
+        num.alias("values"),
         (pl.col("answer") == "dk").sum().alias("n_dk"),
         (pl.col("answer") == "na").sum().alias("n_na"),
+        pl.col("participant_code").n_unique().alias("n_people"),
     )
 
 
@@ -81,9 +102,17 @@ def aggregate(
     ratings: pl.DataFrame,
     agreed: pl.DataFrame | None = None,
     rules: PrincipleRules = RULES.principles,
+    thresholds: Thresholds = DEFAULT,
+    groups_shown: bool = False,
 ) -> list[PrincipleResult]:
-    """`ratings`: question_id, answer ('1'..'5', 'na', 'dk'), rating; `agreed`: question_id, rating, reason."""
+    """`ratings`: question_id, answer ('1'..'5', 'na', 'dk'), rating; `agreed`: question_id, rating, reason.
+
+    Medians and spreads the disclosure rule withholds are None; a principle's score is the mean of the
+    question scores that are published, so it never carries a withheld one.
+    """
     stats = {r["question_id"]: r for r in question_stats(ratings).iter_rows(named=True)} if ratings.height else {}
+    people = ratings["participant_code"].n_unique() if ratings.height and "participant_code" in ratings.columns \
+        else 0
     agreed_map: dict[str, tuple[int, str]] = {}
     if agreed is not None:
         for r in agreed.iter_rows(named=True):
@@ -95,53 +124,68 @@ def aggregate(
             s = stats.get(q.id)
             n = int(s["n"]) if s else 0
             asked = n + (int(s["n_dk"]) if s else 0)
-            iqr = (s["q3"] - s["q1"]) if s and n else None
-            rng = (s["high"] - s["low"]) if s and n else None
+            mid = bool(s) and median_disclosed(n, thresholds)
+            spread = bool(s) and mid and spread_disclosed(list(s["values"]), thresholds,  # type: ignore[index]
+                                                          groups_shown)
+            iqr = (s["q3"] - s["q1"]) if s and spread else None
+            rng = (s["high"] - s["low"]) if s and spread else None
             ag = agreed_map.get(q.id)
             qs.append(QuestionResult(
                 question_id=q.id,
                 n=n,
-                median=float(s["median"]) if s and n else None,
-                q1=float(s["q1"]) if s and n else None,
-                q3=float(s["q3"]) if s and n else None,
-                low=int(s["low"]) if s and n else None,
-                high=int(s["high"]) if s and n else None,
+                median=float(s["median"]) if s and mid else None,
+                q1=float(s["q1"]) if s and spread else None,
+                q3=float(s["q3"]) if s and spread else None,
+                low=int(s["low"]) if s and spread else None,
+                high=int(s["high"]) if s and spread else None,
                 share_dont_know=(int(s["n_dk"]) / asked) if s and asked else 0.0,
                 n_not_applicable=int(s["n_na"]) if s else 0,
+                # Computed from the spread, so withheld with it (a flag is a coarse spread).
                 disagreement=_disagree(n, iqr, rng, rules),
                 agreed=ag[0] if ag else None,
                 agreed_reason=ag[1] if ag else None,
+                n_dont_know=int(s["n_dk"]) if s else 0,
+                n_blank=max(0, people - (int(s["n_people"]) if s else 0)),
             ))
         scores = [q.score for q in qs if q.score is not None]
-        coverage = len(scores) / len(qs)
+        applicable = sum(not q.not_applicable for q in qs)
+        coverage = len(scores) / applicable if applicable else 0.0
         score = sum(scores) / len(scores) if scores and coverage >= rules.min_coverage else None
-        out.append(PrincipleResult(p.id, score, coverage, len(qs), len(scores), qs))
+        out.append(PrincipleResult(p.id, score, coverage, len(qs), len(scores), qs, applicable))
     return out
 
 
-def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size: int) -> pl.DataFrame:
-    """Principle medians by stakeholder group, with small groups merged and still-small ones dropped.
+def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size: int,
+                    thresholds: Thresholds | None = None) -> pl.DataFrame:
+    """Principle scores by stakeholder group, as score/disclosure.group_plan allows them.
 
-    Returns group, principle_id, n_participants, score (mean of question medians in the group).
+    Returns group, principle_id, n_participants, score: the mean of the group's question medians, each
+    counted only when the group gave enough ratings to that question.
     """
+    t = thresholds or Thresholds(k_mean=max(min_group_size, DEFAULT.k_mean))
+    schema = {"group": pl.String, "principle_id": pl.String, "n_participants": pl.Int64, "score": pl.Float64}
     if ratings.height == 0:
-        return pl.DataFrame(schema={"group": pl.String, "principle_id": pl.String,
-                                    "n_participants": pl.Int64, "score": pl.Float64})
-    sizes = ratings.group_by("stakeholder_group").agg(pl.col("participant_code").n_unique().alias("size"))
-    big = set(sizes.filter(pl.col("size") >= min_group_size)["stakeholder_group"].to_list())
-    r = ratings.with_columns(
-        pl.when(pl.col("stakeholder_group").is_in(list(big)))
-        .then(pl.col("stakeholder_group")).otherwise(pl.lit(MERGED_GROUP)).alias("group")
-    )
-    sizes2 = r.group_by("group").agg(pl.col("participant_code").n_unique().alias("n_participants"))
-    keep = sizes2.filter(pl.col("n_participants") >= min_group_size)
-    r = r.join(keep, on="group", how="inner")
-    num = r.filter(pl.col("answer").is_in(["1", "2", "3", "4", "5"]))
-    per_q = num.group_by("group", "question_id").agg(pl.col("rating").median().alias("median"))
+        return pl.DataFrame(schema=schema)
+    ratings = ratings.with_columns(pl.col("stakeholder_group").fill_null(""))
+    sizes = {str(g): int(n) for g, n in ratings.group_by("stakeholder_group")
+             .agg(pl.col("participant_code").n_unique()).iter_rows()}
+    plan = group_plan(sizes, t)
+    if not plan:
+        return pl.DataFrame(schema=schema)
+    r = ratings.filter(pl.col("stakeholder_group").is_in(list(plan))).with_columns(
+        pl.col("stakeholder_group").replace_strict(plan, return_dtype=pl.String).alias("group"))
+    keep = r.group_by("group").agg(pl.col("participant_code").n_unique().alias("n_participants"))
+    num = r.filter(pl.col("answer").is_in(NUMERIC))
+    per_q = (num.group_by("group", "question_id")
+             .agg(pl.col("rating").median().alias("median"), pl.col("rating").count().alias("n"))
+             .filter(pl.col("n") >= t.k_mean))
     per_q = per_q.with_columns(pl.col("question_id").str.split(".").list.first().alias("principle_id"))
+    scores = per_q.group_by("group", "principle_id").agg(pl.col("median").mean().alias("score"))
+    # Every shown group on every principle, a score or None: a group whose row went missing where it gave too
+    # few ratings would change which people a reader counts as "not shown".
+    grid = keep.join(pl.DataFrame({"principle_id": [p.id for p in framework.principles]}), how="cross")
     return (
-        per_q.group_by("group", "principle_id").agg(pl.col("median").mean().alias("score"))
-        .join(keep, on="group")
+        grid.join(scores, on=["group", "principle_id"], how="left")
         .select("group", "principle_id", "n_participants", "score")
         .sort("group", "principle_id")
     )

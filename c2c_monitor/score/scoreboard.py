@@ -89,6 +89,10 @@ class QuestionRow(Model):
     agreed: int | None
     agreed_reason: str | None
     score: float | None
+    # Answers that are not ratings, and blanks: "not applicable" and "don't know" are answers.
+    n_not_applicable: int = 0
+    n_dont_know: int = 0
+    n_blank: int = 0
 
 
 class PrincipleRow(Model):
@@ -103,6 +107,11 @@ class PrincipleRow(Model):
     trend: str
     disagreements: list[str]
     questions: list[QuestionRow] = []
+    # Answers to the principle's questions, one per participant and question: ratings (1-5), "not
+    # applicable"/"don't know", and blanks.
+    n_ratings: int = 0
+    n_not_applicable_dont_know: int = 0
+    n_blank: int = 0
 
 
 class GroupRow(Model):
@@ -180,7 +189,9 @@ class Scoreboard(Model):
     indicators: builtins.list[IndicatorRow]
     aggregates: builtins.list[Aggregate]
     min_group_size: int = 3
+    min_spread_size: int = 5
     n_participants: int = 0
+    round_withheld: str | None = None  # why the round's figures are withheld (disclosure control)
     groups: builtins.list[GroupRow] = []
     actions: builtins.list[ActionRow] = []
     # Added with issue 15; left out of the JSON (and so of snapshot ids) while empty, so scoreboards of

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from c2c_monitor.errors import WorkspaceError
 
 MIN_GROUP_SIZE = 3  # the default, and the floor: fewer people in a shown group would identify them
+MIN_SPREAD_SIZE = 5  # the same for minimum, maximum and interquartile range (score/disclosure.py)
 MAX_CONFIG_BYTES = 64 * 1024
 # Printable text on one line: names and licences end up in page titles, file names and open data.
 _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255,
@@ -63,6 +64,8 @@ class Config(BaseModel):
     name: _Text = "workspace"
     # Smallest stakeholder group shown on its own; strict: a bool or a float is not a size.
     min_group_size: Annotated[int, Field(ge=MIN_GROUP_SIZE, le=1000)] = MIN_GROUP_SIZE
+    # Fewest ratings behind a published spread (minimum, maximum, interquartile range); only goes up too.
+    min_spread_size: Annotated[int, Field(ge=MIN_SPREAD_SIZE, le=1000)] = MIN_SPREAD_SIZE
     language: Literal["en", "fr", "es", "pt"] = "en"
     # The language of a city's participants, by city id (`[city_languages]`, e.g. `praia = "pt"`): the
     # workshop kit and ratings sheet of a partnership are written in its partner city's language.
@@ -90,6 +93,8 @@ def _message(err: Any) -> str:
         return f"unknown setting (known: {', '.join(Config.model_fields)})"
     if err["type"] == "greater_than_equal" and err["loc"][:1] == ("min_group_size",):
         return f"must be at least {MIN_GROUP_SIZE}: a privacy threshold may be raised, never lowered"
+    if err["type"] == "greater_than_equal" and err["loc"][:1] == ("min_spread_size",):
+        return f"must be at least {MIN_SPREAD_SIZE}: a privacy threshold may be raised, never lowered"
     return str(err["msg"])
 
 

@@ -134,6 +134,13 @@ def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str,
     return ratings, agreed
 
 
+def round_vintages(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int | None) -> list[int]:
+    """The vintages that loaded ratings into the round, up to `as_of`, oldest first (one per sheet or close)."""
+    return [int(r[0]) for r in con.execute(
+        "SELECT DISTINCT vintage_id FROM ratings WHERE partnership_id = ? AND round_id = ? AND vintage_id <= ? "
+        "ORDER BY 1", [pid, round_id, vintage_bound(as_of)]).fetchall()]
+
+
 def round_exists(con: DuckDBPyConnection, pid: str, round_id: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM rounds WHERE partnership_id = ? AND round_id = ?",
                             [pid, round_id]).fetchall()[0][0])
@@ -243,3 +250,14 @@ def local_current(con: DuckDBPyConnection, city_ids: list[str]) -> tuple[pl.Data
                                            select="city_id, code, period, disagg, value, obs_status"),
                                 params=[bound, city_ids]).pl()
     return defs, obs
+
+
+def vintage_span(con: DuckDBPyConnection) -> tuple[int, int, Any, Any] | None:
+    """(first id, last id, first load time, last load time) of the workspace's vintages; None when it has none."""
+    row = con.execute("SELECT min(vintage_id), max(vintage_id), min(created_at), max(created_at) "
+                      "FROM vintages").fetchall()[0]
+    return None if row[0] is None else (int(row[0]), int(row[1]), row[2], row[3])
+
+
+def vintage_exists(con: DuckDBPyConnection, vintage_id: int) -> bool:
+    return bool(con.execute("SELECT count(*) FROM vintages WHERE vintage_id = ?", [vintage_id]).fetchall()[0][0])

@@ -34,6 +34,8 @@ DEFAULT_CONFIG = """\
 name = "{name}"
 # Smallest stakeholder group shown separately in workshop results; smaller groups are merged.
 min_group_size = 3
+# Fewest ratings behind a published spread (lowest, highest, interquartile range); raise only.
+min_spread_size = 5
 # Language of worksheets and reports (en, fr, es).
 language = "en"
 # Licence of published open data.

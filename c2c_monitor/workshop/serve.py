@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.definitions.records import STAKEHOLDER_GROUPS
+from c2c_monitor.score.disclosure import K_MEAN, K_SPREAD, Thresholds
 from c2c_monitor.score.ratings import aggregate
 from c2c_monitor.workshop.live import pages as P
 from c2c_monitor.workshop.live.journal import Journal
@@ -388,7 +389,10 @@ class LiveServer:
         finished = self.state.finished()
         counts, disagreements = [], []
         frame = self.state.ratings_frame()
-        results = {r.principle_id: r for r in aggregate(self.fw, frame)} if self.state.revealed else {}
+        # The projector is public to the room: the same disclosure rule as the published site, at the live k.
+        t = Thresholds(k_mean=max(K_MEAN, self.cfg.k), k_spread=max(K_SPREAD, self.cfg.k))
+        results = {r.principle_id: r for r in aggregate(self.fw, frame, thresholds=t)} if self.state.revealed \
+            else {}
         numeric = frame.filter(frame["rating"].is_not_null()) if frame.height else frame
         for p in self.fw.principles:
             score, bar = None, 0
@@ -402,7 +406,7 @@ class LiveServer:
             counts.append(P.Count(principle_id=p.id, title=p.title.en, finished=finished[p.id], score=score, bar=bar))
             if r is not None:
                 for q in r.questions:
-                    if q.disagreement and q.n >= self.cfg.k:
+                    if q.disagreement and q.q1 is not None and q.q3 is not None:
                         disagreements.append(P.Disagreement(
                             question_id=q.question_id, text=self.fw.questions[q.question_id].text.en,
                             spread=f"middle half {q.q1:g}–{q.q3:g}, n={q.n}"))

@@ -1,0 +1,125 @@
+"""Disclosure control: which rating figures of a workshop round may leave the workspace.
+
+The one rule every output applies (scoreboards, the published site, open data, the live projector; issue 18's
+partner-type breakdown is meant to call `group_plan` too), in the manner of statistical offices:
+
+* thresholds: a median (or a mean of medians) needs at least `k_mean` ratings behind it (default 3); a spread
+  (minimum, maximum, interquartile range, the disagreement flag computed from them) needs `k_spread` (default
+  5). `c2c.toml` may raise both (`min_group_size`, `min_spread_size`), never lower them;
+* a spread is also withheld when all but at most one of the ratings are equal: "lowest = highest" would
+  otherwise tell everyone's rating. Withholding says only "at most one person differs", which pins nobody;
+  and it is withheld in a round whose stakeholder groups are shown (order statistics of the round plus group
+  medians can tell which ratings a group holds);
+* complementary suppression: a stakeholder group is shown only if it has `k_mean` people, and the people left
+  out of the shown groups (the round total minus the shown parts) are either none or at least `k_mean`: the
+  smallest shown groups are merged into "other groups" until that holds. Inside a shown group a question's
+  median counts only with `k_mean` ratings, and a principle score is the mean of the question scores that are
+  themselves published, so no published total minus published parts isolates fewer than `k_mean` ratings;
+* across rounds: a round whose participants are those of an earlier published round plus or minus fewer than
+  `k_mean` people (compared by participant code) is withheld, since differencing the two rounds' figures
+  would read the few people who came or went. The same holds between the loads of one round (sheets merged
+  over time): a load that adds fewer than `k_mean` people waits until enough have come
+  (score/assess.disclosed_state).
+
+Spreads and group medians are never published together: with both, a reader could read back the people of a
+small group (tests/test_disclosure.py found such a round). The property test there plays that reader on the
+published files; it is the check of this rule, not a proof.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+K_MEAN = 3  # default and floor: fewer ratings behind a median could be read back
+K_SPREAD = 5  # default and floor for minimum, maximum, interquartile range
+MERGED_GROUP = "other groups (merged)"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    k_mean: int = K_MEAN
+    k_spread: int = K_SPREAD
+
+    def __post_init__(self) -> None:
+        # Thresholds only go up: a caller cannot make the tool laxer than its defaults.
+        if self.k_mean < K_MEAN or self.k_spread < K_SPREAD:
+            raise ValueError(f"disclosure thresholds may not go below {K_MEAN} (medians) and {K_SPREAD} (spreads)")
+
+
+DEFAULT = Thresholds()
+
+
+def median_disclosed(n_ratings: int, t: Thresholds = DEFAULT) -> bool:
+    """May the median (or a mean built from it) of `n_ratings` numeric ratings be published?"""
+    return n_ratings >= t.k_mean
+
+
+def spread_disclosed(ratings: Sequence[int], t: Thresholds = DEFAULT, groups_shown: bool = False) -> bool:
+    """May minimum, maximum, quartiles and the disagreement flag of these ratings be published?
+
+    Not beside a stakeholder-group breakdown of the same round: the round's order statistics pin down its
+    multiset of ratings, and a group's median then tells which ratings the group holds, so the people outside
+    it (a merged group of three, say) can be read back. Found by the reader in tests/test_disclosure.py.
+    """
+    n = len(ratings)
+    if n < t.k_spread or groups_shown:
+        return False
+    # All but one equal: the extremes would name everyone's rating (and the odd one's, by the median).
+    return Counter(ratings).most_common(1)[0][1] <= n - 2
+
+
+def group_plan(sizes: Mapping[str, int], t: Thresholds = DEFAULT) -> dict[str, str]:
+    """Published label of each stakeholder group (its own name, or MERGED_GROUP); groups absent are withheld.
+
+    `sizes`: participants per stakeholder group of one round. The shown groups and the merged one all have
+    `k_mean` people, and nobody is left out unless the left-out people number 0 (so the round total minus the
+    shown groups never isolates fewer than `k_mean` people).
+    """
+    # People without a group ("") are never a group of their own.
+    own = sorted((g for g, n in sizes.items() if n >= t.k_mean and g), key=lambda g: (sizes[g], g))
+    merged = [g for g in sizes if g not in own and sizes[g] > 0]
+    rest = sum(sizes[g] for g in merged)
+    while 0 < rest < t.k_mean and own:
+        g = own.pop(0)  # the smallest shown group makes the merged one large enough
+        merged.append(g)
+        rest += sizes[g]
+    plan = {g: g for g in own}
+    if rest >= t.k_mean and own:
+        plan |= {g: MERGED_GROUP for g in merged}
+    # With no group of its own left, one merged group would repeat the round's figures under another name.
+    return plan
+
+
+def round_withheld(current: Collection[str], published_before: Sequence[Collection[str]],
+                   t: Thresholds = DEFAULT) -> str | None:
+    """Why a round's figures may not be published, or None.
+
+    `current`: participant codes of this round; `published_before`: those of each earlier round whose figures
+    were published (a withheld round is not compared against: nothing of it can be differenced).
+    """
+    if len(current) < t.k_mean:
+        return f"fewer than {t.k_mean} participants"
+    cur = set(current)
+    for previous in published_before:
+        prev = set(previous)
+        if cur == prev:
+            continue
+        if prev <= cur and len(cur - prev) < t.k_mean:
+            return f"an earlier round's participants plus {len(cur - prev)}: fewer than {t.k_mean} people apart"
+        if cur <= prev and len(prev - cur) < t.k_mean:
+            return f"an earlier round's participants less {len(prev - cur)}: fewer than {t.k_mean} people apart"
+    return None
+
+
+def published_rounds(participants: Sequence[Collection[str]], t: Thresholds = DEFAULT) -> list[str | None]:
+    """For rounds in the order held (their participant codes), why each is withheld (None: published)."""
+    done: list[Collection[str]] = []
+    out: list[str | None] = []
+    for codes in participants:
+        why = round_withheld(codes, done, t)
+        out.append(why)
+        if why is None:
+            done.append(codes)
+    return out

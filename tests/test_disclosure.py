@@ -1,0 +1,389 @@
+"""Disclosure control (score/disclosure.py): the rule's parts, and the reader who tries to read a rating back.
+
+The property test publishes generated workshop rounds through the functions `c2c publish` uses (without PDFs),
+then plays the reader: it parses the published files only, and for every group of people whose members all
+gave the same rating it brute-forces the rating vectors consistent with everything published, looking for
+one in which some member's answer differs. The reader knows the published method (the thresholds and the
+rules of the methodology page) and, worst case, which stakeholder group each person belongs to.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from c2c_monitor.definitions.principles import load_framework
+from c2c_monitor.score.disclosure import MERGED_GROUP, Thresholds, group_plan, published_rounds, spread_disclosed
+from c2c_monitor.store.workspace import Workspace, init_workspace, open_workspace
+
+FW = load_framework()
+# Three questions over two principles: enough for group means over several questions, small enough to search.
+QUESTIONS = ["P01.1", "P01.2", "P02.1"]
+GROUPS = ["civil_society", "local_government", "private_sector", "academia"]
+NUMERIC = (1, 2, 3, 4, 5)
+SYMBOLS: tuple[object, ...] = (*NUMERIC, "na", "dk", "blank")
+K_MEAN, K_SPREAD = 3, 5  # the defaults, as the methodology page states them
+
+
+# --- the rule's parts ----------------------------------------------------------------------------------------
+def test_thresholds_only_go_up() -> None:
+    with pytest.raises(ValueError):
+        Thresholds(k_mean=2)
+    with pytest.raises(ValueError):
+        Thresholds(k_spread=4)
+    assert Thresholds(k_mean=4, k_spread=8).k_spread == 8
+
+
+@pytest.mark.parametrize(("text", "ok"), [("min_spread_size = 4", False), ("min_spread_size = 7", True),
+                                          ("min_spread_size = 5.0", False), ("min_spread_size = true", False)])
+def test_the_spread_threshold_is_configurable_upward_only(text: str, ok: bool, tmp_path: Path) -> None:
+    from c2c_monitor.errors import WorkspaceError
+    from c2c_monitor.store.config import parse_config
+
+    if ok:
+        assert parse_config(text, tmp_path / "c2c.toml").min_spread_size == 7
+    else:
+        with pytest.raises(WorkspaceError, match="min_spread_size"):
+            parse_config(text, tmp_path / "c2c.toml")
+
+
+@pytest.mark.parametrize(("ratings", "shown"), [
+    ([1, 2, 3, 4], False),  # too few for a spread
+    ([4, 4, 4, 4, 4], False),  # lowest = highest would tell everyone's rating
+    ([4, 4, 4, 4, 1], False),  # all but one equal: the odd one would be read off the minimum
+    ([4, 4, 4, 1, 1], True),
+    ([1, 2, 3, 4, 5, 5], True),
+])
+def test_spreads_need_five_ratings_that_are_not_unanimous(ratings: list[int], shown: bool) -> None:
+    assert spread_disclosed(ratings) is shown
+    # Never beside a group breakdown: the round's order statistics and a group's median together can tell
+    # which ratings the people outside the group gave (the reader below found such a round).
+    assert spread_disclosed(ratings, groups_shown=True) is False
+
+
+@given(st.dictionaries(st.sampled_from(["", *GROUPS, "other"]), st.integers(0, 9), max_size=6),
+       st.integers(3, 6))
+def test_group_plan_never_isolates_fewer_than_k(sizes: dict[str, int], k: int) -> None:
+    t = Thresholds(k_mean=k)
+    plan = group_plan(sizes, t)
+    shown: Counter[str] = Counter()
+    for g, label in plan.items():
+        shown[label] += sizes[g]
+    total = sum(sizes.values())
+    assert all(n >= k for n in shown.values())  # every published group
+    left_out = total - sum(shown.values())
+    assert not plan or left_out == 0 or left_out >= k  # the round total minus the parts shown
+    assert "" not in {label for label in plan.values()}  # people without a group are never a group
+    if plan:
+        assert any(label != MERGED_GROUP for label in plan.values())  # not just the round under another name
+
+
+def test_a_round_one_person_apart_from_a_published_one_is_withheld() -> None:
+    five = {f"P0{i}" for i in range(1, 6)}
+    why = published_rounds([five, five | {"P06"}, five | {"P06", "P07", "P08"}, {"P01", "P02"}])
+    assert why[0] is None
+    assert why[1] is not None and "plus 1" in why[1]
+    assert why[2] is None  # three people apart from the first round, and round 2 was never published
+    assert why[3] is not None and "fewer than 3 participants" in why[3]
+    # A round that withheld nothing is compared with: dropping one person from round 3 is withheld.
+    assert published_rounds([five, five | {"P06", "P07", "P08"}, five | {"P06", "P07"}])[2] is not None
+
+
+# --- the reader ----------------------------------------------------------------------------------------------
+def _median(xs: list[int]) -> float:
+    s = sorted(xs)
+    m = len(s) // 2
+    return float(s[m]) if len(s) % 2 else (s[m - 1] + s[m]) / 2
+
+
+def _quantile(xs: list[int], p: float) -> float:
+    s = sorted(xs)
+    pos = p * (len(s) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (pos - lo) * (s[hi] - s[lo])
+
+
+def _question_view(numeric: list[int], groups_shown: bool) -> dict[str, object]:
+    """What the published method prints about one question's ratings (methodology page, rules text)."""
+    n = len(numeric)
+    out: dict[str, object] = {"median": _median(numeric) if n >= K_MEAN else None}
+    spread = n >= K_SPREAD and Counter(numeric).most_common(1)[0][1] <= n - 2 and not groups_shown
+    if spread:
+        q1, q3 = _quantile(numeric, 0.25), _quantile(numeric, 0.75)
+        out |= {"low": min(numeric), "high": max(numeric), "iqr": q3 - q1,
+                "disagreement": q3 - q1 >= 2.0 or (n >= 3 and max(numeric) - min(numeric) >= 3.0)}
+    else:
+        out |= {"low": None, "high": None, "iqr": None, "disagreement": False}
+    return out
+
+
+def _num(v: str) -> float | None:
+    return None if v == "" else float(v)
+
+
+def _read_site(site: Path, pid: str) -> dict[str, object] | None:
+    """The reader's view of one published round: parsed from the files, nothing else."""
+    def rows(name: str) -> list[dict[str, str]]:
+        with (site / "data" / name).open(encoding="utf-8") as f:
+            return [r for r in csv.DictReader(f) if r["partnership_id"] == pid]
+
+    part = rows("partnerships.csv")[0]
+    questions = {r["question_id"]: r for r in rows("questions.csv")}
+    if not questions:
+        return None  # the round is withheld or too small: nothing to read
+    n_people = int(part["round_participants"])
+    groups: dict[str, int] = {}
+    gscores: dict[tuple[str, str], float] = {}
+    for r in rows("groups.csv"):
+        groups[r["group"]] = int(r["n_participants"])
+        if r["score"] != "":
+            gscores[(r["group"], r["principle_id"])] = float(r["score"])
+    # The JSON scoreboard must say nothing the CSVs do not: the same figures for the same questions.
+    sb = next(s for s in json.loads((site / "data" / "scoreboards.json").read_text()) if s["partnership"]["id"] == pid)
+    for p in sb["principles"]:
+        for q in p["questions"]:
+            c = questions[q["id"]]
+            assert (q["median"], q["low"], q["high"], q["n"]) == (_num(c["median"]), _num(c["low"]),
+                                                                 _num(c["high"]), int(c["n"]))
+    view = {}
+    for qid in QUESTIONS:
+        c = questions[qid]
+        view[qid] = {"n": int(c["n"]), "na": int(c["n_not_applicable"]), "dk": int(c["n_dont_know"]),
+                     "blank": int(c["n_blank"]), "median": _num(c["median"]), "low": _num(c["low"]),
+                     "high": _num(c["high"]), "iqr": _num(c["iqr"]), "disagreement": c["disagreement"] == "true"}
+        counts = view[qid]
+        assert counts["n"] + counts["na"] + counts["dk"] + counts["blank"] == n_people
+    return {"people": n_people, "groups": groups, "gscores": gscores, "questions": view}
+
+
+def _group_score(medians: list[float | None]) -> float | None:
+    counted = [m for m in medians if m is not None]
+    return round(sum(counted) / len(counted), 3) if counted else None
+
+
+def _sub_multisets(pool: Counter[object], size: int) -> Iterator[Counter[object]]:
+    symbols = [s for s in SYMBOLS if pool[s]]
+
+    def rec(i: int, left: int) -> Iterator[dict[object, int]]:
+        if i == len(symbols):
+            if left == 0:
+                yield {}
+            return
+        for k in range(min(left, pool[symbols[i]]), -1, -1):
+            for rest in rec(i + 1, left - k):
+                yield {symbols[i]: k, **rest} if k else rest
+
+    for d in rec(0, size):
+        yield Counter(d)
+
+
+def _cell_median(cell: Counter[object]) -> float | None:
+    numeric = [v for v, k in cell.items() for _ in range(k) if isinstance(v, int)]
+    return _median(numeric) if len(numeric) >= K_MEAN else None
+
+
+def _alternative_exists(pub: dict[str, object], truth: dict[str, dict[str, Counter[object]]], qid: str,
+                        cells: list[tuple[str, int]], target: str, value: int) -> bool:
+    """Is there a rating vector for `qid`, every other question as it truly was, that yields the published
+    figures and in which some member of `target` did not answer `value`?"""
+    q = pub["questions"][qid]  # type: ignore[index]
+    principle = qid.split(".")[0]
+    others = [o for o in QUESTIONS if o.split(".")[0] == principle and o != qid]
+    gscores: dict[tuple[str, str], float] = pub["gscores"]  # type: ignore[assignment]
+    fixed = Counter({"na": q["na"], "dk": q["dk"], "blank": q["blank"]})
+    order = sorted(cells, key=lambda c: c[0] != target)  # the target first: its alternatives are tried early
+    for numeric in itertools.combinations_with_replacement(NUMERIC, q["n"]):
+        shown = {k: q[k] for k in ("median", "low", "high", "iqr", "disagreement")}
+        if _question_view(list(numeric), bool(pub["groups"])) != shown:
+            continue
+        pool = fixed + Counter(numeric)
+
+        def split(i: int, pool: Counter[object]) -> bool:
+            if i == len(order):
+                return True
+            name, size = order[i]
+            for cell in _sub_multisets(pool, size):
+                if name == target and cell[value] == size:
+                    continue  # the alternative must differ from the truth in the target group
+                if name in pub["groups"]:  # type: ignore[operator]
+                    meds = [_cell_median(cell)] + [_cell_median(truth[o][name]) for o in others]
+                    if _group_score(meds) != gscores.get((name, principle)):
+                        continue
+                if split(i + 1, pool - cell):
+                    return True
+            return False
+
+        if split(0, pool):
+            return True
+    return False
+
+
+def _check_round(pub: dict[str, object], people: list[tuple[str, str, dict[str, object]]]) -> None:
+    groups: dict[str, int] = pub["groups"]  # type: ignore[assignment]
+    plan = group_plan(Counter(g for _, g, _ in people))
+    assert {plan[g] for _, g, _ in people if g in plan} == set(groups)
+    cell_of = {code: plan.get(g, "(not shown)") for code, g, _ in people}
+    cells = [(name, sum(1 for c in cell_of.values() if c == name)) for name in sorted(set(cell_of.values()))]
+    truth = {qid: {name: Counter(a[qid] for code, _, a in people if cell_of[code] == name) for name, _ in cells}
+             for qid in QUESTIONS}
+    for qid in QUESTIONS:
+        for name, size in cells:
+            only = [v for v, k in truth[qid][name].items() if k == size]
+            if only and isinstance(only[0], int):
+                # Every member of this group gave the same rating: the reader must not be able to tell.
+                assert _alternative_exists(pub, truth, qid, cells, name, only[0]), (
+                    f"{qid}: every member of {name} ({size} people) is pinned to {only[0]}")
+
+
+ANSWER = st.sampled_from([*map(str, NUMERIC), "na", "dk", None])
+PERSON = st.tuples(st.sampled_from(GROUPS[:4]), st.fixed_dictionaries({q: ANSWER for q in QUESTIONS}))
+# Ratings skewed towards agreement: unanimous groups are where a leak would show.
+ROUND = st.tuples(st.integers(2, 12), st.sampled_from([["4"], ["4", "5"], ["1", "2", "3", "4", "5"]]), st.data())
+
+
+@pytest.fixture(scope="module")
+def ws_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("privacy") / "ws"
+    init_workspace(root, "privacy")
+    return root
+
+
+def _add_partnership(ws: Workspace, pid: str) -> None:
+    ws.con.execute("INSERT INTO cities VALUES (?, 'Europa', 'DE', 'DE', NULL, NULL), "
+                   "(?, 'Partner', 'GH', 'GH', NULL, NULL)", [f"{pid}-eu", f"{pid}-pa"])
+    ws.con.execute("INSERT INTO partnerships VALUES (?, 'Test', ?, ?, NULL, NULL, NULL, NULL, NULL)",
+                   [pid, f"{pid}-eu", f"{pid}-pa"])
+
+
+_counter = itertools.count()
+
+
+# No shrinking: a failure prints its draws, and shrinking a publish-per-example test takes minutes.
+@settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(ROUND, min_size=1, max_size=3), st.integers(1, 4))
+def test_no_published_file_pins_down_anyones_rating(ws_root: Path, rounds: list, n_groups: int) -> None:
+    from c2c_monitor.publish.site import write_site
+    from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
+    from c2c_monitor.workshop.sheets import store_ratings
+
+    pid = f"pp-{next(_counter)}"
+    with open_workspace(ws_root) as ws:
+        _add_partnership(ws, pid)
+        cat, fw = workspace_catalogue(ws), FW
+        for r, (size, likely, data) in enumerate(rounds):
+            answer = st.one_of(st.sampled_from(likely), ANSWER)
+            people = [(f"ZQ{i:02d}", data.draw(st.sampled_from(GROUPS[:n_groups])),
+                       data.draw(st.fixed_dictionaries({q: answer for q in QUESTIONS}))) for i in range(1, size + 1)]
+            rows = [(code, g, q, a) for code, g, ans in people for q, a in ans.items() if a is not None]
+            people = [p for p in people if any(a is not None for a in p[2].values())]  # all blank: not there
+            if not rows:
+                continue
+            frame = pl.DataFrame(rows, schema={"participant_code": pl.String, "stakeholder_group": pl.String,
+                                               "question_id": pl.String, "answer": pl.String}, orient="row")
+            frame = frame.select(pl.lit(pid).alias("partnership_id"), pl.lit(f"R{r}").alias("round_id"),
+                                 "participant_code", "stakeholder_group", pl.lit(None, pl.String).alias("city_id"),
+                                 "question_id", "answer", pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
+                                 pl.lit(None, pl.String).alias("comment"))
+            store_ratings(ws.con, pid, f"R{r}", dt.date(2020 + r, 6, 1), frame, "test", b"")
+            site = ws_root.parent / f"site-{pid}-{r}"
+            sbs = build_scoreboards(ws, [pid], catalogue=cat, framework=fw, backend="polars")  # the faster engine
+            write_site(ws, sbs, site, cat, fw, pdf=False)
+            codes = [p[0] for p in people]
+            for f in site.rglob("*"):  # no file names a participant
+                if f.is_file() and f.suffix in (".html", ".csv", ".json", ".xml", ".md"):
+                    text = f.read_text(encoding="utf-8")
+                    assert not any(c in text for c in codes), f
+            pub = _read_site(site, pid)
+            if pub is None:
+                continue
+            answers = [(code, g, {q: (int(a) if a and a.isdigit() else (a or "blank")) for q, a in ans.items()})
+                       for code, g, ans in people]
+            _check_round(pub, answers)
+
+
+def _sheet(pid: str, round_id: str, codes: list[str], rating: str = "4") -> pl.DataFrame:
+    rows = [(c, "civil_society", q, str((i % 5) + 1) if rating == "mixed" else rating)
+            for i, c in enumerate(codes) for q in QUESTIONS]
+    frame = pl.DataFrame(rows, schema={"participant_code": pl.String, "stakeholder_group": pl.String,
+                                       "question_id": pl.String, "answer": pl.String}, orient="row")
+    return frame.select(pl.lit(pid).alias("partnership_id"), pl.lit(round_id).alias("round_id"), "participant_code",
+                        "stakeholder_group", pl.lit(None, pl.String).alias("city_id"), "question_id", "answer",
+                        pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
+                        pl.lit(None, pl.String).alias("comment"))
+
+
+def test_a_sheet_adding_fewer_than_k_people_to_a_round_waits(ws_root: Path) -> None:
+    from c2c_monitor.score.assess import principle_rows
+    from c2c_monitor.workshop.sheets import store_ratings
+
+    pid = f"pp-{next(_counter)}"
+    with open_workspace(ws_root) as ws:
+        _add_partnership(ws, pid)
+        held = dt.date(2024, 5, 1)
+        store_ratings(ws.con, pid, "2024", held, _sheet(pid, "2024", [f"A{i}" for i in range(5)], "mixed"), "a", b"")
+        first = principle_rows(ws.con, FW, pid, None)
+        # A late sheet with one person: showing it would let a reader difference the two publications.
+        store_ratings(ws.con, pid, "2024", held, _sheet(pid, "2024", ["B0"], "1"), "b", b"")
+        late = principle_rows(ws.con, FW, pid, None)
+        assert late.n_participants == first.n_participants == 5 and late.principles == first.principles
+        # Two more: three people since what was shown, so the round moves on with all eight.
+        store_ratings(ws.con, pid, "2024", held, _sheet(pid, "2024", ["C0", "C1"], "1"), "c", b"")
+        grown = principle_rows(ws.con, FW, pid, None)
+        assert grown.n_participants == 8 and grown.withheld is None
+        assert grown.principles[0].questions[0].n == 8
+
+
+def test_a_round_one_person_apart_from_the_previous_is_withheld_in_the_scoreboard(ws_root: Path) -> None:
+    from c2c_monitor.score.assess import principle_rows
+    from c2c_monitor.workshop.sheets import store_ratings
+
+    pid = f"pp-{next(_counter)}"
+    five = [f"P{i}" for i in range(5)]
+    with open_workspace(ws_root) as ws:
+        _add_partnership(ws, pid)
+        store_ratings(ws.con, pid, "2023", dt.date(2023, 5, 1), _sheet(pid, "2023", five, "mixed"), "a", b"")
+        store_ratings(ws.con, pid, "2024", dt.date(2024, 5, 1), _sheet(pid, "2024", [*five, "P5"], "mixed"), "b",
+                      b"")
+        view = principle_rows(ws.con, FW, pid, None)
+        assert view.current == "2024" and view.withheld is not None and "plus 1" in view.withheld
+        assert all(p.score is None and not p.questions for p in view.principles) and view.groups == []
+        assert principle_rows(ws.con, FW, pid, None, round_id="2023").withheld is None
+
+
+def test_no_spreads_beside_a_group_breakdown(ws_root: Path) -> None:
+    """The round the reader pinned: 8 people, civil society (5) rating P02.1 2, 3, 3, 4, 4 and the merged
+    others (3) all 4. Lowest, quartiles and highest fixed the round's ratings, civil society's median 3 then
+    left three 4s for the merged group."""
+    from c2c_monitor.score.assess import principle_rows
+    from c2c_monitor.workshop.sheets import store_ratings
+
+    pid = f"pp-{next(_counter)}"
+    civil = dict(zip([f"C{i}" for i in range(5)], ["2", "3", "3", "4", "4"], strict=True))
+    others = {"X0": ("private_sector", "4"), "X1": ("private_sector", "4"), "X2": ("local_government", "4")}
+    rows = [(c, "civil_society", "P02.1", a) for c, a in civil.items()] + \
+        [(c, g, "P02.1", a) for c, (g, a) in others.items()]
+    frame = pl.DataFrame(rows, schema={"participant_code": pl.String, "stakeholder_group": pl.String,
+                                       "question_id": pl.String, "answer": pl.String}, orient="row")
+    frame = frame.select(pl.lit(pid).alias("partnership_id"), pl.lit("R").alias("round_id"), "participant_code",
+                         "stakeholder_group", pl.lit(None, pl.String).alias("city_id"), "question_id", "answer",
+                         pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
+                         pl.lit(None, pl.String).alias("comment"))
+    with open_workspace(ws_root) as ws:
+        _add_partnership(ws, pid)
+        store_ratings(ws.con, pid, "R", dt.date(2024, 1, 1), frame, "t", b"")
+        view = principle_rows(ws.con, FW, pid, None)
+    q = next(q for p in view.principles for q in p.questions if q.id == "P02.1")
+    assert {g.group for g in view.groups} == {"civil_society", MERGED_GROUP}
+    assert q.median == 4.0 and (q.low, q.high, q.iqr, q.disagreement) == (None, None, None, False)
