@@ -18,7 +18,7 @@ import polars as pl
 
 from c2c_monitor.definitions.yamlload import YamlSyntaxError, parse_yaml
 from c2c_monitor.errors import Finding
-from c2c_monitor.ingest.textfile import ReadError, Table, fix_decimal_commas, read_delimited
+from c2c_monitor.ingest.textfile import ReadError, Table, fix_decimal_commas, head_text, read_delimited
 from c2c_monitor.ingest.xlsx import read_xlsx_table
 
 CANONICAL = ["_file", "_line", "source_code", "area", "period", "value", "unit", "obs_status", "disagg",
@@ -251,7 +251,7 @@ def detect_format(path: Path, encoding: str | None = None) -> str:
     if open_sdg_code(path):
         return "open-sdg"
     try:
-        head = path.open("rb").read(4096).decode(encoding or "utf-8", errors="replace").lstrip("\ufeff")
+        head = head_text(path, encoding).lstrip("\ufeff")
     except (OSError, LookupError):  # an unknown --encoding is refused, with the file named, by the reader
         return "csv"
     first = head.splitlines()[0] if head else ""
