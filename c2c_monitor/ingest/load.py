@@ -81,21 +81,50 @@ class Summary:
         return dict(self.__dict__)
 
 
-def expand(paths: list[Path]) -> list[Path]:
-    """Folders expand to their data files (an Open SDG `data/` folder or any CSV/XLSX inside)."""
-    out: list[Path] = []
+# Files a data folder may hold that c2c reads; anything else in a folder is skipped with a notice.
+DATA_SUFFIXES = (".csv", ".xlsx", ".xml")
+# A reader's refusal that means "not indicator data at all" (a demo file, a readme table, a spreadsheet of
+# another layout): for a file found in a folder it is a skip with a notice, for a file named on the command
+# line it stays an error.
+NOT_DATA = {"missing-column", "unknown-column", "not-open-sdg", "not-sdmx-ml"}
+
+
+@dataclass
+class Expanded:
+    files: list[Path]
+    skipped: dict[str, str] = field(default_factory=dict)  # file -> why, said as a notice
+    from_folder: set[Path] = field(default_factory=set)
+
+
+def expand_paths(paths: list[Path]) -> Expanded:
+    """Folders expand to their data files: an Open SDG site's `data/` folder when there is one (the site's
+    folder or `data/` itself may be given), else the folder's own files. Hidden files are ignored; other
+    non-data files (readme, licence, metadata) are listed as skipped."""
+    out = Expanded([])
     for p in paths:
-        if p.is_dir():
-            base = p / "data" if (p / "data").is_dir() else p
-            out += sorted(f for f in base.iterdir() if f.suffix.lower() in (".csv", ".xlsx"))
-        else:
-            out.append(p)
+        if not p.is_dir():
+            out.files.append(p)
+            continue
+        base = p / "data" if (p / "data").is_dir() else p
+        for f in sorted(base.iterdir()):
+            if f.name.startswith(".") or f.is_dir():
+                continue
+            if f.suffix.lower() in DATA_SUFFIXES:
+                out.files.append(f)
+                out.from_folder.add(f)
+            else:
+                out.skipped[str(f)] = "not a data file (CSV, XLSX or SDMX-ML)"
     return out
 
 
-def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any = None
-               ) -> tuple[list[Parsed], list[Finding], dict[str, str]]:
+def expand(paths: list[Path]) -> list[Path]:
+    return expand_paths(paths).files
+
+
+def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any = None,
+               from_folder: set[Path] | None = None) -> tuple[list[Parsed], list[Finding], dict[str, str]]:
     parsed, findings, skipped_files = [], [], {}
+    from_folder = from_folder or set()
     open_sdg_dirs = {p.parent for p in paths if open_sdg_code(p)}
     for i, path in enumerate(paths):
         if progress is not None:
@@ -104,13 +133,17 @@ def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any 
             findings.append(Finding("no-such-file", str(path), "no such file"))
             continue
         f = detect_format(path, encoding) if fmt == "auto" else fmt
-        if fmt == "auto" and f == "csv" and path.parent in open_sdg_dirs:
+        if f in ("auto", "csv", "open-sdg") and path.parent in open_sdg_dirs and not open_sdg_code(path) \
+                and path.suffix.lower() == ".csv":
             # Open SDG sites ship other CSVs beside the indicators (e.g. demo_indicator.csv): report them.
             skipped_files[str(path)] = "in an Open SDG folder but not named indicator_G-T-I.csv"
             continue
         try:
             p = READERS[f](path, encoding)
         except ReadError as exc:
+            if path in from_folder and exc.finding.code in NOT_DATA:
+                skipped_files[str(path)] = f"not indicator data ({exc.finding.message})"
+                continue
             findings += exc.findings
             continue
         p.fmt = f
@@ -153,11 +186,14 @@ def _current(con: DuckDBPyConnection, keys: pl.DataFrame) -> pl.DataFrame | None
 def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: str = "auto",
            encoding: str | None = None, strict: bool = False, dry_run: bool = False,
            source_note: str | None = None, progress: Any = None) -> Summary:
-    files = expand(paths)
+    found = expand_paths(paths)
+    files = found.files
     summary = Summary([str(p) for p in files])
     if not files:
-        raise InputRejected([Finding("no-files", " ".join(map(str, paths)), "no data files found")])
-    parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding, progress)
+        raise InputRejected([Finding("no-files", " ".join(map(str, paths)), "no data files found")]
+                            + [Finding("skipped-file", f, why, severity="notice") for f, why in found.skipped.items()])
+    parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding, progress, found.from_folder)
+    summary.skipped_files = {**found.skipped, **summary.skipped_files}
     # A file left out on purpose is said in the summary, and in the report as a notice.
     summary.findings += [Finding("skipped-file", f, why, severity="notice") for f, why in summary.skipped_files.items()]
     if progress is not None:

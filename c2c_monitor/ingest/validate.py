@@ -249,6 +249,11 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
         pl.col("action").is_in(bad_actions).alias("_bad_action"),
         pl.when(pl.col("action").is_in(deletes)).then(pl.lit("D")).otherwise(pl.lit("A")).alias("_action"),
     )
+    # SDMX: a missing observation is an empty OBS_VALUE (or NaN) with an OBS_STATUS saying why; one the
+    # file gives no status for is recorded as M (missing), so the store never holds a bare blank.
+    df = df.with_columns(pl.when(pl.col("value_num").is_null() & pl.col("obs_status").is_null()
+                                 & (pl.col("_action") != "D")).then(pl.lit("M"))
+                         .otherwise(pl.col("obs_status")).alias("obs_status"))
     out_low = pl.col("_min").is_not_null() & (pl.col("value_num") < pl.col("_min"))
     out_high = pl.col("_max").is_not_null() & (pl.col("value_num") > pl.col("_max"))
     blank_period = pl.col("period").is_null() | pl.col("period").is_in(blank_periods)
