@@ -67,7 +67,7 @@ def first_ragged(data: bytes, separator: str) -> Ragged | None:
             carried += int(seps.size)
     # The last record, when the file does not end with a newline.
     if start < len(data) and data[start:].strip():
-        fields = carried + 1
-        if expected is not None and fields != expected:
-            return Ragged(data.count(b"\n", 0, start) + 1, fields, expected)
+        last = carried + 1
+        if expected is not None and last != expected:
+            return Ragged(data.count(b"\n", 0, start) + 1, last, expected)
     return None

@@ -19,6 +19,7 @@ import polars as pl
 from c2c_monitor.definitions.yamlload import YamlSyntaxError, parse_yaml
 from c2c_monitor.errors import Finding
 from c2c_monitor.ingest.textfile import ReadError, Table, fix_decimal_commas, head_text, read_delimited
+from c2c_monitor.ingest.unitmult import apply_unit_mult
 from c2c_monitor.ingest.xlsx import read_xlsx_table
 
 CANONICAL = ["_file", "_line", "source_code", "area", "period", "value", "unit", "obs_status", "disagg",
@@ -94,6 +95,8 @@ def read_sdmx(path: Path, encoding: str | None = None) -> Parsed:
         raise ReadError(Finding("missing-column", str(path),
                                 "SDMX-CSV needs a DATAFLOW (1.0) or STRUCTURE/STRUCTURE_ID (2.0) column", 1))
     findings = fix_decimal_commas(t, "OBS_VALUE")
+    t.frame, more = apply_unit_mult(t.frame, path, "OBS_VALUE", "UNIT_MULT")  # OBS_VALUE x 10^UNIT_MULT
+    findings += more
     code_col = next((c for c in ("INDICATOR", "SERIES") if c in cols), None)
     flow_col = "STRUCTURE_ID" if "STRUCTURE_ID" in cols else "DATAFLOW" if "DATAFLOW" in cols else None
     dims = [c for c in cols if c not in SDMX_KNOWN and c != "_line"]
@@ -171,6 +174,8 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
             notes.append(f"metadata {meta.name} unreadable ({type(exc).__name__}); no targets taken")
     c2c = _c2c_block(fm)
     findings = fix_decimal_commas(t, "Value")
+    t.frame, more = apply_unit_mult(t.frame, path, "Value", "Unit multiplier")
+    findings += more
     cols = t.frame.columns
     # A c2c export names the catalogue indicator in Series and the city in GeoCode (City is its label);
     # any other Open SDG file is one indicator, G-T-I, with every other column a disaggregation.
