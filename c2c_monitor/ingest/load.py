@@ -14,7 +14,8 @@ import polars as pl
 from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.errors import Finding, InputRejected, Report
 from c2c_monitor.ingest.mapping import Mapping
-from c2c_monitor.ingest.readers import READERS, Parsed, detect_format, open_sdg_code
+from c2c_monitor.ingest.readers import READERS, Parsed, detect_format, open_sdg_code, read_sdmx_ml_file
+from c2c_monitor.ingest.sdmx_ml import root_kind
 from c2c_monitor.ingest.textfile import ReadError
 from c2c_monitor.ingest.validate import validate
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
@@ -122,7 +123,8 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any = None,
-               from_folder: set[Path] | None = None) -> tuple[list[Parsed], list[Finding], dict[str, str]]:
+               from_folder: set[Path] | None = None, structure: Path | None = None
+               ) -> tuple[list[Parsed], list[Finding], dict[str, str]]:
     parsed, findings, skipped_files = [], [], {}
     from_folder = from_folder or set()
     open_sdg_dirs = {p.parent for p in paths if open_sdg_code(p)}
@@ -138,8 +140,11 @@ def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any 
             # Open SDG sites ship other CSVs beside the indicators (e.g. demo_indicator.csv): report them.
             skipped_files[str(path)] = "in an Open SDG folder but not named indicator_G-T-I.csv"
             continue
+        if f == "sdmx-ml" and path in from_folder and root_kind(path) == "structure":
+            skipped_files[str(path)] = "an SDMX structure message (read as the structure of the data beside it)"
+            continue
         try:
-            p = READERS[f](path, encoding)
+            p = read_sdmx_ml_file(path, encoding, structure) if f == "sdmx-ml" else READERS[f](path, encoding)
         except ReadError as exc:
             if path in from_folder and exc.finding.code in NOT_DATA:
                 skipped_files[str(path)] = f"not indicator data ({exc.finding.message})"
@@ -185,14 +190,15 @@ def _current(con: DuckDBPyConnection, keys: pl.DataFrame) -> pl.DataFrame | None
 
 def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: str = "auto",
            encoding: str | None = None, strict: bool = False, dry_run: bool = False,
-           source_note: str | None = None, progress: Any = None) -> Summary:
+           source_note: str | None = None, progress: Any = None, structure: Path | None = None) -> Summary:
     found = expand_paths(paths)
     files = found.files
     summary = Summary([str(p) for p in files])
     if not files:
         raise InputRejected([Finding("no-files", " ".join(map(str, paths)), "no data files found")]
                             + [Finding("skipped-file", f, why, severity="notice") for f, why in found.skipped.items()])
-    parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding, progress, found.from_folder)
+    parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding, progress, found.from_folder,
+                                                         structure)
     summary.skipped_files = {**found.skipped, **summary.skipped_files}
     # A file left out on purpose is said in the summary, and in the report as a notice.
     summary.findings += [Finding("skipped-file", f, why, severity="notice") for f, why in summary.skipped_files.items()]
@@ -211,6 +217,7 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
     for p in parsed:
         summary.notes += [f"{Path(p.frame['_file'][0]).name if p.frame.height else ''}: {n}" for n in p.notes]
     cities = {r[0] for r in con.execute("SELECT city_id FROM cities").fetchall()}
+    mapping = _areas_by_name(con, parsed, mapping, summary.notes)
     # The documented long format names catalogue ids and city ids itself: unknown codes there are errors.
     strict = strict or any(p.fmt in ("csv", "xlsx") for p in parsed)
     checked = validate(frame, cat, cities, mapping, strict) if frame.height else None
@@ -262,6 +269,49 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
             insert_frame(con, "targets", new_targets.with_columns(pl.lit(vid).alias("vintage_id")))
     summary.vintage_id = vid
     return summary
+
+
+# Words around a place name in code lists ("City of Kigali", "Kigali City", "Ville de Lyon").
+_PLACE_WORDS = re.compile(r"\b(city of|city|ville de|ville|ciudad de|ciudad|cidade de|cidade|municipality of|"
+                          r"municipality|municipio de|municipio|commune de|district|province|region|stadt)\b")
+
+
+def _place(name: str) -> str:
+    from c2c_monitor.definitions.units import unit_key
+
+    return re.sub(r"[^0-9a-z]+", " ", _PLACE_WORDS.sub(" ", unit_key(name))).strip()
+
+
+def _areas_by_name(con: DuckDBPyConnection, parsed: list[Parsed], mapping: Mapping, notes: list[str]) -> Mapping:
+    """Areas a source names in its code list (SDMX-ML REF_AREA: '1' is 'City of Kigali') are matched to the
+    workspace city of that name, when exactly one code names it; an explicit --map entry always wins."""
+    names: dict[str, str] = {}
+    for p in parsed:
+        names.update(p.area_names)
+    if not names:
+        return mapping
+    cities: dict[str, list[str]] = {}
+    for city_id, name in con.execute("SELECT city_id, name FROM cities").fetchall():
+        for key in {_place(name), _place(city_id)}:
+            if key:
+                cities.setdefault(key, []).append(city_id)
+    by_city: dict[str, list[str]] = {}
+    for code, name in names.items():
+        if code in mapping.areas:
+            continue
+        hits = set(cities.get(_place(name), []))
+        if len(hits) == 1:
+            by_city.setdefault(hits.pop(), []).append(code)
+    if not by_city:
+        return mapping
+    areas = dict(mapping.areas)
+    for city, codes in sorted(by_city.items()):
+        if len(codes) == 1:
+            areas[codes[0]] = city
+            notes.append(f"area {codes[0]!r} ({names[codes[0]]}) read as city {city!r} by its code-list name")
+        else:
+            notes.append(f"areas {', '.join(map(repr, codes))} all name city {city!r}: map one with --map")
+    return Mapping(areas, mapping.indicators, mapping.default_city)
 
 
 def _norm(s: str) -> str:

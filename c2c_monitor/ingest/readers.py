@@ -18,6 +18,7 @@ import polars as pl
 
 from c2c_monitor.definitions.yamlload import YamlSyntaxError, parse_yaml
 from c2c_monitor.errors import Finding
+from c2c_monitor.ingest.sdmx_ml import read_sdmx_ml_full, root_kind
 from c2c_monitor.ingest.textfile import ReadError, Table, fix_decimal_commas, head_text, read_delimited
 from c2c_monitor.ingest.unitmult import apply_unit_mult
 from c2c_monitor.ingest.xlsx import read_xlsx_table
@@ -34,6 +35,7 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)  # source_code, value, label, source
     fmt: str = ""
+    area_names: dict[str, str] = field(default_factory=dict)  # area code -> name, where the source names it
 
 
 def _canonical(df: pl.DataFrame) -> pl.DataFrame:
@@ -242,7 +244,14 @@ def read_xlsx(path: Path, encoding: str | None = None) -> Parsed:
     return _long(read_xlsx_table(path), "XLSX")
 
 
+def read_sdmx_ml_file(path: Path, encoding: str | None = None, structure: Path | None = None) -> Parsed:
+    """SDMX-ML data message (its XML declaration names the encoding: --encoding does not apply)."""
+    got = read_sdmx_ml_full(path, structure)
+    return Parsed(got.frame, got.findings, got.notes, area_names=got.area_names)
+
+
 READERS: dict[str, Callable[[Path, str | None], Parsed]] = {
+    "sdmx-ml": read_sdmx_ml_file,
     "sdmx-csv": read_sdmx,
     "open-sdg": read_open_sdg,
     "csv": read_long_csv,
@@ -255,6 +264,8 @@ def detect_format(path: Path, encoding: str | None = None) -> str:
         return "xlsx"
     if open_sdg_code(path):
         return "open-sdg"
+    if path.suffix.lower() == ".xml" or root_kind(path) is not None:
+        return "sdmx-ml"  # a structure message or other XML is refused (or skipped in a folder) by the reader
     try:
         head = head_text(path, encoding).lstrip("\ufeff")
     except (OSError, LookupError):  # an unknown --encoding is refused, with the file named, by the reader

@@ -156,6 +156,7 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     if any(k != v for k, v in keys.items()):
         df = df.with_columns(pl.col("disagg").replace_strict(keys, return_dtype=pl.String))
     by_obs_code = {i.observation_code: i for i in cat.indicators.values() if i.family == "city"}
+    by_series = {code: i.observation_code for i in by_obs_code.values() for code in i.sdg.series}
     # Indicator mapping: explicit map, else a catalogue id / observation code used as is.
     src_codes = df["source_code"].unique().drop_nulls().to_list()
     code_map: dict[str, str] = {}
@@ -166,6 +167,8 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
             selects[s] = mapping.indicators[s].select
         elif s in by_obs_code:
             code_map[s] = s
+        elif s in by_series:  # a UN global series code the catalogue names (sdg.series)
+            code_map[s] = by_series[s]
     # Every mapping entry must name a city indicator, used in this batch or not.
     bad_targets = {s: m.indicator for s, m in mapping.indicators.items() if m.indicator not in by_obs_code}
     for s, t in bad_targets.items():
