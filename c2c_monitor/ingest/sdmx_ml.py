@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,15 @@ def _refuse(path: Path, code: str, message: str, line: int | None = None) -> Rea
     return ReadError(Finding(code, str(path), message, line))
 
 
+@lru_cache(maxsize=4)
+def _read_structure(path: str, mtime_ns: int, size: int) -> Any:
+    """A structure message read once per process while unchanged (a DSD with its code lists takes a second
+    to read; a folder of data messages, or `map suggest` then `ingest`, share it)."""
+    import sdmx
+
+    return sdmx.read_sdmx(Path(path))
+
+
 def read_sdmx_ml(path: Path, structure: Path | None = None) -> tuple[pl.DataFrame, list[Finding]]:
     """The plain entry point (for `c2c map suggest` too): the canonical frame and the findings."""
     got = read_sdmx_ml_full(path, structure)
@@ -211,8 +221,9 @@ def read_sdmx_ml_full(path: Path, structure: Path | None = None) -> SdmxMl:
     if _local(s_root.tag) != "Structure":
         raise _refuse(structure, "not-sdmx-structure", f"root element {s_root.tag!r} is not an SDMX-ML "
                       "structure message", _line_of(s_root))
+    st = structure.stat()
     try:
-        sm: Any = sdmx.read_sdmx(structure)
+        sm: Any = _read_structure(str(structure.resolve()), st.st_mtime_ns, st.st_size)
     except Exception as exc:  # sdmx1 raises many kinds; each is one finding, never a traceback
         raise _refuse(structure, "bad-sdmx-structure", f"not a readable SDMX structure: "
                       f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
