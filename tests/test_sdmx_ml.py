@@ -243,4 +243,4 @@ def test_catalogue_series_codes_are_checked(tmp_path: Path, series: str, code: s
     f = folder / "unemployment_rate.yaml"
     f.write_text(f.read_text().replace("series: [SL_TLF_UEM]", f"series: {series}"))
     _, findings = validate_catalogue([folder])
-    assert [(x.code, Path(x.file).name, x.row) for x in findings] == [(code, "unemployment_rate.yaml", 6)]  # the `series:` line
+    assert [(x.code, Path(x.file).name, x.row) for x in findings] == [(code, "unemployment_rate.yaml", 6)]
