@@ -45,26 +45,27 @@ def first_ragged(data: bytes, separator: str) -> Ragged | None:
             sp &= ~inside
             parity = int(inside[-1])
         ends = np.flatnonzero(nl)
-        seps = np.flatnonzero(sp)
-        per = np.diff(np.searchsorted(seps, ends, side="left"), prepend=0)
-        if per.size:
+        if ends.size:
+            # Separators per record: one segmented sum over the records' byte ranges (each ends with its
+            # newline), without listing every separator's position.
+            starts = np.concatenate(([0], ends[:-1] + 1))
+            per = np.add.reduceat(sp[: int(ends[-1]) + 1], starts, dtype=np.int64)
             per[0] += carried
-            starts = np.concatenate(([start - a], ends[:-1] + 1))
             fields = per + 1
             if expected is None:
                 expected = int(fields[0])
                 fields[0] = expected
             bad = np.flatnonzero(fields != expected)
             for i in bad.tolist():
-                s = a + int(starts[i])
+                s = start if i == 0 else a + int(starts[i])
                 e = a + int(ends[i])
                 if int(fields[i]) == 1 and not data[s:e].strip():
                     continue  # a blank line: not a record
                 return Ragged(data.count(b"\n", 0, s) + 1, int(fields[i]), expected)
             start = a + int(ends[-1]) + 1
-            carried = int(seps.size - np.searchsorted(seps, ends[-1], side="right"))
+            carried = int(np.count_nonzero(sp[int(ends[-1]) + 1:]))
         else:
-            carried += int(seps.size)
+            carried += int(np.count_nonzero(sp))
     # The last record, when the file does not end with a newline.
     if start < len(data) and data[start:].strip():
         last = carried + 1
