@@ -56,7 +56,8 @@ def _expected(rows) -> list[tuple]:
     out = []
     for city, period, sex, value, status in rows:
         disagg = "" if sex == "_T" else f"sex={SEX_WORD[sex]}"
-        out.append((city, period, disagg, value, status or None))
+        # A missing value without a status is SDMX's M (missing): README, "Missing values".
+        out.append((city, period, disagg, value, status or ("M" if value is None else None)))
     return sorted(out, key=lambda r: tuple("" if x is None else str(x) for x in r))
 
 
@@ -107,5 +108,6 @@ def test_open_sdg_round_trip(empty_ws, tmp_path_factory, rows) -> None:
 
     got = _load(root, [data.parent], Mapping(default_city="alpha",
                                              indicators={"8-5-2": IndicatorMap("unemployment_rate")}))
-    want = [(c, p, "" if s == "_T" else f"sex={SEX_WORD[s]}", v, None) for c, p, s, v, _ in rows]
+    want = [(c, p, "" if s == "_T" else f"sex={SEX_WORD[s]}", v, "M" if v is None else None)
+            for c, p, s, v, _ in rows]
     assert _sorted(got) == sorted(want, key=lambda r: tuple("" if x is None else str(x) for x in r))

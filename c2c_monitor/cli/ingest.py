@@ -13,8 +13,10 @@ from c2c_monitor.cli.context import LazyProgress, guard, opened, show_rejected, 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @workspace_options
-@click.option("--format", "fmt", type=click.Choice(["auto", "sdmx-csv", "open-sdg", "csv", "xlsx"]), default="auto",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["auto", "sdmx-csv", "sdmx-ml", "open-sdg", "csv", "xlsx"]),
+              default="auto", show_default=True)
+@click.option("--structure", type=click.Path(exists=True, dir_okay=False),
+              help="SDMX-ML structure message (DSD) of an SDMX-ML data file; by default one beside it.")
 @click.option("--map", "map_file", type=click.Path(exists=True, dir_okay=False),
               help="Mapping file (YAML) of source area and indicator codes.")
 @click.option("--map-indicator", "map_flags", multiple=True, metavar="CODE=INDICATOR",
@@ -26,10 +28,11 @@ from c2c_monitor.cli.context import LazyProgress, guard, opened, show_rejected, 
 @click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
 @click.option("--quiet", "-q", is_flag=True)
 @click.option("--output", "-o", type=click.Path(), help="With `ingest template`: where to write it.")
-def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str, map_file: str | None,
+def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str, structure: str | None,
+           map_file: str | None,
            map_flags: tuple[str, ...], city: str | None, encoding: str | None, strict: bool, dry_run: bool,
            report: str | None, quiet: bool, output: str | None) -> None:
-    """Load statistical data (SDMX-CSV, Open SDG CSV or folder, long CSV/XLSX) as one new vintage.
+    """Load statistical data (SDMX-CSV, SDMX-ML, Open SDG CSV or folder, long CSV/XLSX) as one new vintage.
 
     `c2c ingest template [-o FILE.csv|FILE.xlsx]` writes an empty long-format template.
     """
@@ -46,7 +49,7 @@ def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str,
             click.echo(f"wrote {target}", err=True)
         return
     # The report must not land on the store or on a file being read, even when the batch is rejected.
-    guard(report, workspace, [*files, map_file])
+    guard(report, workspace, [*files, map_file, structure])
     mapping = load_mapping(Path(map_file) if map_file else None, list(map_flags), city)
     with opened(workspace, wait) as ws:
         from c2c_monitor.score.assess import workspace_catalogue
@@ -54,7 +57,7 @@ def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str,
         bar = LazyProgress(enabled=not quiet)
         try:
             summary = run(ws.con, workspace_catalogue(ws), [Path(f) for f in files], mapping, fmt, encoding,
-                          strict, dry_run, progress=bar.update)
+                          strict, dry_run, progress=bar.update, structure=Path(structure) if structure else None)
         except InputRejected as exc:
             bar.stop()
             show_rejected(exc.report, report)

@@ -144,6 +144,9 @@ class SdgRef(Strict):
     proxy: bool = False
     goal: int | None = Field(default=None, ge=1, le=17)
     target: str | None = None
+    # UN global SDG series codes (the SERIES code list of the SDG DSD, e.g. SI_POV_NAHC) that measure
+    # exactly this indicator: SDMX data from a statistical office maps to it by these, with no mapping file.
+    series: builtins.list[Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$")]] = []
 
     @model_validator(mode="after")
     def _official_or_proxy(self) -> SdgRef:
@@ -415,6 +418,7 @@ def validate_catalogue(
     findings: list[Finding] = []
     indicators: dict[str, Indicator] = {}
     where: dict[str, str] = {}
+    series_of: dict[str, str] = {}
     digest = hashlib.sha256()
     sources = [(f, True) for f in folder_list]
     if own_folder is not None and own_folder.is_dir():
@@ -465,6 +469,17 @@ def validate_catalogue(
                                             f"target {ind.sdg.target!r} is not a target of SDG {ind.sdg.goal}",
                                             line_of(lines, ("sdg", "target")), "sdg.target",
                                             ind.sdg.target))
+            for code in ind.sdg.series:
+                if code in series_of:
+                    findings.append(Finding("duplicate-series", str(path),
+                                            f"UN series {code!r} already names {series_of[code]!r}: a series "
+                                            "measures one indicator", line_of(lines, ("sdg", "series")),
+                                            "sdg.series", code))
+                series_of.setdefault(code, ind.id)
+            if ind.sdg.series and ind.family != "city":
+                findings.append(Finding("series-not-city", str(path), "only city indicators are read from "
+                                        "national statistics by their UN series", line_of(lines, ("sdg", "series")),
+                                        "sdg.series"))
             findings += _check_computation(ind, path, lines)
             indicators[ind.id] = ind
             where[ind.id] = str(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,8 @@ from c2c_monitor.errors import Finding, InputRejected, Report
 from c2c_monitor.ingest.local import LocalBatch, check_local
 from c2c_monitor.ingest.local import changes as local_changes
 from c2c_monitor.ingest.mapping import Mapping
-from c2c_monitor.ingest.readers import READERS, Parsed, detect_format, open_sdg_code
+from c2c_monitor.ingest.readers import READERS, Parsed, detect_format, open_sdg_code, read_sdmx_ml_file
+from c2c_monitor.ingest.sdmx_ml import root_kind
 from c2c_monitor.ingest.textfile import ReadError
 from c2c_monitor.ingest.validate import validate
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
@@ -96,21 +98,51 @@ class Summary:
         return dict(self.__dict__)
 
 
-def expand(paths: list[Path]) -> list[Path]:
-    """Folders expand to their data files (an Open SDG `data/` folder or any CSV/XLSX inside)."""
-    out: list[Path] = []
+# Files a data folder may hold that c2c reads; anything else in a folder is skipped with a notice.
+DATA_SUFFIXES = (".csv", ".xlsx", ".xml")
+# A reader's refusal that means "not indicator data at all" (a demo file, a readme table, a spreadsheet of
+# another layout): for a file found in a folder it is a skip with a notice, for a file named on the command
+# line it stays an error.
+NOT_DATA = {"missing-column", "unknown-column", "not-open-sdg", "not-sdmx-ml"}
+
+
+@dataclass
+class Expanded:
+    files: list[Path]
+    skipped: dict[str, str] = field(default_factory=dict)  # file -> why, said as a notice
+    from_folder: set[Path] = field(default_factory=set)
+
+
+def expand_paths(paths: list[Path]) -> Expanded:
+    """Folders expand to their data files: an Open SDG site's `data/` folder when there is one (the site's
+    folder or `data/` itself may be given), else the folder's own files. Hidden files are ignored; other
+    non-data files (readme, licence, metadata) are listed as skipped."""
+    out = Expanded([])
     for p in paths:
-        if p.is_dir():
-            base = p / "data" if (p / "data").is_dir() else p
-            out += sorted(f for f in base.iterdir() if f.suffix.lower() in (".csv", ".xlsx"))
-        else:
-            out.append(p)
+        if not p.is_dir():
+            out.files.append(p)
+            continue
+        base = p / "data" if (p / "data").is_dir() else p
+        for f in sorted(base.iterdir()):
+            if f.name.startswith(".") or f.is_dir():
+                continue
+            if f.suffix.lower() in DATA_SUFFIXES:
+                out.files.append(f)
+                out.from_folder.add(f)
+            else:
+                out.skipped[str(f)] = "not a data file (CSV, XLSX or SDMX-ML)"
     return out
 
 
-def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any = None
+def expand(paths: list[Path]) -> list[Path]:
+    return expand_paths(paths).files
+
+
+def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any = None,
+               from_folder: set[Path] | None = None, structure: Path | None = None
                ) -> tuple[list[Parsed], list[Finding], dict[str, str]]:
     parsed, findings, skipped_files = [], [], {}
+    from_folder = from_folder or set()
     open_sdg_dirs = {p.parent for p in paths if open_sdg_code(p)}
     for i, path in enumerate(paths):
         if progress is not None:
@@ -119,13 +151,20 @@ def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any 
             findings.append(Finding("no-such-file", str(path), "no such file"))
             continue
         f = detect_format(path, encoding) if fmt == "auto" else fmt
-        if fmt == "auto" and f == "csv" and path.parent in open_sdg_dirs:
+        if f in ("auto", "csv", "open-sdg") and path.parent in open_sdg_dirs and not open_sdg_code(path) \
+                and path.suffix.lower() == ".csv":
             # Open SDG sites ship other CSVs beside the indicators (e.g. demo_indicator.csv): report them.
             skipped_files[str(path)] = "in an Open SDG folder but not named indicator_G-T-I.csv"
             continue
+        if f == "sdmx-ml" and path in from_folder and root_kind(path) == "structure":
+            skipped_files[str(path)] = "an SDMX structure message (read as the structure of the data beside it)"
+            continue
         try:
-            p = READERS[f](path, encoding)
+            p = read_sdmx_ml_file(path, encoding, structure) if f == "sdmx-ml" else READERS[f](path, encoding)
         except ReadError as exc:
+            if path in from_folder and exc.finding.code in NOT_DATA:
+                skipped_files[str(path)] = f"not indicator data ({exc.finding.message})"
+                continue
             findings += exc.findings
             continue
         p.fmt = f
@@ -167,12 +206,16 @@ def _current(con: DuckDBPyConnection, keys: pl.DataFrame) -> pl.DataFrame | None
 
 def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: str = "auto",
            encoding: str | None = None, strict: bool = False, dry_run: bool = False,
-           source_note: str | None = None, progress: Any = None) -> Summary:
-    files = expand(paths)
+           source_note: str | None = None, progress: Any = None, structure: Path | None = None) -> Summary:
+    found = expand_paths(paths)
+    files = found.files
     summary = Summary([str(p) for p in files])
     if not files:
-        raise InputRejected([Finding("no-files", " ".join(map(str, paths)), "no data files found")])
-    parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding, progress)
+        raise InputRejected([Finding("no-files", " ".join(map(str, paths)), "no data files found")]
+                            + [Finding("skipped-file", f, why, severity="notice") for f, why in found.skipped.items()])
+    parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding, progress, found.from_folder,
+                                                         structure)
+    summary.skipped_files = {**found.skipped, **summary.skipped_files}
     # A file left out on purpose is said in the summary, and in the report as a notice.
     summary.findings += [Finding("skipped-file", f, why, severity="notice") for f, why in summary.skipped_files.items()]
     if progress is not None:
@@ -190,6 +233,7 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
     for p in parsed:
         summary.notes += [f"{Path(p.frame['_file'][0]).name if p.frame.height else ''}: {n}" for n in p.notes]
     cities = {r[0] for r in con.execute("SELECT city_id FROM cities").fetchall()}
+    mapping = _areas_by_name(con, parsed, mapping, summary.notes)
     # A mapping file that names an indicator or a city the workspace lacks is refused with its file and line.
     bad_map = mapping.findings({i.observation_code for i in cat.indicators.values() if i.family == "city"}, cities) \
         if mapping.path else []
@@ -289,6 +333,47 @@ def _local_changes(con: DuckDBPyConnection, batch: LocalBatch | None, summary: S
     rows, defs, unchanged = local_changes(con, batch)
     summary.local_new, summary.local_defs, summary.local_unchanged = rows.height, defs.height, unchanged
     return rows, defs
+# Words around a place name in code lists ("City of Kigali", "Kigali City", "Ville de Lyon").
+_PLACE_WORDS = re.compile(r"\b(city of|city|ville de|ville|ciudad de|ciudad|cidade de|cidade|municipality of|"
+                          r"municipality|municipio de|municipio|commune de|district|province|region|stadt)\b")
+
+
+def _place(name: str) -> str:
+    from c2c_monitor.definitions.units import unit_key
+
+    return re.sub(r"[^0-9a-z]+", " ", _PLACE_WORDS.sub(" ", unit_key(name))).strip()
+
+
+def _areas_by_name(con: DuckDBPyConnection, parsed: list[Parsed], mapping: Mapping, notes: list[str]) -> Mapping:
+    """Areas a source names in its code list (SDMX-ML REF_AREA: '1' is 'City of Kigali') are matched to the
+    workspace city of that name, when exactly one code names it; an explicit --map entry always wins."""
+    names: dict[str, str] = {}
+    for p in parsed:
+        names.update(p.area_names)
+    if not names:
+        return mapping
+    cities: dict[str, list[str]] = {}
+    for city_id, name in con.execute("SELECT city_id, name FROM cities").fetchall():
+        for key in {_place(name), _place(city_id)}:
+            if key:
+                cities.setdefault(key, []).append(city_id)
+    by_city: dict[str, list[str]] = {}
+    for code, name in names.items():
+        if code in mapping.areas:
+            continue
+        hits = set(cities.get(_place(name), []))
+        if len(hits) == 1:
+            by_city.setdefault(hits.pop(), []).append(code)
+    if not by_city:
+        return mapping
+    areas = dict(mapping.areas)
+    for city, codes in sorted(by_city.items()):
+        if len(codes) == 1:
+            areas[codes[0]] = city
+            notes.append(f"area {codes[0]!r} ({names[codes[0]]}) read as city {city!r} by its code-list name")
+        else:
+            notes.append(f"areas {', '.join(map(repr, codes))} all name city {city!r}: map one with --map")
+    return dataclasses.replace(mapping, areas=areas)  # keeps the file's locals, skips and lines
 
 
 def _norm(s: str) -> str:

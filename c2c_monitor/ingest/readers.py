@@ -18,7 +18,9 @@ import polars as pl
 
 from c2c_monitor.definitions.yamlload import YamlSyntaxError, parse_yaml
 from c2c_monitor.errors import Finding
-from c2c_monitor.ingest.textfile import ReadError, Table, fix_decimal_commas, read_delimited
+from c2c_monitor.ingest.sdmx_ml import read_sdmx_ml_full, root_kind
+from c2c_monitor.ingest.textfile import ReadError, Table, fix_decimal_commas, head_text, read_delimited
+from c2c_monitor.ingest.unitmult import apply_unit_mult
 from c2c_monitor.ingest.xlsx import read_xlsx_table
 
 CANONICAL = ["_file", "_line", "source_code", "area", "period", "value", "unit", "obs_status", "disagg",
@@ -33,6 +35,7 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
     targets: list[dict[str, Any]] = field(default_factory=list)  # source_code, value, label, source
     fmt: str = ""
+    area_names: dict[str, str] = field(default_factory=dict)  # area code -> name, where the source names it
 
 
 def _canonical(df: pl.DataFrame) -> pl.DataFrame:
@@ -94,6 +97,8 @@ def read_sdmx(path: Path, encoding: str | None = None) -> Parsed:
         raise ReadError(Finding("missing-column", str(path),
                                 "SDMX-CSV needs a DATAFLOW (1.0) or STRUCTURE/STRUCTURE_ID (2.0) column", 1))
     findings = fix_decimal_commas(t, "OBS_VALUE")
+    t.frame, more = apply_unit_mult(t.frame, path, "OBS_VALUE", "UNIT_MULT")  # OBS_VALUE x 10^UNIT_MULT
+    findings += more
     code_col = next((c for c in ("INDICATOR", "SERIES") if c in cols), None)
     flow_col = "STRUCTURE_ID" if "STRUCTURE_ID" in cols else "DATAFLOW" if "DATAFLOW" in cols else None
     dims = [c for c in cols if c not in SDMX_KNOWN and c != "_line"]
@@ -172,6 +177,8 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
             notes.append(f"metadata {meta.name} unreadable ({type(exc).__name__}); no targets taken")
     c2c = _c2c_block(fm)
     findings = fix_decimal_commas(t, "Value")
+    t.frame, more = apply_unit_mult(t.frame, path, "Value", "Unit multiplier")
+    findings += more
     cols = t.frame.columns
     # A c2c export names the catalogue indicator in Series and the city in GeoCode (City is its label);
     # any other Open SDG file is one indicator, G-T-I, with every other column a disaggregation.
@@ -238,7 +245,14 @@ def read_xlsx(path: Path, encoding: str | None = None) -> Parsed:
     return _long(read_xlsx_table(path), "XLSX")
 
 
+def read_sdmx_ml_file(path: Path, encoding: str | None = None, structure: Path | None = None) -> Parsed:
+    """SDMX-ML data message (its XML declaration names the encoding: --encoding does not apply)."""
+    got = read_sdmx_ml_full(path, structure)
+    return Parsed(got.frame, got.findings, got.notes, area_names=got.area_names)
+
+
 READERS: dict[str, Callable[[Path, str | None], Parsed]] = {
+    "sdmx-ml": read_sdmx_ml_file,
     "sdmx-csv": read_sdmx,
     "open-sdg": read_open_sdg,
     "csv": read_long_csv,
@@ -251,8 +265,10 @@ def detect_format(path: Path, encoding: str | None = None) -> str:
         return "xlsx"
     if open_sdg_code(path):
         return "open-sdg"
+    if path.suffix.lower() == ".xml" or root_kind(path) is not None:
+        return "sdmx-ml"  # a structure message or other XML is refused (or skipped in a folder) by the reader
     try:
-        head = path.open("rb").read(4096).decode(encoding or "utf-8", errors="replace").lstrip("\ufeff")
+        head = head_text(path, encoding).lstrip("\ufeff")
     except (OSError, LookupError):  # an unknown --encoding is refused, with the file named, by the reader
         return "csv"
     first = head.splitlines()[0] if head else ""

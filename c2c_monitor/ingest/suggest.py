@@ -25,8 +25,8 @@ from pathlib import Path
 from c2c_monitor.definitions.catalog import Catalogue, Indicator
 from c2c_monitor.definitions.titles import similarity, un_titles
 from c2c_monitor.definitions.unit_kinds import compatible, fold, unit_kind
+from c2c_monitor.definitions.units import unit_table
 from c2c_monitor.ingest.series import SeriesDescription
-from c2c_monitor.ingest.validate import norm_unit
 
 CODE_TITLE_AGREES = 0.2  # a code match's title similarity at or above this agrees
 TITLE_ONLY = 0.5  # a title match without the code must be this close, in the same SDG goal
@@ -100,8 +100,9 @@ def _headline(d: SeriesDescription, ind: Indicator, city_names: list[str]) -> di
 def _candidate(d: SeriesDescription, ind: Indicator, city_names: list[str]) -> _Candidate:
     sim = max(similarity(d.title, t) for t in _titles(ind.title, ind.sdg.code))
     unit_ok = compatible(d.unit or (d.data_units[0] if d.data_units else None), ind.unit)
-    want = norm_unit(ind.unit)
-    loadable = all(norm_unit(u) == want for u in d.data_units)
+    # Loadable as ingest would judge it: no unit given, or one the unit table converts to the catalogue's.
+    table = unit_table()
+    loadable = all(u is None or not u.strip() or table.factor(u, ind.unit) is not None for u in d.data_units)
     select = _headline(d, ind, city_names)
     if select and any(_squash(v) in _named(ind.title) for v in select.values()):
         # The indicator's title names the disaggregation the series is split by (PM2.5): the title agrees more

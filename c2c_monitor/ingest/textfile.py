@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from c2c_monitor.errors import Finding
+from c2c_monitor.ingest.fieldcount import first_ragged
 
 MAX_BYTES = 4 * 1024**3
 
@@ -47,7 +48,57 @@ def check_encoding(encoding: str | None, path: Path) -> None:
                                 f"unknown text encoding {encoding!r}; try utf-8, cp1252 or latin-1")) from None
 
 
+# Byte-order marks, longest first (a UTF-32 LE mark begins with the UTF-16 LE one).
+BOMS: tuple[tuple[bytes, str, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32 LE"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32 BE"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 LE"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 BE"),
+)
+
+
+def sniff_bom(raw: bytes) -> tuple[str, str, int] | None:
+    """(codec, name, BOM length) of a byte-order mark at the start of `raw`, or None."""
+    for bom, codec, name in BOMS:
+        if raw.startswith(bom):
+            return codec, name, len(bom)
+    return None
+
+
+def _wide(encoding: str | None) -> bool:
+    """UTF-16/UTF-32 named by --encoding: NUL bytes are then part of the text, not a sign of a binary file."""
+    return encoding is not None and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+
+
+def _utf16_guess(raw: bytes) -> str | None:
+    """'UTF-16 LE'/'UTF-16 BE' when the head looks like UTF-16 text without a mark (NUL in every other byte)."""
+    head = raw[:4096]
+    if len(head) < 4:
+        return None
+    odd, even = head[1::2], head[0::2]
+    if odd.count(0) > 0.6 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.6 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def head_text(path: Path, encoding: str | None = None, size: int = 4096) -> str:
+    """The first `size` bytes as text, for format detection: the byte-order mark decides, else the encoding
+    given, else UTF-8; undecodable bytes are replaced (the reader words them exactly later)."""
+    with path.open("rb") as fh:
+        raw = fh.read(size)
+    bom = sniff_bom(raw)
+    if bom is not None:
+        codec, _, n = bom
+        return raw[n:].decode(codec, errors="replace")
+    return raw.decode(encoding or "utf-8", errors="replace")
+
+
 def decode(path: Path, encoding: str | None = None) -> tuple[str, list[str]]:
+    """The whole file as text: a byte-order mark names its encoding (UTF-8, UTF-16 or UTF-32, LE or BE);
+    without one, `encoding` (default UTF-8). Anything else is a ReadError naming file, line and encoding."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -59,22 +110,35 @@ def decode(path: Path, encoding: str | None = None) -> tuple[str, list[str]]:
     notes: list[str] = []
     if not raw or raw.isspace():
         raise ReadError(Finding("empty-file", str(path), "the file is empty"))
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        notes.append("UTF-16 with byte-order mark")
-        return raw.decode("utf-16"), notes
-    if raw.startswith(b"\xef\xbb\xbf"):
-        notes.append("UTF-8 byte-order mark removed")
-        raw = raw[3:]
-    if b"\x00" in raw[:65536]:
-        raise ReadError(Finding("binary-file", str(path), "contains NUL bytes: not a text file"))
+    bom = sniff_bom(raw)
+    if bom is not None:
+        codec, name, n = bom
+        raw = raw[n:]
+        notes.append(f"{name} byte-order mark removed" if codec == "utf-8" else f"{name} with byte-order mark")
+        if encoding is not None and codecs.lookup(encoding).name != codecs.lookup(codec).name:
+            notes.append(f"--encoding {encoding} ignored: the byte-order mark says {name}")
+        label = name
+    else:
+        codec = encoding or "utf-8"
+        label = encoding or "UTF-8"
+        if b"\x00" in raw[:65536] and not _wide(encoding):
+            guess = _utf16_guess(raw)
+            if guess is not None:
+                raise ReadError(Finding(
+                    "encoding", str(path), f"looks like {guess.upper().replace('-LE', ' LE').replace('-BE', ' BE')}"
+                    f" without a byte-order mark; pass --encoding {guess} or re-save as UTF-8"))
+            raise ReadError(Finding("binary-file", str(path), "contains NUL bytes: not a text file"))
     try:
-        text = raw.decode(encoding or "utf-8")
+        text = raw.decode(codec)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        # The line of the first bad byte: the newlines decoded before it (whatever the code unit width).
+        line = raw[: exc.start].decode(codec, errors="replace").count("\n") + 1
+        hint = ("re-save as UTF-8 or pass --encoding cp1252 (or latin-1) if that is what it is"
+                if codec in ("utf-8", "utf8") else "re-save it as UTF-8")
         raise ReadError(Finding(
-            "encoding", str(path),
-            f"not {encoding or 'UTF-8'} (byte 0x{raw[exc.start]:02x}); re-save as UTF-8 or pass "
-            "--encoding cp1252 (or latin-1) if that is what it is", line)) from None
+            "encoding", str(path), f"not valid {label} text (byte 0x{raw[exc.start]:02x}); {hint}", line)) from None
+    if text.startswith("\ufeff"):  # a mark written twice, or one after --encoding utf-8
+        text = text[1:]
     return text, notes
 
 
@@ -94,6 +158,15 @@ def _duplicate_column(path: Path, df: pl.DataFrame) -> None:
     if dup:
         raise ReadError(Finding("duplicate-column", str(path), "a column name appears twice", 1,
                                 dup[0].removesuffix("_duplicated_0")))
+
+
+def _refuse_ragged(path: Path, data: bytes, sep: str) -> None:
+    """A row with fewer or more fields than the header is refused: padded with blanks it would load a
+    missing value that the file never said, and a longer one has a value with no column."""
+    bad = first_ragged(data, sep)
+    if bad is not None:
+        raise ReadError(Finding("ragged-row", str(path),
+                                f"{bad.fields} field(s) where the header has {bad.expected}", bad.line))
 
 
 def _read_plain(path: Path) -> Table | None:
@@ -118,6 +191,7 @@ def _read_plain(path: Path) -> Table | None:
     if not header.strip():
         return None
     sep = _separator(header)
+    _refuse_ragged(path, raw, sep)
     try:
         df = pl.read_csv(path, separator=sep, infer_schema=False, has_header=True, row_index_name="_row",
                          encoding="utf8")
@@ -143,6 +217,7 @@ def read_delimited(path: Path, encoding: str | None = None) -> Table:
     sep = _separator(header)
     if sep != ",":
         notes.append(f"separator {sep!r}")
+    _refuse_ragged(path, text.encode("utf-8", errors="surrogatepass"), sep)
     try:
         df = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, has_header=True, row_index_name="_row")
     except pl.exceptions.PolarsError as exc:

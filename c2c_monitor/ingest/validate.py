@@ -13,7 +13,8 @@ import polars as pl
 
 from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.definitions.periods import polars_parts
-from c2c_monitor.definitions.sdmx_codes import UNIT_OF_CODE, canonical
+from c2c_monitor.definitions.sdmx_codes import canonical
+from c2c_monitor.definitions.units import unit_table
 from c2c_monitor.errors import Finding
 from c2c_monitor.ingest.mapping import Mapping
 
@@ -23,23 +24,6 @@ OBS_STATUS = {"A": "normal", "B": "break in series", "D": "definition differs", 
               "L": "missing, exists but not collected", "M": "missing", "N": "not significant",
               "O": "missing", "P": "provisional", "Q": "missing, suppressed", "S": "strike", "U": "low reliability",
               "V": "unvalidated"}
-UNIT_ALIASES = {
-    "percent": {"percent", "percentage", "%", "pc", "pt", "per cent", "pct"},
-    "µg/m3": {"µg/m3", "μg/m3", "ug/m3", "microgram per cubic metre", "ug_m3"},
-    "yes/no": {"yes/no", "boolean", "binary", "0/1"},
-}
-_ALIAS = {alias.lower(): unit for unit, aliases in UNIT_ALIASES.items() for alias in aliases}
-# The CL_UNIT_MEASURE codes c2c publishes (PT, NUMBER, MCG_M3, ...) name their catalogue unit.
-for _code, _unit in UNIT_OF_CODE.items():
-    _ALIAS.setdefault(_code, _ALIAS.get(_unit.lower(), _unit.lower()))
-
-def norm_unit(u: str | None) -> str | None:
-    if u is None:
-        return None
-    s = u.strip().lower()
-    return _ALIAS.get(s, s)
-
-
 def canonical_key(key: str) -> str:
     """A disaggregation key in c2c's words, parts sorted by name: 'SEX=F|AGE=Y15T24' -> 'age=15-24|sex=female'.
 
@@ -109,6 +93,39 @@ def _periods(df: pl.DataFrame) -> pl.DataFrame:
     return _lookup(df, "period", parsed, ["year", "quarter", "_spanned", "_canon"])
 
 
+def _unit_rules(df: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None, pl.Expr]:
+    """(wrong-unit mask, value factor or None when every unit is the catalogue's, finding message)."""
+    table = unit_table()
+    pairs = df.select("unit", "_unit").unique().drop_nulls().rows()
+    bad: list[tuple[str, str]] = []
+    unknown: list[str] = []
+    scaled: list[tuple[str, str, float]] = []
+    for unit, target in pairs:
+        if not unit.strip():
+            continue
+        f = table.factor(unit, target)
+        if f is None:
+            bad.append((unit, target))
+            if not table.known(unit):
+                unknown.append(unit)
+        elif f != 1:
+            scaled.append((unit, target, float(f)))
+
+    def is_pair(u: str, t: str) -> pl.Expr:
+        return (pl.col("unit") == u) & (pl.col("_unit") == t)
+
+    wrong = pl.any_horizontal([is_pair(u, t) for u, t in bad]) if bad else pl.lit(False)
+    message = (pl.when(pl.col("unit").is_in(unknown))
+               .then(pl.lit("unknown unit (not in the unit table definitions/units.yaml); the catalogue's is "))
+               .otherwise(pl.lit("unit does not convert to the catalogue's ")) + pl.col("_unit"))
+    factor: pl.Expr | None = None
+    if scaled:
+        factor = pl.lit(1.0)
+        for u, t, x in scaled:
+            factor = pl.when(is_pair(u, t)).then(pl.lit(x)).otherwise(factor)
+    return wrong, factor, message
+
+
 def _may_have_duplicates(keys: pl.DataFrame) -> bool:
     """False only when no two rows are equal: their 64-bit hashes, sorted, have no neighbours alike.
 
@@ -139,6 +156,7 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     if any(k != v for k, v in keys.items()):
         df = df.with_columns(pl.col("disagg").replace_strict(keys, return_dtype=pl.String))
     by_obs_code = {i.observation_code: i for i in cat.indicators.values() if i.family == "city"}
+    by_series = {code: i.observation_code for i in by_obs_code.values() for code in i.sdg.series}
     # Indicator mapping: explicit map, else a catalogue id / observation code used as is.
     src_codes = df["source_code"].unique().drop_nulls().to_list()
     code_map: dict[str, str] = {}
@@ -149,6 +167,8 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
             selects[s] = mapping.indicators[s].select
         elif s in by_obs_code:
             code_map[s] = s
+        elif s in by_series:  # a UN global series code the catalogue names (sdg.series)
+            code_map[s] = by_series[s]
     # Every mapping entry must name a city indicator, used in this batch or not.
     bad_targets = {s: m.indicator for s, m in mapping.indicators.items() if m.indicator not in by_obs_code}
     for s, t in bad_targets.items():
@@ -157,7 +177,7 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     # Per source code: the catalogue code, its unit and plausible range (one lookup for all four).
     checks = pl.DataFrame({
         "code": list(by_obs_code),
-        "_unit": [norm_unit(i.unit) for i in by_obs_code.values()],
+        "_unit": [i.unit for i in by_obs_code.values()],
         "_min": [i.plausible.min for i in by_obs_code.values()],
         "_max": [i.plausible.max for i in by_obs_code.values()],
     }, schema={"code": pl.String, "_unit": pl.String, "_min": pl.Float64, "_max": pl.Float64})
@@ -220,11 +240,9 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     df = _periods(df)
     # Low-cardinality columns (units, statuses, actions, periods) are judged on their distinct values,
     # and the per-row work is a cheap membership test.
-    # A unit is wrong when, normalised, it is not the catalogue's unit of the row's code (`_unit`).
-    units = {u: norm_unit(u) for u in df["unit"].unique().drop_nulls().to_list()}
-    given = pl.col("unit") if all(k == v for k, v in units.items()) else \
-        pl.col("unit").replace_strict(units, default=None, return_dtype=pl.String)
-    wrong_unit = given.is_not_null() & given.ne_missing(pl.col("_unit"))
+    # Units: each distinct (source unit, catalogue unit) pair is looked up in the one unit table
+    # (definitions/units.yaml); a unit it does not convert is wrong, a convertible one scales the value.
+    wrong_unit, unit_factor, unit_message = _unit_rules(df)
     statuses = {u: (u.strip() or None) for u in df["obs_status"].unique().drop_nulls().to_list()}
     if any(k != v for k, v in statuses.items()):
         df = df.with_columns(pl.col("obs_status").replace_strict(statuses, default=None, return_dtype=pl.String))
@@ -249,6 +267,14 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
         pl.col("action").is_in(bad_actions).alias("_bad_action"),
         pl.when(pl.col("action").is_in(deletes)).then(pl.lit("D")).otherwise(pl.lit("A")).alias("_action"),
     )
+    # SDMX: a missing observation is an empty OBS_VALUE (or NaN) with an OBS_STATUS saying why; one the
+    # file gives no status for is recorded as M (missing), so the store never holds a bare blank.
+    df = df.with_columns(pl.when(pl.col("value_num").is_null() & pl.col("obs_status").is_null()
+                                 & (pl.col("_action") != "D")).then(pl.lit("M"))
+                         .otherwise(pl.col("obs_status")).alias("obs_status"))
+    if unit_factor is not None:  # converted values are said in the catalogue's unit
+        df = df.with_columns((pl.col("value_num") * unit_factor).alias("value_num"),
+                             pl.when(unit_factor != 1).then(pl.col("_unit")).otherwise(pl.col("unit")).alias("unit"))
     out_low = pl.col("_min").is_not_null() & (pl.col("value_num") < pl.col("_min"))
     out_high = pl.col("_max").is_not_null() & (pl.col("value_num") > pl.col("_max"))
     blank_period = pl.col("period").is_null() | pl.col("period").is_in(blank_periods)
@@ -259,8 +285,7 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
         (pl.col("year").is_not_null() & ~pl.col("year").is_between(1950, today.year), "impossible-period", "period",
          pl.col("period"), f"year outside 1950-{today.year} (no data from the future)"),
         (pl.col("_bad_value"), "bad-value", "value", pl.col("value"), "not a number"),
-        (wrong_unit, "wrong-unit", "unit", pl.col("unit"),
-         pl.lit("unit differs from the catalogue's ") + pl.col("_unit")),
+        (wrong_unit, "wrong-unit", "unit", pl.col("unit"), unit_message),
         ((out_low | out_high).fill_null(False), "implausible-value", "value", pl.col("value"),
          pl.lit("outside the plausible range ") + pl.col("_min").cast(pl.String) + pl.lit("–")
          + pl.col("_max").cast(pl.String).fill_null("∞")),

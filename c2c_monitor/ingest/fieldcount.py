@@ -1,0 +1,74 @@
+"""Ragged rows: a record with fewer or more fields than the header, found without parsing the file twice.
+
+polars pads a short row with nulls (indistinguishable from empty cells) and words a long one without its
+line, so the fields of every record are counted here first, vectorised with numpy over the bytes: a
+separator or newline counts only outside quotes (RFC 4180 quotes, `""` inside a quoted field keeps the
+parity), a newline inside quotes does not end the record. Works on any ASCII-compatible bytes (UTF-8,
+cp1252, latin-1; UTF-16 text is re-encoded by the caller). Memory stays bounded by reading in chunks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CHUNK = 1 << 24  # 16 MiB: temporary arrays of a few bytes per byte of the chunk
+
+
+@dataclass(frozen=True)
+class Ragged:
+    line: int  # 1-based physical line where the record starts
+    fields: int
+    expected: int
+
+
+def first_ragged(data: bytes, separator: str) -> Ragged | None:
+    """The first non-blank record whose field count differs from the header's, or None."""
+    if not data:
+        return None
+    sep = ord(separator)
+    arr = np.frombuffer(data, dtype=np.uint8)
+    parity = 0  # 1 while inside a quoted field, carried from chunk to chunk
+    expected: int | None = None
+    carried = 0  # separators of the record still open at the end of the previous chunk
+    start = 0  # offset where the open record began
+    for a in range(0, arr.size, CHUNK):
+        chunk = arr[a:a + CHUNK]
+        quote = chunk == 34
+        nl = chunk == 10
+        sp = chunk == sep
+        if quote.any() or parity:
+            inside = ((np.cumsum(quote, dtype=np.uint8) + parity) & 1).astype(bool)
+            # (A quote char itself is neither a separator nor a newline, whichever side it counts on.)
+            nl &= ~inside
+            sp &= ~inside
+            parity = int(inside[-1])
+        ends = np.flatnonzero(nl)
+        if ends.size:
+            # Separators per record: one segmented sum over the records' byte ranges (each ends with its
+            # newline), without listing every separator's position.
+            starts = np.concatenate(([0], ends[:-1] + 1))
+            per = np.add.reduceat(sp[: int(ends[-1]) + 1], starts, dtype=np.int64)
+            per[0] += carried
+            fields = per + 1
+            if expected is None:
+                expected = int(fields[0])
+                fields[0] = expected
+            bad = np.flatnonzero(fields != expected)
+            for i in bad.tolist():
+                s = start if i == 0 else a + int(starts[i])
+                e = a + int(ends[i])
+                if int(fields[i]) == 1 and not data[s:e].strip():
+                    continue  # a blank line: not a record
+                return Ragged(data.count(b"\n", 0, s) + 1, int(fields[i]), expected)
+            start = a + int(ends[-1]) + 1
+            carried = int(np.count_nonzero(sp[int(ends[-1]) + 1:]))
+        else:
+            carried += int(np.count_nonzero(sp))
+    # The last record, when the file does not end with a newline.
+    if start < len(data) and data[start:].strip():
+        last = carried + 1
+        if expected is not None and last != expected:
+            return Ragged(data.count(b"\n", 0, start) + 1, last, expected)
+    return None
