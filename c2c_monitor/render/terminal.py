@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from c2c_monitor.render.symbols import LIGHT_SYMBOL, STATUS_SYMBOL, TREND_SYMBOL, fmt_value
-from c2c_monitor.score.scoreboard import Scoreboard
+from c2c_monitor.score.scoreboard import ActionRow, Scoreboard
 
 if TYPE_CHECKING:
     import polars as pl
@@ -37,6 +37,9 @@ def render_terminal(sb: Scoreboard, color: bool | None = None) -> str:
     console.print(f"{cities}")
     console.print(f"list: {sb.list} · period: {sb.period or 'latest'} · targets: {sb.targets} · "
                   f"snapshot: {sb.snapshot_id or '-'}")
+    if sb.stage is not None:
+        console.print(f"stage: step {sb.stage.step} of 8, {sb.stage.name}"
+                      + (f" (since {sb.stage.reached_on})" if sb.stage.reached_on else ""))
 
     t = Table(title=f"G20 principles — workshop round {sb.round_id or '(none)'}"
                     + (f" vs {sb.previous_round_id}" if sb.previous_round_id else ""),
@@ -49,6 +52,7 @@ def render_terminal(sb: Scoreboard, color: bool | None = None) -> str:
     t.add_column("Disagree", justify="right", width=9)
     for pr in sb.principles:
         score = "insufficient" if pr.status == "insufficient data" else (
+            f"from step {pr.expected_from_step}" if pr.status == "not expected yet" else
             "–" if pr.score is None else f"{pr.score:.2f}")
         bar = _bar(None if pr.score is None else pr.score - 1, 10, 4)
         t.add_row(f"{pr.id} {pr.title}", score, bar, f"{pr.coverage:.0%}",
@@ -94,20 +98,28 @@ def render_terminal(sb: Scoreboard, color: bool | None = None) -> str:
                       *["–" if group_score.get((g, pr.id)) is None else f"{group_score[(g, pr.id)]:.1f}"
                         for pr in sb.principles])
         console.print(t)
-    if sb.actions:
-        t = Table(title="Follow-up actions", title_justify="left", width=WIDTH, header_style="bold",
-                  box=box.SIMPLE_HEAD)
-        t.add_column("", width=4, no_wrap=True)
-        t.add_column("Action", width=44, overflow="fold")
-        t.add_column("Owner", width=14, no_wrap=True, overflow="ellipsis")
-        t.add_column("Due", width=10, no_wrap=True)
-        t.add_column("Status", width=16, no_wrap=True)
-        for a in sb.actions:
-            t.add_row(a.principle_id, a.text, a.owner or "–", a.due or "–",
-                      f"{STATUS_SYMBOL.get(a.status, '')} {a.status}" + (" !" if a.overdue else ""))
+    if sb.partner_types:
+        from c2c_monitor.definitions.process import load_partner_types
+
+        kinds = load_partner_types()
+        types = sorted({g.group for g in sb.partner_types})
+        type_score = {(g.group, g.principle_id): g.score for g in sb.partner_types}
+        size = {g.group: g.n_participants for g in sb.partner_types}
+        t = Table(title=f"Partner types (≥ {sb.min_group_size} people; built from the groups above)",
+                  title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
+        t.add_column("Partner type", width=28, no_wrap=True, overflow="ellipsis")
+        for pr in sb.principles:
+            t.add_column(pr.id, justify="right", width=4)
+        for g in types:
+            kind = kinds.get(g)
+            t.add_row(f"{kind.name.en if kind else g} ({size[g]})",
+                      *["–" if type_score.get((g, pr.id)) is None else f"{type_score[(g, pr.id)]:.1f}"
+                        for pr in sb.principles])
         console.print(t)
+    if sb.actions:
+        console.print(action_table(sb.actions, "Follow-up actions (overdue and high priority first)"))
     console.print("● close to end value (score ≥ 80)  ◐ half way (≥ 50)  ○ far  · no data  "
-                  "ᵖ provisional  ! overdue", style="dim")
+                  "ᵖ provisional  ! overdue  ★ high priority", style="dim")
     console.print(f"catalogue {sb.catalog_version} · principles {sb.framework_version} · rules "
                   f"{sb.rules_version} · data vintages {', '.join(map(str, sb.vintages_used)) or 'none'}",
                   style="dim")
@@ -124,4 +136,29 @@ def render_frame(df: pl.DataFrame, width: int = WIDTH) -> str:
     for row in df.iter_rows():
         t.add_row(*["" if v is None else (str(v) if len(str(v)) <= 28 else str(v)[:27] + "…") for v in row])
     console.print(t)
+    return buf.getvalue()
+
+
+def action_table(actions: list[ActionRow], title: str | None = None) -> Table:
+    """The action plan: id, principle(s), action, owner, priority, due and status, one row per action."""
+    t = Table(title=title, title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
+    t.add_column("Id", min_width=5, no_wrap=True)
+    t.add_column("", max_width=8, no_wrap=True, overflow="ellipsis")
+    t.add_column("Action", ratio=1, overflow="fold")
+    t.add_column("Owner", max_width=14, no_wrap=True, overflow="ellipsis")
+    t.add_column("Prio", min_width=4, justify="right", no_wrap=True)
+    t.add_column("Due", min_width=10, no_wrap=True)
+    t.add_column("Status", min_width=13, no_wrap=True)
+    for a in actions:
+        t.add_row(a.id, ",".join(a.principles or [a.principle_id]), a.text, a.owner or "–",
+                  ("★" if a.high_priority else "") + (str(a.priority) if a.priority else "–"),
+                  a.timeframe or a.due or "–",
+                  f"{STATUS_SYMBOL.get(a.status, '')} {a.status}" + (" !" if a.overdue else ""))
+    return t
+
+
+def render_action_plan(actions: list[ActionRow]) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, width=WIDTH, highlight=False, emoji=False)
+    console.print(action_table(actions))
     return buf.getvalue()
