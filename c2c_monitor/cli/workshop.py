@@ -138,11 +138,13 @@ def _principles(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(p.strip().upper() for v in values for p in v.split(",") if p.strip())
 
 
-def _timeframe(text: str | None) -> dict[str, Any]:
+def _timeframe(text: str | None, due: Any = None) -> dict[str, Any]:
+    """--timeframe (a date or a period) or --due (a date) as the action's timeframe and due date."""
     from c2c_monitor.workshop.actions import parse_timeframe
 
     if text is None:
-        return {}
+        day = _date(due)
+        return {"due": day, "timeframe": day.isoformat()} if day else {}
     try:
         timeframe, due = parse_timeframe(text)
     except ValueError as exc:
@@ -170,7 +172,7 @@ def action_add(partnership: str, workspace: str | None, wait: float, principles:
     from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.workshop.actions import Fields, add_action
 
-    when = _timeframe(timeframe) or ({"due": _date(due), "timeframe": _date(due).isoformat()} if due else {})
+    when = _timeframe(timeframe, due)
     f = Fields(principles=_principles(principles), text=text, owner=owner, enablers=enablers, priority=priority,
                status=status, round_id=round_id, **when)
     with opened(workspace, wait) as ws:
@@ -200,7 +202,7 @@ def action_set(action_id: str, workspace: str | None, wait: float, partnership: 
 
     changes: dict[str, Any] = {k: v for k, v in {"status": status, "owner": owner, "enablers": enablers,
                                                  "priority": priority, "text": text}.items() if v is not None}
-    changes |= _timeframe(timeframe) or ({"due": _date(due), "timeframe": _date(due).isoformat()} if due else {})
+    changes |= _timeframe(timeframe, due)
     if principles:
         changes["principles"] = _principles(principles)
     if not changes:

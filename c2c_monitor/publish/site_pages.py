@@ -49,7 +49,8 @@ class Principle(Public):
     id: str
     title: str
     score: float | None
-    status: Literal["scored", "insufficient data", "not assessed"]
+    status: Literal["scored", "insufficient data", "not assessed", "not expected yet"]
+    expected_from_step: int | None
     n_questions: int
     n_answered: int
     previous_score: float | None
@@ -67,15 +68,29 @@ class Group(Public):
 
 
 class Action(Public):
-    """A follow-up action the workshop agreed on, published as agreed."""
+    """A follow-up action the workshop agreed on, published as agreed (the implementation plan's columns)."""
 
+    id: str
     principle_id: str
+    principles: list[str]
     round_id: str | None
     text: str
+    enablers: str | None
     owner: str | None
+    priority: int | None
+    high_priority: bool
+    timeframe: str | None
     due: str | None
     status: str
     overdue: bool
+
+
+class Stage(Public):
+    """The step of the City Partnerships process the partnership reached."""
+
+    step: int
+    name: str
+    reached_on: str | None
 
 
 class IndicatorRow(Public):
@@ -118,7 +133,9 @@ class PublicScoreboard(Public):
     min_group_size: int
     principles: list[Principle]
     groups: list[Group]
+    partner_types: list[Group]
     actions: list[Action]
+    stage: Stage | None
     indicators: list[IndicatorRow]
     aggregates: list[Aggregate]
     # Last, as in IndicatorDefinition: a field named `list` would shadow the builtin in the annotations below it.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 
+from c2c_monitor.definitions.process import load_partner_types
 from c2c_monitor.render.pages import Page, ScoreboardPage
 from c2c_monitor.render.symbols import LIGHT_SYMBOL, LIGHT_WORD, STATUS_SYMBOL, TREND_SYMBOL, fmt_value
 from c2c_monitor.score.scoreboard import Scoreboard
@@ -28,7 +29,8 @@ def environment(*folders: Path) -> Environment:
         undefined=StrictUndefined,
     )
     env.globals.update(LIGHT_SYMBOL=LIGHT_SYMBOL, LIGHT_WORD=LIGHT_WORD, TREND_SYMBOL=TREND_SYMBOL,
-                       STATUS_SYMBOL=STATUS_SYMBOL)
+                       STATUS_SYMBOL=STATUS_SYMBOL,
+                       PARTNER_TYPE_NAME={t.id: t.name.en for t in load_partner_types().types})
     env.filters["value"] = fmt_value
     return env
 
