@@ -263,6 +263,53 @@ def action_import(partnership: str, file: str, workspace: str | None, wait: floa
         raise C2CError(f"{file}: nothing to load (every action is already as in the file)")
 
 
+@workshop.command("groups")
+@click.argument("partnership", shell_complete=partnership_ids)
+@workspace_options
+@click.option("--suggest", "suggest", type=click.Path(dir_okay=False),
+              help="Write the groups with a suggested partner type to FILE (CSV), to correct and load with --map.")
+@click.option("--map", "mapping", type=click.Path(dir_okay=False),
+              help="Load the confirmed mapping of groups to partner types from FILE (CSV or XLSX).")
+@click.option("--dry-run", is_flag=True)
+@click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
+def workshop_groups(partnership: str, workspace: str | None, wait: float, suggest: str | None,
+                    mapping: str | None, dry_run: bool, report: str | None) -> None:
+    """Map the stakeholder groups of the ratings to UN-Habitat's eight partner types.
+
+    Without options: the groups and their type (confirmed, or suggested). The scoreboard breaks the ratings
+    down by partner type once a mapping is loaded (the same minimum group size applies).
+    """
+    from c2c_monitor.errors import C2CError, InputRejected, Report
+    from c2c_monitor.workshop.partner_types import MAPPING_COLUMNS, group_rows, load_group_mapping
+
+    if suggest and mapping:
+        raise click.UsageError("give --suggest or --map, not both")
+    guard(suggest or report, workspace, [mapping])
+    with opened(workspace, wait) as ws:
+        if mapping:
+            try:
+                res = load_group_mapping(ws.con, partnership, Path(mapping), dry_run)
+            except InputRejected as exc:
+                show_rejected(exc.report, report)
+                raise
+        else:
+            rows = group_rows(ws.con, partnership, ws.config.language)
+    if mapping:
+        write_report(Report(), report)
+        click.echo(("dry run: " if dry_run else "") + f"{res['changed']} group(s) mapped, {res['unchanged']} "
+                   "unchanged", err=True)
+        if not res["changed"]:
+            raise C2CError(f"{mapping}: nothing to load (every group already has that partner type)")
+        return
+    if suggest:
+        emit(csv_text(MAPPING_COLUMNS, rows), suggest)
+        click.echo("correct the partner_type column where needed, then load it: "
+                   f"c2c workshop groups {partnership} --map {suggest}", err=True)
+        return
+    for g, t, name, confirmed in rows:
+        click.echo(f"{g!s:32} {t!s:24} {name}" + ("" if confirmed == "yes" else "  (suggested, not confirmed)"))
+
+
 @workshop.command("xlsform")
 @click.option("--partnership", "-p", shell_complete=partnership_ids,
               help="Offer this partnership's two cities as a choice list.")
