@@ -26,6 +26,7 @@ from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.errors import C2CError
 from c2c_monitor.ingest.validate import OBS_STATUS
 from c2c_monitor.publish import open_sdg, opendata, sdmx
+from c2c_monitor.publish.council import council_page
 from c2c_monitor.publish.pdf import FONT_DIR, PDF_ENGINES
 from c2c_monitor.publish.site_pages import (
     DataFile,
@@ -390,7 +391,13 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
                            has_pdf=pdf, chart_principles=_principle_chart(sb), sparks=_sparks(sb),
                            vintages=[by_id[v] for v in sb.vintages_used if v in by_id])
             if pdf:
-                jobs.append((written, tmp / "pdf" / f"{s}.pdf"))
+                # The PDF is the council summary, laid out from its own page (written beside the PDF and
+                # removed once printed), not the web page printed.
+                council = tmp / "pdf" / f"{s}.html"
+                council.parent.mkdir(exist_ok=True)
+                council.write_text(render_page(env, council_page(sb, site, lang, s, _principle_chart(sb))),
+                                   encoding="utf-8")
+                jobs.append((council, tmp / "pdf" / f"{s}.pdf"))
             if progress:
                 progress(k + 1, len(sbs), "pages")
 
@@ -410,7 +417,7 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         described += [{"name": "pdf-" + pdf_path.stem.lower().replace("_", "-"),
                        "path": pdf_path.relative_to(tmp).as_posix(), "type": "file", "format": "pdf",
                        "mediatype": "application/pdf",
-                       "description": "Printable report of one partnership"} for _, pdf_path in jobs]
+                       "description": "Council summary of one partnership (2-4 pages)"} for _, pdf_path in jobs]
         (tmp / "datapackage.json").write_text(opendata.datapackage(
             slug(ws.config.name).lower() + "-c2c-monitoring", site.title, ws.config.licence,
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), described), encoding="utf-8")
@@ -420,6 +427,8 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         if jobs:
             _render_pdfs(jobs, tmp, workers or min(len(jobs), os.cpu_count() or 1), pdf_engine, summary)
             summary.pdfs = len(jobs)
+            for council, _ in jobs:
+                council.unlink()
         # The marker lists what this run wrote: the next run replaces those and keeps everything else.
         wrote = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         (tmp / MARKER).write_text(MARKER_HEAD + "".join(f"{f}\n" for f in wrote), encoding="utf-8")

@@ -248,6 +248,24 @@ class DataFile(Public):
     rows: int
 
 
+class Coverage(Public):
+    """How many indicator rows of one family have a score, and how many are not expected at this stage."""
+
+    family: str
+    n_rows: int
+    n_scored: int
+    n_not_expected: int
+
+
+class PrincipleNote(Public):
+    """A principle in the council summary: its score and one sentence made from the data."""
+
+    id: str
+    title: str
+    score: float
+    sentence: str
+
+
 class SitePage(Page):
     """What _layout.html.j2 reads; every site page extends it."""
 
@@ -287,3 +305,23 @@ class PartnershipPage(SitePage):
 class DataReadmePage(SitePage):
     template: ClassVar[str] = "site/data_readme.html.j2"
     resources: list[DataFile]
+
+
+class CouncilPage(SitePage):
+    """The council summary (the PDF of `c2c publish`): 2-4 pages for a city council, not the web page printed."""
+
+    template: ClassVar[str] = "site/council.html.j2"
+    partnership: Partnership
+    stage: Stage | None
+    round_id: str | None
+    previous_round_id: str | None
+    n_participants: int
+    chart_principles: str
+    coverage: list[Coverage]
+    strongest: list[PrincipleNote]
+    weakest: list[PrincipleNote]
+    actions: list[Action]
+    n_actions: int
+    n_done: int
+    report_href: str
+    data_href: str
