@@ -387,15 +387,16 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         jobs = []
         for k, sb in enumerate(sbs):
             s = slug(sb.partnership.id)
-            written = page(f"partnerships/{s}.html", PartnershipPage, sb=PublicScoreboard.of(sb), slug=s,
-                           has_pdf=pdf, chart_principles=_principle_chart(sb), sparks=_sparks(sb),
-                           vintages=[by_id[v] for v in sb.vintages_used if v in by_id])
+            chart = _principle_chart(sb)
+            page(f"partnerships/{s}.html", PartnershipPage, sb=PublicScoreboard.of(sb), slug=s, has_pdf=pdf,
+                 chart_principles=chart, sparks=_sparks(sb),
+                 vintages=[by_id[v] for v in sb.vintages_used if v in by_id])
             if pdf:
                 # The PDF is the council summary, laid out from its own page (written beside the PDF and
                 # removed once printed), not the web page printed.
                 council = tmp / "pdf" / f"{s}.html"
                 council.parent.mkdir(exist_ok=True)
-                council.write_text(render_page(env, council_page(sb, site, lang, s, _principle_chart(sb))),
+                council.write_text(render_page(env, council_page(sb, site, lang, s, chart)),
                                    encoding="utf-8")
                 jobs.append((council, tmp / "pdf" / f"{s}.pdf"))
             if progress:
