@@ -53,6 +53,34 @@ def _coverage(sb: Scoreboard) -> list[Coverage]:
     return out
 
 
+def _brief(sb: Scoreboard) -> list[str]:
+    """Three sentences for the first page: the principles on average and their direction, the city indicators
+    by distance to their end values, the plan's progress."""
+    out = []
+    scored = [p for p in sb.principles if p.score is not None]
+    if scored:
+        mean = sum(p.score or 0 for p in scored) / len(scored)
+        text = f"The {len(scored)} principles scored average {mean:.2f} of 5"
+        before = [p for p in scored if p.previous_score is not None]
+        if before and sb.previous_round_id:
+            prev = sum(p.previous_score or 0 for p in before) / len(before)
+            up = sum((p.score or 0) > (p.previous_score or 0) for p in before)
+            down = sum((p.score or 0) < (p.previous_score or 0) for p in before)
+            text += f" ({prev:.2f} in round {sb.previous_round_id}); {up} improved and {down} declined"
+        out.append(text + ".")
+    city = [r for r in sb.indicators if r.family == "city" and r.score is not None]
+    if city:
+        n = {light: sum(r.light == light for r in city) for light in ("green", "amber", "red")}
+        out.append(f"Of {len(city)} scored city indicators, {n['green']} are close to their 2030 end value, "
+                   f"{n['amber']} half way and {n['red']} far from it.")
+    if sb.actions:
+        done = sum(a.status == "done" for a in sb.actions)
+        overdue = sum(a.overdue for a in sb.actions)
+        out.append(f"The implementation plan has {_count(len(sb.actions), 'action', 'actions')}: {done} done, "
+                   f"{overdue} overdue.")
+    return out
+
+
 def _leading(actions: list[ActionRow]) -> list[ActionRow]:
     """Overdue and open high-priority actions, in the scoreboard's order (overdue first)."""
     return [a for a in actions if a.overdue or a.high_priority]
@@ -67,7 +95,7 @@ def council_page(sb: Scoreboard, site: SiteInfo, lang: str, slug: str, chart: st
         partnership=Partnership.model_validate(sb.partnership),
         stage=Stage.model_validate(sb.stage) if sb.stage else None,
         round_id=sb.round_id, previous_round_id=sb.previous_round_id, n_participants=sb.n_participants,
-        chart_principles=chart, coverage=_coverage(sb),
+        chart_principles=chart, coverage=_coverage(sb), brief=_brief(sb),
         strongest=[PrincipleNote(id=p.id, title=p.title, score=p.score or 0.0,
                                  sentence=principle_sentence(p, sb, weak=False)) for p in strong],
         weakest=[PrincipleNote(id=p.id, title=p.title, score=p.score or 0.0,

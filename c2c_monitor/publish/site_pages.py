@@ -318,6 +318,7 @@ class CouncilPage(SitePage):
     n_participants: int
     chart_principles: str
     coverage: list[Coverage]
+    brief: list[str]
     strongest: list[PrincipleNote]
     weakest: list[PrincipleNote]
     actions: list[Action]

@@ -20,7 +20,7 @@ import polars as pl
 from c2c_monitor.definitions.actions import ACTION_STATUSES, PRIORITIES, action_id
 from c2c_monitor.definitions.periods import PeriodError, parse_period
 from c2c_monitor.definitions.principles import Framework
-from c2c_monitor.errors import C2CError, Finding, InputRejected
+from c2c_monitor.errors import FORMULA_START, C2CError, Finding, InputRejected
 from c2c_monitor.ingest.control_chars import control_findings
 from c2c_monitor.ingest.readers import read_xlsx_table
 from c2c_monitor.ingest.textfile import ReadError, read_delimited
@@ -255,6 +255,12 @@ def write_plan_xlsx(rows: list[ActionRow], title: str, out: Path) -> Path:
     return out
 
 
+def _as_typed(text: str) -> str:
+    """A cell as the person typed it: the apostrophe every writer puts before = + - @ (store/cells) taken off
+    again, so that a plan exported and loaded back is unchanged (the text is stored, never evaluated)."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
+
 def _norm(h: str) -> str:
     return " ".join(str(h).strip().lower().split())
 
@@ -301,7 +307,7 @@ def import_plan(con: DuckDBPyConnection, fw: Framework, pid: str, path: Path,
 
         def val(key: str, row: dict[str, Any] = r) -> str | None:
             v = row.get(cols[key]) if key in cols else None
-            return str(v).strip() if v is not None and str(v).strip() != "" else None
+            return _as_typed(str(v).strip()) if v is not None and str(v).strip() != "" else None
 
         def bad(key: str, value: str | None, message: str, code: str = "bad-value", at: int = line) -> None:
             findings.append(Finding(code, file, message, at, cols.get(key, dict(PLAN_COLUMNS)[key]), value))
