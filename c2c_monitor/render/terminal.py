@@ -119,7 +119,7 @@ def render_terminal(sb: Scoreboard, color: bool | None = None) -> str:
     if sb.actions:
         console.print(action_table(sb.actions, "Follow-up actions (overdue and high priority first)"))
     console.print("● close to end value (score ≥ 80)  ◐ half way (≥ 50)  ○ far  · no data  "
-                  "ᵖ provisional  ! overdue  ★ high priority", style="dim")
+                  "ᵖ provisional  ! overdue", style="dim")
     console.print(f"catalogue {sb.catalog_version} · principles {sb.framework_version} · rules "
                   f"{sb.rules_version} · data vintages {', '.join(map(str, sb.vintages_used)) or 'none'}",
                   style="dim")
@@ -141,7 +141,8 @@ def render_frame(df: pl.DataFrame, width: int = WIDTH) -> str:
 
 def action_table(actions: list[ActionRow], title: str | None = None) -> Table:
     """The action plan: id, principle(s), action, owner, priority, due and status, one row per action."""
-    t = Table(title=title, title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
+    t = Table(title=title, title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD,
+              caption="priority 1 (low) to 5 (high)  ★ high priority  ! overdue", caption_justify="left")
     t.add_column("Id", min_width=5, no_wrap=True)
     t.add_column("", max_width=8, no_wrap=True, overflow="ellipsis")
     t.add_column("Action", ratio=1, overflow="fold")
