@@ -413,7 +413,7 @@ GROUPS = ["g1", "g2", "g3", "g4", "g5"]
 TYPES = ["governments", "private_sector", "civil_society"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(people=st.lists(st.sampled_from(GROUPS), min_size=1, max_size=24),
        mapping=st.dictionaries(st.sampled_from(GROUPS), st.sampled_from(TYPES)),
        k=st.integers(3, 5))
