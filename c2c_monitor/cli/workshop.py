@@ -12,6 +12,7 @@ import click
 from c2c_monitor.cli.complete import partnership_ids
 from c2c_monitor.cli.context import (
     LANGUAGES,
+    csv_text,
     emit,
     guard,
     lang_option,
@@ -111,75 +112,222 @@ def workshop_agree(partnership: str, workspace: str | None, wait: float, round_i
 @workshop.command("actions")
 @click.argument("partnership", shell_complete=partnership_ids)
 @workspace_options
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-def workshop_actions(partnership: str, workspace: str | None, wait: float, fmt: str) -> None:
-    """List the follow-up actions of a partnership (latest version of each)."""
-    import polars as pl
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Write to FILE (needed for xlsx) instead of standard output.")
+def workshop_actions(partnership: str, workspace: str | None, wait: float, fmt: str, output: str | None) -> None:
+    """The action plan (latest version of each action) laid out as the health check's implementation plan:
+    action, enablers / resources, owner, priority, agreed timeframe, status, principles, round.
 
+    Overdue and high-priority actions come first. Fill the CSV or XLSX in and load it back with
+    `c2c workshop action import`.
+    """
     from c2c_monitor.score.assess import action_rows, partnership_info
+    from c2c_monitor.workshop.actions import plan_header, plan_rows, write_plan_xlsx
 
+    if fmt == "xlsx" and (output is None or output == "-"):
+        raise click.UsageError("--format xlsx writes a file: give --output FILE.xlsx")
+    guard(output, workspace)
     with opened(workspace, wait) as ws:
-        partnership_info(ws.con, partnership)
+        info = partnership_info(ws.con, partnership)
         rows = action_rows(ws.con, partnership, None)
     if fmt == "json":
-        emit(json.dumps([a.model_dump() for a in rows], indent=2, ensure_ascii=False) + "\n", None)
+        emit(json.dumps([a.model_dump() for a in rows], indent=2, ensure_ascii=False) + "\n", output)
         return
-    df = pl.DataFrame([a.model_dump() for a in rows], schema={
-        "id": pl.String, "principle_id": pl.String, "round_id": pl.String, "text": pl.String, "owner": pl.String,
-        "due": pl.String, "status": pl.String, "overdue": pl.Boolean})
     if fmt == "csv":
-        from c2c_monitor.store.cells import frame_csv
-
-        emit(frame_csv(df), None)  # every text column: ids and round ids are typed by people too
+        emit(csv_text(plan_header(), plan_rows(rows)), output)  # every cell through store/cells
         return
-    from c2c_monitor.render.terminal import render_frame
+    if fmt == "xlsx":
+        assert output is not None
+        path = write_plan_xlsx(rows, info.name, Path(output))
+        click.echo(f"wrote {path}", err=True)
+        return
+    from c2c_monitor.render.terminal import render_action_plan
 
-    emit(render_frame(df.select("id", "principle_id", "text", "owner", "due", "status", "overdue")), None)
+    emit(render_action_plan(rows), output)
     click.echo(f"{len(rows)} action(s)", err=True)
 
 
 @workshop.group("action")
 def workshop_action() -> None:
-    """Record or update one follow-up action."""
+    """Record, update, trace or import the actions of the plan."""
+
+
+def _principles(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(p.strip().upper() for v in values for p in v.split(",") if p.strip())
+
+
+def _timeframe(text: str | None, due: Any = None) -> dict[str, Any]:
+    """--timeframe (a date or a period) or --due (a date) as the action's timeframe and due date."""
+    from c2c_monitor.workshop.actions import parse_timeframe
+
+    if text is None:
+        day = _date(due)
+        return {"due": day, "timeframe": day.isoformat()} if day else {}
+    try:
+        timeframe, due = parse_timeframe(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--timeframe") from None
+    return {"timeframe": timeframe, "due": due}
 
 
 @workshop_action.command("add")
 @click.argument("partnership", shell_complete=partnership_ids)
 @workspace_options
-@click.option("--principle", required=True, help="Principle id, e.g. P09.")
+@click.option("--principle", "principles", required=True, multiple=True,
+              help="Principle id(s) it answers, e.g. P09 (repeat, or P09,P05).")
 @click.option("--text", required=True, help="What will be done.")
+@click.option("--enablers", help="Enablers / resources required.")
 @click.option("--owner", help="Who is responsible (an office or role, not a private person).")
-@click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="Due date.")
+@click.option("--priority", type=click.IntRange(1, 5), help="1 (low) to 5 (high).")
+@click.option("--timeframe", help="Agreed timeframe: a date (YYYY-MM-DD) or a period (2026, 2026-Q2, 2026-06).")
+@click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="Due date (same as --timeframe YYYY-MM-DD).")
 @click.option("--round", "round_id", help="The workshop round that agreed it.")
 @click.option("--status", type=click.Choice(STATUSES), default="open", show_default=True)
-def action_add(partnership: str, workspace: str | None, wait: float, principle: str, text: str,
-               owner: str | None, due: Any, round_id: str | None, status: str) -> None:
-    """Add a follow-up action to a principle."""
+def action_add(partnership: str, workspace: str | None, wait: float, principles: tuple[str, ...], text: str,
+               enablers: str | None, owner: str | None, priority: int | None, timeframe: str | None, due: Any,
+               round_id: str | None, status: str) -> None:
+    """Add an action to the plan; prints its id (A-001, ...)."""
     from c2c_monitor.definitions.principles import load_framework
-    from c2c_monitor.workshop.actions import add_action
+    from c2c_monitor.workshop.actions import Fields, add_action
 
+    when = _timeframe(timeframe, due)
+    f = Fields(principles=_principles(principles), text=text, owner=owner, enablers=enablers, priority=priority,
+               status=status, round_id=round_id, **when)
     with opened(workspace, wait) as ws:
-        aid = add_action(ws.con, load_framework(), partnership, principle, text, owner, _date(due), round_id, status)
+        aid = add_action(ws.con, load_framework(), partnership, f)
     click.echo(aid)
 
 
 @workshop_action.command("set")
 @click.argument("action_id")
 @workspace_options
+@click.option("--partnership", "-p", shell_complete=partnership_ids,
+              help="The partnership of a short id (A-001); an old id needs none.")
 @click.option("--status", type=click.Choice(STATUSES))
 @click.option("--owner")
+@click.option("--enablers")
+@click.option("--priority", type=click.IntRange(1, 5))
+@click.option("--timeframe")
 @click.option("--due", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--principle", "principles", multiple=True)
 @click.option("--text")
-def action_set(action_id: str, workspace: str | None, wait: float, status: str | None, owner: str | None,
-               due: Any, text: str | None) -> None:
-    """Update an action (a new version; the history is kept)."""
+def action_set(action_id: str, workspace: str | None, wait: float, partnership: str | None, status: str | None,
+               owner: str | None, enablers: str | None, priority: int | None, timeframe: str | None, due: Any,
+               principles: tuple[str, ...], text: str | None) -> None:
+    """Update an action (a new version; the history is kept, see `action history`)."""
+    from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.workshop.actions import update_action
 
-    if status is None and owner is None and due is None and text is None:
-        raise click.UsageError("nothing to change: give --status, --owner, --due or --text")
+    changes: dict[str, Any] = {k: v for k, v in {"status": status, "owner": owner, "enablers": enablers,
+                                                 "priority": priority, "text": text}.items() if v is not None}
+    changes |= _timeframe(timeframe, due)
+    if principles:
+        changes["principles"] = _principles(principles)
+    if not changes:
+        raise click.UsageError("nothing to change: give --status, --owner, --enablers, --priority, --timeframe, "
+                               "--due, --principle or --text")
     with opened(workspace, wait) as ws:
-        a = update_action(ws.con, action_id, status, owner, _date(due), text)
+        a = update_action(ws.con, load_framework(), action_id, partnership, changes)
     click.echo(f"{a.id}: {a.status}" + (f", due {a.due}" if a.due else ""), err=True)
+
+
+@workshop_action.command("history")
+@click.argument("action_id")
+@workspace_options
+@click.option("--partnership", "-p", shell_complete=partnership_ids)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def action_history(action_id: str, workspace: str | None, wait: float, partnership: str | None, fmt: str) -> None:
+    """Every version of an action: when, who, and what changed."""
+    from c2c_monitor.workshop.actions import history
+
+    with opened(workspace, wait) as ws:
+        pid, aid, rows = history(ws.con, action_id, partnership)
+    if fmt == "json":
+        emit(json.dumps({"partnership": pid, "id": aid, "versions": rows}, indent=2, ensure_ascii=False) + "\n",
+             None)
+    elif fmt == "csv":
+        emit(csv_text(["vintage_id", "when", "who", "changed"], [list(r.values()) for r in rows]), None)
+    else:
+        click.echo(f"{pid} {aid}")
+        for r in rows:
+            click.echo(f"  {r['when']}  {r['who'] or '?':12}  v{r['vintage_id']}  {r['changed']}")
+
+
+@workshop_action.command("import")
+@click.argument("partnership", shell_complete=partnership_ids)
+@click.argument("file", type=click.Path())
+@workspace_options
+@click.option("--dry-run", is_flag=True)
+@click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
+def action_import(partnership: str, file: str, workspace: str | None, wait: float, dry_run: bool,
+                  report: str | None) -> None:
+    """Load a filled implementation plan (CSV or XLSX as `workshop actions` writes it): rows with an id update
+    that action, rows without one add actions; all rows are checked before anything is written."""
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.errors import C2CError, InputRejected, Report
+    from c2c_monitor.workshop.actions import import_plan
+
+    guard(report, workspace, [file])
+    with opened(workspace, wait) as ws:
+        try:
+            res = import_plan(ws.con, load_framework(), partnership, Path(file), dry_run)
+        except InputRejected as exc:
+            show_rejected(exc.report, report)
+            raise
+    write_report(Report(), report)
+    click.echo(("dry run: " if dry_run else "") + f"{res['added']} added, {res['changed']} changed, "
+               f"{res['unchanged']} unchanged action(s)", err=True)
+    if not res["added"] and not res["changed"]:
+        raise C2CError(f"{file}: nothing to load (every action is already as in the file)")
+
+
+@workshop.command("groups")
+@click.argument("partnership", shell_complete=partnership_ids)
+@workspace_options
+@click.option("--suggest", "suggest", type=click.Path(dir_okay=False),
+              help="Write the groups with a suggested partner type to FILE (CSV), to correct and load with --map.")
+@click.option("--map", "mapping", type=click.Path(dir_okay=False),
+              help="Load the confirmed mapping of groups to partner types from FILE (CSV or XLSX).")
+@click.option("--dry-run", is_flag=True)
+@click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
+def workshop_groups(partnership: str, workspace: str | None, wait: float, suggest: str | None,
+                    mapping: str | None, dry_run: bool, report: str | None) -> None:
+    """Map the stakeholder groups of the ratings to UN-Habitat's eight partner types.
+
+    Without options: the groups and their type (confirmed, or suggested). The scoreboard breaks the ratings
+    down by partner type once a mapping is loaded (the same minimum group size applies).
+    """
+    from c2c_monitor.errors import C2CError, InputRejected, Report
+    from c2c_monitor.workshop.partner_types import MAPPING_COLUMNS, group_rows, load_group_mapping
+
+    if suggest and mapping:
+        raise click.UsageError("give --suggest or --map, not both")
+    guard(suggest or report, workspace, [mapping])
+    with opened(workspace, wait) as ws:
+        if mapping:
+            try:
+                res = load_group_mapping(ws.con, partnership, Path(mapping), dry_run)
+            except InputRejected as exc:
+                show_rejected(exc.report, report)
+                raise
+        else:
+            rows = group_rows(ws.con, partnership, ws.config.language)
+    if mapping:
+        write_report(Report(), report)
+        click.echo(("dry run: " if dry_run else "") + f"{res['changed']} group(s) mapped, {res['unchanged']} "
+                   "unchanged", err=True)
+        if not res["changed"]:
+            raise C2CError(f"{mapping}: nothing to load (every group already has that partner type)")
+        return
+    if suggest:
+        emit(csv_text(MAPPING_COLUMNS, rows), suggest)
+        click.echo("correct the partner_type column where needed, then load it: "
+                   f"c2c workshop groups {partnership} --map {suggest}", err=True)
+        return
+    for g, t, name, confirmed in rows:
+        click.echo(f"{g!s:32} {t!s:24} {name}" + ("" if confirmed == "yes" else "  (suggested, not confirmed)"))
 
 
 @workshop.command("xlsform")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
+from c2c_monitor.cli.complete import partnership_ids
 from c2c_monitor.cli.context import (
     FORMATS_LISTING,
     LazyProgress,
@@ -123,3 +125,48 @@ def partnerships_template(output: str | None) -> None:
 
     guard(output)
     emit(csv_text(TEMPLATE), output)
+
+
+@partnerships.command("stage")
+@click.argument("partnership", shell_complete=partnership_ids)
+@click.argument("step", required=False)
+@workspace_options
+@click.option("--on", "reached_on", type=click.DateTime(["%Y-%m-%d"]), help="Date the step was reached "
+              "(default: today).")
+@click.option("--note", help="What marked the step (e.g. the taskforce's first meeting).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS_LISTING), default="table", show_default=True)
+def partnerships_stage(partnership: str, step: str | None, workspace: str | None, wait: float, reached_on: Any,
+                       note: str | None, fmt: str) -> None:
+    """Record the step of the City Partnerships process a partnership reached (1-8 or its id), or, without
+    STEP, show the steps recorded so far (the history is kept)."""
+    from c2c_monitor.definitions.process import load_steps
+    from c2c_monitor.ingest.stages import record_stage
+    from c2c_monitor.store import reads
+
+    with opened(workspace, wait) as ws:
+        if step is not None:
+            done, vid = record_stage(ws.con, partnership, step, reached_on.date() if reached_on else None, note)
+            click.echo(f"{partnership}: step {done.step} ({done.id}) recorded (vintage {vid})", err=True)
+            return
+        if reads.partnership_row(ws.con, partnership) is None:
+            from c2c_monitor.errors import UnknownPartnership
+
+            raise UnknownPartnership(f"unknown partnership {partnership!r}", hint="see `c2c partnerships`")
+        rows = reads.stage_history(ws.con, partnership, None)
+        lang = ws.config.language
+    steps = load_steps()
+    out = [{"step": r[0], "id": steps.number(r[0]).id, "name": steps.number(r[0]).name.get(lang),
+            "reached_on": r[1].isoformat() if r[1] else None, "note": r[2], "recorded": r[4], "who": r[5]}
+           for r in rows]
+    if fmt == "json":
+        emit(json_text(out), None)
+    elif fmt == "csv":
+        emit(csv_text(list(out[0]) if out else ["step", "id", "name", "reached_on", "note", "recorded", "who"],
+                      [list(o.values()) for o in out]), None)
+    else:
+        for o in out:
+            click.echo(f"{o['reached_on'] or '':10}  step {o['step']}  {o['name']}" + (f"  ({o['note']})" if o["note"]
+                                                                                      else ""))
+        if not out:
+            click.echo(f"{partnership}: no stage recorded (c2c partnerships stage {partnership} STEP --on DATE)",
+                       err=True)

@@ -222,6 +222,9 @@ class Indicator(Strict):
     disaggregations: builtins.list[str] = []
     data_source: str = Field(min_length=3)
     harmonised: bool = True  # False for a partnership's own indicators
+    # The step of the City Partnerships process (1-8, partnership_process/stages.yaml) from which a value is
+    # expected: before it a partnership is not scored on the indicator (e.g. budget execution from step 7).
+    expected_from_step: int | None = Field(default=None, ge=1, le=8)
 
     @field_validator("title_text", mode="before")
     @classmethod

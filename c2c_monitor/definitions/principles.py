@@ -32,6 +32,8 @@ class Principle(BaseModel):
     title: Text
     summary: Text
     questions: list[Question] = Field(min_length=4, max_length=7)
+    # As for indicators: the step of the City Partnerships process (1-8) before which it is not scored.
+    expected_from_step: int | None = Field(default=None, ge=1, le=8)
 
     @field_validator("id")
     @classmethod

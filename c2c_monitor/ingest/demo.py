@@ -162,13 +162,18 @@ def _ratings(rng: random.Random, fw: Framework, parts: list[dict[str, Any]]) -> 
                             "reason": "Evidence shown in the workshop justified a higher rating."})
     for k, p in enumerate(parts):
         for j, pr_id in enumerate(("P09", "P05", "P04")):
+            due = date(2023, 6 + 3 * j, 30)
             action_rows.append({
-                "action_id": f"{p['partnership_id']}-A{j + 1}", "partnership_id": p["partnership_id"],
-                "principle_id": pr_id, "round_id": "2022-pilot",
+                "action_id": f"A-{j + 1:03d}", "partnership_id": p["partnership_id"],
+                "principle_id": pr_id, "principles": pr_id, "round_id": "2022-pilot",
                 "text": {"P09": "Draft a funding strategy with at least one co-financing partner",
                          "P05": "Publish the M&E results on both city websites",
                          "P04": "Agree shared KPIs with both statistical offices"}[pr_id],
-                "owner": "DDC office", "due": date(2023, 6 + 3 * j, 30),
+                "enablers": {"P09": "Finance officers of both cities; a call with the regional development bank",
+                             "P05": "Web editors' time; the M&E results in both languages",
+                             "P04": "A data-sharing agreement between the two statistical offices"}[pr_id],
+                "owner": "DDC office", "priority": {"P09": 5, "P05": 3, "P04": 4}[pr_id],
+                "timeframe": due.isoformat(), "due": due,
                 "status": ["done", "in progress", "open"][(k + j) % 3]})
     return {"ratings": pl.DataFrame(rating_rows, infer_schema_length=None),
             "rounds": pl.DataFrame(round_rows), "agreed": pl.DataFrame(agreed_rows),

@@ -104,7 +104,8 @@ def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
         for g in sb.groups:
             grp.append([p.id, sb.round_id, g.group, g.principle_id, g.n_participants, g.score])
         for a in sb.actions:
-            act.append([p.id, a.id, a.principle_id, a.round_id, a.text, a.owner, a.due, a.status, a.overdue])
+            act.append([p.id, a.id, a.principle_id, ",".join(a.principles or [a.principle_id]), a.round_id, a.text,
+                        a.enablers, a.owner, a.priority, a.timeframe, a.due, a.status, a.overdue])
     return [
         Resource("partnerships", "data/partnerships.csv", "Partnerships, their cities and latest workshop round",
                  _frame(parts, {"partnership_id": S, "name": S, "theme": S, "sdgs": S, "budget_eur": F,
@@ -136,10 +137,13 @@ def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
                  "Principle scores by stakeholder group (groups below the minimum size merged)",
                  _frame(grp, {"partnership_id": S, "round_id": S, "group": S, "principle_id": S,
                               "n_participants": N, "score": F}), ["partnership_id", "group", "principle_id"]),
-        Resource("actions", "data/actions.csv", "Follow-up actions and their status",
-                 _dates(_frame(act, {"partnership_id": S, "action_id": S, "principle_id": S, "round_id": S,
-                                     "text": S, "owner": S, "due": S, "status": S, "overdue": B}), "due"),
-                 ["action_id"]),
+        # Action ids are short and stable within a partnership, so the key is the pair.
+        Resource("actions", "data/actions.csv", "The implementation plan: follow-up actions, priority (1 low - 5 "
+                 "high), agreed timeframe and status",
+                 _dates(_frame(act, {"partnership_id": S, "action_id": S, "principle_id": S, "principles": S,
+                                     "round_id": S, "text": S, "enablers": S, "owner": S, "priority": N, "timeframe": S,
+                                     "due": S, "status": S, "overdue": B}), "due"),
+                 ["partnership_id", "action_id"]),
     ]
 
 

@@ -26,6 +26,7 @@ from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.errors import C2CError
 from c2c_monitor.ingest.validate import OBS_STATUS
 from c2c_monitor.publish import open_sdg, opendata, sdmx
+from c2c_monitor.publish.council import council_page
 from c2c_monitor.publish.pdf import FONT_DIR, PDF_ENGINES
 from c2c_monitor.publish.site_pages import (
     Alternate,
@@ -406,11 +407,19 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
             page(lang, "vintages.html", VintagesPage, vintages=vintages)
             for k, sb in enumerate(lsbs):
                 s = slug(sb.partnership.id)
-                written = page(lang, f"partnerships/{s}.html", PartnershipPage, sb=PublicScoreboard.of(sb), slug=s,
+                page(lang, f"partnerships/{s}.html", PartnershipPage, sb=PublicScoreboard.of(sb), slug=s,
                                has_pdf=pdf, chart_principles=_principle_chart(sb, lang), sparks=_sparks(sb, lang),
                                vintages=[by_id[v] for v in sb.vintages_used if v in by_id])
                 if pdf:
-                    jobs.append((written, tmp / f"{folder(lang)}pdf" / f"{s}.pdf"))
+                    # The PDF is the council summary, laid out from its own page (written beside the PDF and
+                    # removed once printed), not the web page printed.
+                    pdf_dir = tmp / f"{folder(lang)}pdf"
+                    pdf_dir.mkdir(parents=True, exist_ok=True)
+                    council = pdf_dir / f"{s}.html"
+                    council.write_text(render_page(environment(lang=lang), council_page(
+                        sb, site, lang, s, _principle_chart(sb, lang), root="../" * (folder(lang).count("/") + 1))),
+                        encoding="utf-8")
+                    jobs.append((council, pdf_dir / f"{s}.pdf"))
                 if progress:
                     progress(k + 1, len(sbs), "pages")
 
@@ -441,7 +450,7 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
                                                   + (pdf_path.stem,)).lower().replace("_", "-"),
                        "path": pdf_path.relative_to(tmp).as_posix(), "type": "file", "format": "pdf",
                        "mediatype": "application/pdf",
-                       "description": "Printable report of one partnership"} for _, pdf_path in jobs]
+                       "description": "Council summary of one partnership (2-4 pages)"} for _, pdf_path in jobs]
         (tmp / "datapackage.json").write_text(opendata.datapackage(
             slug(ws.config.name).lower() + "-c2c-monitoring", site.title, ws.config.licence,
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), described), encoding="utf-8")
@@ -452,6 +461,8 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         if jobs:
             _render_pdfs(jobs, tmp, workers or min(len(jobs), os.cpu_count() or 1), pdf_engine, summary)
             summary.pdfs = len(jobs)
+            for council, _ in jobs:
+                council.unlink()
         # The marker lists what this run wrote: the next run replaces those and keeps everything else.
         wrote = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
         (tmp / MARKER).write_text(MARKER_HEAD + "".join(f"{f}\n" for f in wrote), encoding="utf-8")

@@ -49,7 +49,8 @@ class Principle(Public):
     id: str
     title: str
     score: float | None
-    status: Literal["scored", "insufficient data", "not assessed"]
+    status: Literal["scored", "insufficient data", "not assessed", "not expected yet"]
+    expected_from_step: int | None
     n_questions: int
     n_answered: int
     previous_score: float | None
@@ -70,15 +71,29 @@ class Group(Public):
 
 
 class Action(Public):
-    """A follow-up action the workshop agreed on, published as agreed."""
+    """A follow-up action the workshop agreed on, published as agreed (the implementation plan's columns)."""
 
+    id: str
     principle_id: str
+    principles: list[str]
     round_id: str | None
     text: str
+    enablers: str | None
     owner: str | None
+    priority: int | None
+    high_priority: bool
+    timeframe: str | None
     due: str | None
     status: str
     overdue: bool
+
+
+class Stage(Public):
+    """The step of the City Partnerships process the partnership reached."""
+
+    step: int
+    name: str
+    reached_on: str | None
 
 
 class IndicatorRow(Public):
@@ -138,7 +153,9 @@ class PublicScoreboard(Public):
     round_withheld: str | None
     principles: list[Principle]
     groups: list[Group]
+    partner_types: list[Group]
     actions: list[Action]
+    stage: Stage | None
     indicators: list[IndicatorRow]
     aggregates: list[Aggregate]
     local_indicators: list[LocalIndicator] = []
@@ -260,6 +277,24 @@ class Alternate(Public):
     href: str  # relative to the page
 
 
+class Coverage(Public):
+    """How many indicator rows of one family have a score, and how many are not expected at this stage."""
+
+    family: str
+    n_rows: int
+    n_scored: int
+    n_not_expected: int
+
+
+class PrincipleNote(Public):
+    """A principle in the council summary: its score and one sentence made from the data."""
+
+    id: str
+    title: str
+    score: float
+    sentence: str
+
+
 class SitePage(Page):
     """What _layout.html.j2 reads; every site page extends it."""
 
@@ -303,3 +338,24 @@ class PartnershipPage(SitePage):
 class DataReadmePage(SitePage):
     template: ClassVar[str] = "site/data_readme.html.j2"
     resources: list[DataFile]
+
+
+class CouncilPage(SitePage):
+    """The council summary (the PDF of `c2c publish`): 2-4 pages for a city council, not the web page printed."""
+
+    template: ClassVar[str] = "site/council.html.j2"
+    partnership: Partnership
+    stage: Stage | None
+    round_id: str | None
+    previous_round_id: str | None
+    n_participants: int
+    chart_principles: str
+    coverage: list[Coverage]
+    brief: list[str]
+    strongest: list[PrincipleNote]
+    weakest: list[PrincipleNote]
+    actions: list[Action]
+    n_actions: int
+    n_done: int
+    report_href: str
+    data_href: str

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, select_autoescape
 
+from c2c_monitor.definitions.process import load_partner_types
 from c2c_monitor.render import i18n
 from c2c_monitor.render.pages import Page, ScoreboardPage
 from c2c_monitor.render.symbols import LIGHT_SYMBOL, LIGHT_WORD, STATUS_SYMBOL, TREND_SYMBOL
@@ -34,7 +35,8 @@ def environment(*folders: Path, lang: str = "en") -> Environment:
     )
     env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(LIGHT_SYMBOL=LIGHT_SYMBOL, LIGHT_WORD=LIGHT_WORD, TREND_SYMBOL=TREND_SYMBOL,
-                       STATUS_SYMBOL=STATUS_SYMBOL, ui_lang=lang)
+                       STATUS_SYMBOL=STATUS_SYMBOL, ui_lang=lang,
+                       PARTNER_TYPE_NAME={t.id: t.name.get(lang) for t in load_partner_types().types})
     env.filters["value"] = lambda v, unit: i18n.fmt_value(v, unit, lang)
     # `x | num(2)`: a number with 2 decimals in the language's way ("%.2f" in English, as before).
     env.filters["num"] = lambda v, digits=0: i18n.fmt_number(v, lang, digits, group=False)

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from c2c_monitor.render.i18n import Translator, fmt_value
 from c2c_monitor.render.symbols import LIGHT_SYMBOL, STATUS_SYMBOL, TREND_SYMBOL
-from c2c_monitor.score.scoreboard import Scoreboard
+from c2c_monitor.score.scoreboard import ActionRow, Scoreboard
 
 if TYPE_CHECKING:
     import polars as pl
@@ -43,6 +43,9 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
              "rules": _("rules"), "vintages": _("data vintages"), "none": _("none")}
     console.print(f"{words['list']}: {_(sb.list)} · {words['period']}: {sb.period or words['latest']} · "
                   f"{words['targets']}: {_(sb.targets)} · {words['snapshot']}: {sb.snapshot_id or '-'}")
+    if sb.stage is not None:
+        console.print(_("stage: step %(step)s of 8, %(name)s", step=sb.stage.step, name=sb.stage.name)
+                      + (_(" (since %(date)s)", date=sb.stage.reached_on) if sb.stage.reached_on else ""))
 
     t = Table(title=_("G20 principles — workshop round %(round)s", round=sb.round_id or _("(none)"))
                     + (_(" vs %(round)s", round=sb.previous_round_id) if sb.previous_round_id else ""),
@@ -55,6 +58,7 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
     t.add_column(_("Disagree"), justify="right", width=9)
     for pr in sb.principles:
         score = _("insufficient") if pr.status == "insufficient data" else (
+            _("from step %(step)s", step=pr.expected_from_step) if pr.status == "not expected yet" else
             "–" if pr.score is None else _.number(pr.score, 2))
         bar = _bar(None if pr.score is None else pr.score - 1, 10, 4)
         t.add_row(f"{pr.id} {pr.title}", score, bar, _.percent(pr.coverage),
@@ -123,18 +127,26 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
                       *["–" if group_score.get((g, pr.id)) is None else _.number(group_score[(g, pr.id)], 1)
                         for pr in sb.principles])
         console.print(t)
-    if sb.actions:
-        t = Table(title=_("Follow-up actions"), title_justify="left", width=WIDTH, header_style="bold",
-                  box=box.SIMPLE_HEAD)
-        t.add_column("", width=4, no_wrap=True)
-        t.add_column(_("Action"), width=44, overflow="fold")
-        t.add_column(_("Owner"), width=14, no_wrap=True, overflow="ellipsis")
-        t.add_column(_("Due"), width=10, no_wrap=True)
-        t.add_column(_("Status"), width=16, no_wrap=True)
-        for a in sb.actions:
-            t.add_row(a.principle_id, a.text, a.owner or "–", _.date(a.due, short=True) if a.due else "–",
-                      f"{STATUS_SYMBOL.get(a.status, '')} {_(a.status)}" + (" !" if a.overdue else ""))
+    if sb.partner_types:
+        from c2c_monitor.definitions.process import load_partner_types
+
+        kinds = load_partner_types()
+        types = sorted({g.group for g in sb.partner_types})
+        type_score = {(g.group, g.principle_id): g.score for g in sb.partner_types}
+        tsize = {g.group: g.n_participants for g in sb.partner_types}
+        t = Table(title=_("Partner types (≥ %(n)s people; built from the groups above)", n=sb.min_group_size),
+                  title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
+        t.add_column(_("Partner type"), width=28, no_wrap=True, overflow="ellipsis")
+        for pr in sb.principles:
+            t.add_column(pr.id, justify="right", width=4)
+        for g in types:
+            kind = kinds.get(g)
+            t.add_row(f"{kind.name.get(_.lang) if kind else _(g)} ({tsize[g]})",
+                      *["–" if type_score.get((g, pr.id)) is None else _.number(type_score[(g, pr.id)], 1)
+                        for pr in sb.principles])
         console.print(t)
+    if sb.actions:
+        console.print(action_table(sb.actions, _("Follow-up actions (overdue and high priority first)"), _))
     console.print(_("● close to end value (score ≥ 80)  ◐ half way (≥ 50)  ○ far  · no data  "
                     "ᵖ provisional  ! overdue"), style="dim")
     console.print(f"{words['catalogue']} {sb.catalog_version} · {words['principles']} {sb.framework_version} · "
@@ -154,4 +166,31 @@ def render_frame(df: pl.DataFrame, width: int = WIDTH) -> str:
     for row in df.iter_rows():
         t.add_row(*["" if v is None else (str(v) if len(str(v)) <= 28 else str(v)[:27] + "…") for v in row])
     console.print(t)
+    return buf.getvalue()
+
+
+def action_table(actions: list[ActionRow], title: str | None = None, _: Translator | None = None) -> Table:
+    """The action plan: id, principle(s), action, owner, priority, due and status, one row per action."""
+    _ = _ or Translator("en")
+    t = Table(title=title, title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD,
+              caption=_("priority 1 (low) to 5 (high)  ★ high priority  ! overdue"), caption_justify="left")
+    t.add_column(_("Id"), min_width=5, no_wrap=True)
+    t.add_column("", max_width=8, no_wrap=True, overflow="ellipsis")
+    t.add_column(_("Action"), ratio=1, overflow="fold")
+    t.add_column(_("Owner"), max_width=14, no_wrap=True, overflow="ellipsis")
+    t.add_column(_("Prio"), min_width=4, justify="right", no_wrap=True)
+    t.add_column(_("Due"), min_width=10, no_wrap=True)
+    t.add_column(_("Status"), min_width=13, no_wrap=True)
+    for a in actions:
+        t.add_row(a.id, ",".join(a.principles or [a.principle_id]), a.text, a.owner or "–",
+                  ("★" if a.high_priority else "") + (str(a.priority) if a.priority else "–"),
+                  a.timeframe or a.due or "–",
+                  f"{STATUS_SYMBOL.get(a.status, '')} {_(a.status)}" + (" !" if a.overdue else ""))
+    return t
+
+
+def render_action_plan(actions: list[ActionRow]) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, width=WIDTH, highlight=False, emoji=False)
+    console.print(action_table(actions))
     return buf.getvalue()

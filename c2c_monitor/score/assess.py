@@ -5,16 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from c2c_monitor.definitions.actions import CLOSED_STATUSES
+from c2c_monitor.definitions.actions import CLOSED_STATUSES, HIGH_PRIORITY
 from c2c_monitor.definitions.catalog import Catalogue, Indicator, load_catalogue
 from c2c_monitor.definitions.periods import Period, PeriodError, parse_period
 from c2c_monitor.definitions.principles import Framework, load_framework
+from c2c_monitor.definitions.process import load_steps
 from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.engine.evaluate import Backend, evaluate
 from c2c_monitor.engine.spec import REASON_NO_DATA
@@ -22,7 +23,7 @@ from c2c_monitor.errors import C2CError, UnknownPartnership
 from c2c_monitor.score.disclosure import DEFAULT, Thresholds, published_rounds
 from c2c_monitor.score.local import local_rows
 from c2c_monitor.score.maths import light, normalise, principle_trend, trend
-from c2c_monitor.score.ratings import PrincipleResult, aggregate, group_breakdown
+from c2c_monitor.score.ratings import PrincipleResult, aggregate, group_breakdown, partner_type_ratings
 from c2c_monitor.score.scoreboard import (
     ActionRow,
     Aggregate,
@@ -36,6 +37,7 @@ from c2c_monitor.score.scoreboard import (
     PrincipleStatus,
     QuestionRow,
     Scoreboard,
+    StageInfo,
     TargetKind,
 )
 from c2c_monitor.store import reads
@@ -71,8 +73,10 @@ def _decimal(period: str) -> float:
 
 def indicator_rows(
     indicators: list[Indicator], results: pl.DataFrame, info: PartnershipInfo, period: str | None,
-    local_targets: dict[tuple[str, str], float], use_local: bool,
+    local_targets: dict[tuple[str, str], float], use_local: bool, step: int | None = None,
 ) -> list[IndicatorRow]:
+    """`step`: the step of the City Partnerships process the partnership reached (None: not recorded); an
+    indicator expected only from a later step keeps its value but is not scored, and says why."""
     cutoff = parse_period(period) if period else None
     by_key: dict[tuple[str, str | None], list[dict[str, Any]]] = defaultdict(list)
     for r in results.iter_rows(named=True):
@@ -98,6 +102,8 @@ def indicator_rows(
             if latest is None:
                 reason = series[-1]["reason"] if series else REASON_NO_DATA
             score = normalise(latest["value"], ind.bounds.worst, end) if latest else None
+            if not_expected(ind.expected_from_step, step):
+                score, reason = None, not_expected_reason(ind.expected_from_step)
             # A break in series (OBS_STATUS B) restarts the trend at the break.
             start = 0
             for i, r in enumerate(series):
@@ -119,8 +125,29 @@ def indicator_rows(
                 vintage_id=latest["vintage_id"] if latest else None,
                 provisional=bool(latest and latest["obs_status"] and "P" in latest["obs_status"].split(",")),
                 series=[(r["period"], r["value"]) for r in series],
+                expected_from_step=ind.expected_from_step,
             ))
     return rows
+
+
+def not_expected(expected_from: int | None, step: int | None) -> bool:
+    """True when a recorded step is earlier than the one from which something is expected."""
+    return expected_from is not None and step is not None and step < expected_from
+
+
+def not_expected_reason(expected_from: int | None) -> str:
+    name = load_steps().number(expected_from).name.en if expected_from else ""
+    return f"not expected before step {expected_from} ({name.lower()})"
+
+
+def stage_info(con: DuckDBPyConnection, pid: str, as_of: int | None, lang: str = "en") -> StageInfo | None:
+    """The step of the City Partnerships process the partnership last recorded, or None."""
+    found = reads.current_stage(con, pid, as_of)
+    if found is None:
+        return None
+    step = load_steps().number(found[0])
+    return StageInfo(step=step.step, id=step.id, name=step.name.get(lang),
+                     reached_on=found[1].isoformat() if found[1] else None)
 
 
 def _not_after(period: str, cutoff: Period) -> bool:
@@ -166,6 +193,7 @@ class RoundView:
     n_participants: int
     groups: list[GroupRow]
     withheld: str | None = None  # why the round's figures are not shown (score/disclosure.py)
+    partner_types: list[GroupRow] = field(default_factory=list)
 
 
 def thresholds_of(config: Config) -> Thresholds:
@@ -205,7 +233,7 @@ def disclosed_state(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int
 
 def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int | None, lang: str = "en",
                    round_id: str | None = None, min_group_size: int = 3,
-                   thresholds: Thresholds | None = None) -> RoundView:
+                   thresholds: Thresholds | None = None, step: int | None = None) -> RoundView:
     t = thresholds or Thresholds(k_mean=max(min_group_size, DEFAULT.k_mean))
     rounds = reads.rounds_of(con, pid, as_of)
     if round_id is not None and round_id not in rounds:
@@ -240,9 +268,12 @@ def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int 
         qtext = {q.id: q.text.get(lang) for q in p.questions}
         status: PrincipleStatus = ("not assessed" if current is None else
                   "insufficient data" if r is None or r.insufficient else "scored")
+        waiting = not_expected(p.expected_from_step, step)
+        if waiting:
+            status = "not expected yet"
         rows.append(PrincipleRow(
-            id=p.id, title=p.title.get(lang),
-            score=None if r is None or r.score is None else round(r.score, 3), status=status,
+            id=p.id, title=p.title.get(lang), expected_from_step=p.expected_from_step,
+            score=None if waiting or r is None or r.score is None else round(r.score, 3), status=status,
             coverage=r.coverage if r else 0.0, n_questions=len(p.questions),
             n_answered=r.n_answered if r else 0,
             previous_score=None if pr is None or pr.score is None else round(pr.score, 3),
@@ -256,17 +287,34 @@ def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int 
                 n_blank=q.n_blank) for q in r.questions] if r else [],
             **_counts(r),
         ))
-    return RoundView(rows, current, previous, n_people, groups, withheld)
+    types: list[GroupRow] = []
+    if groups and ratings is not None:
+        # Partner types regroup only what the group table already shows, under the same rule (score/disclosure).
+        mapping = reads.group_types(con, pid, as_of)
+        if mapping:
+            types = [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
+                              score=None if g["score"] is None else round(g["score"], 3))
+                     for g in group_breakdown(fw, partner_type_ratings(ratings, mapping, t.k_mean), t.k_mean,
+                                              t).iter_rows(named=True)]
+    return RoundView(rows, current, previous, n_people, groups, withheld, types)
 
 
 def action_rows(con: DuckDBPyConnection, pid: str, as_of: int | None, today: date | None = None) -> list[ActionRow]:
     """Follow-up actions, latest version of each, as recorded up to `as_of`."""
     today = today or date.today()
-    rows = reads.action_versions(con, pid, as_of)
-    return [ActionRow(id=r[0], principle_id=r[1], round_id=r[2], text=r[3], owner=r[4],
-                      due=r[5].isoformat() if r[5] else None, status=r[6],
-                      overdue=bool(r[5] and r[5] < today and r[6] not in CLOSED_STATUSES))
-            for r in rows]
+    out = []
+    for r in reads.action_versions(con, pid, as_of):
+        a = dict(zip(reads.ACTION_COLUMNS, r, strict=True))
+        is_open = a["status"] not in CLOSED_STATUSES
+        out.append(ActionRow(
+            id=a["action_id"], principle_id=a["principle_id"], round_id=a["round_id"], text=a["text"],
+            owner=a["owner"], due=a["due"].isoformat() if a["due"] else None, status=a["status"],
+            overdue=bool(a["due"] and a["due"] < today and is_open),
+            principles=(a["principles"] or a["principle_id"]).split(","), enablers=a["enablers"],
+            priority=a["priority"], timeframe=a["timeframe"], alias=a["alias"],
+            high_priority=bool(is_open and a["priority"] is not None and a["priority"] >= HIGH_PRIORITY)))
+    # Overdue actions first, then open high-priority ones, then the rest in their recorded order (stable).
+    return sorted(out, key=lambda a: (not a.overdue, not a.high_priority))
 
 
 def build_scoreboard(
@@ -300,9 +348,12 @@ def build_scoreboards(
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = []
     for pid, info in zip(pids, infos, strict=True):
-        rows = indicator_rows(inds, by_pid.get(pid, results.clear()), info, period, local, targets == "local")
+        stage = stage_info(con, pid, as_of, ws.config.language)
+        step = stage.step if stage else None
+        rows = indicator_rows(inds, by_pid.get(pid, results.clear()), info, period, local, targets == "local",
+                              step)
         view = principle_rows(con, fw, pid, as_of, ws.config.language, round_id, ws.config.min_group_size,
-                              thresholds_of(ws.config))
+                              thresholds_of(ws.config), step)
         vintages = sorted({r.vintage_id for r in rows if r.vintage_id is not None})
         out.append(Scoreboard(
             generated_at=generated,
@@ -313,7 +364,7 @@ def build_scoreboards(
             aggregates=aggregates(rows), min_group_size=ws.config.min_group_size,
             n_participants=view.n_participants, groups=view.groups, round_withheld=view.withheld,
             min_spread_size=ws.config.min_spread_size, actions=action_rows(con, pid, as_of),
-            local_indicators=local_rows(con, info, as_of),
+            local_indicators=local_rows(con, info, as_of), stage=stage, partner_types=view.partner_types,
         ))
     return out
 

@@ -22,8 +22,11 @@ from c2c_monitor.score.disclosure import (
     spread_disclosed,
 )
 
-__all__ = ["MERGED_GROUP", "PrincipleResult", "QuestionResult", "aggregate", "group_breakdown"]
+__all__ = ["MERGED_GROUP", "PrincipleResult", "QuestionResult", "aggregate", "group_breakdown",
+           "partner_type_ratings"]
 NUMERIC = ["1", "2", "3", "4", "5"]
+# A stakeholder group the facilitator has not mapped to a partner type.
+UNCLASSIFIED = "not classified"
 
 
 @dataclass(frozen=True)
@@ -189,3 +192,22 @@ def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size:
         .select("group", "principle_id", "n_participants", "score")
         .sort("group", "principle_id")
     )
+
+
+def partner_type_ratings(ratings: pl.DataFrame, mapping: dict[str, str], min_group_size: int) -> pl.DataFrame:
+    """The ratings with each stakeholder group replaced by its partner type (seed 003), for the group table's
+    disclosure rule (`group_breakdown`) to break down by type.
+
+    Each type is a union of whole stakeholder groups that the group table itself shows (at least
+    `min_group_size` people); the people of smaller groups keep the merged group whatever their type, exactly
+    as in the group table. So the type table cuts the room no finer than the group table already does, and
+    no difference between the two tables isolates anyone.
+    """
+    if ratings.height == 0:
+        return ratings
+    sizes = ratings.group_by("stakeholder_group").agg(pl.col("participant_code").n_unique().alias("size"))
+    shown = set(sizes.filter(pl.col("size") >= min_group_size)["stakeholder_group"].to_list())
+    label = pl.col("stakeholder_group").replace_strict(mapping, default=UNCLASSIFIED, return_dtype=pl.String)
+    return ratings.with_columns(
+        pl.when(pl.col("stakeholder_group").is_in(list(shown))).then(label).otherwise(pl.lit(MERGED_GROUP))
+        .alias("stakeholder_group"))

@@ -16,7 +16,9 @@ SCHEMA_VERSION = "1.0"
 # The closed sets of values that reach the scoreboard from options and computations.
 ListName = Literal["simplified", "long"]
 TargetKind = Literal["harmonised", "local"]
-PrincipleStatus = Literal["scored", "insufficient data", "not assessed"]
+# "not expected yet": the partnership has not reached the step of the City Partnerships process from which
+# the principle is expected (definitions/process.py), so it is not scored.
+PrincipleStatus = Literal["scored", "insufficient data", "not assessed", "not expected yet"]
 Dimension = Literal["ec_objective", "dac", "sdg", "principle"]
 
 
@@ -74,6 +76,8 @@ class IndicatorRow(Model):
     vintage_id: int | None
     provisional: bool
     series: builtins.list[tuple[str, float | None]] = []
+    # The step of the City Partnerships process from which the indicator is expected (catalogue field).
+    expected_from_step: int | None = None
 
 
 class QuestionRow(Model):
@@ -112,6 +116,7 @@ class PrincipleRow(Model):
     n_ratings: int = 0
     n_not_applicable_dont_know: int = 0
     n_blank: int = 0
+    expected_from_step: int | None = None
 
 
 class GroupRow(Model):
@@ -124,6 +129,8 @@ class GroupRow(Model):
 
 
 class ActionRow(Model):
+    """One action of the implementation plan (seed 001, Annex 4); `id` is the short id within the partnership."""
+
     id: str
     principle_id: str
     round_id: str | None
@@ -132,6 +139,21 @@ class ActionRow(Model):
     due: str | None
     status: str
     overdue: bool
+    principles: list[str] = []
+    enablers: str | None = None
+    priority: int | None = None
+    timeframe: str | None = None
+    high_priority: bool = False
+    alias: str | None = None
+
+
+class StageInfo(Model):
+    """The step of the City Partnerships process (seed 000) the partnership last recorded reaching."""
+
+    step: int
+    id: str
+    name: str
+    reached_on: str | None
 
 
 class Aggregate(Model):
@@ -204,6 +226,9 @@ class Scoreboard(Model):
         if not self.local_indicators:
             data.pop("local_indicators", None)
         return data
+    stage: StageInfo | None = None
+    # Ratings by UN-Habitat partner type (seed 003) under the same disclosure rule as `groups`.
+    partner_types: builtins.list[GroupRow] = []
 
 
 def scoreboard_json_schema() -> dict[str, Any]:

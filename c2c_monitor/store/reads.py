@@ -24,7 +24,7 @@ NO_LIMIT = 2**62
 # Identifiers that may be spliced into the window's SQL: the store's tables, and column names that are plain
 # lower-case words. Values are always bound parameters.
 _TABLES = {"observations", "targets", "ratings", "agreed", "actions", "rounds", "vintages", "local_indicators",
-           "local_observations",
+           "local_observations", "stages", "group_types",
            *(f"rec_{name}" for name in DATASETS)}  # the records tables, as the records schema names them
 # The temporary tables an evaluation stages: the current observations and one per records dataset.
 _STAGED = {"_obs", *(f"_rec_{name}" for name in DATASETS)}
@@ -147,22 +147,79 @@ def round_exists(con: DuckDBPyConnection, pid: str, round_id: str) -> bool:
 
 
 # --- follow-up actions -----------------------------------------------------------------------------------
+# Columns of an action version, in the order `action_versions` returns them.
+ACTION_COLUMNS = ("action_id", "principle_id", "round_id", "text", "owner", "due", "status", "alias", "principles",
+                  "enablers", "priority", "timeframe")
+
+
 def action_versions(con: DuckDBPyConnection, pid: str, as_of: int | None) -> list[tuple[Any, ...]]:
-    """Latest version of each action: (action_id, principle_id, round_id, text, owner, due, status)."""
+    """Latest version of each action of a partnership, its columns as in `ACTION_COLUMNS`."""
     return [tuple(r) for r in con.execute(
-        latest_sql("actions", ["action_id"], "partnership_id = ?",
-                   select="action_id, principle_id, round_id, text, owner, due, status")
+        latest_sql("actions", ["action_id"], "partnership_id = ?", select=", ".join(ACTION_COLUMNS))
         + " ORDER BY principle_id, due NULLS LAST, action_id", [vintage_bound(as_of), pid]).fetchall()]
 
 
 def action_ids(con: DuckDBPyConnection, pid: str) -> set[str]:
-    return {r[0] for r in con.execute("SELECT DISTINCT action_id FROM actions WHERE partnership_id = ?",
-                                      [pid]).fetchall()}
+    """Every id the partnership's actions ever had, aliases too (an id is never given out twice)."""
+    rows = con.execute("SELECT DISTINCT action_id FROM actions WHERE partnership_id = ? UNION "
+                       "SELECT DISTINCT alias FROM actions WHERE partnership_id = ? AND alias IS NOT NULL",
+                       [pid, pid]).fetchall()
+    return {r[0] for r in rows}
 
 
 def action_partnership(con: DuckDBPyConnection, action_id: str) -> str | None:
     rows = con.execute("SELECT partnership_id FROM actions WHERE action_id = ? LIMIT 1", [action_id]).fetchall()
     return rows[0][0] if rows else None
+
+
+def find_action(con: DuckDBPyConnection, ref: str, pid: str | None) -> list[tuple[str, str]]:
+    """(partnership, short id) of the actions `ref` names: a short id (within `pid` when given) or an old alias."""
+    return [(r[0], r[1]) for r in con.execute(
+        "SELECT DISTINCT partnership_id, action_id FROM actions WHERE (action_id = ? OR alias = ?) "
+        "AND (? IS NULL OR partnership_id = ?) ORDER BY 1, 2", [ref, ref, pid, pid]).fetchall()]
+
+
+def action_history(con: DuckDBPyConnection, pid: str, action_id: str) -> list[tuple[Any, ...]]:
+    """Every version of one action, oldest first: vintage id, when (ISO UTC), who, then `ACTION_COLUMNS`."""
+    cols = ", ".join(f"a.{c}" for c in ACTION_COLUMNS)
+    return [tuple(r) for r in con.execute(
+        f"SELECT a.vintage_id, strftime(v.created_at, ?), v.who, {cols} FROM actions a "  # noqa: S608 (code's columns)
+        "JOIN vintages v USING (vintage_id) WHERE a.partnership_id = ? AND a.action_id = ? ORDER BY a.vintage_id",
+        [ISO_UTC, pid, action_id]).fetchall()]
+
+
+# --- partnership stage and partner types ------------------------------------------------------------------
+def stage_history(con: DuckDBPyConnection, pid: str, as_of: int | None) -> list[tuple[Any, ...]]:
+    """Every recorded step of a partnership up to `as_of`, by date: (step, reached_on, note,
+    vintage id, when recorded (ISO UTC), who)."""
+    return [tuple(r) for r in con.execute(
+        "SELECT s.step, s.reached_on, s.note, s.vintage_id, strftime(v.created_at, ?), v.who FROM stages s "
+        "JOIN vintages v USING (vintage_id) WHERE s.partnership_id = ? AND s.vintage_id <= ? "
+        "ORDER BY s.reached_on, s.vintage_id",
+        [ISO_UTC, pid, vintage_bound(as_of)]).fetchall()]
+
+
+def current_stage(con: DuckDBPyConnection, pid: str, as_of: int | None) -> tuple[int, Any] | None:
+    """The step with the latest date among those recorded up to `as_of` (the later record on the same date),
+    and that date; None when no step is recorded. A step recorded late with an earlier date is history."""
+    rows = con.execute("SELECT step, reached_on FROM stages WHERE partnership_id = ? AND vintage_id <= ? "
+                       "ORDER BY reached_on DESC NULLS LAST, vintage_id DESC LIMIT 1",
+                       [pid, vintage_bound(as_of)]).fetchall()
+    return (int(rows[0][0]), rows[0][1]) if rows else None
+
+
+def group_types(con: DuckDBPyConnection, pid: str, as_of: int | None) -> dict[str, str]:
+    """The confirmed mapping of the partnership's stakeholder groups to partner types."""
+    return {r[0]: r[1] for r in con.execute(
+        latest_sql("group_types", ["stakeholder_group"], "partnership_id = ?",
+                   select="stakeholder_group, partner_type"), [vintage_bound(as_of), pid]).fetchall()}
+
+
+def stakeholder_groups(con: DuckDBPyConnection, pid: str) -> list[str]:
+    """The free-text stakeholder groups the partnership's workshop ratings name, sorted."""
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT stakeholder_group FROM ratings WHERE partnership_id = ? AND stakeholder_group IS NOT NULL "
+        "ORDER BY 1", [pid]).fetchall()]
 
 
 # --- statistical data ------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from c2c_monitor.errors import WorkspaceError
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _records_ddl() -> list[str]:
@@ -91,6 +91,28 @@ MIGRATIONS: dict[int, list[str]] = {
         "year INTEGER NOT NULL, quarter INTEGER NOT NULL, disagg VARCHAR NOT NULL DEFAULT '', value DOUBLE, "
         "obs_status VARCHAR, vintage_id BIGINT NOT NULL)",
     ],
+    # Issue 18: the action plan as the health check's implementation plan (seed 001, Annex 4), the step of
+    # the City Partnerships process a partnership reached (seed 000) and the facilitator's mapping of
+    # free-text stakeholder groups to UN-Habitat's partner types (seed 003).
+    3: [
+        "ALTER TABLE actions ADD COLUMN alias VARCHAR",
+        "ALTER TABLE actions ADD COLUMN principles VARCHAR",
+        "ALTER TABLE actions ADD COLUMN enablers VARCHAR",
+        "ALTER TABLE actions ADD COLUMN priority INTEGER",
+        "ALTER TABLE actions ADD COLUMN timeframe VARCHAR",
+        # Short ids per partnership (A-001, ...) in the order the actions were first recorded; the old id
+        # (a partnership-wide name) stays as the alias, so scripts and notes that quote it still find it.
+        "UPDATE actions SET alias = actions.action_id, action_id = m.new_id FROM (SELECT partnership_id AS pid, "
+        "action_id AS old, 'A-' || lpad(CAST(row_number() OVER (PARTITION BY partnership_id ORDER BY "
+        "min(vintage_id), length(action_id), action_id) AS VARCHAR), 3, '0') AS new_id FROM actions "
+        "GROUP BY partnership_id, action_id) AS m "
+        "WHERE actions.partnership_id = m.pid AND actions.action_id = m.old",
+        "UPDATE actions SET principles = principle_id WHERE principles IS NULL",
+        "CREATE TABLE stages (partnership_id VARCHAR NOT NULL, step INTEGER NOT NULL, reached_on DATE, "
+        "note VARCHAR, vintage_id BIGINT NOT NULL)",
+        "CREATE TABLE group_types (partnership_id VARCHAR NOT NULL, stakeholder_group VARCHAR NOT NULL, "
+        "partner_type VARCHAR NOT NULL, vintage_id BIGINT NOT NULL)",
+    ],
 }
 
 
@@ -123,7 +145,7 @@ def migrate(con: DuckDBPyConnection, db: Path) -> None:
 
 STORE_TABLES = frozenset(
     {"cities", "partnerships", "observations", "targets", "rounds", "ratings", "agreed", "actions",
-     "local_indicators", "local_observations",
+     "local_indicators", "local_observations", "stages", "group_types",
      *(f"rec_{d}" for d in DATASETS)}
 )
 
