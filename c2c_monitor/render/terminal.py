@@ -65,12 +65,13 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
                   f"{TREND_SYMBOL.get(pr.trend, '')} {_(pr.trend)}", str(len(pr.disagreements) or ""))
     console.print(t)
     if sb.round_withheld:
-        console.print(f"Round figures withheld to protect participants: {sb.round_withheld}.")
+        console.print(_("Round figures withheld to protect participants: %(why)s.", why=sb.round_withheld))
     elif sb.round_id is not None:
         # "Not applicable" and "don't know" are answers, shown apart from the blanks.
-        console.print(f"Answers: {sum(p.n_ratings for p in sb.principles)} rated, "
-                      f"{sum(p.n_not_applicable_dont_know for p in sb.principles)} not applicable or don't know, "
-                      f"{sum(p.n_blank for p in sb.principles)} blank.")
+        console.print(_("Answers: %(rated)s rated, %(na)s not applicable or don't know, %(blank)s blank.",
+                        rated=sum(p.n_ratings for p in sb.principles),
+                        na=sum(p.n_not_applicable_dont_know for p in sb.principles),
+                        blank=sum(p.n_blank for p in sb.principles)))
 
     for family, heading in (("city", _("City indicators (SDG outcomes)")),
                             ("partnership", _("Partnership indicators"))):
