@@ -138,6 +138,15 @@ def round_exists(con: DuckDBPyConnection, pid: str, round_id: str) -> bool:
                             [pid, round_id]).fetchall()[0][0])
 
 
+def round_dates(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None) -> list[tuple[str, str, Any]]:
+    """(partnership, round, date held) of every round of `pids` recorded up to `as_of`, in one query."""
+    return [tuple(r) for r in con.execute(  # type: ignore[misc]
+        "SELECT partnership_id, round_id, min(held_on) FROM rounds "
+        "WHERE partnership_id IN (SELECT unnest(?::VARCHAR[])) AND vintage_id <= ? "
+        "GROUP BY partnership_id, round_id ORDER BY partnership_id, min(held_on), round_id",
+        [list(pids), vintage_bound(as_of)]).fetchall()]
+
+
 # --- follow-up actions -----------------------------------------------------------------------------------
 def action_versions(con: DuckDBPyConnection, pid: str, as_of: int | None) -> list[tuple[Any, ...]]:
     """Latest version of each action: (action_id, principle_id, round_id, text, owner, due, status)."""
