@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from c2c_monitor.cli import assess, catalog, compare, export, ingest, publish, records, workshop, workspace
+from c2c_monitor.cli import assess, catalog, compare, export, ingest, programme, publish, records, workshop, workspace
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -39,6 +39,7 @@ cli.add_command(assess.schema)
 cli.add_command(catalog.catalog)
 cli.add_command(publish.publish)
 cli.add_command(export.export)
+cli.add_command(programme.programme)
 
 
 def main() -> None:

@@ -50,7 +50,7 @@ RULES_TEXT = [
     "scores, each partnership counting once with its latest round held in the round year (without "
     "--round-year: its latest round); partnerships without a score for the principle are left out of it.",
     f"Quartiles and lowest/highest are shown only over at least {MIN_PARTNERSHIPS} partnerships; no "
-    "partnership's score is listed.",
+    "partnership's score is listed (but the --for partnership's own, on its weakest principles).",
     "A round's year is the year it was held; where the date is not known (published packages), the year "
     "its id starts with (2022-pilot: 2022).",
     f"Direction of travel compares each partnership's round with its previous one: a change of at least "

@@ -20,8 +20,8 @@ from c2c_monitor.score.programme import (
     COVERAGE_SCHEMA,
     PRINCIPLE_SCHEMA,
     Programme,
-    check_for,
     build_programme,
+    check_for,
 )
 
 # resource name -> columns this reader needs (a package may have more)
@@ -97,7 +97,7 @@ class _Package:
             self.bad("empty-file", shown, "empty")
             return
         try:
-            df = pl.read_csv(text.encode(), infer_schema=False, missing_utf8_is_empty_string=False)
+            df = pl.read_csv(text.encode(), infer_schema=False)
         except pl.exceptions.PolarsError as exc:
             self.bad("bad-csv", shown, f"not a readable CSV table: {str(exc).splitlines()[0]}")
             return
