@@ -190,6 +190,7 @@ def from_workspace(ws: Workspace, pids: list[str] | None, round_year: int | None
                                  hint="see `c2c partnerships` for the known ids")
     check_for(for_pid, pids)
     scores = cohort_principle_scores(ws, pids, round_year)
+    check_year(scores, round_year)
     coverage = cohort_indicator_coverage(ws, pids, workspace_catalogue(ws), list_name)
     return build_programme(scores, coverage, {p: names[p] for p in pids}, load_framework(), ws.config.language,
                            round_year, for_pid, "workspace")
@@ -202,6 +203,16 @@ def check_for(for_pid: str | None, pids: list[str]) -> None:
 
 
 # --- the computation -------------------------------------------------------------------------------------
+def check_year(scores: pl.DataFrame, round_year: int | None) -> None:
+    """Refuse a round year in which none of the selection held a round (before any slower work)."""
+    if "year" not in scores.columns:
+        scores = _with_years(scores)
+    if round_year is not None and not scores.filter(pl.col("year") == round_year).height:
+        held = sorted({y for y in scores["year"].to_list() if y is not None})
+        raise C2CError(f"--round-year {round_year}: no selected partnership held a workshop round that year",
+                       hint="years with rounds: " + (", ".join(map(str, held)) or "none"))
+
+
 def _round_year(round_id: str, held_on: date | None) -> int | None:
     if held_on is not None:
         return held_on.year
@@ -267,10 +278,7 @@ def build_programme(scores: pl.DataFrame, coverage: pl.DataFrame, names: dict[st
                     source: Literal["workspace", "packages"], packages: list[str] | None = None) -> Programme:
     """The cohort's view from the two frames; `names` is the selection (id -> name), in order."""
     scores = _with_years(scores.filter(pl.col("partnership_id").is_in(list(names))))
-    if round_year is not None and not scores.filter(pl.col("year") == round_year).height:
-        held = sorted({y for y in scores["year"].to_list() if y is not None})
-        raise C2CError(f"--round-year {round_year}: no selected partnership held a workshop round that year",
-                       hint="years with rounds: " + (", ".join(map(str, held)) or "none"))
+    check_year(scores, round_year)
     titles = {p.id: p.title.get(lang) for p in fw.principles}
     order = _round_order(scores)
     picked = _pick(scores, order, round_year)
