@@ -31,7 +31,7 @@ from c2c_monitor.score.programme import (
 from c2c_monitor.score.programme_packages import from_packages, read_packages
 from c2c_monitor.store.workspace import open_workspace
 
-from .conftest import FORMULA, XSS, run_c2c
+from .conftest import FORMULA, XSS
 
 FW = load_framework()
 # The subsets published as two packages (few, to stay fast); the workspace view of the same three is compared.
@@ -126,11 +126,13 @@ def test_packages_give_the_same_view_as_the_workspace(packages: tuple[Path, Path
     assert all(r.low is None and r.q1 is None for r in from_packages([a], None).principles)
 
 
-def test_packages_command(packages: tuple[Path, Path, Programme], tmp_path: Path) -> None:
+def test_packages_command(packages: tuple[Path, Path, Programme], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                          capsys: pytest.CaptureFixture[str]) -> None:
     a, b, own = packages
     out = tmp_path / "p.json"
-    res = run_c2c("programme", "--packages", str(a), str(b), "--format", "json", "-o", str(out))
-    assert res.returncode == 0, res.stderr
+    code, _, err = _c2c(["programme", "--packages", str(a), str(b), "--format", "json", "-o", str(out)],
+                        monkeypatch, capsys)
+    assert code == 0, err
     assert _comparable(Programme.model_validate_json(out.read_text())) == _comparable(
         own.model_copy(update={"peers_for": None, "peers": []}))
 
@@ -140,7 +142,9 @@ def _broken(src: Path, dst: Path) -> Path:
     return dst
 
 
-def test_bad_packages_are_findings_naming_the_file(packages: tuple[Path, Path, Programme], tmp_path: Path) -> None:
+def test_bad_packages_are_findings_naming_the_file(packages: tuple[Path, Path, Programme], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     a, b, _ = packages
     no_meta = _broken(a, tmp_path / "no-meta")
     (no_meta / "datapackage.json").unlink()
@@ -168,9 +172,9 @@ def test_bad_packages_are_findings_naming_the_file(packages: tuple[Path, Path, P
         f = exc.value.findings[0]
         assert (f.code, f.row, f.column) == (code, row, column) and f.file.endswith(file), f
     before = _tree(a)
-    res = run_c2c("programme", "--packages", str(a), str(schema))
-    assert res.returncode == 2 and "Traceback" not in res.stderr and res.stdout == ""
-    assert "schema/data/principles.csv" in res.stderr and "score" in res.stderr
+    code, out, err = _c2c(["programme", "--packages", str(a), str(schema)], monkeypatch, capsys)
+    assert code == 2 and "Traceback" not in err and out == ""
+    assert "schema/data/principles.csv" in err and "score" in err
     assert _tree(a) == before
 
 
