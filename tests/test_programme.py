@@ -157,8 +157,15 @@ def test_bad_packages_are_findings_naming_the_file(packages: tuple[Path, Path, P
                     .alias("score")).write_csv(out_of_range / "data" / "principles.csv")
     garbled = _broken(b, tmp_path / "garbled")
     (garbled / "datapackage.json").write_bytes(b"{\"resources\": \xff")
+    empty = _broken(b, tmp_path / "empty")
+    (empty / "data" / "indicators.csv").write_text("")
+    twice = _broken(b, tmp_path / "twice")
+    lines = (twice / "data" / "principles.csv").read_text().splitlines(keepends=True)
+    (twice / "data" / "principles.csv").write_text("".join(lines + lines[1:2]))
     cases = [
         ([no_meta], "no-datapackage", "no-meta/datapackage.json", None, None),
+        ([empty], "empty-file", "empty/data/indicators.csv", None, None),
+        ([twice], "duplicate-row", "twice/data/principles.csv", len(lines) + 1, "principle_id"),
         ([schema], "bad-schema", "schema/data/principles.csv", 1, "score"),
         ([out_of_range], "out-of-range", "range/data/principles.csv", 5, "score"),
         ([garbled], "bad-encoding", "garbled/datapackage.json", None, None),
@@ -280,3 +287,15 @@ def test_renderers_escape_and_neutralise_names() -> None:
     # Names of peers, never their scores: b's 4.75 on P02 is not in the peers section (the profile's
     # "highest" over three partnerships may show it, unnamed).
     assert "4.75" not in json.dumps([r.model_dump() for r in p.peers])
+
+
+def test_a_partnership_without_scores_has_no_peers_to_compare() -> None:
+    from c2c_monitor.errors import C2CError
+
+    frame = _cohort({("a", 2024): [2.0, 3.0, 4.0], ("b", 2024): [None, None, None]})
+    with pytest.raises(C2CError, match="--for 'b' has no principle scores"):
+        build_programme(frame, pl.DataFrame(schema=COVERAGE_SCHEMA), {"a": "A", "b": "B"}, FW, "en", None, "b",
+                        "workspace")
+    with pytest.raises(C2CError, match="--round-year 2023.*"):
+        build_programme(frame, pl.DataFrame(schema=COVERAGE_SCHEMA), {"a": "A", "b": "B"}, FW, "en", 2023, None,
+                        "workspace")
