@@ -12,7 +12,18 @@ import sys
 
 import click
 
-from c2c_monitor.cli import assess, catalog, compare, export, ingest, publish, records, workshop, workspace
+from c2c_monitor.cli import (
+    assess,
+    catalog,
+    compare,
+    export,
+    ingest,
+    programme,
+    publish,
+    records,
+    workshop,
+    workspace,
+)
 from c2c_monitor.cli import map as map_cmd  # the module is named after its command; `map` stays the builtin here
 
 
@@ -44,6 +55,7 @@ cli.add_command(catalog.catalog)
 cli.add_command(publish.publish)
 cli.add_command(export.export)
 cli.add_command(map_cmd.map_group)
+cli.add_command(programme.programme)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from c2c_monitor.score.comparison import Comparison
+from c2c_monitor.score.programme import Programme
 from c2c_monitor.score.scoreboard import Scoreboard
 
 
@@ -43,4 +44,13 @@ class ComparePage(Page):
     principle_svg: str  # pre-rendered charts; empty when there is nothing to draw
     series_svg: str
     symbol: dict[str, str]  # change -> symbol, so that the change is not told by colour alone
+    lang: str = "en"  # the workspace's language (c2c.toml), for <html lang>
+
+
+class ProgrammePage(Page):
+    """`c2c programme --format html`: a cohort's aggregates only (no partnership's principle score listed)."""
+
+    template: ClassVar[str] = "programme.html.j2"
+    p: Programme
+    heading: str
     lang: str = "en"  # the workspace's language (c2c.toml), for <html lang>

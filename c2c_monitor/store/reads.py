@@ -146,6 +146,15 @@ def round_exists(con: DuckDBPyConnection, pid: str, round_id: str) -> bool:
                             [pid, round_id]).fetchall()[0][0])
 
 
+def round_dates(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None) -> list[tuple[str, str, Any]]:
+    """(partnership, round, date held) of every round of `pids` recorded up to `as_of`, in one query."""
+    return [tuple(r) for r in con.execute(
+        "SELECT partnership_id, round_id, min(held_on) FROM rounds "
+        "WHERE partnership_id IN (SELECT unnest(?::VARCHAR[])) AND vintage_id <= ? "
+        "GROUP BY partnership_id, round_id ORDER BY partnership_id, min(held_on), round_id",
+        [list(pids), vintage_bound(as_of)]).fetchall()]
+
+
 # --- follow-up actions -----------------------------------------------------------------------------------
 # Columns of an action version, in the order `action_versions` returns them.
 ACTION_COLUMNS = ("action_id", "principle_id", "round_id", "text", "owner", "due", "status", "alias", "principles",
