@@ -21,7 +21,7 @@ from c2c_monitor.errors import WorkspaceError
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _records_ddl() -> list[str]:
@@ -82,6 +82,10 @@ MIGRATIONS: dict[int, list[str]] = {
         "FROM observations) WHERE rn = 1 AND action <> 'D'",
         *_records_views(),
     ],
+    # Sheets of one round merge: each rating remembers the sheet (file, phone export or live session) it came
+    # from, so participant codes are told apart per sheet and a corrected sheet replaces only its own rows.
+    # Ratings stored before have no sheet and are read as before.
+    2: ["ALTER TABLE ratings ADD COLUMN sheet VARCHAR"],
 }
 
 
