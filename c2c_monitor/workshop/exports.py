@@ -112,17 +112,17 @@ def export_info(df: pl.DataFrame, fw: Framework, file: str) -> tuple[pl.DataFram
                 "the submission out", r["_line"], version))
     when = _first(df, SUBMITTED)
     if when is not None:
-        for r in df.select("_line", when).iter_rows():
-            m = _DATE.match(r[1] or "")
+        for line, text in df.select("_line", when).iter_rows():
+            m = _DATE.match(text or "")
             try:
-                info.dates.append(dt.date.fromisoformat(m.group(1)) if m else dt.date.min)
-            except ValueError:
-                info.dates.append(dt.date.min)
-            if info.dates[-1] == dt.date.min:
-                info.dates.pop()
-                if (r[1] or "").strip():
-                    info.findings.append(Finding("bad-date", file, "not a date and time (YYYY-MM-DDThh:mm:ss)",
-                                                 r[0], when, r[1]))
+                if m is not None:
+                    info.dates.append(dt.date.fromisoformat(m.group(1)))
+                    continue
+            except ValueError:  # an impossible date (2025-02-30)
+                pass
+            if (text or "").strip():
+                info.findings.append(Finding("bad-date", file, "not a date and time (YYYY-MM-DDThh:mm:ss)",
+                                             line, when, text))
     return df, info
 
 
