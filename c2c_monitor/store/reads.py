@@ -64,6 +64,27 @@ def stage_latest(con: DuckDBPyConnection, temp: str, table: str, key: Sequence[s
                 [bound])
 
 
+def superseded_records(con: DuckDBPyConnection, dataset: str, partnership_ids: Sequence[str],
+                       as_of: int | None) -> pl.DataFrame:
+    """Where each replaced version of a record stood, and the vintage that replaced it: (partnership_id, date,
+    vintage_id), up to `as_of`.
+
+    A record moved to another date by a re-import leaves its old period: that period's figures changed with
+    the replacing vintage even though no current row of it carries that vintage.
+    """
+    if dataset not in DATASETS:
+        raise ValueError(f"not a records dataset: {dataset!r}")
+    key = DATASETS[dataset].key
+    if not _IDENT.match(key):
+        raise ValueError(f"not an identifier: {key!r}")
+    frame: pl.DataFrame = con.sql(
+        "SELECT partnership_id, \"date\", next_v AS vintage_id FROM (SELECT partnership_id, \"date\", "  # noqa: S608
+        f"lead(vintage_id) OVER (PARTITION BY partnership_id, {key} ORDER BY vintage_id) AS next_v "
+        f"FROM rec_{dataset} WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))) "
+        "WHERE next_v IS NOT NULL", params=[vintage_bound(as_of), list(partnership_ids)]).pl()
+    return frame
+
+
 # --- partnerships ------------------------------------------------------------------------------------------
 def partnership_ids(con: DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
