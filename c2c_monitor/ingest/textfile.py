@@ -173,6 +173,22 @@ def read_delimited(path: Path, encoding: str | None = None, keep_repeated: bool 
     return Table(path, df, notes, sep)
 
 
+COMMENT = "#"
+
+
+def without_comments(table: Table) -> Table:
+    """The table without its comment rows: a first cell starting with "#" (a template's commented example).
+
+    Templates carry their example that way, so a user who fills in below it never loads the example as data;
+    the other rows keep their line numbers.
+    """
+    cols = [c for c in table.frame.columns if c != "_line"]
+    if not cols or table.frame.height == 0:
+        return table
+    first = pl.col(cols[0]).str.strip_chars_start().str.starts_with(COMMENT).fill_null(False)
+    return Table(table.path, table.frame.filter(~first), table.notes, table.separator)
+
+
 def fix_decimal_commas(table: Table, column: str) -> list[Finding]:
     """Convert decimal commas in a value column when unambiguous; refuse mixed use."""
     if column not in table.frame.columns:

@@ -20,7 +20,7 @@ import polars as pl
 from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.errors import Finding, InputRejected
 from c2c_monitor.ingest.readers import read_xlsx_table
-from c2c_monitor.ingest.textfile import ReadError, Table, read_delimited
+from c2c_monitor.ingest.textfile import ReadError, Table, read_delimited, without_comments
 from c2c_monitor.workshop.xlsform import is_form_export
 
 # When each submission arrived: Kobo, ODK Central, then the `start`/`end`/`today` metadata a form may carry.
@@ -81,7 +81,7 @@ def read_ratings_table(path: Path, fw: Framework) -> Table:
                     return other
     except ReadError as exc:
         raise InputRejected(exc.findings) from None
-    return table
+    return without_comments(table)
 
 
 def _is_ratings(table: Table, fw: Framework) -> bool:

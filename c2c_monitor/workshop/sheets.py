@@ -274,11 +274,14 @@ def import_ratings(con: DuckDBPyConnection, fw: Framework, path: Path, pid: str,
     df = df.with_columns(_first=pl.col("_line").min().over("participant_code", "question_id"))
     bad(pl.col("_line") != pl.col("_first"), "duplicate-key", "question_id",
         "the same participant rated this question twice")
+    if findings:
+        raise InputRejected(findings)
+    if df.filter(~blank_rating).height == 0:
+        raise NothingLoaded(f"{file}: every answer is blank: no rating to load, nothing written")
     day, date_findings = resolve_held_on(con, pid, round_id, held_on, in_sheet, submitted, file)
-    findings += date_findings
     content = path.read_bytes()
-    findings += sheet_findings(con, pid, round_id, name, replace is not None, hashlib.sha256(content).hexdigest(),
-                               file)
+    findings = date_findings + sheet_findings(con, pid, round_id, name, replace is not None,
+                                              hashlib.sha256(content).hexdigest(), file)
     if findings:
         raise InputRejected(findings)
     rows = df.filter(~blank_rating).select(
@@ -292,8 +295,6 @@ def import_ratings(con: DuckDBPyConnection, fw: Framework, path: Path, pid: str,
     )
     result: dict[str, Any] = {"ratings": rows.height, "participants": rows["participant_code"].n_unique(),
                               "sheet": name, "held_on": day.isoformat(), "skipped": skipped}
-    if rows.height == 0:
-        raise NothingLoaded(f"{file}: every answer is blank: no rating to load, nothing written")
     if dry_run:
         return result
     result["vintage_id"] = store_ratings(con, pid, round_id, day, rows, file, content, sheet=name)
