@@ -107,7 +107,7 @@ def test_a_round_without_a_date_is_refused_and_says_how_to_give_one(ws, fw, tmp_
     res = run_c2c("workshop", "import", str(path), "-w", str(ws), "-p", PID, "--round", "2026")
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "--held-on YYYY-MM-DD" in res.stderr and "held_on column" in res.stderr
-    assert "s.csv" in res.stderr and "held_on" in res.stderr
+    assert "s.csv: no date for round '2026'" in res.stderr
     assert state(ws) == before
     # A second sheet of a dated round needs no date; one that contradicts the round's date is refused.
     _load(ws, fw, path, "2026", "2025-02-03")

@@ -178,8 +178,7 @@ def resolve_held_on(con: DuckDBPyConnection, pid: str, round_id: str, given: dt.
                                   "another --round", None, "held_on")]
     day = explicit or (recorded[0] if recorded is not None else None) or submitted
     if day is None:
-        return dt.date.min, [Finding("missing-date", file, f"no date for round {round_id!r}: {HELD_ON_HINT}",
-                                     None, "held_on")]
+        return dt.date.min, [Finding("missing-date", file, f"no date for round {round_id!r}: {HELD_ON_HINT}")]
     return day, []
 
 
