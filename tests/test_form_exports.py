@@ -241,3 +241,53 @@ def test_rejected_submissions_are_left_out_and_dates_come_from_submissions(form,
     # --held-on wins over the submission times.
     res = _import(ws, _write(df, tmp_path / "reviewed2.csv"), "reviewed-2", held_on=dt.date(2025, 11, 19))
     assert res["held_on"] == "2025-11-19"
+
+
+def test_any_header_style_maps_every_column_to_its_field(form) -> None:
+    """Property: whatever the style (names or labels, language, separator, hierarchy, a repeated label's copy
+    suffix), each column of an export maps to the field it came from, and nothing else maps."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.workshop.xlsform import header_map
+
+    fw = load_framework()
+    fields = _fields(form)
+    wanted = {f["name"]: (f"{g['name']}_comment" if f["name"].endswith("_comment") and g else
+                          f["name"].replace("_", ".") if f["name"][1:3].isdigit() else f["name"])
+              for g, f in fields}
+
+    @settings(max_examples=25, deadline=None)
+    @given(headers=st.sampled_from(["xml", "label"]), sep=st.sampled_from([None, "/", "-", "."]),
+           lang=st.sampled_from([EN, FR, ES]), hierarchy=st.booleans(),
+           noise=st.lists(st.sampled_from(["_id", "_uuid", "_index", "__version__", "KEY", "meta-instanceID",
+                                           "SubmissionDate", "_validation_status", "Status"]), max_size=4),
+           pick=st.lists(st.integers(0, len(fields) - 1), min_size=1, max_size=12, unique=True))
+    def check(headers, sep, lang, hierarchy, noise, pick) -> None:
+        cols, expect = list(noise), {}
+        for i in sorted(pick):
+            group, field = fields[i]
+            if headers == "xml":
+                head = f"{group['name']}{sep}{field['name']}" if group and sep else field["name"]
+            else:
+                head = field["label"][lang]
+                if group and hierarchy and sep:
+                    head = f"{group['label'][lang]}{sep}{head}"
+            while head in cols:  # a repeated label, as the readers name its later copies
+                head = f"{head.split('#')[0]}#{len(cols) + 2}"
+            cols.append(head)
+            expect[head] = wanted[field["name"]]
+        got = header_map(cols, fw)
+        # A comment box read by its label (no name, no group) belongs to the principle whose question precedes
+        # it; one that no question precedes is left out.
+        before = None
+        for head, key in expect.items():
+            if key.endswith("_comment") and headers == "label" and not (hierarchy and sep):
+                assert got.get(head) in ((f"{before}_comment", None) if before else (None,)), (head, got.get(head))
+            else:
+                assert got.get(head) == key, (head, got.get(head))
+            before = fw.principle_of(key) if key in fw.questions else before
+        assert set(got) <= set(expect)
+
+    check()

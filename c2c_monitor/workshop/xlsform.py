@@ -159,9 +159,13 @@ def header_map(columns: list[str], fw: Framework) -> dict[str, str]:
         if key in fw.questions:
             last_principle = fw.principle_of(key)
         elif key == "comment":
-            if last_principle is None or f"{last_principle}_comment" in out.values():
+            # A group prefix names the principle ("P03/..." or its label "P03 Rural-urban linkages/..."); without
+            # one, the box belongs to the principle whose questions precede it.
+            m = re.match(r"^(P(?:0[1-9]|10))\b", col.strip())
+            owner = m.group(1) if m and col.strip() != m.group(1) else last_principle
+            if owner is None or f"{owner}_comment" in out.values():
                 continue  # a comment box before any question, or a second one: not the form's layout
-            key = f"{last_principle}_comment"
+            key = f"{owner}_comment"
         if key in out.values():
             continue  # the first column holding a field wins; a later copy is left out, never merged
         out[col] = key
