@@ -238,15 +238,15 @@ def test_xlsx_template_round_trip(demo_copy, tmp_path) -> None:
     assert state(demo_copy) == before
     # Filled in below the examples: only the user's row loads; the demo's 2024-Q3 figures are not revised.
     wb = load_workbook(t)
-    wb.active.append(["unemployment_rate", "bonn", "2030-Q1", "7.5", "percent", "P", ""])
+    wb.active.append(["unemployment_rate", "bonn", "2025-Q4", "7.5", "percent", "P", ""])
     wb.save(t)
     res = run_c2c("ingest", str(t), "-w", str(demo_copy))
     assert res.returncode == 0, res.stderr
     assert "new 1" in res.stderr and "revised 1" not in res.stderr
     con = duckdb.connect(str(demo_copy / "workspace.duckdb"), read_only=True)
     got = con.execute("SELECT period, value FROM cur_observations WHERE code = 'unemployment_rate' "
-                      "AND city_id = 'bonn' AND period IN ('2024-Q3', '2030-Q1') AND disagg = '' ORDER BY 1").fetchall()
-    assert got == [("2024-Q3", 9.81), ("2030-Q1", 7.5)]  # the demo's own 2024-Q3 value, not the example's 6.1
+                      "AND city_id = 'bonn' AND period IN ('2024-Q3', '2025-Q4') AND disagg = '' ORDER BY 1").fetchall()
+    assert got == [("2024-Q3", 9.81), ("2025-Q4", 7.5)]  # the demo's own 2024-Q3 value, not the example's 6.1
 
 
 def test_values_with_spaces_and_missing_markers_are_read_as_such(demo_copy, tmp_path) -> None:

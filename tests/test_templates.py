@@ -36,13 +36,13 @@ def test_ingest_template_has_only_commented_examples_and_reads_as_no_rows(tmp_pa
         from openpyxl import load_workbook
 
         wb = load_workbook(path)
-        wb.active.append(["unemployment_rate", "bonn", "2030-Q1", "7.5", "percent", "", ""])
+        wb.active.append(["unemployment_rate", "bonn", "2025-Q4", "7.5", "percent", "", ""])
         wb.save(path)
     else:
         with path.open("a", encoding="utf-8") as fh:
-            fh.write("unemployment_rate,bonn,2030-Q1,7.5,percent,,\n")
+            fh.write("unemployment_rate,bonn,2025-Q4,7.5,percent,,\n")
     frame = read(path).frame
-    assert frame.select("source_code", "period", "_line").rows() == [("unemployment_rate", "2030-Q1", len(rows) + 2)]
+    assert frame.select("source_code", "period", "_line").rows() == [("unemployment_rate", "2025-Q4", len(rows) + 2)]
 
 
 def test_partnerships_template_example_is_a_comment(demo_copy, tmp_path) -> None:
