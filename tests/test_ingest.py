@@ -228,15 +228,26 @@ def test_killed_load_leaves_the_workspace_before_or_after_never_between(demo_cop
 
 
 def test_xlsx_template_round_trip(demo_copy, tmp_path) -> None:
+    from openpyxl import load_workbook
+
     t = tmp_path / "t.xlsx"
     assert run_c2c("ingest", "template", "--output", str(t)).returncode == 0
+    # The template as written holds no data: its examples are comments, so loading it loads nothing.
+    before = state(demo_copy)
+    res = run_c2c("ingest", str(t), "-w", str(demo_copy))
+    assert res.returncode != 0 and "Traceback" not in res.stderr
+    assert state(demo_copy) == before
+    # Filled in below the examples: only the user's row loads; the demo's 2024-Q3 figures are not revised.
+    wb = load_workbook(t)
+    wb.active.append(["unemployment_rate", "bonn", "2025-Q4", "7.5", "percent", "P", ""])
+    wb.save(t)
     res = run_c2c("ingest", str(t), "-w", str(demo_copy))
     assert res.returncode == 0, res.stderr
-    assert "new 1" in res.stderr and "revised 1" in res.stderr  # the headline 2024-Q3 value existed in the demo
+    assert "new 1" in res.stderr and "revised 1" not in res.stderr
     con = duckdb.connect(str(demo_copy / "workspace.duckdb"), read_only=True)
-    got = con.execute("SELECT disagg, value, obs_status FROM cur_observations WHERE code = 'unemployment_rate' "
-                      "AND city_id = 'bonn' AND period = '2024-Q3' ORDER BY disagg").fetchall()
-    assert got == [("", 6.1, "P"), ("sex=female", 5.8, "P")]
+    got = con.execute("SELECT period, value FROM cur_observations WHERE code = 'unemployment_rate' "
+                      "AND city_id = 'bonn' AND period IN ('2024-Q3', '2025-Q4') AND disagg = '' ORDER BY 1").fetchall()
+    assert got == [("2024-Q3", 9.81), ("2025-Q4", 7.5)]  # the demo's own 2024-Q3 value, not the example's 6.1
 
 
 def test_values_with_spaces_and_missing_markers_are_read_as_such(demo_copy, tmp_path) -> None:

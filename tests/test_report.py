@@ -73,6 +73,7 @@ def _partnerships(ws: Path, tmp: Path) -> list[str]:
     from c2c_monitor.ingest.partnerships import TEMPLATE
 
     row = list(TEMPLATE[1])
+    row[0] = row[0].removeprefix("# example: ")  # the template's example is a comment; made a data row here
     row[TEMPLATE[0].index("start_year")] = "1850"
     path = tmp / "p.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:

@@ -70,7 +70,7 @@ def test_file_named_like_a_formula_is_neutralised_in_data_history_csv(demo_copy,
     name = "=1+2.csv"  # the vintage log keeps the file's name as it was given
     sheet.write_csv(tmp_path / name)
     res = run_c2c("workshop", "import", name, "-w", str(demo_copy), "-p", "bonn-cape-coast", "--round", "r9",
-                  cwd=tmp_path)
+                  "--held-on", "2025-01-10", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     text = run_c2c("data", "history", "-w", str(demo_copy), "--format", "csv").stdout
     cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
@@ -160,12 +160,13 @@ def test_p01_and_lower_case_p01_are_one_person(demo_copy, tmp_path) -> None:
     assert res.returncode == 2  # the same person rated the same question twice in one sheet
     f = json.loads(report.read_text())["findings"][0]
     assert (f["code"], f["row"]) == ("duplicate-key", 3)
-    # One sheet with P01..P03, then a corrected sheet that spells one of them in lower case: still three.
+    # One sheet with P01..P03, then a correction of that sheet that spells one of them in lower case: still three.
     first = _sheet(tmp_path, [("P01", "P02.1"), ("P02", "P02.1"), ("P03", "P02.1")], "a.csv")
     assert run_c2c("workshop", "import", str(first), "-w", str(demo_copy), "-p", "bonn-cape-coast",
-                   "--round", "r9").returncode == 0
-    fix = _sheet(tmp_path, [("p03 ", "P02.1")], "b.csv")
-    res = run_c2c("workshop", "import", str(fix), "-w", str(demo_copy), "-p", "bonn-cape-coast", "--round", "r9")
+                   "--round", "r9", "--held-on", "2025-01-10").returncode == 0
+    fix = _sheet(tmp_path, [("P01", "P02.1"), ("P02", "P02.1"), ("p03 ", "P02.1")], "b.csv")
+    res = run_c2c("workshop", "import", str(fix), "-w", str(demo_copy), "-p", "bonn-cape-coast", "--round", "r9",
+                  "--replace", "a")
     assert res.returncode == 0, res.stderr
     from c2c_monitor.store import reads
     from c2c_monitor.store.workspace import open_workspace

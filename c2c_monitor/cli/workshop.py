@@ -68,12 +68,21 @@ def workshop_template(partnership: str, workspace: str | None, wait: float, part
 @workspace_options
 @click.option("--partnership", "-p", required=True, shell_complete=partnership_ids)
 @click.option("--round", "round_id", required=True, help="Round id, e.g. 2025.")
-@click.option("--held-on", type=click.DateTime(["%Y-%m-%d"]), help="Date of the workshop.")
+@click.option("--held-on", type=click.DateTime(["%Y-%m-%d"]),
+              help="Date of the workshop (required for a round's first sheet unless the sheet has a held_on "
+                   "column or is a KoboToolbox/ODK export with submission times).")
+@click.option("--sheet", help="Name of this sheet within the round (default: the file's name); participant "
+              "codes are told apart per sheet.")
+@click.option("--replace", "replace", metavar="SHEET", help="Correct the sheet SHEET already loaded in the round: "
+              "this file replaces its rows (the earlier load stays in the history).")
 @click.option("--dry-run", is_flag=True)
 @click.option("--report", type=click.Path(), help="Write the findings to FILE (.json or .csv).")
 def workshop_import(file: str, workspace: str | None, wait: float, partnership: str, round_id: str,
-                    held_on: Any, dry_run: bool, report: str | None) -> None:
-    """Validate and load a ratings sheet, or a KoboToolbox/ODK export, (CSV or XLSX) as one vintage."""
+                    held_on: Any, sheet: str | None, replace: str | None, dry_run: bool, report: str | None) -> None:
+    """Validate and load a ratings sheet, or a KoboToolbox/ODK export, (CSV or XLSX) as one vintage.
+
+    Several sheets of one round add up (one per table or city); the same file twice is refused.
+    """
     from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.errors import InputRejected, Report
     from c2c_monitor.workshop.sheets import import_ratings
@@ -82,13 +91,16 @@ def workshop_import(file: str, workspace: str | None, wait: float, partnership: 
     with opened(workspace, wait) as ws:
         try:
             res = import_ratings(ws.con, load_framework(), Path(file), partnership, round_id,
-                                 held_on.date() if held_on else None, ws.config.language, dry_run)
+                                 held_on.date() if held_on else None, ws.config.language, dry_run,
+                                 sheet=sheet, replace=replace)
         except InputRejected as exc:
             show_rejected(exc.report, report)
             raise
     write_report(Report(), report)
+    skipped = f"; {res['skipped']} submission(s) rejected by a reviewer left out" if res["skipped"] else ""
     click.echo(("dry run: " if dry_run else "") + f"{res['ratings']} rating(s) from {res['participants']} "
-               f"participant(s)" + (f"; vintage {res['vintage_id']}" if "vintage_id" in res else ""), err=True)
+               f"participant(s), sheet {res['sheet']!r} of round {round_id} held on {res['held_on']}{skipped}"
+               + (f"; vintage {res['vintage_id']}" if "vintage_id" in res else ""), err=True)
 
 
 @workshop.command("agree")

@@ -11,7 +11,7 @@ from c2c_monitor.definitions.catalog import Indicator
 from c2c_monitor.definitions.records import DATASETS
 from c2c_monitor.engine import duckdb_backend, polars_backend, reported
 from c2c_monitor.engine.spec import grain_for, plan_for
-from c2c_monitor.store.reads import stage_latest, vintage_bound
+from c2c_monitor.store.reads import stage_latest, superseded_records, vintage_bound
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -52,6 +52,30 @@ def _stage(con: DuckDBPyConnection, partnership_ids: Sequence[str], as_of: int |
                  "city_id IN (SELECT DISTINCT city_id FROM _pc)", bound, tail=" AND action <> 'D'")
 
 
+def _changed_by(df: pl.DataFrame, kind: str, moved: list[pl.DataFrame], grain: str) -> pl.DataFrame:
+    """A figure's vintage: the newest load that changed anything it is computed from.
+
+    The backends give the newest vintage among a period's current rows. A re-import can also change a period by
+    moving a record out of it (another date), and a growth rate or an "in place" flag also depends on earlier
+    periods: their vintages count too, or the figure would claim an older vintage than the data it shows.
+    """
+    if df.height == 0:
+        return df
+    gone = pl.concat(moved).with_columns(
+        pl.col("date").dt.year().cast(pl.String).alias("period") if grain == "year" else
+        pl.format("{}-Q{}", pl.col("date").dt.year(), pl.col("date").dt.quarter()).alias("period"))
+    gone = gone.group_by("partnership_id", "period").agg(pl.col("vintage_id").max().alias("_moved"))
+    df = df.join(gone, on=["partnership_id", "period"], how="left").with_columns(
+        pl.max_horizontal(pl.col("vintage_id"), pl.col("_moved").cast(pl.Int64)).alias("vintage_id")).drop("_moved")
+    df = df.with_columns(pl.col("vintage_id").cast(pl.Int64)).sort("partnership_id", "period")
+    if kind == "in_place":  # every earlier period counts
+        df = df.with_columns(pl.col("vintage_id").cum_max().over("partnership_id"))
+    elif kind == "growth":  # the period before counts
+        df = df.with_columns(pl.max_horizontal("vintage_id", pl.col("vintage_id").shift(1).over("partnership_id"))
+                             .alias("vintage_id"))
+    return df
+
+
 def evaluate(
     con: DuckDBPyConnection,
     indicators: Sequence[Indicator],
@@ -69,6 +93,7 @@ def evaluate(
         obs = con.table("_obs").pl()
         pops = con.table("_pop").pl()
     tables = {d: f"_rec_{d}" for d in DATASETS}
+    superseded = {d: superseded_records(con, d, partnership_ids, as_of) for d in DATASETS}
     parts: list[pl.DataFrame] = []
     for ind in indicators:
         if ind.family == "partnership":
@@ -78,6 +103,7 @@ def evaluate(
                 df = polars_backend.evaluate_plan(plan, frames, grain, pops)
             else:
                 df = duckdb_backend.evaluate_plan(plan, con, tables, grain, "_pop")
+            df = _changed_by(df, plan.kind, [superseded[a.dataset] for a in plan.aggs], grain)
             df = df.with_columns(
                 pl.lit(ind.id).alias("indicator_id"),
                 pl.lit(None, pl.String).alias("city_id"),

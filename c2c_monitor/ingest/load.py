@@ -409,15 +409,17 @@ def _new_targets(con: DuckDBPyConnection, targets: pl.DataFrame) -> pl.DataFrame
     return j.filter(~pl.col("old").eq_missing(pl.col("value"))).select(targets.columns)
 
 
+# A header and commented examples (a first cell starting with "#" is not read), no data row: an example row
+# would be loaded as a real figure (and revise one) when a user fills in below it.
 TEMPLATE_ROWS = [
     ["indicator", "area", "period", "value", "unit", "obs_status", "disaggregation"],
-    ["unemployment_rate", "bonn", "2024-Q3", "6.1", "percent", "P", ""],
-    ["unemployment_rate", "bonn", "2024-Q3", "5.8", "percent", "P", "sex=female"],
+    ["# example: unemployment_rate", "bonn", "2024-Q3", "6.1", "percent", "P", ""],
+    ["# example: unemployment_rate", "bonn", "2024-Q3", "5.8", "percent", "P", "sex=female"],
 ]
 
 
 def write_template(path: Path) -> None:
-    """An empty long-format template (CSV, or XLSX by extension) with two example rows to overwrite."""
+    """A long-format template (CSV, or XLSX by extension): the header and two commented example rows."""
     from c2c_monitor.store.atomic import replacing
     from c2c_monitor.store.cells import csv_text, sheet_append
 

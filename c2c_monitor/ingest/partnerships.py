@@ -19,7 +19,7 @@ import polars as pl
 from c2c_monitor.errors import Finding, InputRejected
 from c2c_monitor.ingest.control_chars import control_findings
 from c2c_monitor.ingest.readers import read_xlsx_table
-from c2c_monitor.ingest.textfile import ReadError, read_delimited
+from c2c_monitor.ingest.textfile import ReadError, read_delimited, without_comments
 from c2c_monitor.store import reads
 from c2c_monitor.store.schema import insert_frame, transaction, update_frame
 
@@ -32,9 +32,11 @@ COLUMNS = ["partnership_id", "name", "european_city_id", "european_city_name", "
 REQUIRED = ["partnership_id", "name", "european_city_id", "european_city_name", "partner_city_id",
             "partner_city_name"]
 ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
-TEMPLATE = [COLUMNS, ["bonn-cape-coast", "Bonn – Cape Coast", "bonn", "Bonn", "Germany", "336000", "cape-coast",
-                      "Cape Coast", "Ghana", "190000", "Sustainable urban mobility", "11,13,17", "2021", "900000",
-                      "Joint work on bus rapid transit and cycling."]]
+# A header and a commented example (a first cell starting with "#" is not read): never a data row, which a user
+# filling in below it would load as a real partnership.
+TEMPLATE = [COLUMNS, ["# example: bonn-cape-coast", "Bonn – Cape Coast", "bonn", "Bonn", "Germany", "336000",
+                      "cape-coast", "Cape Coast", "Ghana", "190000", "Sustainable urban mobility", "11,13,17", "2021",
+                      "900000", "Joint work on bus rapid transit and cycling."]]
 
 
 def _read(path: Path) -> pl.DataFrame:
@@ -42,7 +44,7 @@ def _read(path: Path) -> pl.DataFrame:
         table = read_xlsx_table(path) if path.suffix.lower() == ".xlsx" else read_delimited(path)
     except ReadError as exc:
         raise InputRejected(exc.findings) from None
-    return table.frame
+    return without_comments(table).frame  # the template's commented example
 
 
 # The checks, in the order a row's findings are listed; each is a whole-column polars expression (issue 22:

@@ -19,7 +19,8 @@ import polars as pl
 from c2c_monitor.definitions.yamlload import YamlSyntaxError, parse_yaml
 from c2c_monitor.errors import Finding
 from c2c_monitor.ingest.sdmx_ml import read_sdmx_ml_full, root_kind
-from c2c_monitor.ingest.textfile import ReadError, Table, fix_decimal_commas, head_text, read_delimited
+from c2c_monitor.ingest.textfile import ReadError, Table, fix_decimal_commas, head_text, read_delimited,
+                                         without_comments
 from c2c_monitor.ingest.unitmult import apply_unit_mult
 from c2c_monitor.ingest.xlsx import read_xlsx_table
 
@@ -216,6 +217,7 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
 
 # --- Documented long format (CSV and XLSX) ---------------------------------------------------------
 def _long(table: Table, fmt: str) -> Parsed:
+    table = without_comments(table)  # the template's commented example
     _need(table, ["indicator", "period", "value"], fmt)
     findings = fix_decimal_commas(table, "value")
     cols = table.frame.columns

@@ -153,11 +153,16 @@ _DEC_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 _DEC_POINT = re.compile(r"^\s*-?\d+\.\d+\s*$")
 
 
-def _duplicate_column(path: Path, df: pl.DataFrame) -> None:
+def _duplicate_column(path: Path, df: pl.DataFrame, keep_repeated: bool = False) -> pl.DataFrame:
+    """Refuse a header naming a column twice, or (`keep_repeated`) name the later copies "name#2", "name#3"."""
+    if keep_repeated:
+        return df.rename({c: re.sub(r"_duplicated_(\d+)$", lambda m: f"#{int(m.group(1)) + 2}", c)
+                          for c in df.columns if re.search(r"_duplicated_\d+$", c)})
     dup = [c for c in df.columns if c.endswith("_duplicated_0")]
     if dup:
         raise ReadError(Finding("duplicate-column", str(path), "a column name appears twice", 1,
                                 dup[0].removesuffix("_duplicated_0")))
+    return df
 
 
 def _refuse_ragged(path: Path, data: bytes, sep: str) -> None:
@@ -169,7 +174,7 @@ def _refuse_ragged(path: Path, data: bytes, sep: str) -> None:
                                 f"{bad.fields} field(s) where the header has {bad.expected}", bad.line))
 
 
-def _read_plain(path: Path) -> Table | None:
+def _read_plain(path: Path, keep_repeated: bool = False) -> Table | None:
     """The common case, without a Python copy of the text: UTF-8, no BOM, no CR, no blank or multi-line rows.
 
     Returns None for anything else; the general path then reads the file and words any problem exactly.
@@ -200,15 +205,16 @@ def _read_plain(path: Path) -> Table | None:
     # One line per row plus the header: then row k is line k + 2 (no blank lines, no quoted line breaks).
     if raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1) != df.height + 1:
         return None
-    _duplicate_column(path, df)
+    df = _duplicate_column(path, df, keep_repeated)
     df = df.with_columns((pl.col("_row") + 2).cast(pl.Int64).alias("_line")).drop("_row")
     df = df.rename({c: c.strip() for c in df.columns if c != c.strip()})
     return Table(path, df, [f"separator {sep!r}"] if sep != "," else [], sep)
 
 
-def read_delimited(path: Path, encoding: str | None = None) -> Table:
+def read_delimited(path: Path, encoding: str | None = None, keep_repeated: bool = False) -> Table:
+    """A delimited text file as strings; `keep_repeated` as in `xlsx.read_xlsx_table`."""
     if encoding in (None, "utf-8", "utf8"):
-        fast = _read_plain(path)
+        fast = _read_plain(path, keep_repeated)
         if fast is not None:
             return fast
     text, notes = decode(path, encoding)
@@ -225,7 +231,7 @@ def read_delimited(path: Path, encoding: str | None = None) -> Table:
         m = re.search(r"(?:line|row)\s+(\d+)", str(exc))
         raise ReadError(Finding("malformed-csv", str(path), f"not a well-formed CSV: {msg}",
                                 int(m.group(1)) if m else None)) from None
-    _duplicate_column(path, df)
+    df = _duplicate_column(path, df, keep_repeated)
     # Line numbers: polars skips blank lines, so map row k to the k-th non-blank line after the header.
     # Most files have none (and a final newline only): then row k is simply line k + 2.
     blank = _BLANK_LINE.search(text)
@@ -240,6 +246,22 @@ def read_delimited(path: Path, encoding: str | None = None) -> Table:
             df = df.with_columns((pl.col("_row") + 2).cast(pl.Int64).alias("_line"))
     df = df.drop("_row").rename({c: c.strip() for c in df.columns if c != c.strip()})
     return Table(path, df, notes, sep)
+
+
+COMMENT = "#"
+
+
+def without_comments(table: Table) -> Table:
+    """The table without its comment rows: a first cell starting with "#" (a template's commented example).
+
+    Templates carry their example that way, so a user who fills in below it never loads the example as data;
+    the other rows keep their line numbers.
+    """
+    cols = [c for c in table.frame.columns if c != "_line"]
+    if not cols or table.frame.height == 0:
+        return table
+    first = pl.col(cols[0]).str.strip_chars_start().str.starts_with(COMMENT).fill_null(False)
+    return Table(table.path, table.frame.filter(~first), table.notes, table.separator)
 
 
 def fix_decimal_commas(table: Table, column: str) -> list[Finding]:

@@ -90,7 +90,9 @@ def _cell_ref(row: int, col: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
-def read_xlsx_table(path: Path, sheet: str | None = None) -> Table:
+def read_xlsx_table(path: Path, sheet: str | None = None, keep_repeated: bool = False) -> Table:
+    """One sheet (the first unless named) as strings; `keep_repeated` names a repeated header's later copies
+    "name#2", "name#3" instead of refusing the file (form exports repeat a label on purpose)."""
     from openpyxl import load_workbook
 
     try:
@@ -101,7 +103,7 @@ def read_xlsx_table(path: Path, sheet: str | None = None) -> Table:
     except _BROKEN as exc:
         raise _malformed(path, exc) from None
     try:
-        return _read_sheet(path, wb, sheet, has_formulas)
+        return _read_sheet(path, wb, sheet, has_formulas, keep_repeated)
     except ReadError:
         raise
     except _BROKEN as exc:
@@ -110,7 +112,7 @@ def read_xlsx_table(path: Path, sheet: str | None = None) -> Table:
         wb.close()
 
 
-def _read_sheet(path: Path, wb: Any, sheet: str | None, has_formulas: bool) -> Table:
+def _read_sheet(path: Path, wb: Any, sheet: str | None, has_formulas: bool, keep_repeated: bool = False) -> Table:
     file = str(path)
     ws = wb[sheet] if sheet and sheet in wb.sheetnames else wb.worksheets[0]
     declared = (ws.max_row or 0) * (ws.max_column or 0)  # from the sheet's <dimension>, before reading a cell
@@ -128,7 +130,12 @@ def _read_sheet(path: Path, wb: Any, sheet: str | None, has_formulas: bool) -> T
     names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
     seen: dict[str, int] = {}
     for i, n in enumerate(names, start=1):
-        if n in seen:
+        if n in seen and keep_repeated:
+            k = 2
+            while f"{n}#{k}" in seen:
+                k += 1
+            names[i - 1] = n = f"{n}#{k}"
+        elif n in seen:
             raise ReadError(Finding("duplicate-column", file, f"a column name appears twice (sheet {ws.title!r}, "
                                     f"cells {_cell_ref(1, seen[n])} and {_cell_ref(1, i)})", 1, n))
         seen[n] = i

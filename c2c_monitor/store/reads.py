@@ -65,6 +65,27 @@ def stage_latest(con: DuckDBPyConnection, temp: str, table: str, key: Sequence[s
                 [bound])
 
 
+def superseded_records(con: DuckDBPyConnection, dataset: str, partnership_ids: Sequence[str],
+                       as_of: int | None) -> pl.DataFrame:
+    """Where each replaced version of a record stood, and the vintage that replaced it: (partnership_id, date,
+    vintage_id), up to `as_of`.
+
+    A record moved to another date by a re-import leaves its old period: that period's figures changed with
+    the replacing vintage even though no current row of it carries that vintage.
+    """
+    if dataset not in DATASETS:
+        raise ValueError(f"not a records dataset: {dataset!r}")
+    key = DATASETS[dataset].key
+    if not _IDENT.match(key):
+        raise ValueError(f"not an identifier: {key!r}")
+    frame: pl.DataFrame = con.sql(
+        "SELECT partnership_id, \"date\", next_v AS vintage_id FROM (SELECT partnership_id, \"date\", "  # noqa: S608
+        f"lead(vintage_id) OVER (PARTITION BY partnership_id, {key} ORDER BY vintage_id) AS next_v "
+        f"FROM rec_{dataset} WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))) "
+        "WHERE next_v IS NOT NULL", params=[vintage_bound(as_of), list(partnership_ids)]).pl()
+    return frame
+
+
 # --- partnerships ------------------------------------------------------------------------------------------
 def partnership_ids(con: DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
@@ -115,19 +136,35 @@ def rounds_of(con: DuckDBPyConnection, pid: str, as_of: int | None) -> list[str]
 
 def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str,
                   as_of: int | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The round's ratings (newest answer of each participant to each question) and its agreed ratings."""
-    bound = vintage_bound(as_of)
-    ratings: pl.DataFrame = con.sql(latest_sql("ratings", ["participant_code", "question_id"],
-                                 "partnership_id = ? AND round_id = ?"),
-                      params=[bound, pid, round_id]).pl()
-    # One person whatever the case or spaces of their code (`p01` is `P01`): imports store codes trimmed and
-    # upper-cased, and sheets loaded before that are read the same way, keeping the newest answer.
+    """The round's ratings and its agreed ratings.
+
+    A round is the union of its sheets: of each sheet (a file, an export, a live session) the rows of its newest
+    load count, so a corrected sheet replaces its own rows only (a participant or an answer it dropped is gone),
+    and one sheet's `P01` is not another's. When a round holds more than one sheet, codes are returned qualified
+    by their sheet (`TABLE-2/P01`) so every person counts once. Rows stored before sheets were recorded keep
+    the old rule: the newest answer of each participant to each question.
+    """
     import polars as pl
 
-    ratings = ratings.with_columns(pl.col("participant_code").str.strip_chars().str.to_uppercase())
-    ratings = ratings.filter(pl.col("vintage_id") == pl.col("vintage_id").max().over("participant_code",
-                                                                                      "question_id"))
-    ratings = ratings.unique(subset=["participant_code", "question_id"], keep="first", maintain_order=True)
+    bound = vintage_bound(as_of)
+    rows: pl.DataFrame = con.sql("SELECT * FROM ratings WHERE vintage_id <= ? AND partnership_id = ? "
+                                 "AND round_id = ?", params=[bound, pid, round_id]).pl()
+    # One person whatever the case or spaces of their code (`p01` is `P01`): imports store codes trimmed and
+    # upper-cased, and sheets loaded before that are read the same way, keeping the newest answer.
+    rows = rows.with_columns(pl.col("participant_code").str.strip_chars().str.to_uppercase(),
+                             pl.col("sheet").str.strip_chars().str.to_uppercase())
+    sheeted = rows.filter(pl.col("sheet").is_not_null())
+    sheeted = sheeted.filter(pl.col("vintage_id") == pl.col("vintage_id").max().over("sheet"))
+    legacy = rows.filter(pl.col("sheet").is_null())
+    legacy = legacy.filter(pl.col("vintage_id") == pl.col("vintage_id").max().over("participant_code",
+                                                                                    "question_id"))
+    legacy = legacy.sort("vintage_id", descending=True).unique(subset=["participant_code", "question_id"],
+                                                              keep="first", maintain_order=True)
+    n_sheets = sheeted["sheet"].n_unique() + (1 if legacy.height else 0)
+    if n_sheets > 1:
+        sheeted = sheeted.with_columns(pl.concat_str("sheet", pl.lit("/"), "participant_code")
+                                       .alias("participant_code"))
+    ratings = pl.concat([legacy, sheeted]).drop("sheet")
     agreed: pl.DataFrame = con.sql(latest_sql("agreed", ["question_id"], "partnership_id = ? AND round_id = ?",
                                 select="question_id, rating, reason"),
                      params=[bound, pid, round_id]).pl()
@@ -139,6 +176,21 @@ def round_vintages(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int 
     return [int(r[0]) for r in con.execute(
         "SELECT DISTINCT vintage_id FROM ratings WHERE partnership_id = ? AND round_id = ? AND vintage_id <= ? "
         "ORDER BY 1", [pid, round_id, vintage_bound(as_of)]).fetchall()]
+
+
+def round_held_on(con: DuckDBPyConnection, pid: str, round_id: str) -> tuple[Any, int] | None:
+    """(the date the round was held, the vintage that recorded it), or None for a round not yet recorded."""
+    rows = con.execute("SELECT held_on, vintage_id FROM rounds WHERE partnership_id = ? AND round_id = ? "
+                       "ORDER BY vintage_id LIMIT 1", [pid, round_id]).fetchall()
+    return (rows[0][0], int(rows[0][1])) if rows else None
+
+
+def round_sheets(con: DuckDBPyConnection, pid: str, round_id: str) -> list[tuple[str, int, str | None]]:
+    """(sheet, vintage, content hash) of every load of every sheet of a round, oldest first."""
+    return [(r[0], int(r[1]), r[2]) for r in con.execute(
+        "SELECT DISTINCT r.sheet, r.vintage_id, v.content_hash FROM ratings r JOIN vintages v USING (vintage_id) "
+        "WHERE r.partnership_id = ? AND r.round_id = ? AND r.sheet IS NOT NULL ORDER BY r.vintage_id",
+        [pid, round_id]).fetchall()]
 
 
 def round_exists(con: DuckDBPyConnection, pid: str, round_id: str) -> bool:

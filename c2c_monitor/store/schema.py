@@ -21,7 +21,7 @@ from c2c_monitor.errors import WorkspaceError
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _records_ddl() -> list[str]:
@@ -113,6 +113,10 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE TABLE group_types (partnership_id VARCHAR NOT NULL, stakeholder_group VARCHAR NOT NULL, "
         "partner_type VARCHAR NOT NULL, vintage_id BIGINT NOT NULL)",
     ],
+    # Sheets of one round merge: each rating remembers the sheet (file, phone export or live session) it came
+    # from, so participant codes are told apart per sheet and a corrected sheet replaces only its own rows.
+    # Ratings stored before have no sheet and are read as before.
+    4: ["ALTER TABLE ratings ADD COLUMN sheet VARCHAR"],
 }
 
 

@@ -115,8 +115,15 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-def header_map(columns: list[str], fw: Framework) -> dict[str, str]:
-    """Export column -> question id, 'participant_code', 'stakeholder_group', 'city_id' or 'Pxx_comment'."""
+# Kobo renames a repeated header in its own way in no export; c2c's readers, told to keep a repeated header
+# (a label that recurs, like the comment box of each principle), suffix its second and later copies "#2", "#3".
+_REPEAT = re.compile(r"#\d+$")
+# Group prefixes as the tools write them: Kobo "group/field" (or the separator chosen at export, often "-" or
+# "."), ODK Central "group-field"; with labels as headers, Kobo's "hierarchy in labels" joins labels the same way.
+_SEPARATORS = "/-."
+
+
+def _label_index(fw: Framework) -> dict[str, str]:
     by_label: dict[str, str] = {}
     for q in fw.questions.values():
         for t in q.text.variants():
@@ -124,16 +131,55 @@ def header_map(columns: list[str], fw: Framework) -> dict[str, str]:
     for key, text in UI.items():
         for t in text.variants():
             by_label[_norm(t)] = key
+    return by_label
+
+
+def _field(name: str) -> str | None:
+    m = FIELD.match(name)
+    if m:
+        return f"P{m.group(1)}.{m.group(2)}"
+    if name in ("participant_code", "stakeholder_group", "city_id") or re.match(r"^P(0[1-9]|10)_comment$", name):
+        return name
+    return None
+
+
+def _key_of(header: str, by_label: dict[str, str]) -> str | None:
+    """What one export header holds: a question id, a UI key ('comment' for any principle's box) or None."""
+    head = _REPEAT.sub("", header).strip()
+    tails = [head] + [head[i + 1:] for i, ch in enumerate(head) if ch in _SEPARATORS]
+    for tail in tails:  # the whole header first, then ever shorter tails after a group separator
+        key = _field(tail.strip()) or by_label.get(_norm(tail))
+        if key is not None:
+            return key
+    return None
+
+
+def header_map(columns: list[str], fw: Framework) -> dict[str, str]:
+    """Export column -> question id, 'participant_code', 'stakeholder_group', 'city_id' or 'Pxx_comment'.
+
+    A comment box is told by its name (`P03_comment`) or, with labels as headers, by where it stands: the box
+    after a principle's questions is that principle's, which is how a label repeated once per principle is read.
+    """
+    by_label = _label_index(fw)
     out: dict[str, str] = {}
+    last_principle: str | None = None
     for col in columns:
-        last = col.split("/")[-1].strip()
-        m = FIELD.match(last)
-        if m:
-            out[col] = f"P{m.group(1)}.{m.group(2)}"
-        elif last in ("participant_code", "stakeholder_group", "city_id") or re.match(r"^P(0[1-9]|10)_comment$", last):
-            out[col] = last
-        elif _norm(last) in by_label:
-            out[col] = by_label[_norm(last)]
+        key = _key_of(col, by_label)
+        if key is None:
+            continue
+        if key in fw.questions:
+            last_principle = fw.principle_of(key)
+        elif key == "comment":
+            # A group prefix names the principle ("P03/..." or its label "P03 Rural-urban linkages/..."); without
+            # one, the box belongs to the principle whose questions precede it.
+            m = re.match(r"^(P(?:0[1-9]|10))\b", col.strip())
+            owner = m.group(1) if m and col.strip() != m.group(1) else last_principle
+            if owner is None or f"{owner}_comment" in out.values():
+                continue  # a comment box before any question, or a second one: not the form's layout
+            key = f"{owner}_comment"
+        if key in out.values():
+            continue  # the first column holding a field wins; a later copy is left out, never merged
+        out[col] = key
     return out
 
 
