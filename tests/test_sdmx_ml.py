@@ -242,5 +242,6 @@ def test_catalogue_series_codes_are_checked(tmp_path: Path, series: str, code: s
     shutil.copytree(ROOT / "indicators", folder)
     f = folder / "unemployment_rate.yaml"
     f.write_text(f.read_text().replace("series: [SL_TLF_UEM]", f"series: {series}"))
+    line = next(i for i, text in enumerate(f.read_text().splitlines(), start=1) if "series:" in text)
     _, findings = validate_catalogue([folder])
-    assert [(x.code, Path(x.file).name, x.row) for x in findings] == [(code, "unemployment_rate.yaml", 6)]
+    assert [(x.code, Path(x.file).name, x.row) for x in findings] == [(code, "unemployment_rate.yaml", line)]

@@ -19,8 +19,14 @@ import polars as pl
 from c2c_monitor.definitions.yamlload import YamlSyntaxError, parse_yaml
 from c2c_monitor.errors import Finding
 from c2c_monitor.ingest.sdmx_ml import read_sdmx_ml_full, root_kind
-from c2c_monitor.ingest.textfile import ReadError, Table, fix_decimal_commas, head_text, read_delimited,
-                                         without_comments
+from c2c_monitor.ingest.textfile import (
+    ReadError,
+    Table,
+    fix_decimal_commas,
+    head_text,
+    read_delimited,
+    without_comments,
+)
 from c2c_monitor.ingest.unitmult import apply_unit_mult
 from c2c_monitor.ingest.xlsx import read_xlsx_table
 
