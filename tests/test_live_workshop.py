@@ -350,6 +350,22 @@ def test_a_closed_round_can_be_reopened_and_closed_again_as_a_new_version(live) 
     assert vintages is not None and vintages[0] >= 2
 
 
+def test_projector_and_facilitator_speak_the_rooms_first_language(demo_copy: Path) -> None:
+    cfg = LiveConfig(root=demo_copy, pid=PID, round_id=ROUND, partnership="Lyon – Porto-Novo",
+                     cities=[("bonn", "Bonn")], languages=["fr", "en"], k=5, join_base="http://testserver")
+    server = LiveServer(cfg, FW, Journal(journal_path(demo_copy, PID, ROUND)))
+    try:
+        c = TestClient(server.app)
+        fac = c.get(f"/f/{server.facilitator_key}").text
+        proj = c.get("/projector").text
+        assert '<html lang="fr"' in proj and '<html lang="fr"' in fac
+        assert "Ouvrir la séance" in fac and "Open the round" not in fac and "Submissions" not in fac
+        assert "connectés" in proj and " joined" not in proj and "finished" not in proj
+        assert FW.principles[0].title.get("fr") in proj  # the principles in French too
+    finally:
+        server.journal.close()
+
+
 def test_a_torn_last_line_is_skipped(tmp_path: Path) -> None:
     j = Journal(tmp_path / "j.jsonl")
     j.append({"t": "phase", "phase": "open"})

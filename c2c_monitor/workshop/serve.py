@@ -208,6 +208,11 @@ class LiveServer:
         self.starlette = Starlette(routes=routes, exception_handlers={BadRequest: self._bad})  # type: ignore[dict-item]
         self.app: ASGIApp = secure_headers(limit_body(self.starlette))
 
+    @property
+    def room_lang(self) -> str:
+        """The projector's and facilitator's language: the first of `--lang` (the room's main language)."""
+        return self.cfg.languages[0]
+
     # --- addresses -----------------------------------------------------------------------------------------
     @property
     def join_url(self) -> str:
@@ -386,6 +391,7 @@ class LiveServer:
     # --- projector -----------------------------------------------------------------------------------------
     def profile(self) -> tuple[list[P.Count], list[P.Disagreement]]:
         """Counts always; scores and disagreements only where at least k people answered."""
+        room = self.room_lang
         finished = self.state.finished()
         counts, disagreements = [], []
         frame = self.state.ratings_frame()
@@ -403,13 +409,14 @@ class LiveServer:
                     if numeric.height else 0
                 if people >= self.cfg.k:
                     score, bar = f"{r.score:.1f}", int(round(r.score / 5 * 20)) * 5
-            counts.append(P.Count(principle_id=p.id, title=p.title.en, finished=finished[p.id], score=score, bar=bar))
+            counts.append(P.Count(principle_id=p.id, title=p.title.get(room), finished=finished[p.id], score=score,
+                                  bar=bar))
             if r is not None:
                 for q in r.questions:
                     if q.disagreement and q.q1 is not None and q.q3 is not None:
                         disagreements.append(P.Disagreement(
-                            question_id=q.question_id, text=self.fw.questions[q.question_id].text.en,
-                            spread=f"middle half {q.q1:g}–{q.q3:g}, n={q.n}"))
+                            question_id=q.question_id, text=self.fw.questions[q.question_id].text.get(room),
+                            spread=f"{P.WORDS[room]['middle_half']} {q.q1:g}–{q.q3:g}, n={q.n}"))
         return counts, disagreements
 
     async def projector(self, request: Request) -> Response:
@@ -418,7 +425,8 @@ class LiveServer:
         counts, disagreements = self.profile()
         svg = segno.make(self.join_url, error="m").svg_inline(scale=4, border=2, omitsize=True)
         return self._page(P.ProjectorPage(
-            title=f"{self.cfg.partnership} · {self.cfg.round_id}", words=P.WORDS["en"], refresh=5,
+            title=f"{self.cfg.partnership} · {self.cfg.round_id}", lang=self.room_lang,
+            words=P.WORDS[self.room_lang], refresh=5,
             partnership=self.cfg.partnership, round_id=self.cfg.round_id, phase=self.state.phase,
             join_url=self.join_url, join_code=self.join_code, qr_svg=svg, joined=len(self.state.active()),
             counts=counts, revealed=self.state.revealed, k=self.cfg.k, disagreements=disagreements))
@@ -430,7 +438,8 @@ class LiveServer:
     def _facilitator_page(self, message: str | None) -> Response:
         total = len(self.fw.questions)
         return self._page(P.FacilitatorPage(
-            title="Facilitator", words=P.WORDS["en"], base=f"/f/{self.facilitator_key}",
+            title=P.WORDS[self.room_lang]["facilitator"], lang=self.room_lang, words=P.WORDS[self.room_lang],
+            base=f"/f/{self.facilitator_key}",
             partnership=self.cfg.partnership, round_id=self.cfg.round_id, phase=self.state.phase,
             revealed=self.state.revealed, join_url=self.join_url, join_code=self.join_code,
             participants=[P.Participant(code=d.code, answered=len(d.answers), group=d.group)

@@ -58,6 +58,64 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+# The projector's and the facilitator's words, in the room's first language (`--lang`); `{k}` is the threshold.
+ROOM_WORDS: dict[str, dict[str, str]] = {
+    "en": {"joined": "joined", "finished": "finished", "score_15": "score (1–5)", "fewer": "fewer than {k} answers",
+           "disagreement": "Questions with disagreement",
+           "none_shown": "None (questions with fewer than {k} ratings are not shown).", "middle_half": "middle half",
+           "phase_waiting": "waiting", "phase_open": "open", "phase_closed": "closed",
+           "facilitator": "Facilitator", "round": "Round", "results_shown": "results shown on the projector",
+           "join_at": "Join", "code_word": "code", "projector": "projector", "open_round": "Open the round",
+           "hide": "Hide results", "reveal": "Reveal results", "close_round": "Close the round and store it",
+           "reopen": "Reopen the round",
+           "reopen_help": "Reopening lets participants change their answers again; closing again stores a new "
+                          "version of the round.",
+           "submissions": "Submissions", "col_code": "code", "col_group": "group", "col_answered": "answered",
+           "remove": "Remove"},
+    "fr": {"joined": "connectés", "finished": "terminé", "score_15": "note (1–5)", "fewer": "moins de {k} réponses",
+           "disagreement": "Questions où les avis divergent",
+           "none_shown": "Aucune (les questions notées par moins de {k} personnes ne sont pas affichées).",
+           "middle_half": "moitié centrale",
+           "phase_waiting": "en attente", "phase_open": "ouverte", "phase_closed": "close",
+           "facilitator": "Animation", "round": "Séance", "results_shown": "résultats affichés au projecteur",
+           "join_at": "Rejoindre", "code_word": "code", "projector": "projecteur", "open_round": "Ouvrir la séance",
+           "hide": "Masquer les résultats", "reveal": "Afficher les résultats",
+           "close_round": "Clore la séance et l'enregistrer", "reopen": "Rouvrir la séance",
+           "reopen_help": "Rouvrir permet aux participants de modifier à nouveau leurs réponses ; une nouvelle "
+                          "clôture enregistre une nouvelle version de la séance.",
+           "submissions": "Réponses reçues", "col_code": "code", "col_group": "groupe", "col_answered": "répondues",
+           "remove": "Retirer"},
+    "es": {"joined": "conectados", "finished": "terminado", "score_15": "puntuación (1–5)",
+           "fewer": "menos de {k} respuestas", "disagreement": "Preguntas con desacuerdo",
+           "none_shown": "Ninguna (no se muestran las preguntas con menos de {k} valoraciones).",
+           "middle_half": "mitad central",
+           "phase_waiting": "en espera", "phase_open": "abierta", "phase_closed": "cerrada",
+           "facilitator": "Facilitación", "round": "Ronda", "results_shown": "resultados mostrados en el proyector",
+           "join_at": "Unirse", "code_word": "código", "projector": "proyector", "open_round": "Abrir la ronda",
+           "hide": "Ocultar resultados", "reveal": "Mostrar resultados",
+           "close_round": "Cerrar la ronda y guardarla", "reopen": "Reabrir la ronda",
+           "reopen_help": "Al reabrir, los participantes pueden volver a cambiar sus respuestas; al cerrar de nuevo "
+                          "se guarda una nueva versión de la ronda.",
+           "submissions": "Respuestas recibidas", "col_code": "código", "col_group": "grupo",
+           "col_answered": "respondidas", "remove": "Retirar"},
+    "pt": {"joined": "ligados", "finished": "concluído", "score_15": "pontuação (1–5)",
+           "fewer": "menos de {k} respostas", "disagreement": "Perguntas com desacordo",
+           "none_shown": "Nenhuma (as perguntas com menos de {k} avaliações não são mostradas).",
+           "middle_half": "metade central",
+           "phase_waiting": "em espera", "phase_open": "aberta", "phase_closed": "encerrada",
+           "facilitator": "Facilitação", "round": "Ronda", "results_shown": "resultados mostrados no projetor",
+           "join_at": "Entrar", "code_word": "código", "projector": "projetor", "open_round": "Abrir a ronda",
+           "hide": "Ocultar resultados", "reveal": "Mostrar resultados",
+           "close_round": "Encerrar a ronda e guardá-la", "reopen": "Reabrir a ronda",
+           "reopen_help": "Reabrir permite aos participantes alterar de novo as suas respostas; encerrar de novo "
+                          "guarda uma nova versão da ronda.",
+           "submissions": "Respostas recebidas", "col_code": "código", "col_group": "grupo",
+           "col_answered": "respondidas", "remove": "Retirar"},
+}
+for _lang, _words in ROOM_WORDS.items():
+    WORDS[_lang] = WORDS[_lang] | _words
+
+
 class LivePage(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     template: ClassVar[str] = ""
