@@ -11,7 +11,7 @@ from c2c_monitor.definitions.catalog import Indicator
 from c2c_monitor.definitions.records import DATASETS
 from c2c_monitor.engine import duckdb_backend, polars_backend, reported
 from c2c_monitor.engine.spec import grain_for, plan_for
-from c2c_monitor.store.reads import stage_latest, vintage_bound
+from c2c_monitor.store.reads import frame, stage_latest, vintage_bound
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -60,7 +60,7 @@ def evaluate(
     backend: Backend = "duckdb",
 ) -> pl.DataFrame:
     _stage(con, partnership_ids, as_of)
-    pc = con.sql("SELECT partnership_id, city_id FROM _pc").pl()
+    pc = frame(con.sql("SELECT partnership_id, city_id FROM _pc"))
     frames: dict[str, pl.DataFrame] = {}
     obs: pl.DataFrame | None = None
     pops: pl.DataFrame | None = None

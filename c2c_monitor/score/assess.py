@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import polars as pl
 
@@ -46,9 +47,26 @@ if TYPE_CHECKING:
 def partnership_info(con: DuckDBPyConnection, pid: str) -> PartnershipInfo:
     row = reads.partnership_row(con, pid)
     if row is None:
-        known = reads.some_partnership_ids(con)
-        hint = f"known ids include: {', '.join(known)}" if known else "the workspace has no partnerships"
-        raise UnknownPartnership(f"unknown partnership {pid!r}", hint=hint + " (see `c2c partnerships`)")
+        _unknown(con, pid)
+    return _info(row)
+
+
+def partnership_infos(con: DuckDBPyConnection, pids: list[str]) -> list[PartnershipInfo]:
+    """`partnership_info` of several partnerships in one query; the first unknown id is refused the same way."""
+    rows = reads.partnership_rows(con, pids)
+    for pid in pids:
+        if pid not in rows:
+            _unknown(con, pid)
+    return [_info(rows[pid]) for pid in pids]
+
+
+def _unknown(con: DuckDBPyConnection, pid: str) -> NoReturn:
+    known = reads.some_partnership_ids(con)
+    hint = f"known ids include: {', '.join(known)}" if known else "the workspace has no partnerships"
+    raise UnknownPartnership(f"unknown partnership {pid!r}", hint=hint + " (see `c2c partnerships`)")
+
+
+def _info(row: Any) -> PartnershipInfo:
     sdgs = [int(s) for s in (row[3] or "").split(",") if s.strip().isdigit()]
     return PartnershipInfo(
         id=row[0], name=row[1], theme=row[2], sdgs=sdgs, budget_eur=row[4], start_year=row[5],
@@ -164,22 +182,38 @@ class RoundView:
     groups: list[GroupRow]
 
 
+RoundReader = Callable[[str], tuple[pl.DataFrame, pl.DataFrame]]
+
+
 def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int | None, lang: str = "en",
                    round_id: str | None = None, min_group_size: int = 3) -> RoundView:
-    rounds = reads.rounds_of(con, pid, as_of)
+    return round_view(fw, pid, reads.rounds_of(con, pid, as_of), lambda rid: reads.round_ratings(con, pid, rid, as_of),
+                      lang, round_id, min_group_size)
+
+
+def _chosen_rounds(pid: str, rounds: list[str], round_id: str | None) -> tuple[str | None, str | None]:
+    """(current, previous) round of a partnership: `round_id` or its latest, and the one held before it."""
     if round_id is not None and round_id not in rounds:
         raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}",
                        hint=f"rounds: {', '.join(rounds) or 'none'}")
     current = round_id or (rounds[-1] if rounds else None)
     previous = rounds[rounds.index(current) - 1] if current and rounds.index(current) > 0 else None
-    ratings, agreed = reads.round_ratings(con, pid, current, as_of) if current else (None, None)
+    return current, previous
+
+
+def round_view(fw: Framework, pid: str, rounds: list[str], read_round: RoundReader, lang: str = "en",
+               round_id: str | None = None, min_group_size: int = 3) -> RoundView:
+    """The principle rows of one partnership from its rounds and a reader of a round's ratings (read one at a
+    time by `principle_rows`, or taken from one read of a whole cohort by `build_scoreboards`)."""
+    current, previous = _chosen_rounds(pid, rounds, round_id)
+    ratings, agreed = read_round(current) if current else (None, None)
     n_people = ratings["participant_code"].n_unique() if ratings is not None and ratings.height else 0
     # A round with fewer participants than the minimum group size would publish one person's view.
     too_few = current is not None and n_people < min_group_size
     res = aggregate(fw, ratings, agreed) if ratings is not None and not too_few else None
     prev = {}
     if previous:
-        p_ratings, p_agreed = reads.round_ratings(con, pid, previous, as_of)
+        p_ratings, p_agreed = read_round(previous)
         if p_ratings["participant_code"].n_unique() >= min_group_size:
             prev = {p.principle_id: p for p in aggregate(fw, p_ratings, p_agreed)}
     rows = []
@@ -213,8 +247,11 @@ def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int 
 
 def action_rows(con: DuckDBPyConnection, pid: str, as_of: int | None, today: date | None = None) -> list[ActionRow]:
     """Follow-up actions, latest version of each, as recorded up to `as_of`."""
+    return _action_rows(reads.action_versions(con, pid, as_of), today)
+
+
+def _action_rows(rows: list[tuple[Any, ...]], today: date | None = None) -> list[ActionRow]:
     today = today or date.today()
-    rows = reads.action_versions(con, pid, as_of)
     return [ActionRow(id=r[0], principle_id=r[1], round_id=r[2], text=r[3], owner=r[4],
                       due=r[5].isoformat() if r[5] else None, status=r[6],
                       overdue=bool(r[5] and r[5] < today and r[6] not in CLOSED_STATUSES))
@@ -242,9 +279,21 @@ def build_scoreboards(
             parse_period(period)
         except PeriodError as exc:
             raise C2CError(f"--period: {exc}") from None
-    infos = [partnership_info(con, pid) for pid in pids]
+    infos = partnership_infos(con, pids)
     cat = catalogue or workspace_catalogue(ws)
     fw = framework or load_framework()
+    # Set-based: the whole cohort's rounds, ratings, agreed ratings and actions in a few queries, split in
+    # memory, rather than a handful of queries per partnership (each a scan of the ratings: quadratic).
+    rounds = reads.rounds_of_many(con, pids, as_of)
+    chosen = {pid: _chosen_rounds(pid, rounds[pid], round_id) for pid in pids}
+    pairs = sorted({(pid, r) for pid, two in chosen.items() for r in two if r is not None})
+    all_ratings, all_agreed = reads.round_ratings_many(con, pairs, as_of)
+    by_round = {(k[0], k[1]): v for k, v in all_ratings.partition_by(
+        "partnership_id", "round_id", as_dict=True).items()} if all_ratings.height else {}
+    agreed_by_round = {(k[0], k[1]): v.drop("partnership_id", "round_id") for k, v in all_agreed.partition_by(
+        "partnership_id", "round_id", as_dict=True).items()} if all_agreed.height else {}
+    no_ratings, no_agreed = all_ratings.clear(), all_agreed.clear().drop("partnership_id", "round_id")
+    actions = reads.action_versions_many(con, pids, as_of)
     inds = [i for i in cat.ordered if list_name in i.lists or not i.harmonised]
     results = evaluate(con, inds, pids, as_of=as_of, backend=backend)
     by_pid = {k[0]: v for k, v in results.partition_by("partnership_id", as_dict=True).items()}
@@ -253,7 +302,11 @@ def build_scoreboards(
     out = []
     for pid, info in zip(pids, infos, strict=True):
         rows = indicator_rows(inds, by_pid.get(pid, results.clear()), info, period, local, targets == "local")
-        view = principle_rows(con, fw, pid, as_of, ws.config.language, round_id, ws.config.min_group_size)
+
+        def read_round(rid: str, pid: str = pid) -> tuple[pl.DataFrame, pl.DataFrame]:
+            return by_round.get((pid, rid), no_ratings), agreed_by_round.get((pid, rid), no_agreed)
+
+        view = round_view(fw, pid, rounds[pid], read_round, ws.config.language, round_id, ws.config.min_group_size)
         vintages = sorted({r.vintage_id for r in rows if r.vintage_id is not None})
         out.append(Scoreboard(
             generated_at=generated,
@@ -262,7 +315,7 @@ def build_scoreboards(
             rules_version=RULES.version, rules=RULES.describe(), targets=targets,
             round_id=view.current, previous_round_id=view.previous, principles=view.principles, indicators=rows,
             aggregates=aggregates(rows), min_group_size=ws.config.min_group_size,
-            n_participants=view.n_participants, groups=view.groups, actions=action_rows(con, pid, as_of),
+            n_participants=view.n_participants, groups=view.groups, actions=_action_rows(actions[pid]),
         ))
     return out
 

@@ -30,6 +30,17 @@ _STAGED = {"_obs", *(f"_rec_{name}" for name in DATASETS)}
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
+def frame(rel: Any) -> pl.DataFrame:
+    """A DuckDB relation's rows as a polars frame, through the Arrow C stream interface.
+
+    DuckDB's own `.pl()` goes through pyarrow, whose import alone costs about 0.3 s of every command's start-up;
+    polars reads the same Arrow stream itself (`__arrow_c_stream__`) without it.
+    """
+    import polars as pl
+
+    return pl.DataFrame(rel)
+
+
 def vintage_bound(as_of: int | None) -> int:
     """The highest vintage a read may see: `as_of`, or every vintage."""
     return NO_LIMIT if as_of is None else as_of
@@ -86,16 +97,25 @@ def partnership_row(con: DuckDBPyConnection, pid: str) -> tuple[Any, ...] | None
     return tuple(rows[0]) if rows else None
 
 
+def partnership_rows(con: DuckDBPyConnection, pids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """`partnership_row` of several partnerships in one query: id -> row, the unknown ones left out."""
+    return {r[0]: tuple(r) for r in con.execute(
+        "SELECT p.partnership_id, p.name, p.theme, p.sdgs, p.budget_eur, p.start_year, p.description, "
+        "e.city_id, e.name, e.country, c.city_id, c.name, c.country FROM partnerships p "
+        "JOIN cities e ON e.city_id = p.european_city_id JOIN cities c ON c.city_id = p.partner_city_id "
+        "WHERE p.partnership_id IN (SELECT unnest(?::VARCHAR[]))", [list(pids)]).fetchall()}
+
+
 def partnerships_frame(con: DuckDBPyConnection) -> pl.DataFrame:
     """Every partnership's stored details, for an import to compare a whole file against at once."""
-    df: pl.DataFrame = con.sql("SELECT partnership_id, name, european_city_id, partner_city_id, theme, sdgs, "
-                               "start_year, budget_eur, description FROM partnerships").pl()
+    df: pl.DataFrame = frame(con.sql("SELECT partnership_id, name, european_city_id, partner_city_id, theme, sdgs, "
+                               "start_year, budget_eur, description FROM partnerships"))
     return df
 
 
 def cities_frame(con: DuckDBPyConnection) -> pl.DataFrame:
     """Every city's id, name, country and population."""
-    df: pl.DataFrame = con.sql("SELECT city_id, name, country, population FROM cities").pl()
+    df: pl.DataFrame = frame(con.sql("SELECT city_id, name, country, population FROM cities"))
     return df
 
 
@@ -116,9 +136,9 @@ def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str,
                   as_of: int | None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The round's ratings (newest answer of each participant to each question) and its agreed ratings."""
     bound = vintage_bound(as_of)
-    ratings: pl.DataFrame = con.sql(latest_sql("ratings", ["participant_code", "question_id"],
+    ratings: pl.DataFrame = frame(con.sql(latest_sql("ratings", ["participant_code", "question_id"],
                                  "partnership_id = ? AND round_id = ?"),
-                      params=[bound, pid, round_id]).pl()
+                      params=[bound, pid, round_id]))
     # One person whatever the case or spaces of their code (`p01` is `P01`): imports store codes trimmed and
     # upper-cased, and sheets loaded before that are read the same way, keeping the newest answer.
     import polars as pl
@@ -127,9 +147,53 @@ def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str,
     ratings = ratings.filter(pl.col("vintage_id") == pl.col("vintage_id").max().over("participant_code",
                                                                                       "question_id"))
     ratings = ratings.unique(subset=["participant_code", "question_id"], keep="first", maintain_order=True)
-    agreed: pl.DataFrame = con.sql(latest_sql("agreed", ["question_id"], "partnership_id = ? AND round_id = ?",
+    agreed: pl.DataFrame = frame(con.sql(latest_sql("agreed", ["question_id"], "partnership_id = ? AND round_id = ?",
                                 select="question_id, rating, reason"),
-                     params=[bound, pid, round_id]).pl()
+                     params=[bound, pid, round_id]))
+    return ratings, agreed
+
+
+def rounds_of_many(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None) -> dict[str, list[str]]:
+    """`rounds_of` for several partnerships in one query: id -> its rounds in the order they were held."""
+    out: dict[str, list[str]] = {pid: [] for pid in pids}
+    for pid, rid in con.execute(
+            "SELECT partnership_id, round_id FROM rounds WHERE partnership_id IN (SELECT unnest(?::VARCHAR[])) "
+            "AND vintage_id <= ? GROUP BY partnership_id, round_id ORDER BY partnership_id, min(held_on), round_id",
+            [list(pids), vintage_bound(as_of)]).fetchall():
+        out[pid].append(rid)
+    return out
+
+
+def round_ratings_many(con: DuckDBPyConnection, pairs: Sequence[tuple[str, str]], as_of: int | None
+                       ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`round_ratings` of several (partnership, round) pairs in two queries, whatever their number.
+
+    Both frames carry partnership_id and round_id, so a caller splits them with one `partition_by`; each
+    pair's part is what `round_ratings` returns for it (the same newest-answer rule, per pair).
+    """
+    import polars as pl
+
+    bound = vintage_bound(as_of)
+    pids = sorted({p for p, _ in pairs})
+    rids = sorted({r for _, r in pairs})
+    where = "partnership_id IN (SELECT unnest(?::VARCHAR[])) AND round_id IN (SELECT unnest(?::VARCHAR[]))"
+    wanted = pl.DataFrame({"partnership_id": [p for p, _ in pairs], "round_id": [r for _, r in pairs]},
+                          schema={"partnership_id": pl.String, "round_id": pl.String})
+    ratings: pl.DataFrame = frame(con.sql(
+        latest_sql("ratings", ["partnership_id", "round_id", "participant_code", "question_id"], where),
+        params=[bound, pids, rids]))
+    ratings = ratings.join(wanted, on=["partnership_id", "round_id"], how="semi", maintain_order="left")
+    # One person whatever the case or spaces of their code (`p01` is `P01`): imports store codes trimmed and
+    # upper-cased, and sheets loaded before that are read the same way, keeping the newest answer.
+    key = ["partnership_id", "round_id", "participant_code", "question_id"]
+    ratings = ratings.with_columns(pl.col("participant_code").str.strip_chars().str.to_uppercase())
+    ratings = ratings.filter(pl.col("vintage_id") == pl.col("vintage_id").max().over(key))
+    ratings = ratings.unique(subset=key, keep="first", maintain_order=True)
+    agreed: pl.DataFrame = frame(con.sql(
+        latest_sql("agreed", ["partnership_id", "round_id", "question_id"], where,
+                   select="partnership_id, round_id, question_id, rating, reason"),
+        params=[bound, pids, rids]))
+    agreed = agreed.join(wanted, on=["partnership_id", "round_id"], how="semi", maintain_order="left")
     return ratings, agreed
 
 
@@ -145,6 +209,19 @@ def action_versions(con: DuckDBPyConnection, pid: str, as_of: int | None) -> lis
         latest_sql("actions", ["action_id"], "partnership_id = ?",
                    select="action_id, principle_id, round_id, text, owner, due, status")
         + " ORDER BY principle_id, due NULLS LAST, action_id", [vintage_bound(as_of), pid]).fetchall()]
+
+
+def action_versions_many(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None
+                         ) -> dict[str, list[tuple[Any, ...]]]:
+    """`action_versions` of several partnerships in one query: id -> its rows, in the same order."""
+    out: dict[str, list[tuple[Any, ...]]] = {pid: [] for pid in pids}
+    for r in con.execute(
+            latest_sql("actions", ["partnership_id", "action_id"], "partnership_id IN (SELECT unnest(?::VARCHAR[]))",
+                       select="partnership_id, action_id, principle_id, round_id, text, owner, due, status")
+            + " ORDER BY partnership_id, principle_id, due NULLS LAST, action_id",
+            [vintage_bound(as_of), list(pids)]).fetchall():
+        out[r[0]].append(tuple(r[1:]))
+    return out
 
 
 def action_ids(con: DuckDBPyConnection, pid: str) -> set[str]:
@@ -168,13 +245,13 @@ def local_targets(con: DuckDBPyConnection, as_of: int | None) -> dict[tuple[str,
 def observations(con: DuckDBPyConnection, city_ids: list[str], codes: list[str],
                  as_of: int | None) -> pl.DataFrame:
     """Current observations of some cities and codes (deleted ones left out), as a polars frame."""
-    frame: pl.DataFrame = con.sql(
+    out: pl.DataFrame = frame(con.sql(
         latest_sql("observations", ["code", "city_id", "period", "disagg"],
                    "city_id IN (SELECT unnest(?::VARCHAR[])) AND code IN (SELECT unnest(?::VARCHAR[]))",
                    select="code, city_id, period, disagg, value, unit, obs_status")
         + " AND action <> 'D' ORDER BY code, city_id, disagg, year, quarter",
-        params=[vintage_bound(as_of), city_ids, codes]).pl()
-    return frame
+        params=[vintage_bound(as_of), city_ids, codes]))
+    return out
 
 
 def vintages(con: DuckDBPyConnection, as_of: int | None) -> list[tuple[Any, ...]]:
@@ -191,14 +268,14 @@ ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
 
 def vintage_log(con: Any) -> Any:
     """Every vintage with who loaded it, when (ISO 8601 in UTC), what and its content hash, as a polars frame."""
-    return con.sql("SELECT vintage_id, strftime(created_at, ?) AS loaded, who, kind, source, "
-                   "left(content_hash, 12) AS hash, n_rows FROM vintages ORDER BY vintage_id", params=[ISO_UTC]).pl()
+    return frame(con.sql("SELECT vintage_id, strftime(created_at, ?) AS loaded, who, kind, source, "
+                   "left(content_hash, 12) AS hash, n_rows FROM vintages ORDER BY vintage_id", params=[ISO_UTC]))
 
 
 def series_revisions(con: Any, code: str, city: str | None) -> Any:
     """Every stored version of one code's observations (one city or all), oldest vintage first."""
-    return con.sql(
+    return frame(con.sql(
         "SELECT code, city_id, period, disagg, value, obs_status, action, o.vintage_id, "
         "strftime(v.created_at, ?) AS loaded "
         "FROM observations o JOIN vintages v USING (vintage_id) WHERE code = ? AND (? IS NULL OR city_id = ?) "
-        "ORDER BY city_id, period, disagg, o.vintage_id", params=[ISO_UTC, code, city, city]).pl()
+        "ORDER BY city_id, period, disagg, o.vintage_id", params=[ISO_UTC, code, city, city]))
