@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from c2c_monitor import __version__
 from c2c_monitor.definitions import sdmx_codes
 from c2c_monitor.definitions.catalog import Catalogue
-from c2c_monitor.definitions.principles import Framework, load_framework
+from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.errors import C2CError
 from c2c_monitor.ingest.validate import OBS_STATUS
@@ -47,7 +47,7 @@ from c2c_monitor.render.html import environment, render_page
 from c2c_monitor.render.svg import principle_rounds, sparkline
 from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
 from c2c_monitor.score.scoreboard import ListName, Scoreboard
-from c2c_monitor.store import reads
+from c2c_monitor.store import catalog_cache, reads
 from c2c_monitor.store.atomic import current_umask
 from c2c_monitor.store.workspace import Workspace
 
@@ -328,7 +328,7 @@ def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = Tru
     if len(set(slugs)) != len(slugs):
         raise C2CError("two partnership ids give the same file name; rename one of them")
     cat = workspace_catalogue(ws)
-    fw = load_framework()
+    fw = catalog_cache.framework()
     sbs = build_scoreboards(ws, pids, list_name, as_of=as_of, catalogue=cat, framework=fw)
     return write_site(ws, sbs, out, cat, fw, pdf=pdf, as_of=as_of, title=title, workers=workers,
                       pdf_engine=pdf_engine, progress=progress, clean=clean)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import polars as pl
 
 from c2c_monitor.definitions.actions import CLOSED_STATUSES
-from c2c_monitor.definitions.catalog import Catalogue, Indicator, load_catalogue
+from c2c_monitor.definitions.catalog import Catalogue, Indicator
 from c2c_monitor.definitions.periods import Period, PeriodError, parse_period
-from c2c_monitor.definitions.principles import Framework, load_framework
+from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.engine.evaluate import Backend, evaluate
 from c2c_monitor.engine.spec import REASON_NO_DATA
@@ -37,7 +37,7 @@ from c2c_monitor.score.scoreboard import (
     Scoreboard,
     TargetKind,
 )
-from c2c_monitor.store import reads
+from c2c_monitor.store import catalog_cache, reads
 from c2c_monitor.store.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -77,7 +77,8 @@ def _info(row: Any) -> PartnershipInfo:
 
 
 def workspace_catalogue(ws: Workspace) -> Catalogue:
-    return load_catalogue(own_folder=ws.own_indicators)
+    """The catalogue with the workspace's own indicators, parsed once per content (store/catalog_cache)."""
+    return catalog_cache.catalogue(ws.own_indicators)
 
 
 def _decimal(period: str) -> float:
@@ -281,7 +282,7 @@ def build_scoreboards(
             raise C2CError(f"--period: {exc}") from None
     infos = partnership_infos(con, pids)
     cat = catalogue or workspace_catalogue(ws)
-    fw = framework or load_framework()
+    fw = framework or catalog_cache.framework()
     # Set-based: the whole cohort's rounds, ratings, agreed ratings and actions in a few queries, split in
     # memory, rather than a handful of queries per partnership (each a scan of the ratings: quadratic).
     rounds = reads.rounds_of_many(con, pids, as_of)
