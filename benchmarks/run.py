@@ -31,11 +31,14 @@ sys.path.insert(0, str(HERE.parent))
 
 SIZES = {
     "smoke": {"eval_partnerships": 20, "eval_quarters": 8, "ingest_rows": 20_000, "publish_pages": 10,
-              "startup_repeats": 2, "scale_municipalities": 100, "scale_quarters": 8, "repeats": 1},
+              "startup_repeats": 2, "scale_municipalities": 100, "scale_quarters": 8, "repeats": 1,
+              "scoring_sizes": [10, 100]},
     "moderate": {"eval_partnerships": 1000, "eval_quarters": 40, "ingest_rows": 3_000_000, "publish_pages": 300,
-                 "startup_repeats": 5, "scale_municipalities": 3_500, "scale_quarters": 40, "repeats": 2},
+                 "startup_repeats": 5, "scale_municipalities": 3_500, "scale_quarters": 40, "repeats": 2,
+                 "scoring_sizes": [100, 1000]},
     "full": {"eval_partnerships": 1000, "eval_quarters": 40, "ingest_rows": 10_000_000, "publish_pages": 1000,
-             "startup_repeats": 7, "scale_municipalities": 35_000, "scale_quarters": 40, "repeats": 3},
+             "startup_repeats": 7, "scale_municipalities": 35_000, "scale_quarters": 40, "repeats": 3,
+             "scoring_sizes": [100, 1000, 10_000]},
 }
 RESULTS: list[dict[str, Any]] = []
 
@@ -239,6 +242,71 @@ def fig_publish(cfg: dict[str, int], tmp: Path) -> None:
               f"{len(hundred)} partnerships with PDFs", flush=True)
 
 
+# --- 7. scoring (issue 19: set-based, linear in the number of partnerships) --------------------------
+BASELINE_SCORING = """
+SELECT partnership_id, round_id, question_id, median(rating) AS median, quantile_cont(rating, 0.25) AS q1,
+       quantile_cont(rating, 0.75) AS q3, count(*) AS n
+FROM ratings WHERE answer IN ('1', '2', '3', '4', '5') GROUP BY ALL
+"""
+
+
+def _tiled_ratings(con: Any, n: int, vid: int) -> int:
+    """The demo's rating generator run for 100 partnerships, repeated under the ids of n (it is slow in Python)."""
+    import random
+
+    import polars as pl
+    import synth
+
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.ingest.demo import _ratings
+    from c2c_monitor.store.schema import insert_frame
+
+    k = min(n, 100)
+    _, parts = synth.partnership_rows(k)
+    rat = _ratings(random.Random(1), load_framework(), parts)
+    rows = 0
+    for name, df in rat.items():
+        copies = []
+        for start in range(0, n, k):
+            shift = pl.col("partnership_id").str.slice(1).cast(pl.Int64) + start
+            copies.append(df.with_columns(pl.format("p{}", shift.cast(pl.String).str.zfill(6)).alias("partnership_id"))
+                          .filter(shift < n))
+        out = pl.concat(copies).with_columns(pl.lit(vid).alias("vintage_id"))
+        insert_frame(con, name, out)
+        rows += out.height
+    return rows
+
+
+def fig_scoring(cfg: dict[str, int], tmp: Path) -> None:
+    import synth
+
+    from c2c_monitor.definitions.catalog import load_catalogue
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.engine.evaluate import evaluate
+    from c2c_monitor.score.assess import build_scoreboards
+    from c2c_monitor.store.schema import new_vintage, transaction
+
+    cat, fw = load_catalogue(), load_framework()
+    for n in cfg["scoring_sizes"]:
+        with new_workspace(tmp / f"score-{n}") as ws:
+            info = synth.fill(ws.con, n, 8, ratings=False)
+            with transaction(ws.con):
+                vid = new_vintage(ws.con, "synthetic", "tiled ratings", None, 0)
+                n_ratings = _tiled_ratings(ws.con, n, vid)
+            pids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
+            repeats = 1 if n > 1000 else cfg["repeats"]
+            base_t, _ = best(lambda: ws.con.sql(BASELINE_SCORING).pl(), repeats)
+            inds = [i for i in cat.ordered if "simplified" in i.lists or not i.harmonised]
+            ev_t, _ = best(lambda: evaluate(ws.con, inds, pids), repeats)
+            sc_t, sbs = best(lambda: build_scoreboards(ws, pids, catalogue=cat, framework=fw), repeats)
+            assert len(sbs) == n and sum(p.status == "scored" for sb in sbs for p in sb.principles) > 0
+            report(7, f"scoring: {n:,} partnerships (principles + indicators)", sc_t, base_t,
+                   3.0 if n == 1000 else None,
+                   f"{sc_t / n * 1000:.2f} ms a partnership; evaluating their indicators alone {ev_t:.2f}s; "
+                   f"{n_ratings:,} rating rows, {info['observations']:,} observations; baseline: one DuckDB "
+                   f"query of every question's median and quartiles", kind="wall" if n == 1000 else "ratio")
+
+
 # --- 4. start-up ------------------------------------------------------------------------------------
 def fig_startup(cfg: dict[str, int], tmp: Path) -> None:
     exe = shutil.which("c2c") or str(Path(sys.executable).with_name("c2c"))
@@ -413,7 +481,7 @@ def interactive(cfg: dict[str, int], root: Path, n_parts: int) -> None:
 
 
 FIGURES = {"evaluate": fig_evaluate, "ingest": fig_ingest, "publish": fig_publish, "startup": fig_startup,
-           "scale": fig_scale}
+           "scoring": fig_scoring, "scale": fig_scale}
 
 
 def main() -> None:

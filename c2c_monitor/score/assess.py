@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, NoReturn
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import polars as pl
 
@@ -21,7 +22,13 @@ from c2c_monitor.engine.evaluate import Backend, evaluate
 from c2c_monitor.engine.spec import REASON_NO_DATA
 from c2c_monitor.errors import C2CError, UnknownPartnership
 from c2c_monitor.score.maths import light, normalise, principle_trend, trend
-from c2c_monitor.score.ratings import aggregate, group_breakdown
+from c2c_monitor.score.ratings import (
+    PrincipleResult,
+    aggregate,
+    aggregate_stats,
+    group_breakdown,
+    question_stats,
+)
 from c2c_monitor.score.scoreboard import (
     ActionRow,
     Aggregate,
@@ -81,8 +88,15 @@ def workspace_catalogue(ws: Workspace) -> Catalogue:
     return catalog_cache.catalogue(ws.own_indicators)
 
 
+@lru_cache(maxsize=4096)
+def _period(period: str) -> Period:
+    """`parse_period` once per distinct period string: a cohort's series repeat the same few hundred periods
+    (Period is frozen, so sharing it is safe)."""
+    return parse_period(period)
+
+
 def _decimal(period: str) -> float:
-    return parse_period(period).decimal_year
+    return _period(period).decimal_year
 
 
 def indicator_rows(
@@ -98,7 +112,7 @@ def indicator_rows(
     for ind in indicators:
         cities: list[str | None] = [c.id for c in info.cities] if ind.family == "city" else [None]
         for city in cities:
-            series = sorted(by_key.get((ind.id, city), []), key=lambda r: parse_period(r["period"]))
+            series = sorted(by_key.get((ind.id, city), []), key=lambda r: _period(r["period"]))
             if cutoff is not None:
                 series = [r for r in series if _not_after(r["period"], cutoff)]
             end = ind.end_value.value
@@ -140,7 +154,7 @@ def indicator_rows(
 
 
 def _not_after(period: str, cutoff: Period) -> bool:
-    p = parse_period(period)
+    p = _period(period)
     if cutoff.is_annual:
         return p.year <= cutoff.year
     if p.is_annual:
@@ -186,10 +200,84 @@ class RoundView:
 RoundReader = Callable[[str], tuple[pl.DataFrame, pl.DataFrame]]
 
 
+class RoundSource(Protocol):
+    """What a scoreboard needs of a partnership's round: its number of participants, principle results, groups."""
+
+    def people(self, rid: str) -> int: ...
+    def results(self, rid: str) -> list[PrincipleResult]: ...
+    def groups(self, rid: str) -> list[dict[str, Any]]: ...
+
+
+class _OneRound:
+    """A round read and aggregated on its own (one partnership: `principle_rows`)."""
+
+    def __init__(self, fw: Framework, read: RoundReader, min_group_size: int) -> None:
+        self.fw, self.read, self.min_group_size = fw, read, min_group_size
+        self._read: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
+
+    def _get(self, rid: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        if rid not in self._read:
+            self._read[rid] = self.read(rid)
+        return self._read[rid]
+
+    def people(self, rid: str) -> int:
+        ratings = self._get(rid)[0]
+        return int(ratings["participant_code"].n_unique()) if ratings.height else 0
+
+    def results(self, rid: str) -> list[PrincipleResult]:
+        return aggregate(self.fw, *self._get(rid))
+
+    def groups(self, rid: str) -> list[dict[str, Any]]:
+        return list(group_breakdown(self.fw, self._get(rid)[0], self.min_group_size).iter_rows(named=True))
+
+
+class _Cohort:
+    """Every (partnership, round) of a cohort aggregated at once: one group-by per statistic, not one per round."""
+
+    KEYS = ("partnership_id", "round_id")
+
+    def __init__(self, fw: Framework, pid: str, cohort: _CohortData) -> None:
+        self.fw, self.pid, self.data = fw, pid, cohort
+
+    def people(self, rid: str) -> int:
+        return self.data.people.get((self.pid, rid), 0)
+
+    def results(self, rid: str) -> list[PrincipleResult]:
+        return aggregate_stats(self.fw, self.data.stats.get((self.pid, rid), {}),
+                               self.data.agreed.get((self.pid, rid), self.data.no_agreed))
+
+    def groups(self, rid: str) -> list[dict[str, Any]]:
+        return self.data.groups.get((self.pid, rid), [])
+
+
+@dataclass
+class _CohortData:
+    people: dict[tuple[str, str], int]
+    stats: dict[tuple[str, str], dict[str, dict[str, Any]]]
+    agreed: dict[tuple[str, str], pl.DataFrame]
+    no_agreed: pl.DataFrame
+    groups: dict[tuple[str, str], list[dict[str, Any]]]
+
+    @classmethod
+    def build(cls, fw: Framework, ratings: pl.DataFrame, agreed: pl.DataFrame, min_group_size: int) -> _CohortData:
+        keys = list(_Cohort.KEYS)
+        people = {(r[0], r[1]): int(r[2]) for r in ratings.group_by(keys).agg(
+            pl.col("participant_code").n_unique()).iter_rows()}
+        stats: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
+        for r in question_stats(ratings, by=keys).iter_rows(named=True):
+            stats[(r["partnership_id"], r["round_id"])][r["question_id"]] = r
+        by_round = {(k[0], k[1]): v.drop(keys) for k, v in agreed.partition_by(keys, as_dict=True).items()} \
+            if agreed.height else {}
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for g in group_breakdown(fw, ratings, min_group_size, by=keys).iter_rows(named=True):
+            groups[(g["partnership_id"], g["round_id"])].append(g)
+        return cls(people, dict(stats), by_round, agreed.clear().drop(keys), dict(groups))
+
+
 def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int | None, lang: str = "en",
                    round_id: str | None = None, min_group_size: int = 3) -> RoundView:
-    return round_view(fw, pid, reads.rounds_of(con, pid, as_of), lambda rid: reads.round_ratings(con, pid, rid, as_of),
-                      lang, round_id, min_group_size)
+    source = _OneRound(fw, lambda rid: reads.round_ratings(con, pid, rid, as_of), min_group_size)
+    return round_view(fw, pid, reads.rounds_of(con, pid, as_of), source, lang, round_id, min_group_size)
 
 
 def _chosen_rounds(pid: str, rounds: list[str], round_id: str | None) -> tuple[str | None, str | None]:
@@ -202,21 +290,18 @@ def _chosen_rounds(pid: str, rounds: list[str], round_id: str | None) -> tuple[s
     return current, previous
 
 
-def round_view(fw: Framework, pid: str, rounds: list[str], read_round: RoundReader, lang: str = "en",
+def round_view(fw: Framework, pid: str, rounds: list[str], source: RoundSource, lang: str = "en",
                round_id: str | None = None, min_group_size: int = 3) -> RoundView:
-    """The principle rows of one partnership from its rounds and a reader of a round's ratings (read one at a
-    time by `principle_rows`, or taken from one read of a whole cohort by `build_scoreboards`)."""
+    """The principle rows of one partnership from its rounds and a source of each round's aggregates (read one
+    round at a time by `principle_rows`, or computed for a whole cohort at once by `build_scoreboards`)."""
     current, previous = _chosen_rounds(pid, rounds, round_id)
-    ratings, agreed = read_round(current) if current else (None, None)
-    n_people = ratings["participant_code"].n_unique() if ratings is not None and ratings.height else 0
+    n_people = source.people(current) if current else 0
     # A round with fewer participants than the minimum group size would publish one person's view.
     too_few = current is not None and n_people < min_group_size
-    res = aggregate(fw, ratings, agreed) if ratings is not None and not too_few else None
+    res = source.results(current) if current is not None and not too_few else None
     prev = {}
-    if previous:
-        p_ratings, p_agreed = read_round(previous)
-        if p_ratings["participant_code"].n_unique() >= min_group_size:
-            prev = {p.principle_id: p for p in aggregate(fw, p_ratings, p_agreed)}
+    if previous and source.people(previous) >= min_group_size:
+        prev = {p.principle_id: p for p in source.results(previous)}
     rows = []
     for i, p in enumerate(fw.principles):
         r = res[i] if res else None
@@ -239,10 +324,10 @@ def round_view(fw: Framework, pid: str, rounds: list[str], read_round: RoundRead
                 score=q.score) for q in r.questions] if r else [],
         ))
     groups = []
-    if ratings is not None and not too_few:
+    if current is not None and not too_few:
         groups = [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
                            score=None if g["score"] is None else round(g["score"], 3))
-                  for g in group_breakdown(fw, ratings, min_group_size).iter_rows(named=True)]
+                  for g in source.groups(current)]
     return RoundView(rows, current, previous, n_people, groups)
 
 
@@ -289,11 +374,7 @@ def build_scoreboards(
     chosen = {pid: _chosen_rounds(pid, rounds[pid], round_id) for pid in pids}
     pairs = sorted({(pid, r) for pid, two in chosen.items() for r in two if r is not None})
     all_ratings, all_agreed = reads.round_ratings_many(con, pairs, as_of)
-    by_round = {(k[0], k[1]): v for k, v in all_ratings.partition_by(
-        "partnership_id", "round_id", as_dict=True).items()} if all_ratings.height else {}
-    agreed_by_round = {(k[0], k[1]): v.drop("partnership_id", "round_id") for k, v in all_agreed.partition_by(
-        "partnership_id", "round_id", as_dict=True).items()} if all_agreed.height else {}
-    no_ratings, no_agreed = all_ratings.clear(), all_agreed.clear().drop("partnership_id", "round_id")
+    cohort = _CohortData.build(fw, all_ratings, all_agreed, ws.config.min_group_size)
     actions = reads.action_versions_many(con, pids, as_of)
     inds = [i for i in cat.ordered if list_name in i.lists or not i.harmonised]
     results = evaluate(con, inds, pids, as_of=as_of, backend=backend)
@@ -303,11 +384,8 @@ def build_scoreboards(
     out = []
     for pid, info in zip(pids, infos, strict=True):
         rows = indicator_rows(inds, by_pid.get(pid, results.clear()), info, period, local, targets == "local")
-
-        def read_round(rid: str, pid: str = pid) -> tuple[pl.DataFrame, pl.DataFrame]:
-            return by_round.get((pid, rid), no_ratings), agreed_by_round.get((pid, rid), no_agreed)
-
-        view = round_view(fw, pid, rounds[pid], read_round, ws.config.language, round_id, ws.config.min_group_size)
+        view = round_view(fw, pid, rounds[pid], _Cohort(fw, pid, cohort), ws.config.language, round_id,
+                          ws.config.min_group_size)
         vintages = sorted({r.vintage_id for r in rows if r.vintage_id is not None})
         out.append(Scoreboard(
             generated_at=generated,

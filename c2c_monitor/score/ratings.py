@@ -7,7 +7,9 @@ even the merged group is too small), so one participant's answer cannot be read 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -61,10 +63,11 @@ def _disagree(n: int, iqr: float | None, rng: float | None, rules: PrincipleRule
     return iqr >= rules.disagreement_iqr or (n >= rules.disagreement_min_n and rng >= rules.disagreement_range)
 
 
-def question_stats(ratings: pl.DataFrame) -> pl.DataFrame:
-    """Per question: counts, median, quartiles, range, share of "don't know"."""
+def question_stats(ratings: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Per question (and per `by`, e.g. partnership and round, for a whole cohort in one pass): counts, median,
+    quartiles, range, share of "don't know"."""
     num = pl.col("rating").filter(pl.col("answer").is_in(["1", "2", "3", "4", "5"]))
-    return ratings.group_by("question_id").agg(
+    return ratings.group_by(*by, "question_id").agg(
         num.count().alias("n"),
         num.median().alias("median"),
         num.quantile(0.25, interpolation="linear").alias("q1"),
@@ -84,6 +87,16 @@ def aggregate(
 ) -> list[PrincipleResult]:
     """`ratings`: question_id, answer ('1'..'5', 'na', 'dk'), rating; `agreed`: question_id, rating, reason."""
     stats = {r["question_id"]: r for r in question_stats(ratings).iter_rows(named=True)} if ratings.height else {}
+    return aggregate_stats(framework, stats, agreed, rules)
+
+
+def aggregate_stats(
+    framework: Framework,
+    stats: dict[str, dict[str, Any]],
+    agreed: pl.DataFrame | None = None,
+    rules: PrincipleRules = RULES.principles,
+) -> list[PrincipleResult]:
+    """`aggregate` from `question_stats` rows already computed (question_id -> row), e.g. for a whole cohort."""
     agreed_map: dict[str, tuple[int, str]] = {}
     if agreed is not None:
         for r in agreed.iter_rows(named=True):
@@ -119,29 +132,34 @@ def aggregate(
     return out
 
 
-def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size: int) -> pl.DataFrame:
+def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size: int,
+                    by: Sequence[str] = ()) -> pl.DataFrame:
     """Principle medians by stakeholder group, with small groups merged and still-small ones dropped.
 
-    Returns group, principle_id, n_participants, score (mean of question medians in the group).
+    Returns group, principle_id, n_participants, score (mean of question medians in the group); with `by`
+    (e.g. partnership and round) the same for each of its values at once, those columns first.
     """
+    keys = list(by)
     if ratings.height == 0:
-        return pl.DataFrame(schema={"group": pl.String, "principle_id": pl.String,
+        return pl.DataFrame(schema={**{k: pl.String for k in keys}, "group": pl.String, "principle_id": pl.String,
                                     "n_participants": pl.Int64, "score": pl.Float64})
-    sizes = ratings.group_by("stakeholder_group").agg(pl.col("participant_code").n_unique().alias("size"))
-    big = set(sizes.filter(pl.col("size") >= min_group_size)["stakeholder_group"].to_list())
-    r = ratings.with_columns(
-        pl.when(pl.col("stakeholder_group").is_in(list(big)))
+    sizes = ratings.group_by(*keys, "stakeholder_group").agg(pl.col("participant_code").n_unique().alias("size"))
+    big = sizes.filter(pl.col("size") >= min_group_size).select(*keys, "stakeholder_group",
+                                                                 pl.lit(True).alias("_big"))
+    # A left join (nulls never match) marks the big groups of each key, as a membership test did for one.
+    r = ratings.join(big, on=[*keys, "stakeholder_group"], how="left").with_columns(
+        pl.when(pl.col("_big").fill_null(False))
         .then(pl.col("stakeholder_group")).otherwise(pl.lit(MERGED_GROUP)).alias("group")
     )
-    sizes2 = r.group_by("group").agg(pl.col("participant_code").n_unique().alias("n_participants"))
+    sizes2 = r.group_by(*keys, "group").agg(pl.col("participant_code").n_unique().alias("n_participants"))
     keep = sizes2.filter(pl.col("n_participants") >= min_group_size)
-    r = r.join(keep, on="group", how="inner")
+    r = r.join(keep, on=[*keys, "group"], how="inner")
     num = r.filter(pl.col("answer").is_in(["1", "2", "3", "4", "5"]))
-    per_q = num.group_by("group", "question_id").agg(pl.col("rating").median().alias("median"))
+    per_q = num.group_by(*keys, "group", "question_id").agg(pl.col("rating").median().alias("median"))
     per_q = per_q.with_columns(pl.col("question_id").str.split(".").list.first().alias("principle_id"))
     return (
-        per_q.group_by("group", "principle_id").agg(pl.col("median").mean().alias("score"))
-        .join(keep, on="group")
-        .select("group", "principle_id", "n_participants", "score")
-        .sort("group", "principle_id")
+        per_q.group_by(*keys, "group", "principle_id").agg(pl.col("median").mean().alias("score"))
+        .join(keep, on=[*keys, "group"])
+        .select(*keys, "group", "principle_id", "n_participants", "score")
+        .sort(*keys, "group", "principle_id")
     )
