@@ -111,6 +111,20 @@ def _principle_chart(sb: Scoreboard) -> str:
     return principle_rounds([(p.id, p.title) for p in sb.principles], rounds, scores)
 
 
+def _parquet_files(tmp: Path, resources: list[opendata.Resource], obs: Any) -> list[dict[str, Any]]:
+    """data/parquet/: the indicator figures and the observation series as Parquet; their datapackage entries."""
+    out = []
+    series = opendata.Resource("observations", "data/parquet/observations.parquet",
+                               "Indicator series of the partner cities (current values)", obs,
+                               ["code", "city_id", "period", "disagg"], partnership_key=False)
+    for r in [*(r for r in resources if r.name == "indicators"), series]:
+        copy = opendata.Resource(r.name, f"data/parquet/{r.name}.parquet", r.description, r.frame, r.primary_key,
+                                 r.partnership_key, r.fields)
+        opendata.write_parquet(r.frame, tmp / copy.path, opendata.PARQUET_ORDER[r.name])
+        out.append(opendata.parquet_resource(copy))
+    return out
+
+
 def _sdmx_files(tmp: Path, obs: Any, cat: Catalogue, city_names: dict[str, str],
                 summary: Summary) -> list[dict[str, Any]]:
     """data/sdmx/: the SDMX-CSV data and its SDMX-ML structure; their datapackage entries."""
@@ -317,7 +331,7 @@ def _swap_into_place(tmp: Path, out: Path, clean: bool, summary: Summary) -> Non
 def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = True, as_of: int | None = None,
             list_name: ListName = "simplified", title: str | None = None, workers: int | None = None,
             pdf_engine: str = "auto", progress: Callable[[int, int, str], None] | None = None,
-            clean: bool = False) -> Summary:
+            clean: bool = False, parquet: bool = False) -> Summary:
     out = out.resolve()
     _prepare_target(out)  # again in write_site; here so that a wrong folder fails before the scoring
     all_ids = reads.partnership_ids(ws.con)
@@ -331,14 +345,15 @@ def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = Tru
     fw = catalog_cache.framework()
     sbs = build_scoreboards(ws, pids, list_name, as_of=as_of, catalogue=cat, framework=fw)
     return write_site(ws, sbs, out, cat, fw, pdf=pdf, as_of=as_of, title=title, workers=workers,
-                      pdf_engine=pdf_engine, progress=progress, clean=clean)
+                      pdf_engine=pdf_engine, progress=progress, clean=clean, parquet=parquet)
 
 
 def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, fw: Framework, *, pdf: bool = True,
                as_of: int | None = None, title: str | None = None, workers: int | None = None,
                pdf_engine: str = "auto", progress: Callable[[int, int, str], None] | None = None,
-               clean: bool = False) -> Summary:
-    """Everything after scoring: pages, charts, PDFs and open data, swapped into `out` at the end.
+               clean: bool = False, parquet: bool = False) -> Summary:
+    """Everything after scoring: pages, charts, PDFs and open data (with `parquet`, also the indicators and
+    observations as Parquet), swapped into `out` at the end.
 
     Files in `out` that an earlier run did not write are kept, unless `clean`."""
     if pdf_engine not in PDF_ENGINES:
@@ -400,6 +415,8 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         for r in resources:
             opendata.write_csv(r.frame, tmp / r.path)
         described = [opendata.tabular(r) for r in resources]
+        if parquet:
+            described += _parquet_files(tmp, resources, obs)
         described += _sdmx_files(tmp, obs, cat, city_names, summary)
         described += _open_sdg_files(tmp, obs, cat, city_names, summary)
         (tmp / "data" / "scoreboards.json").write_text(
