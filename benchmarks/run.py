@@ -1,11 +1,16 @@
 """c2c-monitor benchmarks: each figure is a ratio against a bare baseline run in the same process.
 
-    python benchmarks/run.py                  # the full run (minutes; the scale figure is long)
+    python benchmarks/run.py                  # the full run (--sizes full: the scale figure is most of it)
+    python benchmarks/run.py --size moderate  # a tenth of the national workspace (9.7 M observations)
     python benchmarks/run.py --size smoke     # seconds: checks that every figure runs and prints
     python benchmarks/run.py --only evaluate,startup
 
-Figures (issue 8): 1 evaluate, 2 ingest, 3 publish, 4 start-up, 5 scale. Machines here are noisy, so
-each timing is the best of a few repeats and every figure is read as engine / baseline.
+Figures (issue 8): 1 evaluate, 2 ingest, 3 publish, 4 start-up (and, issue 19, a whole demo `c2c assess`),
+5 scale; issue 19: 6 one partnership in the national workspace (assess/compare/publish wall times and the
+row groups EXPLAIN ANALYZE read), 7 scoring 100 / 1,000 / 10,000 partnerships, 8 one programme-level
+DuckDB query over many published Parquet packages. DuckDB's memory in the scale run is capped by
+C2C_BENCH_MEMORY (default 10GB). Machines here are noisy, so each timing is the best of a few repeats and
+every figure is read as engine / baseline.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ sys.path.insert(0, str(HERE.parent))
 SIZES = {
     "smoke": {"eval_partnerships": 20, "eval_quarters": 8, "ingest_rows": 20_000, "publish_pages": 10,
               "startup_repeats": 2, "scale_municipalities": 100, "scale_quarters": 8, "repeats": 1,
-              "scoring_sizes": [10, 100], "programme_packages": 50},
+              "scoring_sizes": [10, 30], "programme_packages": 20},
     "moderate": {"eval_partnerships": 1000, "eval_quarters": 40, "ingest_rows": 3_000_000, "publish_pages": 300,
                  "startup_repeats": 5, "scale_municipalities": 3_500, "scale_quarters": 40, "repeats": 2,
                  "scoring_sizes": [100, 1000, 10_000], "programme_packages": 10_000},
