@@ -562,8 +562,11 @@ def main() -> None:
     ap.add_argument("--size", "--sizes", dest="size", choices=sorted(SIZES), default="full")
     ap.add_argument("--only", help="comma-separated: " + ",".join(FIGURES))
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--scoring-sizes", help="comma-separated cohort sizes of figure 7 (default: the size's)")
     args = ap.parse_args()
-    cfg = SIZES[args.size]
+    cfg = dict(SIZES[args.size])
+    if args.scoring_sizes:
+        cfg["scoring_sizes"] = [int(n) for n in args.scoring_sizes.split(",")]
     wanted = args.only.split(",") if args.only else list(FIGURES)
     unknown = set(wanted) - set(FIGURES)
     if unknown:
