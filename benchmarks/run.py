@@ -1,11 +1,16 @@
 """c2c-monitor benchmarks: each figure is a ratio against a bare baseline run in the same process.
 
-    python benchmarks/run.py                  # the full run (minutes; the scale figure is long)
+    python benchmarks/run.py                  # the full run (--sizes full: the scale figure is most of it)
+    python benchmarks/run.py --size moderate  # a tenth of the national workspace (9.7 M observations)
     python benchmarks/run.py --size smoke     # seconds: checks that every figure runs and prints
     python benchmarks/run.py --only evaluate,startup
 
-Figures (issue 8): 1 evaluate, 2 ingest, 3 publish, 4 start-up, 5 scale. Machines here are noisy, so
-each timing is the best of a few repeats and every figure is read as engine / baseline.
+Figures (issue 8): 1 evaluate, 2 ingest, 3 publish, 4 start-up (and, issue 19, a whole demo `c2c assess`),
+5 scale; issue 19: 6 one partnership in the national workspace (assess/compare/publish wall times and the
+row groups EXPLAIN ANALYZE read), 7 scoring 100 / 1,000 / 10,000 partnerships, 8 one programme-level
+DuckDB query over many published Parquet packages. DuckDB's memory in the scale run is capped by
+C2C_BENCH_MEMORY (default 10GB). Machines here are noisy, so each timing is the best of a few repeats and
+every figure is read as engine / baseline.
 """
 
 from __future__ import annotations
@@ -31,9 +36,14 @@ sys.path.insert(0, str(HERE.parent))
 
 SIZES = {
     "smoke": {"eval_partnerships": 20, "eval_quarters": 8, "ingest_rows": 20_000, "publish_pages": 10,
-              "startup_repeats": 2, "scale_municipalities": 100, "scale_quarters": 8, "repeats": 1},
+              "startup_repeats": 2, "scale_municipalities": 100, "scale_quarters": 8, "repeats": 1,
+              "scoring_sizes": [10, 30], "programme_packages": 20},
+    "moderate": {"eval_partnerships": 1000, "eval_quarters": 40, "ingest_rows": 3_000_000, "publish_pages": 300,
+                 "startup_repeats": 5, "scale_municipalities": 3_500, "scale_quarters": 40, "repeats": 2,
+                 "scoring_sizes": [100, 1000, 10_000], "programme_packages": 10_000},
     "full": {"eval_partnerships": 1000, "eval_quarters": 40, "ingest_rows": 10_000_000, "publish_pages": 1000,
-             "startup_repeats": 7, "scale_municipalities": 35_000, "scale_quarters": 40, "repeats": 3},
+             "startup_repeats": 7, "scale_municipalities": 35_000, "scale_quarters": 40, "repeats": 3,
+             "scoring_sizes": [100, 1000, 10_000], "programme_packages": 10_000},
 }
 RESULTS: list[dict[str, Any]] = []
 
@@ -55,6 +65,11 @@ def report(n: int, name: str, engine: float, baseline: float, target: float | No
         shown = f"{value:5.2f}x"
         ok = target is None or value <= target
         goal = f"target <= {target:g}x" if target else ""
+    elif kind == "wall":  # a wall time against its own target, the baseline printed beside it
+        value = engine
+        shown = f"{value:.3f}s"
+        ok = target is None or value <= target
+        goal = f"target < {target:g}s" if target else ""
     else:  # "over": seconds above the baseline
         value = engine - baseline
         shown = f"+{value:.3f}s"
@@ -232,6 +247,132 @@ def fig_publish(cfg: dict[str, int], tmp: Path) -> None:
               f"{len(hundred)} partnerships with PDFs", flush=True)
 
 
+# --- 7. scoring (issue 19: set-based, linear in the number of partnerships) --------------------------
+BASELINE_SCORING = """
+SELECT partnership_id, round_id, question_id, median(rating) AS median, quantile_cont(rating, 0.25) AS q1,
+       quantile_cont(rating, 0.75) AS q3, count(*) AS n
+FROM ratings WHERE answer IN ('1', '2', '3', '4', '5') GROUP BY ALL
+"""
+
+
+def _tiled_ratings(con: Any, n: int, vid: int) -> int:
+    """The demo's rating generator run for 100 partnerships, repeated under the ids of n (it is slow in Python)."""
+    import random
+
+    import polars as pl
+    import synth
+
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.ingest.demo import _ratings
+    from c2c_monitor.store.schema import insert_frame
+
+    k = min(n, 100)
+    _, parts = synth.partnership_rows(k)
+    rat = _ratings(random.Random(1), load_framework(), parts)
+    rows = 0
+    for name, df in rat.items():
+        copies = []
+        for start in range(0, n, k):
+            shift = pl.col("partnership_id").str.slice(1).cast(pl.Int64) + start
+            # Filter on the original ids first: once renamed, `shift` would read the new id and add `start` twice.
+            copies.append(df.filter(shift < n)
+                          .with_columns(pl.format("p{}", shift.cast(pl.String).str.zfill(6)).alias("partnership_id")))
+        out = pl.concat(copies).with_columns(pl.lit(vid).alias("vintage_id"))
+        insert_frame(con, name, out)
+        rows += out.height
+    return rows
+
+
+def fig_scoring(cfg: dict[str, int], tmp: Path) -> None:
+    import synth
+
+    from c2c_monitor.definitions.catalog import load_catalogue
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.engine.evaluate import evaluate
+    from c2c_monitor.score.assess import build_scoreboards
+    from c2c_monitor.store.schema import new_vintage, transaction
+
+    cat, fw = load_catalogue(), load_framework()
+    for n in cfg["scoring_sizes"]:
+        with new_workspace(tmp / f"score-{n}") as ws:
+            info = synth.fill(ws.con, n, 8, ratings=False)
+            with transaction(ws.con):
+                vid = new_vintage(ws.con, "synthetic", "tiled ratings", None, 0)
+                n_ratings = _tiled_ratings(ws.con, n, vid)
+            pids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
+            repeats = 1 if n > 1000 else cfg["repeats"]
+            base_t, _ = best(lambda: ws.con.sql(BASELINE_SCORING).pl(), repeats)
+            inds = [i for i in cat.ordered if "simplified" in i.lists or not i.harmonised]
+            ev_t, _ = best(lambda inds=inds, pids=pids: evaluate(ws.con, inds, pids), repeats)
+            sc_t, sbs = best(lambda pids=pids: build_scoreboards(ws, pids, catalogue=cat, framework=fw),
+                             repeats)
+            assert len(sbs) == n and all(sb.round_id is not None for sb in sbs), "a partnership without ratings"
+            report(7, f"scoring: {n:,} partnerships (principles + indicators)", sc_t, base_t,
+                   3.0 if n == 1000 else None,
+                   f"{sc_t / n * 1000:.2f} ms a partnership; evaluating their indicators alone {ev_t:.2f}s; "
+                   f"{n_ratings:,} rating rows, {info['observations']:,} observations; baseline: one DuckDB "
+                   f"query of every question's median and quartiles", kind="wall" if n == 1000 else "ratio")
+
+
+# --- 8. programme: one query over many published packages (issue 19) ---------------------------------
+PROGRAMME_QUERY = """
+SELECT indicator_id, count(DISTINCT partnership_id) AS partnerships, round(avg(score), 2) AS mean_score,
+       count(*) FILTER (WHERE light = 'green') AS green, count(*) FILTER (WHERE score IS NULL) AS missing
+FROM {source} WHERE family = 'city' AND city_id >= $lo AND city_id < $hi
+GROUP BY indicator_id ORDER BY indicator_id
+"""
+
+
+def fig_programme(cfg: dict[str, int], tmp: Path) -> None:
+    """`n` packages as `c2c publish --parquet` writes them (one partnership each), then DuckDB over all of them."""
+    import duckdb
+    import polars as pl
+    import synth
+
+    from c2c_monitor.definitions.catalog import load_catalogue
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.publish.opendata import PARQUET_ORDER, figures, write_parquet
+    from c2c_monitor.score.assess import build_scoreboards
+
+    n = cfg["programme_packages"]
+    cat, fw = load_catalogue(), load_framework()
+    with new_workspace(tmp / "ws") as ws:
+        synth.fill(ws.con, 10, 12)
+        pids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
+        sbs = build_scoreboards(ws, pids, catalogue=cat, framework=fw)
+    base = next(r for r in figures(sbs) if r.name == "indicators").frame
+    t = time.perf_counter()
+    frames = []
+    for k in range(n):
+        one = base.filter(pl.col("partnership_id") == pids[k % len(pids)])
+        # Each package: its own partnership and cities, values moved a little so that nothing is shared.
+        df = one.with_columns(pl.lit(f"pkg{k:06d}").alias("partnership_id"),
+                              pl.when(pl.col("city_id").is_not_null())
+                              .then(pl.format("c{}-{}", pl.lit(f"{k:06d}"), pl.col("city_id"))).alias("city_id"),
+                              (pl.col("score") * (0.9 + 0.2 * ((k * 7919) % 100) / 100)).clip(0, 100).alias("score"))
+        write_parquet(df, tmp / "packages" / f"pkg{k:06d}" / "data" / "parquet" / "indicators.parquet",
+                      PARQUET_ORDER["indicators"])
+        frames.append(df)
+    gen_t = time.perf_counter() - t
+    everything = pl.concat(frames)
+    files = str(tmp / "packages" / "*" / "data" / "parquet" / "indicators.parquet")
+    lo, hi = f"c{n // 10:06d}", f"c{2 * n // 10:06d}"  # a tenth of the programme's packages' cities, by id
+    con = duckdb.connect()
+    con.register("_all", everything)
+    con.execute("CREATE TABLE allrows AS SELECT * FROM _all")
+    con.unregister("_all")
+    eng_t, got = best(lambda: con.execute(PROGRAMME_QUERY.format(source="read_parquet($files)"),
+                                          {"files": files, "lo": lo, "hi": hi}).fetchall(), cfg["repeats"])
+    base_t, want = best(lambda: con.execute(PROGRAMME_QUERY.format(source="allrows"),
+                                            {"lo": lo, "hi": hi}).fetchall(), cfg["repeats"])
+    con.close()
+    assert got == want, "the query over the packages disagrees with the same rows in one table"
+    report(8, f"programme: one query over {n:,} published packages", eng_t, base_t, None,
+           f"DuckDB read_parquet over {n:,} files ({everything.height:,} indicator rows, written in {gen_t:.0f}s "
+           f"by publish's own Parquet writer); baseline: the same query over the same rows in one in-memory "
+           f"DuckDB table; {len(got)} indicators, same answer")
+
+
 # --- 4. start-up ------------------------------------------------------------------------------------
 def fig_startup(cfg: dict[str, int], tmp: Path) -> None:
     exe = shutil.which("c2c") or str(Path(sys.executable).with_name("c2c"))
@@ -247,6 +388,14 @@ def fig_startup(cfg: dict[str, int], tmp: Path) -> None:
     base = run([sys.executable, "-c", "pass"])
     report(4, "start-up: c2c --help", run([exe, "--help"]), base, 0.3, "", kind="over")
     report(4, "start-up: c2c catalog list", run([exe, "catalog", "list"]), base, 0.3, "", kind="over")
+    # Issue 19: a whole assess of one demo partnership, start-up included (the first run fills the definition
+    # cache and the file cache; the best of the later ones is kept).
+    demo = tmp / "demo"
+    subprocess.run([exe, "init", str(demo), "--demo"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=True)
+    report(4, "c2c assess bilbao-medellin (demo), wall", run([exe, "assess", "-w", str(demo), "bilbao-medellin"]),
+           base, 0.35, "start-up, evaluation, scoring, snapshot and the terminal table; baseline: python -c pass",
+           kind="wall")
 
 
 # --- 5. scale ---------------------------------------------------------------------------------------
@@ -270,6 +419,8 @@ def _scale_child(cfg: dict[str, int], tmp: str, out: str) -> None:
     t_gen = t_ingest = 0.0
     rows = 0
     with new_workspace(root / "ws") as ws:
+        # A shared machine: DuckDB may not take more than this (it spills to disk past it).
+        ws.con.execute("SET memory_limit = ?", [os.environ.get("C2C_BENCH_MEMORY", "10GB")])
         cities, parts = synth.partnership_rows(n_mun // 2)
         insert_frame(ws.con, "cities", cities)
         insert_frame(ws.con, "partnerships", pl.DataFrame(parts))
@@ -307,8 +458,10 @@ def _scale_child(cfg: dict[str, int], tmp: str, out: str) -> None:
         t = time.perf_counter()
         res = evaluate(ws.con, inds, pids, backend="duckdb")
         t_eval = time.perf_counter() - t
+        groups = ws.con.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('observations')"
+                                ).fetchall()[0][0]
     Path(out).write_text(json.dumps({"rows": rows, "gen_s": t_gen, "ingest_s": t_ingest, "eval_s": t_eval,
-                                     "result_rows": res.height}))
+                                     "result_rows": res.height, "row_groups": groups}))
 
 
 def fig_scale(cfg: dict[str, int], tmp: Path) -> None:
@@ -331,19 +484,90 @@ def fig_scale(cfg: dict[str, int], tmp: Path) -> None:
           f"{peak_gb:.1f} GB of 24; wall {wall:.0f}s (incl. {r['gen_s']:.0f}s writing the CSV files)", flush=True)
     RESULTS.append({"figure": 5, "name": "scale", **r, "peak_gb": round(peak_gb, 2), "wall_s": round(wall, 1),
                     "met": peak_gb < 24})
+    interactive(cfg, tmp / "scale" / "ws", cfg["scale_municipalities"] // 2)
+
+
+def _profiled(db: Path, sql: str, params: list[Any]) -> dict[str, Any]:
+    """Run `sql` on a read-only connection with DuckDB's JSON profiler on; the query section of its profile."""
+    import duckdb
+
+    prof = db.with_name("profile.json")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute("PRAGMA enable_profiling = 'json'")
+        con.execute(f"PRAGMA profiling_output = '{prof}'")
+        con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+    q: dict[str, Any] = json.loads(prof.read_text())["query"]
+    return q
+
+
+def interactive(cfg: dict[str, int], root: Path, n_parts: int) -> None:
+    """One partnership in the national workspace: the CLI's wall times and the row groups its reads touch."""
+    import duckdb
+
+    exe = shutil.which("c2c") or str(Path(sys.executable).with_name("c2c"))
+    db = root / "workspace.duckdb"
+    pid, other = f"p{n_parts // 3:06d}", f"p{2 * n_parts // 3:06d}"
+    con = duckdb.connect(str(db), read_only=True)
+    eu, partner = con.execute("SELECT european_city_id, partner_city_id FROM partnerships WHERE partnership_id = ?",
+                              [pid]).fetchall()[0]
+    con.close()
+    # The bare baseline: the two cities' rows, straight from the file (what assess has to read at least).
+    bare = ("SELECT * FROM observations WHERE city_id IN (SELECT unnest(?::VARCHAR[]))")
+
+    def bare_run() -> int:
+        c = duckdb.connect(str(db), read_only=True)
+        n = len(c.execute(bare, [[eu, partner]]).fetchall())
+        c.close()
+        return n
+
+    base_t, n_rows = best(bare_run, cfg["repeats"] + 2)
+    q = _profiled(db, bare, [[eu, partner]])
+    print(f"[6] EXPLAIN ANALYZE, the two cities' rows of {pid}: {q['total_row_groups_scanned']} of "
+          f"{q['total_row_groups_to_scan']} row groups scanned, {q['total_rows_scanned']:,} rows read for "
+          f"{n_rows:,} rows returned", flush=True)
+    # The evaluation's own staging read (engine/evaluate._stage), as it runs for this partnership.
+    from c2c_monitor.store.reads import NO_LIMIT, latest_sql
+
+    stage = latest_sql("observations", ["code", "city_id", "period", "disagg"],
+                       "city_id IN (SELECT unnest(?::VARCHAR[]))") + " AND action <> 'D'"
+    q = _profiled(db, stage, [NO_LIMIT, [eu, partner]])
+    print(f"[6] EXPLAIN ANALYZE, the evaluation's staging read: {q['total_row_groups_scanned']} of "
+          f"{q['total_row_groups_to_scan']} row groups scanned", flush=True)
+    env = {**os.environ, "C2C_WORKSPACE": str(root)}
+
+    def cli(argv: list[str]) -> float:
+        times = []
+        for _ in range(cfg["repeats"] + 1):
+            t = time.perf_counter()
+            subprocess.run([exe, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True, env=env)
+            times.append(time.perf_counter() - t)
+        return min(times[1:])  # the first run warms the file cache
+
+    report(6, f"national: c2c assess {pid}", cli(["assess", pid]), base_t, 1.0,
+           f"wall, start-up included; baseline: a bare DuckDB read of its cities' {n_rows:,} rows", kind="wall")
+    report(6, f"national: c2c compare {pid} {other}", cli(["compare", pid, other]), base_t, 1.5, "", kind="wall")
+    out = root.parent / "site"
+    report(6, f"national: c2c publish {pid} --no-pdf", cli(["publish", pid, "--no-pdf", "-q", "-o", str(out)]),
+           base_t, 1.5, "", kind="wall")
 
 
 FIGURES = {"evaluate": fig_evaluate, "ingest": fig_ingest, "publish": fig_publish, "startup": fig_startup,
-           "scale": fig_scale}
+           "scoring": fig_scoring, "programme": fig_programme, "scale": fig_scale}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--size", choices=sorted(SIZES), default="full")
+    ap.add_argument("--size", "--sizes", dest="size", choices=sorted(SIZES), default="full")
     ap.add_argument("--only", help="comma-separated: " + ",".join(FIGURES))
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--scoring-sizes", help="comma-separated cohort sizes of figure 7 (default: the size's)")
     args = ap.parse_args()
-    cfg = SIZES[args.size]
+    cfg = dict(SIZES[args.size])
+    if args.scoring_sizes:
+        cfg["scoring_sizes"] = [int(n) for n in args.scoring_sizes.split(",")]
     wanted = args.only.split(",") if args.only else list(FIGURES)
     unknown = set(wanted) - set(FIGURES)
     if unknown:

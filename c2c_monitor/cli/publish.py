@@ -34,11 +34,14 @@ from c2c_monitor.publish.pdf import PDF_ENGINES
               show_default=True, help="auto: a local Chromium if one is installed (about 5x faster), else WeasyPrint.")
 @click.option("--clean", is_flag=True, help="Also remove files in the folder that c2c publish did not write "
               "(by default a CNAME, a .git/ or other files you added are kept).")
+@click.option("--parquet", is_flag=True, help="Also write the indicators and observations as Parquet "
+              "(data/parquet/, sorted by city and indicator, described in datapackage.json), for DuckDB, Spark "
+              "or Trino over many published packages.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @langs_option
 def publish(partnerships: tuple[str, ...], workspace: str | None, wait: float, output: str, list_name: str,
             as_of: str | None, title: str | None, pdf: bool, pdf_engine: str, clean: bool,
-            quiet: bool, langs: list[str] | None) -> None:
+            parquet: bool, quiet: bool, langs: list[str] | None) -> None:
     """Static HTML site, PDFs and open data (CSV, JSON, datapackage.json, SDMX-CSV, Open SDG) for the public.
 
     With several languages (`--lang en,fr`) the first one's pages are at the top of the site and each other
@@ -52,7 +55,7 @@ def publish(partnerships: tuple[str, ...], workspace: str | None, wait: float, o
         with opened(workspace, wait) as ws:
             summary = run(ws, list(partnerships) or None, Path(output), pdf=pdf, as_of=as_of_vintage(ws.con, as_of),
                           list_name=LIST_NAMES[list_name], title=title, pdf_engine=pdf_engine,
-                          progress=bar.update, clean=clean, langs=langs)
+                          progress=bar.update, clean=clean, langs=langs, parquet=parquet)
     finally:
         bar.stop()
     for note in summary.notes:

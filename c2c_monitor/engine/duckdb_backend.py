@@ -22,6 +22,7 @@ from c2c_monitor.engine.spec import (
     checked_column,
     quote_ident,
 )
+from c2c_monitor.store.reads import frame as reads_frame
 
 if TYPE_CHECKING:
     import polars as pl
@@ -155,5 +156,5 @@ def evaluate_plan(plan: Plan, con: DuckDBPyConnection, tables: Mapping[str, str]
                   populations: str | None = None) -> pl.DataFrame:
     """Run the compiled SQL; returns a polars DataFrame with spec.OUTPUT_COLUMNS."""
     sql, params = build_sql(plan, tables, grain, populations)
-    frame: pl.DataFrame = con.sql(sql, params=params).pl()  # DuckDB types .pl() as Any
+    frame: pl.DataFrame = reads_frame(con.sql(sql, params=params))
     return frame

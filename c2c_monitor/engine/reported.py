@@ -15,6 +15,7 @@ import polars as pl
 
 from c2c_monitor.definitions.catalog import Indicator
 from c2c_monitor.engine.spec import quote_ident
+from c2c_monitor.store.reads import frame as reads_frame
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -107,5 +108,5 @@ def build_sql(ind: Indicator, relation: str) -> tuple[str, list[Any]]:
 
 def evaluate_duckdb(ind: Indicator, con: DuckDBPyConnection, relation: str) -> pl.DataFrame:
     sql, params = build_sql(ind, relation)
-    frame: pl.DataFrame = con.sql(sql, params=params).pl()  # DuckDB types .pl() as Any
+    frame: pl.DataFrame = reads_frame(con.sql(sql, params=params))
     return frame

@@ -165,6 +165,32 @@ def write_csv(df: pl.DataFrame, path: Path) -> None:
     neutralised(df).write_csv(path)
 
 
+# Parquet copies of the two long tables, for engines that query many published packages at once (DuckDB on one
+# machine, Spark or Trino beyond it). Rows are sorted by city, then indicator, in row groups of this size, so a
+# reader's min/max statistics skip the rest when it asks for some cities or indicators (README: "Open data as
+# Parquet"). One file per table rather than a folder per city and indicator: a package has a few thousand
+# (city, indicator) pairs of a few rows each, and a programme holds thousands of packages.
+PARQUET_ROW_GROUP = 65_536
+PARQUET_ORDER = {"indicators": ("city_id", "indicator_id", "partnership_id"),
+                 "observations": ("city_id", "code", "disagg", "period")}
+
+
+def write_parquet(df: pl.DataFrame, path: Path, order: Sequence[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The same cells as the CSV copy, formula-like text neutralised: a Parquet file also ends up in spreadsheets.
+    neutralised(df).sort(list(order), nulls_last=True).write_parquet(path, compression="zstd", statistics=True,
+                                                        row_group_size=PARQUET_ROW_GROUP)
+
+
+def parquet_resource(r: Resource) -> dict[str, Any]:
+    """The datapackage entry of a resource's Parquet copy: a file resource with the same Table Schema (its
+    fields and key), so a reader knows the types without opening it."""
+    schema = {k: v for k, v in table_schema(r).items() if k in ("fields", "primaryKey")}
+    return {"name": r.name + "-parquet", "path": r.path, "type": "file", "format": "parquet",
+            "mediatype": "application/vnd.apache.parquet", "description": r.description, "schema": schema,
+            "sortedBy": list(PARQUET_ORDER.get(r.name.removesuffix("-parquet"), ()))}
+
+
 def field_type(dtype: Any) -> str:
     return next((v for k, v in FRICTIONLESS_TYPES.items() if dtype == k), "string")
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from c2c_monitor import __version__
 from c2c_monitor.definitions import sdmx_codes
 from c2c_monitor.definitions.catalog import Catalogue
-from c2c_monitor.definitions.principles import Framework, load_framework
+from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.errors import C2CError
 from c2c_monitor.ingest.validate import OBS_STATUS
@@ -51,7 +51,7 @@ from c2c_monitor.render.localise import localise_scoreboard
 from c2c_monitor.render.svg import principle_rounds, sparkline
 from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
 from c2c_monitor.score.scoreboard import ListName, Scoreboard
-from c2c_monitor.store import reads
+from c2c_monitor.store import catalog_cache, reads
 from c2c_monitor.store.atomic import current_umask
 from c2c_monitor.store.workspace import Workspace
 
@@ -113,6 +113,20 @@ def _principle_chart(sb: Scoreboard, lang: str = "en") -> str:
     if sb.previous_round_id:
         scores[sb.previous_round_id] = {p.id: p.previous_score for p in sb.principles}
     return principle_rounds([(p.id, p.title) for p in sb.principles], rounds, scores, lang)
+
+
+def _parquet_files(tmp: Path, resources: list[opendata.Resource], obs: Any) -> list[dict[str, Any]]:
+    """data/parquet/: the indicator figures and the observation series as Parquet; their datapackage entries."""
+    out = []
+    series = opendata.Resource("observations", "data/parquet/observations.parquet",
+                               "Indicator series of the partner cities (current values)", obs,
+                               ["code", "city_id", "period", "disagg"], partnership_key=False)
+    for r in [*(r for r in resources if r.name == "indicators"), series]:
+        copy = opendata.Resource(r.name, f"data/parquet/{r.name}.parquet", r.description, r.frame, r.primary_key,
+                                 r.partnership_key, r.fields)
+        opendata.write_parquet(r.frame, tmp / copy.path, opendata.PARQUET_ORDER[r.name])
+        out.append(opendata.parquet_resource(copy))
+    return out
 
 
 def _sdmx_files(tmp: Path, obs: Any, cat: Catalogue, city_names: dict[str, str],
@@ -321,7 +335,8 @@ def _swap_into_place(tmp: Path, out: Path, clean: bool, summary: Summary) -> Non
 def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = True, as_of: int | None = None,
             list_name: ListName = "simplified", title: str | None = None, workers: int | None = None,
             pdf_engine: str = "auto", progress: Callable[[int, int, str], None] | None = None,
-            clean: bool = False, langs: list[str] | None = None) -> Summary:
+            clean: bool = False, langs: list[str] | None = None,
+            parquet: bool = False) -> Summary:
     out = out.resolve()
     _prepare_target(out)  # again in write_site; here so that a wrong folder fails before the scoring
     all_ids = reads.partnership_ids(ws.con)
@@ -332,17 +347,19 @@ def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = Tru
     if len(set(slugs)) != len(slugs):
         raise C2CError("two partnership ids give the same file name; rename one of them")
     cat = workspace_catalogue(ws)
-    fw = load_framework()
+    fw = catalog_cache.framework()
     sbs = build_scoreboards(ws, pids, list_name, as_of=as_of, catalogue=cat, framework=fw)
     return write_site(ws, sbs, out, cat, fw, pdf=pdf, as_of=as_of, title=title, workers=workers,
-                      pdf_engine=pdf_engine, progress=progress, clean=clean, langs=langs)
+                      pdf_engine=pdf_engine, progress=progress, clean=clean, langs=langs, parquet=parquet)
 
 
 def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, fw: Framework, *, pdf: bool = True,
                as_of: int | None = None, title: str | None = None, workers: int | None = None,
                pdf_engine: str = "auto", progress: Callable[[int, int, str], None] | None = None,
-               clean: bool = False, langs: list[str] | None = None) -> Summary:
-    """Everything after scoring: pages, charts, PDFs and open data, swapped into `out` at the end.
+               clean: bool = False, langs: list[str] | None = None,
+            parquet: bool = False) -> Summary:
+    """Everything after scoring: pages, charts, PDFs and open data (with `parquet`, also the
+    indicators and observations as Parquet), swapped into `out` at the end.
 
     `langs` (default: the workspace's language): the first language's pages are at the top of the site, each
     further language's in a folder named after it (`fr/index.html`, `fr/partnerships/...`, `fr/pdf/...`), with
@@ -429,6 +446,8 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         for r in resources:
             opendata.write_csv(r.frame, tmp / r.path)
         described = [opendata.tabular(r) for r in resources]
+        if parquet:
+            described += _parquet_files(tmp, resources, obs)
         described += _sdmx_files(tmp, obs, cat, city_names, summary)
         described += _open_sdg_files(tmp, obs, cat, city_names, summary)
         (tmp / "data" / "scoreboards.json").write_text(

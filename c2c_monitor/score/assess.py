@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from c2c_monitor.definitions.actions import CLOSED_STATUSES, HIGH_PRIORITY
-from c2c_monitor.definitions.catalog import Catalogue, Indicator, load_catalogue
+from c2c_monitor.definitions.catalog import Catalogue, Indicator
 from c2c_monitor.definitions.periods import Period, PeriodError, parse_period
-from c2c_monitor.definitions.principles import Framework, load_framework
+from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.definitions.process import load_steps
 from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.engine.evaluate import Backend, evaluate
@@ -40,7 +40,7 @@ from c2c_monitor.score.scoreboard import (
     StageInfo,
     TargetKind,
 )
-from c2c_monitor.store import reads
+from c2c_monitor.store import catalog_cache, reads
 from c2c_monitor.store.config import Config
 from c2c_monitor.store.workspace import Workspace
 
@@ -64,7 +64,8 @@ def partnership_info(con: DuckDBPyConnection, pid: str) -> PartnershipInfo:
 
 
 def workspace_catalogue(ws: Workspace) -> Catalogue:
-    return load_catalogue(own_folder=ws.own_indicators)
+    # Parsed once per content of the definition files (store/catalog_cache), not on every run.
+    return catalog_cache.catalogue(ws.own_indicators)
 
 
 def _decimal(period: str) -> float:
@@ -340,7 +341,7 @@ def build_scoreboards(
             raise C2CError(f"--period: {exc}") from None
     infos = [partnership_info(con, pid) for pid in pids]
     cat = catalogue or workspace_catalogue(ws)
-    fw = framework or load_framework()
+    fw = framework or catalog_cache.framework()
     inds = [i for i in cat.ordered if list_name in i.lists or not i.harmonised]
     results = evaluate(con, inds, pids, as_of=as_of, backend=backend)
     by_pid = {k[0]: v for k, v in results.partition_by("partnership_id", as_dict=True).items()}

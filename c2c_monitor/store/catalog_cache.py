@@ -12,11 +12,15 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from c2c_monitor import __version__
 from c2c_monitor.definitions.locate import definitions_dir
 from c2c_monitor.store.atomic import replacing
+
+if TYPE_CHECKING:
+    from c2c_monitor.definitions.catalog import Catalogue
+    from c2c_monitor.definitions.principles import Framework
 
 
 def _cache_dir() -> Path:
@@ -24,11 +28,79 @@ def _cache_dir() -> Path:
     return Path(base) / "c2c-monitor"
 
 
-def _digest(folder: Path) -> str:
+def _digest(folder: Path, *more: Path | None) -> str:
+    """A key over c2c's version and every definition file (name and bytes) of the folders: any edit changes it.
+
+    Folders after the first (a workspace's own indicators) also put their path in the key, as the parsed
+    definitions name their files.
+    """
     h = hashlib.sha256(__version__.encode())
-    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.csv")]):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    for i, f in enumerate((folder, *more)):
+        if f is None or not f.is_dir():
+            continue
+        if i:
+            h.update(b"\1" + str(f.resolve()).encode() + b"\1")
+        for path in sorted([*f.glob("*.yaml"), *f.glob("*.csv")]):
+            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:32]
+
+
+def _read_cached(cache: Path) -> Any:
+    try:
+        return json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_cached(cache: Path, text: str) -> None:
+    try:
+        with replacing(cache) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except OSError:  # a read-only home is no reason to fail a command
+        pass
+
+
+def catalogue(own_folder: Path | None = None) -> Catalogue:
+    """`load_catalogue(own_folder=...)`, parsed once: later runs read the validated models back from JSON.
+
+    Parsing the YAML and running the cross-file checks is most of a small command's work after its imports;
+    the JSON is written only after they passed, under a key that any edit of a definition file changes, and
+    it is read back through the same pydantic models (a damaged or foreign file is ignored and rebuilt).
+    """
+    from pydantic import ValidationError
+
+    from c2c_monitor.definitions.catalog import Catalogue, Indicator, load_catalogue
+
+    cache = _cache_dir() / f"catalogue-{_digest(definitions_dir('indicators'), own_folder)}.json"
+    data = _read_cached(cache)
+    if isinstance(data, dict):
+        try:
+            return Catalogue(indicators={k: Indicator.model_validate(v) for k, v in data["indicators"].items()},
+                             version=data["version"], files=data["files"])
+        except (KeyError, TypeError, AttributeError, ValidationError):
+            pass
+    cat = load_catalogue(own_folder=own_folder)
+    _write_cached(cache, json.dumps({"indicators": {k: i.model_dump(mode="json") for k, i in cat.indicators.items()},
+                                     "version": cat.version, "files": cat.files}, ensure_ascii=False))
+    return cat
+
+
+def framework() -> Framework:
+    """`load_framework()`, parsed once and read back from validated JSON like `catalogue`."""
+    from pydantic import ValidationError
+
+    from c2c_monitor.definitions.principles import Framework, load_framework
+
+    cache = _cache_dir() / f"framework-{_digest(definitions_dir('g20_principles'))}.json"
+    data = _read_cached(cache)
+    if isinstance(data, dict):
+        try:
+            return Framework.model_validate(data)
+        except ValidationError:
+            pass
+    fw = load_framework()
+    _write_cached(cache, fw.model_dump_json())
+    return fw
 
 
 def listing() -> list[dict[str, Any]]:

@@ -31,6 +31,17 @@ _STAGED = {"_obs", *(f"_rec_{name}" for name in DATASETS)}
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
+def frame(rel: Any) -> pl.DataFrame:
+    """A DuckDB relation's rows as a polars frame, through the Arrow C stream interface.
+
+    DuckDB's own `.pl()` goes through pyarrow, whose import alone costs about 0.3 s of every command's start-up;
+    polars reads the same Arrow stream itself (`__arrow_c_stream__`) without it.
+    """
+    import polars as pl
+
+    return pl.DataFrame(rel)
+
+
 def vintage_bound(as_of: int | None) -> int:
     """The highest vintage a read may see: `as_of`, or every vintage."""
     return NO_LIMIT if as_of is None else as_of
@@ -108,16 +119,25 @@ def partnership_row(con: DuckDBPyConnection, pid: str) -> tuple[Any, ...] | None
     return tuple(rows[0]) if rows else None
 
 
+def partnership_rows(con: DuckDBPyConnection, pids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """`partnership_row` of several partnerships in one query: id -> row, the unknown ones left out."""
+    return {r[0]: tuple(r) for r in con.execute(
+        "SELECT p.partnership_id, p.name, p.theme, p.sdgs, p.budget_eur, p.start_year, p.description, "
+        "e.city_id, e.name, e.country, c.city_id, c.name, c.country FROM partnerships p "
+        "JOIN cities e ON e.city_id = p.european_city_id JOIN cities c ON c.city_id = p.partner_city_id "
+        "WHERE p.partnership_id IN (SELECT unnest(?::VARCHAR[]))", [list(pids)]).fetchall()}
+
+
 def partnerships_frame(con: DuckDBPyConnection) -> pl.DataFrame:
     """Every partnership's stored details, for an import to compare a whole file against at once."""
-    df: pl.DataFrame = con.sql("SELECT partnership_id, name, european_city_id, partner_city_id, theme, sdgs, "
-                               "start_year, budget_eur, description FROM partnerships").pl()
+    df: pl.DataFrame = frame(con.sql("SELECT partnership_id, name, european_city_id, partner_city_id, theme, sdgs, "
+                               "start_year, budget_eur, description FROM partnerships"))
     return df
 
 
 def cities_frame(con: DuckDBPyConnection) -> pl.DataFrame:
     """Every city's id, name, country and population."""
-    df: pl.DataFrame = con.sql("SELECT city_id, name, country, population FROM cities").pl()
+    df: pl.DataFrame = frame(con.sql("SELECT city_id, name, country, population FROM cities"))
     return df
 
 
@@ -165,10 +185,13 @@ def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str,
         sheeted = sheeted.with_columns(pl.concat_str("sheet", pl.lit("/"), "participant_code")
                                        .alias("participant_code"))
     ratings = pl.concat([legacy, sheeted]).drop("sheet")
-    agreed: pl.DataFrame = con.sql(latest_sql("agreed", ["question_id"], "partnership_id = ? AND round_id = ?",
-                                select="question_id, rating, reason"),
-                     params=[bound, pid, round_id]).pl()
+    agreed: pl.DataFrame = frame(con.sql(latest_sql("agreed", ["question_id"], "partnership_id = ? AND round_id = ?",
+                                      select="question_id, rating, reason"), params=[bound, pid, round_id]))
     return ratings, agreed
+
+
+
+
 
 
 def round_vintages(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int | None) -> list[int]:
@@ -218,6 +241,8 @@ def action_versions(con: DuckDBPyConnection, pid: str, as_of: int | None) -> lis
     return [tuple(r) for r in con.execute(
         latest_sql("actions", ["action_id"], "partnership_id = ?", select=", ".join(ACTION_COLUMNS))
         + " ORDER BY principle_id, due NULLS LAST, action_id", [vintage_bound(as_of), pid]).fetchall()]
+
+
 
 
 def action_ids(con: DuckDBPyConnection, pid: str) -> set[str]:
@@ -294,13 +319,13 @@ def local_targets(con: DuckDBPyConnection, as_of: int | None) -> dict[tuple[str,
 def observations(con: DuckDBPyConnection, city_ids: list[str], codes: list[str],
                  as_of: int | None) -> pl.DataFrame:
     """Current observations of some cities and codes (deleted ones left out), as a polars frame."""
-    frame: pl.DataFrame = con.sql(
+    out: pl.DataFrame = frame(con.sql(
         latest_sql("observations", ["code", "city_id", "period", "disagg"],
                    "city_id IN (SELECT unnest(?::VARCHAR[])) AND code IN (SELECT unnest(?::VARCHAR[]))",
                    select="code, city_id, period, disagg, value, unit, obs_status")
         + " AND action <> 'D' ORDER BY code, city_id, disagg, year, quarter",
-        params=[vintage_bound(as_of), city_ids, codes]).pl()
-    return frame
+        params=[vintage_bound(as_of), city_ids, codes]))
+    return out
 
 
 def vintages(con: DuckDBPyConnection, as_of: int | None) -> list[tuple[Any, ...]]:
@@ -317,17 +342,17 @@ ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
 
 def vintage_log(con: Any) -> Any:
     """Every vintage with who loaded it, when (ISO 8601 in UTC), what and its content hash, as a polars frame."""
-    return con.sql("SELECT vintage_id, strftime(created_at, ?) AS loaded, who, kind, source, "
-                   "left(content_hash, 12) AS hash, n_rows FROM vintages ORDER BY vintage_id", params=[ISO_UTC]).pl()
+    return frame(con.sql("SELECT vintage_id, strftime(created_at, ?) AS loaded, who, kind, source, "
+                   "left(content_hash, 12) AS hash, n_rows FROM vintages ORDER BY vintage_id", params=[ISO_UTC]))
 
 
 def series_revisions(con: Any, code: str, city: str | None) -> Any:
     """Every stored version of one code's observations (one city or all), oldest vintage first."""
-    return con.sql(
+    return frame(con.sql(
         "SELECT code, city_id, period, disagg, value, obs_status, action, o.vintage_id, "
         "strftime(v.created_at, ?) AS loaded "
         "FROM observations o JOIN vintages v USING (vintage_id) WHERE code = ? AND (? IS NULL OR city_id = ?) "
-        "ORDER BY city_id, period, disagg, o.vintage_id", params=[ISO_UTC, code, city, city]).pl()
+        "ORDER BY city_id, period, disagg, o.vintage_id", params=[ISO_UTC, code, city, city]))
 
 
 def city_iso2(con: DuckDBPyConnection, city_ids: list[str]) -> dict[str, str]:

@@ -154,6 +154,12 @@ STORE_TABLES = frozenset(
 )
 
 
+# The order rows are written in, per table: observations are read by city (one partnership's two cities) and
+# then by code, so each load is stored sorted that way (issue 19: the store was in load order, and reading one
+# partnership scanned every row group of a national workspace).
+CLUSTER_KEYS: dict[str, tuple[str, ...]] = {"observations": ("city_id", "code", "disagg", "year", "quarter")}
+
+
 def table_columns(con: DuckDBPyConnection, table: str) -> list[str]:
     rows = con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
@@ -176,6 +182,11 @@ def insert_frame(con: DuckDBPyConnection, table: str, df: Any) -> int:
         raise ValueError(f"{table}: no column(s) {unknown}")
     cols = ", ".join('"' + c + '"' for c in df.columns)
     sql = "INSERT INTO " + table + " (" + cols + ") SELECT " + cols + " FROM _incoming"  # noqa: S608
+    order = CLUSTER_KEYS.get(table)
+    if order and all(c in df.columns for c in order):
+        # Each vintage lands sorted, so its row groups hold narrow ranges of the clustering key and DuckDB's
+        # zone maps (min/max per row group) skip the rest when one partnership's cities are read.
+        sql += " ORDER BY " + ", ".join(order)
     con.register("_incoming", df)
     try:
         con.execute(sql)

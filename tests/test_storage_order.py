@@ -1,0 +1,116 @@
+"""Observations stay clustered by city and code across loads, so DuckDB's zone maps skip other cities (issue 19).
+
+Behaviour, not timing: the rows of every vintage are stored in (city, code) order, each row group of a load
+covers its own narrow range of cities, and a read of one city scans fewer row groups than the table holds.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from c2c_monitor.definitions.catalog import load_catalogue
+from c2c_monitor.ingest.load import ingest
+from c2c_monitor.ingest.mapping import Mapping
+from c2c_monitor.store.schema import insert_frame
+from c2c_monitor.store.workspace import init_workspace, open_workspace
+
+N_CITIES = 300
+QUARTERS = [(y, q) for y in (2021, 2022, 2023) for q in (1, 2, 3, 4)]
+ROW_GROUP = 122_880  # DuckDB's default row group size
+
+
+def _city_codes() -> list[tuple[str, float, float]]:
+    """Every reported code with a plausible range (annual ones take quarterly values too: they are rolled up)."""
+    out = []
+    for ind in load_catalogue().ordered:
+        if ind.family == "city":
+            lo = ind.plausible.min if ind.plausible and ind.plausible.min is not None else 0.0
+            hi = ind.plausible.max if ind.plausible and ind.plausible.max is not None else lo + 100.0
+            out.append((ind.observation_code, float(lo), float(min(hi, lo + 100.0))))
+    return out
+
+
+def _sdmx(path: Path, seed: int, quarters: list[tuple[int, int]]) -> int:
+    """An SDMX-CSV file of every city x code x quarter, its rows shuffled (the store must sort)."""
+    rng = random.Random(seed)
+    rows = []
+    for code, lo, hi in _city_codes():
+        for c in range(N_CITIES):
+            for y, q in quarters:
+                rows.append((f"c{c:06d}", code, f"{y}-Q{q}", round(rng.uniform(lo, hi), 3)))
+    rng.shuffle(rows)
+    pl.DataFrame(rows, schema=["REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE"], orient="row").select(
+        pl.lit("dataflow").alias("STRUCTURE"), pl.lit("C2C:C2C_CITY_SDG(1.0)").alias("STRUCTURE_ID"),
+        pl.lit("I").alias("ACTION"), "REF_AREA", "INDICATOR", "TIME_PERIOD", "OBS_VALUE").write_csv(path)
+    return len(rows)
+
+
+@pytest.fixture(scope="module")
+def two_loads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace after two ingests of shuffled files: a first load, then a revision of every value."""
+    tmp = tmp_path_factory.mktemp("order")
+    root = tmp / "ws"
+    init_workspace(root, "order")
+    cat = load_catalogue()
+    first, second = tmp / "first.csv", tmp / "second.csv"
+    n = _sdmx(first, 1, QUARTERS)
+    _sdmx(second, 2, QUARTERS)
+    assert n > ROW_GROUP, "each load must span more than one row group for the zone maps to matter"
+    with open_workspace(root) as ws:
+        insert_frame(ws.con, "cities", pl.DataFrame({"city_id": [f"c{c:06d}" for c in range(N_CITIES)],
+                                                     "name": [f"City {c}" for c in range(N_CITIES)]}))
+        assert ingest(ws.con, cat, [first], Mapping()).new == n
+        assert ingest(ws.con, cat, [second], Mapping()).revised > 0
+    return root
+
+
+def test_every_vintage_is_stored_in_city_and_code_order(two_loads: Path) -> None:
+    with open_workspace(two_loads) as ws:
+        vintages = [r[0] for r in ws.con.execute("SELECT DISTINCT vintage_id FROM observations").fetchall()]
+        assert len(vintages) == 2
+        for vid in vintages:
+            keys = ws.con.execute("SELECT city_id, code, year, quarter FROM observations WHERE vintage_id = ? "
+                                  "ORDER BY rowid", [vid]).fetchall()
+            assert keys == sorted(keys), f"vintage {vid} is not stored in (city, code, period) order"
+
+
+def _row_group_ranges(con: object) -> list[tuple[str, str]]:
+    """(min, max) of city_id in each row group of the observations, from DuckDB's own zone-map statistics."""
+    stats = con.execute(  # type: ignore[attr-defined]
+        "SELECT row_group_id, stats FROM pragma_storage_info('observations') WHERE column_name = 'city_id' "
+        "AND segment_type = 'VARCHAR' ORDER BY row_group_id").fetchall()
+    out: dict[int, tuple[str, str]] = {}
+    for rg, st in stats:
+        lo, hi = st["min"], st["max"]
+        prev = out.get(rg)
+        out[rg] = (min(lo, prev[0]), max(hi, prev[1])) if prev else (lo, hi)
+    return [out[k] for k in sorted(out)]
+
+
+def test_the_second_load_keeps_row_groups_narrow_and_skippable(two_loads: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(two_loads / "workspace.duckdb"), read_only=True)
+    try:
+        ranges = _row_group_ranges(con)
+        assert len(ranges) >= 3
+        # In load order every row group would hold (nearly) every city; clustered, each holds a slice of them,
+        # but the one row group where the second load starts after the end of the first.
+        narrow = [r for r in ranges if not (r[0] <= "c000010" and r[1] >= f"c{N_CITIES - 10:06d}")]
+        assert len(narrow) >= len(ranges) - 1, ranges
+        prof = tmp_path / "profile.json"
+        con.execute("PRAGMA enable_profiling = 'json'")
+        con.execute(f"PRAGMA profiling_output = '{prof}'")
+        rows = con.execute("SELECT * FROM observations WHERE city_id IN (SELECT unnest(?::VARCHAR[]))",
+                           [["c000123", "c000124"]]).fetchall()
+        con.execute("PRAGMA disable_profiling")
+        query = json.loads(prof.read_text())["query"]
+    finally:
+        con.close()
+    assert {r[1] for r in rows} == {"c000123", "c000124"}
+    assert query["total_row_groups_scanned"] < query["total_row_groups_to_scan"], query
