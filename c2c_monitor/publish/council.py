@@ -8,6 +8,7 @@ aggregates, like every page of the site.
 
 from __future__ import annotations
 
+from c2c_monitor.definitions.process import load_steps
 from c2c_monitor.publish.site_pages import Action, CouncilPage, Coverage, Partnership, PrincipleNote, SiteInfo, Stage
 from c2c_monitor.render.i18n import N_, Translator
 from c2c_monitor.score.scoreboard import ActionRow, PrincipleRow, Scoreboard
@@ -95,6 +96,14 @@ def _brief(sb: Scoreboard, _: Translator) -> list[str]:
     return out
 
 
+def _stage(sb: Scoreboard, lang: str) -> Stage | None:
+    """The stage with the step's name in the page's language (the scoreboard names it in the workspace's)."""
+    if not sb.stage:
+        return None
+    stage = Stage.model_validate(sb.stage)
+    return stage.model_copy(update={"name": load_steps().number(stage.step).name.get(lang)})
+
+
 def _leading(actions: list[ActionRow]) -> list[ActionRow]:
     """Overdue and open high-priority actions, in the scoreboard's order (overdue first)."""
     return [a for a in actions if a.overdue or a.high_priority]
@@ -109,7 +118,7 @@ def council_page(sb: Scoreboard, site: SiteInfo, lang: str, slug: str, chart: st
     return CouncilPage(
         site=site, lang=lang, root=root, home="../",
         partnership=Partnership.model_validate(sb.partnership),
-        stage=Stage.model_validate(sb.stage) if sb.stage else None,
+        stage=_stage(sb, lang),
         round_id=sb.round_id, previous_round_id=sb.previous_round_id, n_participants=sb.n_participants,
         chart_principles=chart, coverage=_coverage(sb, _), brief=_brief(sb, _),
         strongest=[PrincipleNote(id=p.id, title=p.title, score=p.score or 0.0,
