@@ -88,6 +88,7 @@ def untranslated(text: str, lang: str, data: list[str], *, terminal: bool = Fals
     text = " ".join(html.unescape(text).split())
     text = re.sub(r"[\w./-]+\.(?:csv|json|xml|html|md|pdf)\b", " ", text)  # file names are codes
     for s in data:
+        s = " ".join(s.split())  # spaced as the text is (a French no-break space before ";" in kit.yaml)
         if s in text:
             text = text.replace(s, " ")
     fragments = _english_fragments(lang)
@@ -146,6 +147,7 @@ def data_texts(ws: object, scoreboards: list) -> list[str]:
         p = sb.partnership
         out |= {p.id, p.name, p.theme or "", p.description or "", *(c.name for c in p.cities),
                 *(c.country or "" for c in p.cities), *(a.text for a in sb.actions),
+                *(a.enablers or "" for a in sb.actions),
                 *(a.owner or "" for a in sb.actions),
                 *(a.key for a in sb.aggregates if a.dimension in ("sdg", "principle")), *(r.sdg for r in sb.indicators)}
     kit = load_kit_text()  # the kit's agenda and labels are definitions too (workshops/kit.yaml)
