@@ -88,6 +88,7 @@ def untranslated(text: str, lang: str, data: list[str], *, terminal: bool = Fals
     text = " ".join(html.unescape(text).split())
     text = re.sub(r"[\w./-]+\.(?:csv|json|xml|html|md|pdf)\b", " ", text)  # file names are codes
     for s in data:
+        s = " ".join(s.split())  # spaced as the text is (a French no-break space before ";" in kit.yaml)
         if s in text:
             text = text.replace(s, " ")
     fragments = _english_fragments(lang)
@@ -146,6 +147,7 @@ def data_texts(ws: object, scoreboards: list) -> list[str]:
         p = sb.partnership
         out |= {p.id, p.name, p.theme or "", p.description or "", *(c.name for c in p.cities),
                 *(c.country or "" for c in p.cities), *(a.text for a in sb.actions),
+                *(a.enablers or "" for a in sb.actions),
                 *(a.owner or "" for a in sb.actions),
                 *(a.key for a in sb.aggregates if a.dimension in ("sdg", "principle")), *(r.sdg for r in sb.indicators)}
     kit = load_kit_text()  # the kit's agenda and labels are definitions too (workshops/kit.yaml)
@@ -410,3 +412,32 @@ def test_locale_numbers_read_back_to_the_rounded_value(v: float, digits: int, la
     assert back == pytest.approx(round(v, digits), abs=10 ** -digits)
     assert text.count(decimal) == (1 if digits else 0)
 
+
+
+@pytest.mark.parametrize("lang", OTHER)
+def test_the_council_summary_speaks_the_sites_language(ws: object, scoreboards: list, data_texts: list[str],
+                                                       lang: str) -> None:
+    """The council summary (the PDF's page, rendered here without the PDF): headings, the sentences written
+    from the figures, the step's name and the numbers in the page's language; only data stays as it is."""
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.definitions.process import load_steps
+    from c2c_monitor.publish.council import council_page
+    from c2c_monitor.publish.site_pages import SiteInfo
+    from c2c_monitor.render.html import environment, render_page
+    from c2c_monitor.render.localise import localise_scoreboard
+    from c2c_monitor.score.assess import workspace_catalogue
+    from c2c_monitor.score.scoreboard import StageInfo
+
+    sb = scoreboards[0]
+    assert sb.previous_round_id and sb.actions  # the sentences comparing rounds and naming actions are written
+    sb = sb.model_copy(update={"stage": StageInfo(step=4, id="business_case", name="Business case development",
+                                                  reached_on="2025-03-01")})
+    lsb = localise_scoreboard(sb, lang, load_framework(), workspace_catalogue(ws))  # type: ignore[arg-type]
+    site = SiteInfo(title="Partnerships of Ruritania", generated_at="2026-01-01 00:00 UTC", tool_version="0",
+                    catalog_version="c", framework_version="f", rules_version="r", licence="CC-BY-4.0", vintages=[])
+    page = render_page(environment(lang=lang), council_page(lsb, site, lang, PIDS[0], ""))
+    assert f'<html lang="{lang}">' in page
+    assert load_steps().number(4).name.get(lang) in html.unescape(page)
+    assert "Business case development" not in page
+    assert not untranslated(page, lang, [site.title, *data_texts])
+    assert re.search(r'class="score">\d,\d\d<', page)  # 4,33, not 4.33

@@ -9,6 +9,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from c2c_monitor.render.i18n import Translator
 from c2c_monitor.score.programme import Programme
 from c2c_monitor.store.cells import csv_text
 
@@ -23,10 +24,14 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.0f}%"
 
 
-def heading(p: Programme) -> str:
-    where = f"round year {p.round_year}" if p.round_year is not None else "each partnership's latest round"
-    rounds = ", ".join(f"{r} ({n})" for r, n in p.rounds.items()) or "none"
-    return (f"{p.n_profiled} of {len(p.partnerships)} partnership(s) profiled, {where}; rounds: {rounds}")
+def heading(p: Programme, _: Translator | None = None) -> str:
+    _ = _ or Translator()
+    rounds = ", ".join(f"{r} ({n})" for r, n in p.rounds.items()) or _("none")
+    if p.round_year is not None:
+        return _("%(n)s of %(total)s partnership(s) profiled, round year %(year)s; rounds: %(rounds)s",
+                 n=p.n_profiled, total=len(p.partnerships), year=p.round_year, rounds=rounds)
+    return _("%(n)s of %(total)s partnership(s) profiled, each partnership's latest round; rounds: %(rounds)s",
+             n=p.n_profiled, total=len(p.partnerships), rounds=rounds)
 
 
 def render_table(p: Programme) -> str:
@@ -104,7 +109,7 @@ def render_html(p: Programme, lang: str = "en") -> str:
     from c2c_monitor.render.html import environment, render_page
     from c2c_monitor.render.pages import ProgrammePage
 
-    return render_page(environment(), ProgrammePage(p=p, heading=heading(p), lang=lang))
+    return render_page(environment(lang=lang), ProgrammePage(p=p, heading=heading(p, Translator(lang)), lang=lang))
 
 
 PROGRAMME_RENDERERS: dict[str, Callable[[Programme], str]] = {

@@ -42,7 +42,8 @@ WORDS: tuple[str, ...] = (
     N_("Partnerships, their cities and latest workshop round"),
     N_("Indicator values, scores (0-100, 100 = 2030 end value reached), lights and trends"),
     N_("Principle scores (1-5) of the latest workshop round"),
-    N_("Per question: number of ratings, median, spread, share of don't know, agreed rating"),
+    N_("Per question: number of ratings, median, spread, share of don't know, agreed rating, answers that "
+       "are not ratings and blanks (medians and spreads below the disclosure thresholds left empty)"),
     N_("Principle scores by stakeholder group (groups below the minimum size merged)"),
-    N_("Follow-up actions and their status"),
+    N_("The implementation plan: follow-up actions, priority (1 low - 5 high), agreed timeframe and status"),
 )
