@@ -295,7 +295,7 @@ def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int 
         if mapping:
             types = [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
                               score=None if g["score"] is None else round(g["score"], 3))
-                     for g in group_breakdown(fw, partner_type_ratings(ratings, mapping, t.k_mean), t.k_mean,
+                     for g in group_breakdown(fw, partner_type_ratings(ratings, mapping, t.k_mean, t), t.k_mean,
                                               t).iter_rows(named=True)]
     return RoundView(rows, current, previous, n_people, groups, withheld, types)
 

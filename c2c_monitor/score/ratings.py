@@ -194,20 +194,25 @@ def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size:
     )
 
 
-def partner_type_ratings(ratings: pl.DataFrame, mapping: dict[str, str], min_group_size: int) -> pl.DataFrame:
+def partner_type_ratings(ratings: pl.DataFrame, mapping: dict[str, str], min_group_size: int,
+                         thresholds: Thresholds | None = None) -> pl.DataFrame:
     """The ratings with each stakeholder group replaced by its partner type (seed 003), for the group table's
     disclosure rule (`group_breakdown`) to break down by type.
 
-    Each type is a union of whole stakeholder groups that the group table itself shows (at least
-    `min_group_size` people); the people of smaller groups keep the merged group whatever their type, exactly
-    as in the group table. So the type table cuts the room no finer than the group table already does, and
-    no difference between the two tables isolates anyone.
+    Each type is a union of whole stakeholder groups that the group table itself shows on their own (the
+    disclosure module's group plan); the people the group table merges keep the merged group whatever their
+    type, and those it leaves out are left out here too. So the type table cuts the room no finer than the
+    group table already does, and no difference between the two tables isolates anyone.
     """
     if ratings.height == 0:
         return ratings
-    sizes = ratings.group_by("stakeholder_group").agg(pl.col("participant_code").n_unique().alias("size"))
-    shown = set(sizes.filter(pl.col("size") >= min_group_size)["stakeholder_group"].to_list())
+    t = thresholds or Thresholds(k_mean=max(min_group_size, DEFAULT.k_mean))
+    ratings = ratings.with_columns(pl.col("stakeholder_group").fill_null(""))
+    sizes = {str(g): int(n) for g, n in ratings.group_by("stakeholder_group")
+             .agg(pl.col("participant_code").n_unique()).iter_rows()}
+    plan = group_plan(sizes, t)
+    own = [g for g, label in plan.items() if label == g]
     label = pl.col("stakeholder_group").replace_strict(mapping, default=UNCLASSIFIED, return_dtype=pl.String)
-    return ratings.with_columns(
-        pl.when(pl.col("stakeholder_group").is_in(list(shown))).then(label).otherwise(pl.lit(MERGED_GROUP))
+    return ratings.filter(pl.col("stakeholder_group").is_in(list(plan))).with_columns(
+        pl.when(pl.col("stakeholder_group").is_in(own)).then(label).otherwise(pl.lit(MERGED_GROUP))
         .alias("stakeholder_group"))
