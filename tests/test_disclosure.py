@@ -296,7 +296,7 @@ def test_no_published_file_pins_down_anyones_rating(ws_root: Path, rounds: list,
                                  "participant_code", "stakeholder_group", pl.lit(None, pl.String).alias("city_id"),
                                  "question_id", "answer", pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
                                  pl.lit(None, pl.String).alias("comment"))
-            store_ratings(ws.con, pid, f"R{r}", dt.date(2020 + r, 6, 1), frame, "test", b"")
+            store_ratings(ws.con, pid, f"R{r}", dt.date(2020 + r, 6, 1), frame, "test", b"", sheet="test")
             site = ws_root.parent / f"site-{pid}-{r}"
             sbs = build_scoreboards(ws, [pid], catalogue=cat, framework=fw, backend="polars")  # the faster engine
             write_site(ws, sbs, site, cat, fw, pdf=False)
@@ -332,14 +332,15 @@ def test_a_sheet_adding_fewer_than_k_people_to_a_round_waits(ws_root: Path) -> N
     with open_workspace(ws_root) as ws:
         _add_partnership(ws, pid)
         held = dt.date(2024, 5, 1)
-        store_ratings(ws.con, pid, "2024", held, _sheet(pid, "2024", [f"A{i}" for i in range(5)], "mixed"), "a", b"")
+        store_ratings(ws.con, pid, "2024", held, _sheet(pid, "2024", [f"A{i}" for i in range(5)], "mixed"), "a", b"",
+                      sheet="a")
         first = principle_rows(ws.con, FW, pid, None)
         # A late sheet with one person: showing it would let a reader difference the two publications.
-        store_ratings(ws.con, pid, "2024", held, _sheet(pid, "2024", ["B0"], "1"), "b", b"")
+        store_ratings(ws.con, pid, "2024", held, _sheet(pid, "2024", ["B0"], "1"), "b", b"", sheet="b")
         late = principle_rows(ws.con, FW, pid, None)
         assert late.n_participants == first.n_participants == 5 and late.principles == first.principles
         # Two more: three people since what was shown, so the round moves on with all eight.
-        store_ratings(ws.con, pid, "2024", held, _sheet(pid, "2024", ["C0", "C1"], "1"), "c", b"")
+        store_ratings(ws.con, pid, "2024", held, _sheet(pid, "2024", ["C0", "C1"], "1"), "c", b"", sheet="c")
         grown = principle_rows(ws.con, FW, pid, None)
         assert grown.n_participants == 8 and grown.withheld is None
         assert grown.principles[0].questions[0].n == 8
@@ -353,7 +354,7 @@ def test_a_round_one_person_apart_from_the_previous_is_withheld_in_the_scoreboar
     five = [f"P{i}" for i in range(5)]
     with open_workspace(ws_root) as ws:
         _add_partnership(ws, pid)
-        store_ratings(ws.con, pid, "2023", dt.date(2023, 5, 1), _sheet(pid, "2023", five, "mixed"), "a", b"")
+        store_ratings(ws.con, pid, "2023", dt.date(2023, 5, 1), _sheet(pid, "2023", five, "mixed"), "a", b"", sheet="a")
         store_ratings(ws.con, pid, "2024", dt.date(2024, 5, 1), _sheet(pid, "2024", [*five, "P5"], "mixed"), "b",
                       b"")
         view = principle_rows(ws.con, FW, pid, None)
@@ -382,7 +383,7 @@ def test_no_spreads_beside_a_group_breakdown(ws_root: Path) -> None:
                          pl.lit(None, pl.String).alias("comment"))
     with open_workspace(ws_root) as ws:
         _add_partnership(ws, pid)
-        store_ratings(ws.con, pid, "R", dt.date(2024, 1, 1), frame, "t", b"")
+        store_ratings(ws.con, pid, "R", dt.date(2024, 1, 1), frame, "t", b"", sheet="t")
         view = principle_rows(ws.con, FW, pid, None)
     q = next(q for p in view.principles for q in p.questions if q.id == "P02.1")
     assert {g.group for g in view.groups} == {"civil_society", MERGED_GROUP}

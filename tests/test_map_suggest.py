@@ -287,12 +287,18 @@ def test_local_series_with_conflicting_rows_is_refused_with_its_line(ws: Path, t
 def test_a_version_1_store_is_migrated(tmp_path: Path, demo_ws: Path) -> None:
     work = tmp_path / "ws"
     shutil.copytree(demo_ws, work)
+    from c2c_monitor.store.schema import SCHEMA_VERSION
+
+    # Undo every migration after the first, as a store written by c2c before them would be.
     with open_workspace(work) as w:
-        w.con.execute("DROP TABLE local_indicators")
-        w.con.execute("DROP TABLE local_observations")
+        for sql in ("DROP TABLE local_indicators", "DROP TABLE local_observations", "DROP TABLE stages",
+                    "DROP TABLE group_types", "ALTER TABLE ratings DROP COLUMN sheet",
+                    *(f"ALTER TABLE actions DROP COLUMN {c}" for c in
+                      ("alias", "principles", "enablers", "priority", "timeframe"))):
+            w.con.execute(sql)
         w.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     assert _count(work, "SELECT count(*) FROM local_indicators") == 0
-    assert _count(work, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") == 2
+    assert _count(work, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'") == SCHEMA_VERSION
 
 
 # --- the parts ---------------------------------------------------------------------------------------------

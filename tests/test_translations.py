@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import unicodedata
@@ -298,7 +299,7 @@ def test_portuguese_form_export_and_french_sheet_import_like_codes(fw, demo_copy
     with open_workspace(demo_copy) as ws:
         got = []
         for name, round_id in (("pt.xlsx", "2031"), ("fr.csv", "2032")):
-            res = import_ratings(ws.con, fw, tmp_path / name, PID, round_id, None, "en")
+            res = import_ratings(ws.con, fw, tmp_path / name, PID, round_id, dt.date(2025, 11, 20), "en")
             assert (res["ratings"], res["participants"]) == (4 * len(fw.questions), 4)
             got.append(_facts(build_scoreboard(ws, PID, round_id=round_id, framework=fw)))
     assert got[0] == got[1] == (3.5, "insufficient data", 1.0, 3.0)

@@ -220,11 +220,14 @@ def disclosed_state(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int
     was) until k people have come since, applying to the round's loads the rule rounds follow among
     themselves (score/disclosure.published_rounds).
     """
-    ratings, agreed = reads.round_ratings(con, pid, round_id, as_of)
     loads = reads.round_vintages(con, pid, round_id, as_of)
+    # Codes qualified by their sheet in every state (a round of one sheet names its people `P01`, of two
+    # `A/P01`), so the people of a load and of the one before compare as the same people.
+    ratings, agreed = reads.round_ratings(con, pid, round_id, as_of, qualify=len(loads) > 1)
     if len(loads) < 2:
         return ratings, agreed
-    states = [ratings if v == loads[-1] else reads.round_ratings(con, pid, round_id, v)[0] for v in loads]
+    states = [ratings if v == loads[-1] else reads.round_ratings(con, pid, round_id, v, qualify=True)[0]
+              for v in loads]
     why = published_rounds([set(s["participant_code"].to_list()) for s in states], t)
     shown = [i for i, w in enumerate(why) if w is None]
     if not shown:

@@ -154,8 +154,8 @@ def rounds_of(con: DuckDBPyConnection, pid: str, as_of: int | None) -> list[str]
         "GROUP BY round_id ORDER BY min(held_on), round_id", [pid, vintage_bound(as_of)]).fetchall()]
 
 
-def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str,
-                  as_of: int | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int | None,
+                  qualify: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The round's ratings and its agreed ratings.
 
     A round is the union of its sheets: of each sheet (a file, an export, a live session) the rows of its newest
@@ -181,7 +181,8 @@ def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str,
     legacy = legacy.sort("vintage_id", descending=True).unique(subset=["participant_code", "question_id"],
                                                               keep="first", maintain_order=True)
     n_sheets = sheeted["sheet"].n_unique() + (1 if legacy.height else 0)
-    if n_sheets > 1:
+    # `qualify`: sheet-qualified codes even for a round of one sheet, so the states of a growing round compare.
+    if n_sheets > 1 or qualify:
         sheeted = sheeted.with_columns(pl.concat_str("sheet", pl.lit("/"), "participant_code")
                                        .alias("participant_code"))
     ratings = pl.concat([legacy, sheeted]).drop("sheet")
