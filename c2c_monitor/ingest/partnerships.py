@@ -18,8 +18,8 @@ import polars as pl
 
 from c2c_monitor.errors import Finding, InputRejected
 from c2c_monitor.ingest.control_chars import control_findings
-from c2c_monitor.ingest.readers import read_xlsx_table
-from c2c_monitor.ingest.textfile import ReadError, read_delimited, without_comments
+from c2c_monitor.ingest.tables import read_table
+from c2c_monitor.ingest.textfile import without_comments
 from c2c_monitor.store import reads
 from c2c_monitor.store.schema import insert_frame, transaction, update_frame
 
@@ -40,10 +40,7 @@ TEMPLATE = [COLUMNS, ["# example: bonn-cape-coast", "Bonn – Cape Coast", "bonn
 
 
 def _read(path: Path) -> pl.DataFrame:
-    try:
-        table = read_xlsx_table(path) if path.suffix.lower() == ".xlsx" else read_delimited(path)
-    except ReadError as exc:
-        raise InputRejected(exc.findings) from None
+    table = read_table(path)
     return without_comments(table).frame  # the template's commented example
 
 

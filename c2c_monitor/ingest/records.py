@@ -16,8 +16,8 @@ import polars as pl
 from c2c_monitor.definitions.records import DATASETS, Dataset
 from c2c_monitor.errors import Finding, InputRejected
 from c2c_monitor.ingest.control_chars import control_findings
-from c2c_monitor.ingest.readers import read_xlsx_table
-from c2c_monitor.ingest.textfile import ReadError, fix_decimal_commas, read_delimited
+from c2c_monitor.ingest.tables import read_table
+from c2c_monitor.ingest.textfile import fix_decimal_commas
 from c2c_monitor.store.reads import latest_sql, vintage_bound
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
 
@@ -101,10 +101,7 @@ def import_records(con: DuckDBPyConnection, dataset: str, path: Path, dry_run: b
         raise InputRejected([Finding("unknown-dataset", str(path), f"unknown dataset {dataset!r} "
                                      f"(known: {', '.join(DATASETS)})")])
     ds = DATASETS[dataset]
-    try:
-        table = read_xlsx_table(path) if path.suffix.lower() == ".xlsx" else read_delimited(path)
-    except ReadError as exc:
-        raise InputRejected(exc.findings) from None
+    table = read_table(path)
     numeric = [c.name for c in ds.columns if c.type in ("int", "float")]
     findings = [f for c in numeric for f in fix_decimal_commas(table, c)]
     if table.frame.height == 0:

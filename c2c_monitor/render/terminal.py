@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -12,7 +13,7 @@ from rich.text import Text
 
 from c2c_monitor.render.i18n import Translator, fmt_value
 from c2c_monitor.render.symbols import LIGHT_SYMBOL, STATUS_SYMBOL, TREND_SYMBOL
-from c2c_monitor.score.scoreboard import ActionRow, Scoreboard
+from c2c_monitor.score.scoreboard import ActionRow, GroupRow, Scoreboard
 
 if TYPE_CHECKING:
     import polars as pl
@@ -115,37 +116,21 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
                       "context" if lr.progress is None else f"{lr.progress:.0f}%")
         console.print(t)
     if sb.groups:
-        groups = sorted({g.group for g in sb.groups})
-        group_score = {(g.group, g.principle_id): g.score for g in sb.groups}
-        size = {g.group: g.n_participants for g in sb.groups}
-        t = Table(title=_("Stakeholder groups (≥ %(n)s people; smaller ones merged)", n=sb.min_group_size),
-                  title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
-        t.add_column(_("Group"), width=28, no_wrap=True, overflow="ellipsis")
-        for pr in sb.principles:
-            t.add_column(pr.id, justify="right", width=4)
-        for g in groups:
-            t.add_row(f"{_(g.replace('_', ' '))} ({size[g]})",
-                      *["–" if group_score.get((g, pr.id)) is None else _.number(group_score[(g, pr.id)], 1)
-                        for pr in sb.principles])
-        console.print(t)
+        console.print(_breakdown(sb, sb.groups, _("Stakeholder groups (≥ %(n)s people; smaller ones merged)",
+                                                  n=sb.min_group_size), _("Group"),
+                                 lambda g: _(g.replace("_", " ")), _))
     if sb.partner_types:
         from c2c_monitor.definitions.process import load_partner_types
 
         kinds = load_partner_types()
-        types = sorted({g.group for g in sb.partner_types})
-        type_score = {(g.group, g.principle_id): g.score for g in sb.partner_types}
-        tsize = {g.group: g.n_participants for g in sb.partner_types}
-        t = Table(title=_("Partner types (≥ %(n)s people; built from the groups above)", n=sb.min_group_size),
-                  title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
-        t.add_column(_("Partner type"), width=28, no_wrap=True, overflow="ellipsis")
-        for pr in sb.principles:
-            t.add_column(pr.id, justify="right", width=4)
-        for g in types:
+
+        def type_name(g: str) -> str:
             kind = kinds.get(g)
-            t.add_row(f"{kind.name.get(_.lang) if kind else _(g)} ({tsize[g]})",
-                      *["–" if type_score.get((g, pr.id)) is None else _.number(type_score[(g, pr.id)], 1)
-                        for pr in sb.principles])
-        console.print(t)
+            return kind.name.get(_.lang) if kind else _(g)
+
+        console.print(_breakdown(sb, sb.partner_types, _("Partner types (≥ %(n)s people; built from the groups "
+                                                         "above)", n=sb.min_group_size), _("Partner type"),
+                                 type_name, _))
     if sb.actions:
         console.print(action_table(sb.actions, _("Follow-up actions (overdue and high priority first)"), _))
     console.print(_("● close to end value (score ≥ 80)  ◐ half way (≥ 50)  ○ far  · no data  "
@@ -168,6 +153,21 @@ def render_frame(df: pl.DataFrame, width: int = WIDTH) -> str:
         t.add_row(*["" if v is None else (str(v) if len(str(v)) <= 28 else str(v)[:27] + "…") for v in row])
     console.print(t)
     return buf.getvalue()
+
+
+def _breakdown(sb: Scoreboard, rows: list[GroupRow], title: str, head: str, name: Callable[[str], str],
+               _: Translator) -> Table:
+    """Principle scores by group (stakeholder groups or partner types), as the disclosure rule left them."""
+    score = {(g.group, g.principle_id): g.score for g in rows}
+    size = {g.group: g.n_participants for g in rows}
+    t = Table(title=title, title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
+    t.add_column(head, width=28, no_wrap=True, overflow="ellipsis")
+    for pr in sb.principles:
+        t.add_column(pr.id, justify="right", width=4)
+    for g in sorted(size):
+        t.add_row(f"{name(g)} ({size[g]})",
+                  *["–" if score.get((g, pr.id)) is None else _.number(score[(g, pr.id)], 1) for pr in sb.principles])
+    return t
 
 
 def action_table(actions: list[ActionRow], title: str | None = None, _: Translator | None = None) -> Table:

@@ -22,8 +22,7 @@ from c2c_monitor.definitions.periods import PeriodError, parse_period
 from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.errors import FORMULA_START, C2CError, Finding, InputRejected
 from c2c_monitor.ingest.control_chars import control_findings
-from c2c_monitor.ingest.readers import read_xlsx_table
-from c2c_monitor.ingest.textfile import ReadError, read_delimited
+from c2c_monitor.ingest.tables import read_table
 from c2c_monitor.score.assess import action_rows, partnership_info
 from c2c_monitor.score.scoreboard import ActionRow
 from c2c_monitor.store import reads
@@ -274,10 +273,7 @@ def import_plan(con: DuckDBPyConnection, fw: Framework, pid: str, path: Path,
     """
     partnership_info(con, pid)
     file = str(path)
-    try:
-        table = read_xlsx_table(path) if path.suffix.lower() == ".xlsx" else read_delimited(path)
-    except ReadError as exc:
-        raise InputRejected(exc.findings) from None
+    table = read_table(path)
     df = table.frame
     by_norm = {_norm(c): c for c in df.columns if c != "_line"}
     cols: dict[str, str] = {}

@@ -16,8 +16,7 @@ from c2c_monitor.definitions.process import PartnerTypes, load_partner_types
 from c2c_monitor.definitions.records import STAKEHOLDER_GROUPS
 from c2c_monitor.errors import Finding, InputRejected
 from c2c_monitor.ingest.control_chars import control_findings
-from c2c_monitor.ingest.readers import read_xlsx_table
-from c2c_monitor.ingest.textfile import ReadError, read_delimited
+from c2c_monitor.ingest.tables import read_table
 from c2c_monitor.score.assess import partnership_info
 from c2c_monitor.store import reads
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
@@ -61,10 +60,7 @@ def load_group_mapping(con: DuckDBPyConnection, pid: str, path: Path, dry_run: b
     """Load a confirmed mapping (CSV or XLSX with stakeholder_group and partner_type): all rows or none."""
     partnership_info(con, pid)
     file = str(path)
-    try:
-        table = read_xlsx_table(path) if path.suffix.lower() == ".xlsx" else read_delimited(path)
-    except ReadError as exc:
-        raise InputRejected(exc.findings) from None
+    table = read_table(path)
     df = table.frame
     missing = [c for c in ("stakeholder_group", "partner_type") if c not in df.columns]
     if missing:
