@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from lxml import etree
 
@@ -38,15 +39,21 @@ def _xml_series() -> tuple[set[str], set[str], dict[str, str]]:
     return codes, kigali, poverty
 
 
-def test_suggest_on_rwanda_sdmx_ml_proposes_series_codes_and_kigali_then_loads(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace with one partnership with Kigali and no data."""
     from c2c_monitor.ingest.partnerships import import_partnerships
     from c2c_monitor.store.workspace import init_workspace, open_workspace
 
-    ws = tmp_path / "ws"
-    init_workspace(ws, "kigali")
-    (tmp_path / "p.csv").write_text(PARTNERSHIPS, encoding="utf-8")
-    with open_workspace(ws) as w:
-        import_partnerships(w.con, tmp_path / "p.csv")
+    root = tmp_path_factory.mktemp("suggestsdmx") / "ws"
+    init_workspace(root, "kigali")
+    (root.parent / "p.csv").write_text(PARTNERSHIPS, encoding="utf-8")
+    with open_workspace(root) as w:
+        import_partnerships(w.con, root.parent / "p.csv")
+    return root
+
+
+def test_suggest_on_rwanda_sdmx_ml_proposes_series_codes_and_kigali_then_loads(ws: Path, tmp_path: Path) -> None:
     out = tmp_path / "rwanda.yaml"
     rc, _, err = c2c("map", "suggest", str(DATA), "--structure", str(DSD), "--city", "kigali", "-w", str(ws),
                      "-o", str(out))
@@ -79,6 +86,14 @@ def test_suggest_on_rwanda_sdmx_ml_proposes_series_codes_and_kigali_then_loads(t
     row = next(i for i in json.loads(res)["indicators"] if i["id"] == "poverty_rate" and i["city_id"] == "kigali")
     latest = max(poverty)
     assert (row["period"], row["value"]) == (latest, float(poverty[latest]))
+
+
+def test_a_message_without_its_structure_is_refused_in_one_line(ws: Path, tmp_path: Path) -> None:
+    alone = tmp_path / "alone.xml"
+    alone.write_bytes(DATA.read_bytes())  # no structure message beside it
+    out = tmp_path / "m.yaml"
+    rc, _, err = c2c("map", "suggest", str(alone), "--city", "kigali", "-w", str(ws), "-o", str(out))
+    assert rc == 2 and "no structure (DSD)" in err and "--structure" in err and not out.exists()
 
 
 def test_a_series_code_match_follows_the_title_and_unit_rules() -> None:
