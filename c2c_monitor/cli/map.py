@@ -11,7 +11,7 @@ from c2c_monitor.cli.context import emit, guard, opened, show_rejected, workspac
 
 @click.group("map")
 def map_group() -> None:
-    """Map a city's own SDG data (Open SDG, SDMX-CSV, long CSV/XLSX) to the catalogue."""
+    """Map a city's own SDG data (Open SDG, SDMX-CSV, SDMX-ML, long CSV/XLSX) to the catalogue."""
 
 
 def _common_root(inputs: list[Path]) -> Path | None:
@@ -28,15 +28,17 @@ def _common_root(inputs: list[Path]) -> Path | None:
 @click.option("--city", required=True, help="Workspace city the platform reports on.")
 @click.option("--output", "-o", type=click.Path(), help="Write the mapping here (default: stdout).")
 @click.option("--encoding", help="Text encoding if not UTF-8 (e.g. cp1252).")
+@click.option("--structure", type=click.Path(exists=True, dir_okay=False),
+              help="SDMX-ML structure message (DSD) of SDMX-ML data files; by default one beside them.")
 @workspace_options
 def suggest_cmd(inputs: tuple[str, ...], city: str, output: str | None, encoding: str | None,
-                workspace: str | None, wait: float) -> None:
+                structure: str | None, workspace: str | None, wait: float) -> None:
     """Draft a mapping (YAML with reasons as comments) for DIR|FILE... of one city's platform."""
     from c2c_monitor.errors import C2CError, InputRejected, Report
     from c2c_monitor.ingest.series import read_series
-    from c2c_monitor.ingest.suggest import render_yaml, suggest
+    from c2c_monitor.ingest.suggest import named_areas, render_yaml, suggest
 
-    guard(output, workspace, list(inputs))
+    guard(output, workspace, [*inputs, structure])
     paths = [Path(i) for i in inputs]
     with opened(workspace, wait) as ws:
         from c2c_monitor.score.assess import workspace_catalogue
@@ -45,16 +47,21 @@ def suggest_cmd(inputs: tuple[str, ...], city: str, output: str | None, encoding
         if not row:
             raise C2CError(f"--city {city!r}: not a city of the workspace", hint="c2c partnerships lists them")
         cat = workspace_catalogue(ws)
-    series, meta, skipped, findings = read_series(paths, encoding)
+    series, meta, skipped, findings = read_series(paths, encoding, Path(structure) if structure else None)
     if findings:
         show_rejected(Report(tuple(findings)), None)
         raise InputRejected(findings)
     if not series:
         raise C2CError(f"{', '.join(inputs)}: no data series found")
     root = _common_root(paths)
-    proposals = suggest(series, cat, [city, str(row[0][0])], root)
     areas = sorted({a for d in series for a in d.areas})
-    text = render_yaml(proposals, city, [str(p.resolve()) for p in paths], meta.files, skipped, root, areas)
+    # An SDMX-ML code list names its areas: the city's code is found by its name, as ingest finds it.
+    area_names = {c: n for d in series for c, n in d.area_names.items() if c in areas}
+    city_codes = named_areas(area_names, city, str(row[0][0])) if area_names else []
+    proposals = suggest(series, cat, [city, str(row[0][0])], root,
+                        set(city_codes) if len(city_codes) == 1 else None)
+    text = render_yaml(proposals, city, [str(p.resolve()) for p in paths], meta.files, skipped, root, areas,
+                       area_names, city_codes)
     emit(text, output)
     n_cat = sum(s.indicator is not None for s in proposals)
     click.echo(f"{len(series)} series: {n_cat} to catalogue indicators, "
@@ -70,22 +77,24 @@ def suggest_cmd(inputs: tuple[str, ...], city: str, output: str | None, encoding
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("--city", help="Workspace city for rows without an area code (default: the mapping's `city:`).")
 @click.option("--encoding", help="Text encoding if not UTF-8 (e.g. cp1252).")
+@click.option("--structure", type=click.Path(exists=True, dir_okay=False),
+              help="SDMX-ML structure message (DSD) of SDMX-ML data files; by default one beside them.")
 @workspace_options
-def check_cmd(mapping: str, inputs: tuple[str, ...], city: str | None, encoding: str | None, workspace: str | None,
-              wait: float) -> None:
+def check_cmd(mapping: str, inputs: tuple[str, ...], city: str | None, encoding: str | None, structure: str | None,
+              workspace: str | None, wait: float) -> None:
     """What `c2c ingest INPUTS --map MAPPING` would load, what it skips and why; the workspace is not changed."""
     from c2c_monitor.errors import InputRejected, NothingLoaded
     from c2c_monitor.ingest.load import ingest as run
     from c2c_monitor.ingest.mapping import load_mapping
 
-    guard(None, workspace, [mapping, *inputs])
+    guard(None, workspace, [mapping, *inputs, structure])
     m = load_mapping(Path(mapping), [], city)
     with opened(workspace, wait) as ws:
         from c2c_monitor.score.assess import workspace_catalogue
 
         try:
             summary = run(ws.con, workspace_catalogue(ws), [Path(i) for i in inputs], m, "auto", encoding,
-                          dry_run=True)
+                          dry_run=True, structure=Path(structure) if structure else None)
         except InputRejected as exc:
             show_rejected(exc.report, None)
             raise

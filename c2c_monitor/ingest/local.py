@@ -49,6 +49,18 @@ def check_local(frame: pl.DataFrame, mapping: Mapping, cities: set[str], today: 
         pl.when(pl.col("area").is_null() | (pl.col("area").str.strip_chars() == "")).then(pl.lit(city, pl.String))
         .otherwise(pl.col("area").str.strip_chars().replace_strict(area_map, default=None, return_dtype=pl.String))
         .alias("city_id"))
+    skipped_notes: list[str] = []
+    if mapping.areas:
+        # A mapping that names its area codes reads a file of several areas (a national SDMX-ML message):
+        # rows of the other areas are left out with a note, as they are for catalogue indicators.
+        other = pl.col("city_id").is_null() & (pl.col("area").str.strip_chars().fill_null("") != "")
+        dropped = df.filter(other)
+        if dropped.height:
+            codes = dropped["area"].unique().sort().to_list()
+            skipped_notes.append(f"{dropped.height} row(s) of local series skipped: area(s) "
+                                 f"{', '.join(map(repr, codes[:10]))}{' ...' if len(codes) > 10 else ''} "
+                                 "not mapped to a workspace city")
+            df = df.filter(~other)
     # Open SDG treats `Units` as a dimension: a series given in several units (euros and percent of the
     # same spending) is one series per unit, so the unit joins the disaggregation key.
     n_units = df.group_by("source_code").agg(pl.col("unit").drop_nulls().n_unique().alias("n"))
@@ -85,7 +97,7 @@ def check_local(frame: pl.DataFrame, mapping: Mapping, cities: set[str], today: 
                          pl.when(pl.col("quarter") == 0).then(pl.col("year").cast(pl.String))
                          .otherwise(pl.format("{}-Q{}", pl.col("year"), pl.col("quarter"))).alias("period_c"))
     key = ["city_id", "code", "year", "quarter", "disagg"]
-    notes: list[str] = []
+    notes: list[str] = skipped_notes
     # A line repeated word for word (same key, value and status) says nothing new: kept once, with a note.
     # Duplicates that differ are reported beside the other findings, so one run lists every problem.
     before = df.height

@@ -43,6 +43,7 @@ class Parsed:
     targets: list[dict[str, Any]] = field(default_factory=list)  # source_code, value, label, source
     fmt: str = ""
     area_names: dict[str, str] = field(default_factory=dict)  # area code -> name, where the source names it
+    series_names: dict[str, str] = field(default_factory=dict)  # source code -> name (SDMX-ML SERIES code list)
 
 
 def _canonical(df: pl.DataFrame) -> pl.DataFrame:
@@ -256,7 +257,7 @@ def read_xlsx(path: Path, encoding: str | None = None) -> Parsed:
 def read_sdmx_ml_file(path: Path, encoding: str | None = None, structure: Path | None = None) -> Parsed:
     """SDMX-ML data message (its XML declaration names the encoding: --encoding does not apply)."""
     got = read_sdmx_ml_full(path, structure)
-    return Parsed(got.frame, got.findings, got.notes, area_names=got.area_names)
+    return Parsed(got.frame, got.findings, got.notes, area_names=got.area_names, series_names=got.series_names)
 
 
 READERS: dict[str, Callable[[Path, str | None], Parsed]] = {

@@ -45,6 +45,7 @@ class SeriesDescription:
     target_2030: float | None = None
     target_why: str | None = None
     source_org: str | None = None  # who publishes it, as the metadata says
+    area_names: dict[str, str] = field(default_factory=dict)  # area code -> code-list name (SDMX-ML REF_AREA)
     areas: list[str] = field(default_factory=list)  # area codes of its rows (SDMX REF_AREA, Open SDG GeoCode)
 
 
@@ -59,12 +60,13 @@ def _float(v: Any) -> float | None:
         return None
 
 
-def _title(rec: dict[str, Any], code: str) -> str:
+def _title(rec: dict[str, Any], code: str, listed: str | None = None) -> str:
+    """The metadata's title, else the name the source's code list gives the code (SDMX-ML SERIES), else the code."""
     for k in ("indicator_name", "graph_title", "national_indicator_available", "title", "name"):
         v = rec.get(k)
         if isinstance(v, str) and v.strip():
             return " ".join(v.split())
-    return code
+    return " ".join(listed.split()) if listed and listed.strip() else code
 
 
 def _direction_and_target(d: SeriesDescription, rec: dict[str, Any]) -> None:
@@ -99,6 +101,9 @@ def describe(parsed: list[Parsed], meta: Metadata, today: dt.date | None = None)
     frames = [p.frame for p in parsed if p.frame.height]
     if not frames:
         return []
+    # Code lists of SDMX-ML structures: series titles and area names, by the file the series comes from.
+    series_names = {c: n for p in parsed for c, n in p.series_names.items()}
+    area_names = {str(p.frame["_file"][0]): p.area_names for p in parsed if p.frame.height and p.area_names}
     year, _, _ = polars_parts(pl.col("period"))
     head = pl.col("disagg") == ""
     num = pl.col("value").str.strip_chars().cast(pl.Float64, strict=False)
@@ -128,7 +133,7 @@ def describe(parsed: list[Parsed], meta: Metadata, today: dt.date | None = None)
             cols["Units"] = set(units)
         meta_unit = rec.get("computation_units")
         d = SeriesDescription(
-            code=code, title=_title(rec, code),
+            code=code, title=_title(rec, code, series_names.get(code)),
             unit=" ".join(str(meta_unit).split()) if isinstance(meta_unit, str) and meta_unit.strip()
             else (units[0] if len(units) == 1 else None),
             source_file=str(r["_file"]), data_units=units, disagg_columns=sorted(cols),
@@ -136,7 +141,7 @@ def describe(parsed: list[Parsed], meta: Metadata, today: dt.date | None = None)
             has_headline=bool(r["has_headline"]) and len(units) < 2, rows=int(r["rows"]),
             bad_periods=[str(x) for x in r["bad"]],
             latest=r["latest"], meta_file=meta.where.get(norm_code(code) or code),
-            areas=[a for a in r["areas"] if a])
+            areas=[a for a in r["areas"] if a], area_names=area_names.get(str(r["_file"]), {}))
         org = rec.get("source_organisation_1") or rec.get("source_organisation")
         d.source_org = " ".join(org.split()) if isinstance(org, str) and org.strip() else None
         _direction_and_target(d, rec)
@@ -144,12 +149,14 @@ def describe(parsed: list[Parsed], meta: Metadata, today: dt.date | None = None)
     return out
 
 
-def read_series(inputs: list[Path], encoding: str | None = None
+def read_series(inputs: list[Path], encoding: str | None = None, structure: Path | None = None
                 ) -> tuple[list[SeriesDescription], Metadata, dict[str, str], list[Finding]]:
-    """Read the data files under `inputs` and their metadata: (descriptions, metadata, skipped files, findings)."""
+    """Read the data files under `inputs` and their metadata: (descriptions, metadata, skipped files, findings).
+
+    `structure` is the DSD of SDMX-ML data messages (by default the one beside them, as ingest finds it)."""
     from c2c_monitor.ingest.load import expand, read_batch
 
     files = expand(inputs)
-    parsed, findings, skipped = read_batch(files, "auto", encoding)
+    parsed, findings, skipped = read_batch(files, "auto", encoding, structure=structure)
     meta = find_metadata(inputs, files)
     return describe(parsed, meta), meta, skipped, findings

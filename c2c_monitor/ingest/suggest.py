@@ -2,7 +2,8 @@
 
 The core (`suggest`) reads only series descriptions (`series.py`), so any reader can feed it. For each series
 it weighs four pieces of evidence against every city indicator of the catalogue:
-- the UN code: the series' code names the catalogue indicator's official SDG code;
+- the UN code: the series' code names the catalogue indicator's official SDG code, or is one of the UN
+  global series codes the catalogue lists for it (`sdg.series`, e.g. SI_POV_NAHC in an SDMX-ML message);
 - the unit: both name the same kind of quantity (`definitions/unit_kinds.py`), and the data's unit words
   are ones ingest reads as the catalogue unit (otherwise the load would be refused);
 - the title: similar to the indicator's title or to its UN titles in en/fr/es (`definitions/titles.py`);
@@ -108,7 +109,15 @@ def _candidate(d: SeriesDescription, ind: Indicator, city_names: list[str]) -> _
         # The indicator's title names the disaggregation the series is split by (PM2.5): the title agrees more
         # than its words alone say.
         sim = min(1.0, sim + 0.3)
-    return _Candidate(ind, sim, ind.sdg.code == _dotted(d.code), unit_ok, loadable, select)
+    return _Candidate(ind, sim, ind.sdg.code == _dotted(d.code) or d.code in ind.sdg.series, unit_ok, loadable,
+                      select)
+
+
+def _code_words(c: _Candidate, d: SeriesDescription) -> str:
+    """How the code names the indicator: its SDG code, or a UN series code the catalogue lists for it."""
+    if d.code in c.ind.sdg.series:
+        return f"UN series {d.code} (SDG {c.ind.sdg.code}) is {c.ind.id}'s"
+    return f"code {c.ind.sdg.code} is {c.ind.id}'s"
 
 
 def _refusal(c: _Candidate, d: SeriesDescription) -> str | None:
@@ -151,8 +160,11 @@ def _rel(path: str, root: Path | None) -> str:
 
 
 def suggest(series: list[SeriesDescription], cat: Catalogue, city_names: list[str] | None = None,
-            root: Path | None = None) -> list[Suggestion]:
-    """A suggestion per series, in the order given."""
+            root: Path | None = None, city_areas: set[str] | None = None) -> list[Suggestion]:
+    """A suggestion per series, in the order given.
+
+    `city_areas`: the area codes that are the city (found by name, `named_areas`); a series with rows for
+    other areas only (a national file's) is skipped, as ingest would load nothing of it."""
     inds = [i for i in cat.indicators.values() if i.family == "city"]
     series = sorted(series, key=lambda d: [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in d.code.split("-")])
     out: list[Suggestion] = []
@@ -160,6 +172,12 @@ def suggest(series: list[SeriesDescription], cat: Catalogue, city_names: list[st
     for d in series:
         s = Suggestion(d.code, d.title)
         out.append(s)
+        if city_areas and d.areas and not city_areas & set(d.areas):
+            s.confidence = 1.0
+            s.skip = f"no rows for the city's area {', '.join(sorted(city_areas))}"
+            s.reasons.append(f"left out: its rows are for other areas only ({', '.join(d.areas[:8])}"
+                             + (" ..." if len(d.areas) > 8 else "") + ")")
+            continue
         if d.bad_periods:
             s.confidence = 1.0
             s.skip = f"periods ingest refuses: {', '.join(d.bad_periods)}"
@@ -174,11 +192,11 @@ def suggest(series: list[SeriesDescription], cat: Catalogue, city_names: list[st
                 why = (why + "; " if why else "") + f"the title disagrees (similarity {c.sim:.2f})"
             if why is None:
                 chosen = c
-                s.reasons.append(f"code {c.ind.sdg.code} is {c.ind.id}'s; title agrees (similarity {c.sim:.2f}); "
+                s.reasons.append(f"{_code_words(c, d)}; title agrees (similarity {c.sim:.2f}); "
                                  f"unit agrees ({c.ind.unit})")
                 break
             s.review = True
-            s.reasons.append(f"code {c.ind.sdg.code} is {c.ind.id}'s, but {why}: not taken")
+            s.reasons.append(f"{_code_words(c, d)}, but {why}: not taken")
         if chosen is None:
             goal = d.code.split("-")[0]
             others = sorted((c for c in cands if not c.code_match and c.sim >= TITLE_ONLY and c.unit_ok is True
@@ -213,15 +231,35 @@ def suggest(series: list[SeriesDescription], cat: Catalogue, city_names: list[st
     return out
 
 
-def _areas(codes: list[str], city: str) -> list[str]:
+def named_areas(names: dict[str, str], city_id: str, city_name: str) -> list[str]:
+    """The area codes whose code-list name is the city's (Rwanda's '1' is 'City of Kigali'), as ingest reads
+    them by name (`load._place`: words such as 'City of' are left out)."""
+    from c2c_monitor.ingest.load import _place
+
+    keys = {k for k in (_place(city_id), _place(city_name)) if k}
+    return sorted(code for code, name in names.items() if _place(name) in keys)
+
+
+def _areas(codes: list[str], city: str, names: dict[str, str] | None = None,
+           city_codes: list[str] | None = None) -> list[str]:
     codes = [c for c in codes if c != city]
     if not codes:
         return ["areas: {}"]
+    names = names or {}
+    if len(city_codes or []) == 1 and city_codes and city_codes[0] in codes:
+        code = city_codes[0]
+        others = [c for c in codes if c != code]
+        shown = ", ".join(f"{c} ({_comment(names[c])})" if c in names else c for c in others[:12]) + (
+            f" and {len(others) - 12} more" if len(others) > 12 else "")
+        return ([f"# Other area codes in the data (their rows are skipped): {shown}"] if others else []) + [
+            "areas:", f"  {_q(code)}: {_q(city)}  # {_comment(names.get(code, code))!r} in the code list"]
     if len(codes) == 1:
         return ["areas:", f"  {_q(codes[0])}: {_q(city)}  # the data's only area code: check it is {city}"]
-    shown = ", ".join(codes[:20]) + (f" and {len(codes) - 20} more" if len(codes) > 20 else "")
-    return [f"# Area codes in the data (map the one that is {city}; rows of the others are skipped): {shown}",
-            "areas: {}"]
+    shown = ", ".join(f"{c} ({_comment(names[c])})" if c in names else c for c in codes[:20]) + (
+        f" and {len(codes) - 20} more" if len(codes) > 20 else "")
+    several = f" (several name it: {', '.join(city_codes)})" if city_codes else ""
+    return [f"# Area codes in the data (map the one that is {city}{several}; rows of the others are skipped): "
+            f"{shown}", "areas: {}"]
 
 
 def _shown(path: str, root: Path | None) -> str:
@@ -243,11 +281,13 @@ def _comment(text: str) -> str:
 
 
 def render_yaml(suggestions: list[Suggestion], city: str, inputs: list[str], meta_files: list[str],
-                skipped_files: dict[str, str], root: Path | None, areas: list[str] | None = None) -> str:
+                skipped_files: dict[str, str], root: Path | None, areas: list[str] | None = None,
+                area_names: dict[str, str] | None = None, city_codes: list[str] | None = None) -> str:
     """The mapping file a person edits: every proposal with its reasons as comments.
 
     `areas` are the area codes the data holds: one code is proposed as the city; several are listed for the
-    person to map (a national file names many areas, only one of them the partner city).
+    person to map (a national file names many areas, only one of them the partner city). With `area_names`
+    (an SDMX-ML code list), the one code in `city_codes` (named as the city) is proposed and the others named.
     """
     n_cat = sum(s.indicator is not None for s in suggestions)
     n_loc = sum(bool(s.local) and s.indicator is None for s in suggestions)
@@ -267,7 +307,7 @@ def render_yaml(suggestions: list[Suggestion], city: str, inputs: list[str], met
         "# `confidence` is the evidence for the proposal, 0 to 1. Check: c2c map check THIS_FILE DATA;",
         "# load: c2c ingest DATA --map THIS_FILE",
         f"city: {_q(city)}",
-        *_areas(areas or [], city),
+        *_areas(areas or [], city, area_names, city_codes),
         "indicators:",
     ]
     for s in suggestions:
