@@ -15,6 +15,7 @@ Chromium engine tags its PDFs too (pdf_chromium.PRINT).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from c2c_monitor.store.atomic import replacing
@@ -61,6 +62,19 @@ def write_pdf(html: str, out: Path, base_dir: Path | None = None, readable: Path
     Relative links resolve against `base_dir`; only files under `readable` (default: `base_dir`) and the
     package's fonts may be read.
     """
+    doc = lay_out(html, base_dir or out.parent, readable)
+    with replacing(out) as tmp:
+        doc.write_pdf(tmp, **PDF_OPTIONS)
+    return out
+
+
+# WeasyPrint's "pdf/ua-1" variant turns pdf_tags on and writes the PDF/UA identification.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+def lay_out(html: str, base_dir: Path, readable: Path | None = None) -> Any:
+    """The laid-out pages (a WeasyPrint Document) that write_pdf prints: tests inspect its boxes to find
+    text cut off at a box edge, which the PDF's extracted text cannot show (clipped text is still in it)."""
     import logging
 
     from weasyprint import CSS, HTML
@@ -69,13 +83,10 @@ def write_pdf(html: str, out: Path, base_dir: Path | None = None, readable: Path
     # WeasyPrint reports unsupported CSS through logging; a user sees our messages, not its.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    base = (base_dir or out.parent).resolve()
+    base = base_dir.resolve()
     fonts = FontConfiguration()
     fetch = _fetcher([FONT_DIR, (readable or base).resolve()])
     css = CSS(string=FONT_FACES + '\nbody { font-family: "C2C Sans", sans-serif; }', font_config=fonts,
               url_fetcher=fetch)
     doc = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetch)
-    with replacing(out) as tmp:
-        # WeasyPrint's "pdf/ua-1" variant turns pdf_tags on and writes the PDF/UA identification.
-        doc.write_pdf(tmp, stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1")
-    return out
+    return doc.render(font_config=fonts, stylesheets=[css], **PDF_OPTIONS)
