@@ -214,8 +214,9 @@ def fig_publish(cfg: dict[str, int], tmp: Path) -> None:
 
         def baseline() -> int:
             t = env.get_template("site/partnership.html.j2")
-            return sum(len(t.render(site=site, lang="en", root="../", sb=sb, slug=slug(sb.partnership.id),
-                                    has_pdf=False, chart_principles="", sparks=[], vintages=[])) for sb in sbs)
+            return sum(len(t.render(site=site, lang="en", root="../", home="../", alternates=[], sb=sb,
+                                    slug=slug(sb.partnership.id), has_pdf=False, chart_principles="", sparks=[],
+                                    vintages=[])) for sb in sbs)
 
         base_t, _ = best(baseline, cfg["repeats"])
         out = tmp / "site"

@@ -31,7 +31,15 @@ def _own(tmp_path: Path, title: str) -> Path:
     own.mkdir(exist_ok=True)
     text = (definitions_dir("indicators") / "joint_workshops.yaml").read_text(encoding="utf-8")
     text = text.replace("id: joint_workshops", "id: our_workshops")
-    lines = [f"title: {title}" if line.startswith("title:") else line for line in text.splitlines()]
+    lines: list[str] = []
+    in_title = False
+    for line in text.splitlines():
+        if line.startswith("title:"):
+            lines.append(f"title: {title}")  # one English string replaces the title and its translations
+            in_title = True
+        elif not (in_title and line.startswith((" ", "\t"))):
+            lines.append(line)
+            in_title = False
     (own / "our_workshops.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return own
 

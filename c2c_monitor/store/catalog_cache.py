@@ -19,7 +19,7 @@ from c2c_monitor.definitions.locate import definitions_dir
 from c2c_monitor.store.atomic import replacing
 
 if TYPE_CHECKING:
-    from c2c_monitor.definitions.catalog import Catalogue
+    from c2c_monitor.definitions.catalog import Catalogue, Indicator
     from c2c_monitor.definitions.principles import Framework
 
 
@@ -60,6 +60,14 @@ def _write_cached(cache: Path, text: str) -> None:
         pass
 
 
+def _dumped(ind: Indicator) -> dict[str, Any]:
+    """An indicator as JSON with its title in every language: the model's own JSON form (`assess --format
+    json`) gives the English title only, and a cache read back from it would lose the translations."""
+    data: dict[str, Any] = ind.model_dump(mode="json")
+    data["title"] = ind.title_text.model_dump(mode="json", exclude_none=True)
+    return data
+
+
 def catalogue(own_folder: Path | None = None) -> Catalogue:
     """`load_catalogue(own_folder=...)`, parsed once: later runs read the validated models back from JSON.
 
@@ -71,7 +79,8 @@ def catalogue(own_folder: Path | None = None) -> Catalogue:
 
     from c2c_monitor.definitions.catalog import Catalogue, Indicator, load_catalogue
 
-    cache = _cache_dir() / f"catalogue-{_digest(definitions_dir('indicators'), own_folder)}.json"
+    # "-2": the file's layout (titles in every language); a file of an older layout is never read.
+    cache = _cache_dir() / f"catalogue-2-{_digest(definitions_dir('indicators'), own_folder)}.json"
     data = _read_cached(cache)
     if isinstance(data, dict):
         try:
@@ -80,7 +89,7 @@ def catalogue(own_folder: Path | None = None) -> Catalogue:
         except (KeyError, TypeError, AttributeError, ValidationError):
             pass
     cat = load_catalogue(own_folder=own_folder)
-    _write_cached(cache, json.dumps({"indicators": {k: i.model_dump(mode="json") for k, i in cat.indicators.items()},
+    _write_cached(cache, json.dumps({"indicators": {k: _dumped(i) for k, i in cat.indicators.items()},
                                      "version": cat.version, "files": cat.files}, ensure_ascii=False))
     return cat
 
