@@ -152,10 +152,13 @@ def _local(d: SeriesDescription, s: Suggestion, root: Path | None) -> None:
 def _rel(path: str, root: Path | None) -> str:
     p = Path(path)
     if root is not None:
-        try:
-            return p.relative_to(root).as_posix()
-        except ValueError:
-            pass
+        # Both resolved: a data folder reached through a symlink (`../shared` linked elsewhere) must give the
+        # same relative paths as the real folder, or the mapping would depend on how it was reached.
+        for a, b in ((p, root), (p.resolve(), root.resolve())):
+            try:
+                return a.relative_to(b).as_posix()
+            except ValueError:
+                pass
     return p.name
 
 
