@@ -460,8 +460,10 @@ def workshop_serve(partnership: str, workspace: str | None, wait: float, round_i
                    f"projector:   {cfg.join_base}/projector\n"
                    f"facilitator: {server.facilitator_url}   (keep this link to yourself)", err=True)
         try:
+            # Keep-alive outlasts a participant reading a screen (uvicorn's default is 5 s): a phone that
+            # reuses a connection the server had just closed sees its "next" fail (the load benchmark's room).
             uvicorn.run(server.app, host=host, port=port, log_level="warning", access_log=False,
-                        h11_max_incomplete_event_size=16 * 1024)
+                        h11_max_incomplete_event_size=16 * 1024, timeout_keep_alive=120)
         except SystemExit as exc:  # uvicorn exits when it cannot bind
             raise C2CError(f"cannot listen on {host}:{port}", hint="is the port in use? try --port") from exc
     finally:
