@@ -187,6 +187,11 @@ def insert_frame(con: DuckDBPyConnection, table: str, df: Any) -> int:
         # Each vintage lands sorted, so its row groups hold narrow ranges of the clustering key and DuckDB's
         # zone maps (min/max per row group) skip the rest when one partnership's cities are read.
         sql += " ORDER BY " + ", ".join(order)
+    return _run_with_frame(con, sql, df)
+
+
+def _run_with_frame(con: DuckDBPyConnection, sql: str, df: Any) -> int:
+    """Run `sql` with the frame registered as `_incoming` (and unregistered whatever happens); its row count."""
     con.register("_incoming", df)
     try:
         con.execute(sql)
@@ -209,12 +214,7 @@ def update_frame(con: DuckDBPyConnection, table: str, key: str, df: Any) -> int:
         raise ValueError(f"{table}: no column(s) {unknown or [key]}")
     sets = ", ".join(f'"{c}" = _incoming."{c}"' for c in df.columns if c != key)
     sql = f'UPDATE {table} SET {sets} FROM _incoming WHERE {table}."{key}" = _incoming."{key}"'  # noqa: S608
-    con.register("_incoming", df)
-    try:
-        con.execute(sql)
-    finally:
-        con.unregister("_incoming")
-    return int(df.height)
+    return _run_with_frame(con, sql, df)
 
 
 @contextmanager
