@@ -9,7 +9,7 @@ Figures (issue 8): 1 evaluate, 2 ingest, 3 publish, 4 start-up (and, issue 19, a
 5 scale; issue 19: 6 one partnership in the national workspace (assess/compare/publish wall times and the
 row groups EXPLAIN ANALYZE read), 7 scoring 100 / 1,000 / 10,000 partnerships, 8 one programme-level
 DuckDB query over many published Parquet packages. DuckDB's memory in the scale run is capped by
-C2C_BENCH_MEMORY (default 10GB). Machines here are noisy, so each timing is the best of a few repeats and
+C2C_BENCH_MEMORY (unset: DuckDB's default). Machines here are noisy, so each timing is the best of a few repeats and
 every figure is read as engine / baseline.
 """
 
@@ -400,13 +400,22 @@ def fig_startup(cfg: dict[str, int], tmp: Path) -> None:
 
 
 # --- 5. scale ---------------------------------------------------------------------------------------
-def _scale_child(cfg: dict[str, int], tmp: str, out: str) -> None:
-    """Runs in its own process so that its peak memory is its own."""
+def _memory_cap(con: Any) -> None:
+    """C2C_BENCH_MEMORY caps DuckDB (it spills to disk past it) on a shared machine; unset, DuckDB's default."""
+    if os.environ.get("C2C_BENCH_MEMORY"):
+        con.execute("SET memory_limit = ?", [os.environ["C2C_BENCH_MEMORY"]])
+
+
+def _peak_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+
+
+def _scale_ingest_child(cfg: dict[str, int], tmp: str, out: str) -> None:
+    """Build the national workspace in its own process, so that its peak memory is its own."""
     import polars as pl
     import synth
 
     from c2c_monitor.definitions.catalog import load_catalogue
-    from c2c_monitor.engine.evaluate import evaluate
     from c2c_monitor.ingest.load import ingest
     from c2c_monitor.ingest.mapping import Mapping
     from c2c_monitor.store.schema import insert_frame
@@ -420,8 +429,7 @@ def _scale_child(cfg: dict[str, int], tmp: str, out: str) -> None:
     t_gen = t_ingest = 0.0
     rows = 0
     with new_workspace(root / "ws") as ws:
-        # A shared machine: DuckDB may not take more than this (it spills to disk past it).
-        ws.con.execute("SET memory_limit = ?", [os.environ.get("C2C_BENCH_MEMORY", "10GB")])
+        _memory_cap(ws.con)
         cities, parts = synth.partnership_rows(n_mun // 2)
         insert_frame(ws.con, "cities", cities)
         insert_frame(ws.con, "partnerships", pl.DataFrame(parts))
@@ -454,37 +462,59 @@ def _scale_child(cfg: dict[str, int], tmp: str, out: str) -> None:
             path.unlink()
             print(f"      scale: quarter {q + 1}/{quarters} loaded ({rows:,} rows so far, "
                   f"{t_ingest:.0f}s ingesting)", flush=True)
-        pids = [p["partnership_id"] for p in parts]
+        groups = ws.con.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('observations')"
+                                ).fetchall()[0][0]
+    Path(out).write_text(json.dumps({"rows": rows, "gen_s": t_gen, "ingest_s": t_ingest, "row_groups": groups,
+                                     "ingest_peak_gb": _peak_gb()}))
+
+
+def _scale_eval_child(tmp: str, out: str) -> None:
+    """Evaluate every city indicator for every partnership of the built workspace, in a fresh process: the
+    time and the peak memory (DuckDB's included) are the evaluation's alone."""
+    from c2c_monitor.definitions.catalog import load_catalogue
+    from c2c_monitor.engine.evaluate import evaluate
+    from c2c_monitor.store.workspace import open_workspace
+
+    cat = load_catalogue()
+    with open_workspace(Path(tmp) / "ws") as ws:
+        _memory_cap(ws.con)
+        pids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships ORDER BY 1").fetchall()]
         inds = [i for i in cat.ordered if i.family == "city"]
         t = time.perf_counter()
         res = evaluate(ws.con, inds, pids, backend="duckdb")
         t_eval = time.perf_counter() - t
-        groups = ws.con.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('observations')"
-                                ).fetchall()[0][0]
-    Path(out).write_text(json.dumps({"rows": rows, "gen_s": t_gen, "ingest_s": t_ingest, "eval_s": t_eval,
-                                     "result_rows": res.height, "row_groups": groups}))
+    Path(out).write_text(json.dumps({"eval_s": t_eval, "result_rows": res.height, "partnerships": len(pids),
+                                     "eval_peak_gb": _peak_gb()}))
 
 
-def fig_scale(cfg: dict[str, int], tmp: Path) -> None:
+def _child(target: Callable[..., None], *args: Any) -> tuple[dict[str, Any], float]:
     import multiprocessing
 
-    out = tmp / "scale.json"
+    out = Path(args[-1])
     ctx = multiprocessing.get_context("spawn")
-    p = ctx.Process(target=_scale_child, args=(cfg, str(tmp / "scale"), str(out)))
+    p = ctx.Process(target=target, args=args)
     t = time.perf_counter()
     p.start()
     p.join()
     wall = time.perf_counter() - t
     if p.exitcode != 0:
-        raise SystemExit(f"scale run failed (exit {p.exitcode})")
-    r = json.loads(out.read_text())
-    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
+        raise SystemExit(f"scale run failed in {target.__name__} (exit {p.exitcode})")
+    return json.loads(out.read_text()), wall
+
+
+def fig_scale(cfg: dict[str, int], tmp: Path) -> None:
+    built, wall_b = _child(_scale_ingest_child, cfg, str(tmp / "scale"), str(tmp / "scale-ingest.json"))
+    ev, wall_e = _child(_scale_eval_child, str(tmp / "scale"), str(tmp / "scale-eval.json"))
+    r = {**built, **ev}
+    cap = os.environ.get("C2C_BENCH_MEMORY") or "DuckDB's default"
     print(f"[5] scale: {r['rows']:,} observations ({cfg['scale_municipalities']:,} municipalities x "
           f"{cfg['scale_quarters']} quarters), ingested in {cfg['scale_quarters']} quarterly feeds in "
-          f"{r['ingest_s']:.0f}s, evaluated ({r['result_rows']:,} rows) in {r['eval_s']:.0f}s; peak memory "
-          f"{peak_gb:.1f} GB of 24; wall {wall:.0f}s (incl. {r['gen_s']:.0f}s writing the CSV files)", flush=True)
-    RESULTS.append({"figure": 5, "name": "scale", **r, "peak_gb": round(peak_gb, 2), "wall_s": round(wall, 1),
-                    "met": peak_gb < 24})
+          f"{r['ingest_s']:.0f}s (peak memory {r['ingest_peak_gb']:.1f} GB; wall {wall_b:.0f}s incl. "
+          f"{r['gen_s']:.0f}s writing the CSV files); evaluated for {r['partnerships']:,} partnerships "
+          f"({r['result_rows']:,} rows) in {r['eval_s']:.1f}s, peak memory {r['eval_peak_gb']:.1f} GB in its own "
+          f"process (wall {wall_e:.0f}s); DuckDB memory limit: {cap}", flush=True)
+    RESULTS.append({"figure": 5, "name": "scale", **r, "wall_s": round(wall_b + wall_e, 1),
+                    "met": max(r["ingest_peak_gb"], r["eval_peak_gb"]) < 24})
     interactive(cfg, tmp / "scale" / "ws", cfg["scale_municipalities"] // 2)
 
 
