@@ -175,7 +175,7 @@ def _refuse_ragged(path: Path, data: bytes, sep: str) -> None:
 
 
 def _read_plain(path: Path, keep_repeated: bool = False) -> Table | None:
-    """The common case, without a Python copy of the text: UTF-8, no BOM, no CR, no blank or multi-line rows.
+    """The common case, without a Python copy of the text: UTF-8, no BOM, no lone CR, no blank or multi-line rows.
 
     Returns None for anything else; the general path then reads the file and words any problem exactly.
     """
@@ -185,8 +185,10 @@ def _read_plain(path: Path, keep_repeated: bool = False) -> Table | None:
         raw = path.read_bytes()
     except OSError:
         return None
+    # CRLF line ends (most Open SDG files are written on Windows) are read by polars as they are; a lone CR
+    # (old Mac line ends, or one inside a value) takes the general path.
     if not raw or raw.isspace() or raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) \
-            or b"\x00" in raw[:65536] or b"\r" in raw:
+            or b"\x00" in raw[:65536] or raw.count(b"\r") != raw.count(b"\r\n"):
         return None
     end = raw.find(b"\n")
     try:
