@@ -262,18 +262,42 @@ def named_areas(names: dict[str, str], city_id: str, city_name: str) -> list[str
     return sorted(code for code, name in names.items() if _place(name) in keys)
 
 
+def city_areas(codes: list[str], city: str, city_codes: list[str]) -> set[str] | None:
+    """The area codes of the data that are the city, or None when the data does not say which.
+
+    The one code its code list names as the city (`named_areas`), else the city's own id used as a code;
+    data of one area is that area's. Several unnamed codes are for the person to map (`_areas`)."""
+    if len(city_codes) == 1:
+        return set(city_codes)
+    if city in codes:
+        return {city}
+    return set(codes) if len(codes) == 1 else None
+
+
+def _others(others: list[str], code: str, names: dict[str, str]) -> list[str]:
+    """The comment naming the data's other areas, whose rows neither load nor count in the proposals."""
+    if not others:
+        return []
+    shown = ", ".join(f"{c} ({_comment(names[c])})" if c in names else c for c in others[:12]) + (
+        f" and {len(others) - 12} more" if len(others) > 12 else "")
+    return [f"# Other area codes in the data (their rows are skipped; each series below is judged on the rows of "
+            f"{code} only): {shown}"]
+
+
 def _areas(codes: list[str], city: str, names: dict[str, str] | None = None,
            city_codes: list[str] | None = None) -> list[str]:
+    names = names or {}
+    if city in codes and len(codes) > 1:
+        # The data names the city by its id among other areas: mapped to itself, so that the other areas' rows
+        # are skipped (local series too) rather than refused as rows of no city.
+        return [*_others([c for c in codes if c != city], city, names), "areas:",
+                f"  {_q(city)}: {_q(city)}  # the city's own id is an area code of the data"]
     codes = [c for c in codes if c != city]
     if not codes:
         return ["areas: {}"]
-    names = names or {}
     if len(city_codes or []) == 1 and city_codes and city_codes[0] in codes:
         code = city_codes[0]
-        others = [c for c in codes if c != code]
-        shown = ", ".join(f"{c} ({_comment(names[c])})" if c in names else c for c in others[:12]) + (
-            f" and {len(others) - 12} more" if len(others) > 12 else "")
-        return ([f"# Other area codes in the data (their rows are skipped): {shown}"] if others else []) + [
+        return _others([c for c in codes if c != code], code, names) + [
             "areas:", f"  {_q(code)}: {_q(city)}  # {_comment(names.get(code, code))!r} in the code list"]
     if len(codes) == 1:
         return ["areas:", f"  {_q(codes[0])}: {_q(city)}  # the data's only area code: check it is {city}"]
