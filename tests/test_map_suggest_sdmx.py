@@ -178,7 +178,8 @@ def test_suggest_for_a_city_uses_its_rows_and_says_when_it_has_none(ws: Path, tm
     assert unemployment["indicator"] == "unemployment_rate" and "select" not in unemployment
     assert "no rows for the city's area kigali" in slums["skip"]
     # The city's own code is the city; the nation's is named as skipped, never proposed as the city.
-    assert m["areas"] == {"kigali": "kigali"} and "Other area codes in the data (their rows are skipped" in text and "RW" in text
+    assert m["areas"] == {"kigali": "kigali"}
+    assert "Other area codes in the data (their rows are skipped" in text and "RW" in text
     rc, check, err = c2c("map", "check", str(out), str(f), "-w", str(ws))
     assert rc == 0, err
     assert "unemployment_rate 1" in check
