@@ -70,6 +70,11 @@ def _parse_cached(body: str, where: str) -> Any:
     return parse_yaml(body, where)[0]
 
 
+def forget_parsed() -> None:
+    """Empty the cache (benchmarks/onboarding.py: the CLI runs each step in a process of its own)."""
+    _parse_cached.cache_clear()
+
+
 def parse_metadata_yaml(body: str, where: str) -> Any:
     """YAML of a metadata file (through definitions/yamlload.py). The result may be shared between callers
     in one process: read it, never change it."""

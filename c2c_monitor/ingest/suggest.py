@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 from c2c_monitor.definitions.catalog import Catalogue, Indicator
@@ -55,10 +55,10 @@ class _Candidate:
     unit_ok: bool | None
     loadable: bool
     select: dict[str, str] | None  # None: no headline for it
+    score: float = field(init=False)  # asked for every candidate when the best is picked: worked out once
 
-    @cached_property  # asked for every candidate when the best is picked
-    def score(self) -> float:
-        return round(0.4 * self.code_match + 0.2 * (self.unit_ok is True) + 0.4 * min(1.0, self.sim / 0.6), 2)
+    def __post_init__(self) -> None:
+        self.score = round(0.4 * self.code_match + 0.2 * (self.unit_ok is True) + 0.4 * min(1.0, self.sim / 0.6), 2)
 
 
 def _dotted(code: str) -> str:
