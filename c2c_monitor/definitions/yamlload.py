@@ -67,6 +67,54 @@ def parse_yaml(text: str, where: str) -> tuple[Any, yaml.Node | None]:
     return data, node
 
 
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+
+
+class _NotPlain(Exception):
+    """A node the plain build leaves to PyYAML's constructor (merge keys, sets, ordered maps, other tags)."""
+
+
+def _plain(node: yaml.Node, loader: Any) -> Any:
+    """Maps, lists and strings built directly, every other scalar by the loader's own constructor: the data
+    PyYAML builds, without its generic machinery per node (most of a metadata folder's parse time)."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
+    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+        return [_plain(n, loader) for n in node.value]
+    if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+        out = {}
+        for k, v in node.value:
+            if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
+                raise _NotPlain
+            out[_plain(k, loader)] = _plain(v, loader)
+        return out
+    raise _NotPlain
+
+
+def parse_yaml_data(text: str, where: str) -> Any:
+    """`parse_yaml(text, where)[0]` (the same limits, findings and data), built faster: for the many small
+    documents of a platform's metadata, where the node tree is not needed."""
+    if len(text) > MAX_BYTES:
+        return parse_yaml(text, where)[0]  # refused there, in the same words
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _refuse_expansion(node, where)  # aliases and depth first, as parse_yaml: the walk below then recurses safely
+        try:
+            return _plain(node, loader)
+        except _NotPlain:
+            return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise YamlSyntaxError(Finding("yaml-syntax", where, f"not valid YAML: {problem}", line)) from None
+    finally:
+        loader.dispose()
+
+
 def _walk(node: yaml.Node, path: tuple[str | int, ...], lines: Lines) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):

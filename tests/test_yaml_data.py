@@ -1,0 +1,67 @@
+"""`parse_yaml_data` (the metadata path: data only, built without PyYAML's generic constructor per node) gives
+what `parse_yaml` gives: the same data, the same refusals. Expected values are PyYAML's own `safe_load`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from c2c_monitor.definitions.yamlload import YamlSyntaxError, parse_yaml, parse_yaml_data
+from tests.test_map_suggest import REAL
+
+_SCALARS = (st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False)
+            | st.text(max_size=20) | st.dates() | st.sampled_from(["yes", "No", "~", "0x1F", "1e3", "2021-04-27",
+                                                                     "12:30", ".inf", "-", "'quoted'"]))
+_DATA = st.recursive(_SCALARS, lambda kids: st.lists(kids, max_size=4)
+                     | st.dictionaries(st.text(max_size=8) | st.integers(0, 9), kids, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_DATA, st.sampled_from([False, True]))
+def test_the_same_data_as_pyyaml(data: object, flow: bool) -> None:
+    text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
+    assert parse_yaml_data(text, "x") == yaml.safe_load(text) == parse_yaml(text, "x")[0]
+
+
+@pytest.mark.parametrize("text", [
+    "indicator_name: >-\n    folded\n    text\ngraph_target_lines:\n    - value: 14.0\ndate: 2021-04-27\nn: 0o17\n",
+    "base: {a: 1}\nmerged:\n  <<: {a: 2, b: 3}\n  c: 4\n",  # merge key: PyYAML's constructor builds it
+    "s: !!set {a, b}\no: !!omap [{a: 1}, {b: 2}]\nbin: !!binary aGVsbG8=\nstr: !!str 12\n",
+    "? [complex, key]\n: value\n",  # a sequence as key: refused by PyYAML, by both
+    "", "just a scalar", "- 1\n- [2, 3]\n",
+])
+def test_the_same_data_or_the_same_refusal_on_hand_written_documents(text: str) -> None:
+    try:
+        want = parse_yaml(text, "x")[0]
+    except YamlSyntaxError as exc:
+        with pytest.raises(YamlSyntaxError) as caught:
+            parse_yaml_data(text, "x")
+        assert caught.value.finding == exc.finding
+        return
+    assert parse_yaml_data(text, "x") == want
+    assert want == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize("text", ["a: &x [1, 2]\nb: *x\n", "a: " + "[" * 80 + "]" * 80 + "\n", "a: [unclosed\n",
+                                  "a: !python/object:os.system x\n"])
+def test_the_same_refusals(text: str) -> None:
+    with pytest.raises(YamlSyntaxError) as want:
+        parse_yaml(text, "f.yml")
+    with pytest.raises(YamlSyntaxError) as got:
+        parse_yaml_data(text, "f.yml")
+    assert got.value.finding == want.value.finding
+
+
+def test_every_front_matter_of_the_real_platforms_reads_the_same() -> None:
+    texts = []
+    for p in sorted(REAL.glob("*/meta/*")):
+        t = p.read_text(encoding="utf-8-sig")
+        texts.append(t[3:t.find("\n---", 3)] if p.suffix == ".md" else t)
+    assert len(texts) > 280  # Barcelona's 280 and the others'
+    for t in texts:
+        assert parse_yaml_data(t, "x") == parse_yaml(t, "x")[0]
+    assert isinstance(parse_yaml_data("d: 2021-04-27\n", "x")["d"], dt.date)
