@@ -46,27 +46,6 @@ def _refuse_expansion(root: yaml.Node, where: str) -> None:
             stack += [(n, depth + 1) for n in node.value]
 
 
-def parse_yaml(text: str, where: str) -> tuple[Any, yaml.Node | None]:
-    """Parse YAML text (named `where` in findings) with the limits above; returns the data and its root node."""
-    if len(text) > MAX_BYTES:
-        raise YamlSyntaxError(Finding("too-large", where, f"a YAML text of {len(text):,} characters is over the "
-                                      f"{MAX_BYTES:,} limit"))
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is not None:
-            _refuse_expansion(node, where)
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise YamlSyntaxError(Finding("yaml-syntax", where, f"not valid YAML: {problem}", line)) from None
-    finally:
-        loader.dispose()
-    return data, node
-
-
 _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 
@@ -76,7 +55,7 @@ class _NotPlain(Exception):
 
 def _plain(node: yaml.Node, loader: Any) -> Any:
     """Maps, lists and strings built directly, every other scalar by the loader's own constructor: the data
-    PyYAML builds, without its generic machinery per node (most of a metadata folder's parse time)."""
+    PyYAML builds, without its generic machinery per node (half of an Open SDG metadata folder's parse time)."""
     if isinstance(node, yaml.ScalarNode):
         return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
     if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
@@ -91,21 +70,25 @@ def _plain(node: yaml.Node, loader: Any) -> Any:
     raise _NotPlain
 
 
-def parse_yaml_data(text: str, where: str) -> Any:
-    """`parse_yaml(text, where)[0]` (the same limits, findings and data), built faster: for the many small
-    documents of a platform's metadata, where the node tree is not needed."""
+def _data(node: yaml.Node, loader: Any) -> Any:
+    """The document's data; called after `_refuse_expansion`, so the recursion is shallow and alias-free."""
+    try:
+        return _plain(node, loader)
+    except _NotPlain:
+        return loader.construct_document(node)
+
+
+def parse_yaml(text: str, where: str) -> tuple[Any, yaml.Node | None]:
+    """Parse YAML text (named `where` in findings) with the limits above; returns the data and its root node."""
     if len(text) > MAX_BYTES:
-        return parse_yaml(text, where)[0]  # refused there, in the same words
+        raise YamlSyntaxError(Finding("too-large", where, f"a YAML text of {len(text):,} characters is over the "
+                                      f"{MAX_BYTES:,} limit"))
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        if node is None:
-            return None
-        _refuse_expansion(node, where)  # aliases and depth first, as parse_yaml: the walk below then recurses safely
-        try:
-            return _plain(node, loader)
-        except _NotPlain:
-            return loader.construct_document(node)
+        if node is not None:
+            _refuse_expansion(node, where)
+        data = _data(node, loader) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -113,6 +96,7 @@ def parse_yaml_data(text: str, where: str) -> Any:
         raise YamlSyntaxError(Finding("yaml-syntax", where, f"not valid YAML: {problem}", line)) from None
     finally:
         loader.dispose()
+    return data, node
 
 
 def _walk(node: yaml.Node, path: tuple[str | int, ...], lines: Lines) -> None:
