@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from c2c_monitor.cli import cli
 from c2c_monitor.definitions.locate import definitions_dir
-from c2c_monitor.definitions.titles import similarity
+from c2c_monitor.definitions.titles import similarities, similarity
 from c2c_monitor.definitions.unit_kinds import compatible, unit_kind
 from c2c_monitor.errors import C2CError
 from c2c_monitor.ingest.metadata import find_metadata, norm_code
@@ -318,6 +318,20 @@ def test_progress_is_bounded_and_moves_with_the_value(pol: str, target: float, b
 def test_similarity_is_symmetric_and_bounded(a: str, b: str) -> None:
     s = similarity(a, b)
     assert 0.0 <= s <= 1.0 and s == pytest.approx(similarity(b, a))
+
+
+_TITLE_WORDS = st.sampled_from(["rate", "taxa", "población", "poblacion", "urbana", "urban", "PM2.5", "émissions",
+                                 "emissions", "de", "the", "women", "dones", "x", "housing", "habitatge", "40%"])
+_TITLES = st.lists(st.lists(_TITLE_WORDS, max_size=6).map(" ".join) | st.text(max_size=30), max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_TITLES, _TITLES)
+def test_similarities_matrix_is_the_pairwise_similarity_to_the_last_bit(a: list[str], b: list[str]) -> None:
+    # map suggest ranks with the matrix: a float differing in its last bit could reorder two candidates.
+    m = similarities(a, b)
+    assert m.shape == (len(a), len(b))
+    assert [[float(x) for x in row] for row in m] == [[similarity(x, y) for y in b] for x in a]
 
 
 def test_similarity_crosses_languages_through_un_titles() -> None:

@@ -118,3 +118,82 @@ def test_named_areas_find_the_city_by_its_code_list_name() -> None:
     assert named_areas(names, "kigali", "Kigali") == ["1"]
     assert named_areas(names, "lyon", "Lyon") == []
     assert named_areas({**names, "9": "Kigali City"}, "kigali", "Kigali") == ["1", "9"]
+
+
+# --- a series' headline is the city's: other areas' rows never make the proposal --------------------------------
+# Hand-made national SDMX-CSV of two areas, the city's (`kigali`, its own id as the code) and the nation's (RW):
+# 1.2.1: the nation has totals, the city only rows by sex      -> no headline for the city: not taken
+# 8.5.2: the city has a total, the nation only a row by sex     -> the city's headline: taken
+# 11.1.1: the nation only                                       -> left out, saying so
+TWO_AREAS = [("RW", "1.2.1", "_T", "2020", "20.0"), ("RW", "1.2.1", "_T", "2021", "21.0"),
+             ("kigali", "1.2.1", "F", "2021", "12.0"), ("kigali", "1.2.1", "M", "2021", "11.0"),
+             ("kigali", "8.5.2", "_T", "2021", "9.5"), ("RW", "8.5.2", "F", "2021", "14.0"),
+             ("RW", "11.1.1", "_T", "2021", "30.0")]
+TITLES = {"1-2-1": "Proportion of population living below the national poverty line",
+          "8-5-2": "Unemployment rate",
+          "11-1-1": "Proportion of urban population living in slums, informal settlements or inadequate housing"}
+
+
+def _two_areas(root: Path) -> Path:
+    (root / "data").mkdir(parents=True)
+    (root / "meta").mkdir()
+    f = root / "data" / "national.csv"
+    f.write_text("DATAFLOW,REF_AREA,INDICATOR,SEX,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE\n" + "".join(
+        f"UN:DF_SDG(1.0),{a},{c},{s},{t},{v},PT\n" for a, c, s, t, v in TWO_AREAS), encoding="utf-8")
+    for code, title in TITLES.items():
+        (root / "meta" / f"{code}.md").write_text(f"---\nindicator_name: {title}\ncomputation_units: Percentage\n---\n",
+                                                  encoding="utf-8")
+    return f
+
+
+def test_describe_judges_the_headline_on_the_citys_rows(tmp_path: Path) -> None:
+    from c2c_monitor.ingest.series import describe, read_inputs
+
+    parsed, meta, _, findings = read_inputs([_two_areas(tmp_path / "site")])
+    assert not findings
+    every = {d.code: d for d in describe(parsed, meta)}
+    city = {d.code: d for d in describe(parsed, meta, city_areas={"kigali"})}
+    # Over every area: the nation's totals make a headline, its newest total the latest value.
+    assert every["1.2.1"].has_headline and every["1.2.1"].latest == 21.0
+    assert every["8.5.2"].disagg_values == {"SEX": ["F"]}
+    # The city's rows only: 1.2.1 is by sex alone (no headline, no latest), 8.5.2 a plain total of 9.5.
+    assert not city["1.2.1"].has_headline and city["1.2.1"].latest is None
+    assert city["1.2.1"].disagg_values == {"SEX": ["F", "M"]}
+    assert city["8.5.2"].has_headline and city["8.5.2"].disagg_values == {} and city["8.5.2"].latest == 9.5
+    # Every area is still listed, so a series without the city's rows can be said to have none.
+    assert city["11.1.1"].areas == ["RW"] and city["1.2.1"].areas == ["RW", "kigali"]
+
+
+def test_suggest_for_a_city_uses_its_rows_and_says_when_it_has_none(ws: Path, tmp_path: Path) -> None:
+    f = _two_areas(tmp_path / "site")
+    out = tmp_path / "m.yaml"
+    rc, _, err = c2c("map", "suggest", str(f), "--city", "kigali", "-w", str(ws), "-o", str(out))
+    assert rc == 0, err
+    text = out.read_text(encoding="utf-8")
+    m = yaml.safe_load(text)
+    poverty, unemployment, slums = (m["indicators"][c] for c in ("1.2.1", "8.5.2", "11.1.1"))
+    # The nation's totals do not make a headline for Kigali: the code match is not taken, and says why.
+    assert "indicator" not in poverty and poverty["review"] is True and "local" in poverty
+    assert "poverty_rate's, but no headline: every row is disaggregated by SEX: not taken" in text
+    assert unemployment["indicator"] == "unemployment_rate" and "select" not in unemployment
+    assert "no rows for the city's area kigali" in slums["skip"]
+    # The city's own code is the city; the nation's is named as skipped, never proposed as the city.
+    assert m["areas"] == {"kigali": "kigali"}
+    assert "Other area codes in the data (their rows are skipped" in text and "RW" in text
+    rc, check, err = c2c("map", "check", str(out), str(f), "-w", str(ws))
+    assert rc == 0, err
+    assert "unemployment_rate 1" in check
+
+
+def test_rwandas_kigali_headline_is_kigalis_not_the_nations() -> None:
+    from c2c_monitor.ingest.metadata import Metadata
+    from c2c_monitor.ingest.readers import Parsed
+    from c2c_monitor.ingest.sdmx_ml import read_sdmx_ml
+    from c2c_monitor.ingest.series import describe
+
+    _, _, poverty = _xml_series()  # Kigali's headline values of SI_POV_NAHC, from the XML itself
+    frame, _ = read_sdmx_ml(DATA, DSD)
+    every = {d.code: d for d in describe([Parsed(frame)], Metadata())}["SI_POV_NAHC"]
+    kigali = {d.code: d for d in describe([Parsed(frame)], Metadata(), city_areas={"1"})}["SI_POV_NAHC"]
+    assert kigali.latest == float(poverty[max(poverty)]) != every.latest
+    assert kigali.disagg_values == {} and every.disagg_values  # the nation's splits by sex, age, urbanisation

@@ -35,8 +35,8 @@ def suggest_cmd(inputs: tuple[str, ...], city: str, output: str | None, encoding
                 structure: str | None, workspace: str | None, wait: float) -> None:
     """Draft a mapping (YAML with reasons as comments) for DIR|FILE... of one city's platform."""
     from c2c_monitor.errors import C2CError, InputRejected, Report
-    from c2c_monitor.ingest.series import read_series
-    from c2c_monitor.ingest.suggest import named_areas, render_yaml, suggest
+    from c2c_monitor.ingest.series import describe, read_inputs
+    from c2c_monitor.ingest.suggest import city_areas, named_areas, render_yaml, suggest
 
     guard(output, workspace, [*inputs, structure])
     paths = [Path(i) for i in inputs]
@@ -47,7 +47,8 @@ def suggest_cmd(inputs: tuple[str, ...], city: str, output: str | None, encoding
         if not row:
             raise C2CError(f"--city {city!r}: not a city of the workspace", hint="c2c partnerships lists them")
         cat = workspace_catalogue(ws)
-    series, meta, skipped, findings = read_series(paths, encoding, Path(structure) if structure else None)
+    parsed, meta, skipped, findings = read_inputs(paths, encoding, Path(structure) if structure else None)
+    series = describe(parsed, meta)
     if findings:
         show_rejected(Report(tuple(findings)), None)
         raise InputRejected(findings)
@@ -58,8 +59,11 @@ def suggest_cmd(inputs: tuple[str, ...], city: str, output: str | None, encoding
     # An SDMX-ML code list names its areas: the city's code is found by its name, as ingest finds it.
     area_names = {c: n for d in series for c, n in d.area_names.items() if c in areas}
     city_codes = named_areas(area_names, city, str(row[0][0])) if area_names else []
-    proposals = suggest(series, cat, [city, str(row[0][0])], root,
-                        set(city_codes) if len(city_codes) == 1 else None)
+    mine = city_areas(areas, city, city_codes)
+    if mine is not None and set(areas) - mine:
+        # A file of several areas: each series is judged on the city's rows only (its headline, units, values).
+        series = describe(parsed, meta, city_areas=mine)
+    proposals = suggest(series, cat, [city, str(row[0][0])], root, mine)
     text = render_yaml(proposals, city, [str(p.resolve()) for p in paths], meta.files, skipped, root, areas,
                        area_names, city_codes)
     emit(text, output)

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -21,6 +21,7 @@ _DIGIT_GROUPS = re.compile(r"(?<=\d)[.,\u00a0\u202f' ](?=\d{3}\b)")
 _SPACE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)  # map suggest asks it for every series x catalogue unit: few distinct names
 def unit_key(name: str) -> str:
     """How unit names are compared: case-, accent- and spacing-blind, thousands separators dropped
     ("Rate per 100.000" and "rate per 100 000" are one key; µ and μ are one letter)."""

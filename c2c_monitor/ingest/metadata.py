@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,30 @@ class Metadata:
         self.where.setdefault(code, str(path))
 
 
+# `map suggest` reads each front matter twice in one process (the Open SDG reader for target lines, the search
+# here for everything else): the parsed data is kept by text so the second read costs nothing. Only small texts
+# (front matter is a few kB) are kept, so the cache stays small whatever a folder holds.
+_CACHED_CHARS = 64 * 1024
+
+
+@lru_cache(maxsize=1024)
+def _parse_cached(body: str, where: str) -> Any:
+    return parse_yaml(body, where)[0]
+
+
+def forget_parsed() -> None:
+    """Empty the cache (benchmarks/onboarding.py: the CLI runs each step in a process of its own)."""
+    _parse_cached.cache_clear()
+
+
+def parse_metadata_yaml(body: str, where: str) -> Any:
+    """YAML of a metadata file (through definitions/yamlload.py). The result may be shared between callers
+    in one process: read it, never change it."""
+    if len(body) > _CACHED_CHARS:
+        return parse_yaml(body, where)[0]
+    return _parse_cached(body, where)
+
+
 def _front_matter(text: str) -> str | None:
     text = text.lstrip("\ufeff")
     if not text.startswith("---"):
@@ -78,7 +104,7 @@ def _read_yaml_meta(path: Path, text: str, meta: Metadata) -> bool:
     if body is None:
         return False
     try:
-        data = parse_yaml(body, str(path))[0]
+        data = parse_metadata_yaml(body, str(path))
     except YamlSyntaxError as exc:
         meta.notes.append(f"{path}: not read as metadata ({exc.finding.message})")
         return False
@@ -121,18 +147,23 @@ def _candidates(roots: list[Path], skip: set[Path]) -> list[Path]:
         while stack and len(out) < MAX_FILES:
             folder, depth = stack.pop()
             try:
-                entries = sorted(folder.iterdir())
+                # scandir: the entry's type comes with the listing (no stat per file), and a file that is not a
+                # link is where its folder really is (one realpath per folder, not one per file).
+                with os.scandir(folder) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+                real = folder.resolve()
             except OSError:
                 continue
-            for p in entries:
-                if p.name.startswith(".") or p.is_symlink():
+            for e in entries:
+                if e.name.startswith(".") or e.is_symlink():
                     continue
-                if p.is_dir():
+                p = folder / e.name
+                if e.is_dir():
                     if depth < MAX_DEPTH:
                         stack.append((p, depth + 1))
                 elif p.suffix.lower() in (".md", ".markdown", ".yml", ".yaml", ".csv") and p not in skip \
-                        and p.resolve() not in seen:
-                    seen.add(p.resolve())
+                        and real / e.name not in seen:
+                    seen.add(real / e.name)
                     out.append(p)
     return sorted(out)
 

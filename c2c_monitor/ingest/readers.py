@@ -9,15 +9,16 @@ only reshape; every check lives in validate.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from c2c_monitor.definitions.yamlload import YamlSyntaxError, parse_yaml
+from c2c_monitor.definitions.yamlload import YamlSyntaxError
 from c2c_monitor.errors import Finding
+from c2c_monitor.ingest.metadata import parse_metadata_yaml
 from c2c_monitor.ingest.sdmx_ml import read_sdmx_ml_full, root_kind
 from c2c_monitor.ingest.textfile import (
     ReadError,
@@ -46,15 +47,19 @@ class Parsed:
     series_names: dict[str, str] = field(default_factory=dict)  # source code -> name (SDMX-ML SERIES code list)
 
 
-def _canonical(df: pl.DataFrame) -> pl.DataFrame:
+def _canonical_exprs(present: Collection[str]) -> list[pl.Expr]:
+    """The canonical columns from a frame holding `present` (the others null), in one projection."""
     cols = []
     for c in CANONICAL:
-        if c in df.columns:
-            cols.append(pl.col(c).cast(pl.Int64 if c == "_line" else pl.String))
-        else:
-            cols.append(pl.lit(None, pl.String).alias(c))
-    out = df.select(cols)
-    return out.with_columns(pl.col("disagg").fill_null(""), pl.col("action").fill_null("A"))
+        e = pl.col(c).cast(pl.Int64 if c == "_line" else pl.String) if c in present else pl.lit(None, pl.String)
+        if c in ("disagg", "action"):
+            e = e.fill_null("" if c == "disagg" else "A")
+        cols.append(e.alias(c))
+    return cols
+
+
+def _canonical(df: pl.DataFrame) -> pl.DataFrame:
+    return df.select(_canonical_exprs(df.columns))
 
 
 def _disagg_key(columns: list[str], totals: tuple[str, ...] = ("", "_T", "_Z")) -> pl.Expr:
@@ -140,14 +145,19 @@ def open_sdg_code(path: Path) -> str | None:
     return m.group(1) if m else None
 
 
+# What this reader takes from the metadata: front matter naming neither gives it nothing, so it is not parsed
+# (YAML parsing was most of an Open SDG folder's ingest time).
+_USED_KEYS = ("graph_target_lines", "c2c_monitor")
+
+
 def _front_matter(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8-sig")
     if not text.startswith("---"):
         return {}
     end = text.find("\n---", 3)
-    if end < 0:
+    if end < 0 or not any(k in text[3:end] for k in _USED_KEYS):
         return {}
-    data = parse_yaml(text[3:end], str(path))[0]
+    data = parse_metadata_yaml(text[3:end], str(path))
     return data if isinstance(data, dict) else {}
 
 
@@ -200,7 +210,9 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
         # Quarters in their own column: 2024 and 3 is the period 2024-Q3; a blank quarter is the year.
         q = pl.col("Quarter").str.strip_chars()
         period = pl.when(q.is_null() | (q == "")).then(year).otherwise(year + pl.lit("-Q") + q)
-    df = t.frame.select(
+    # One lazy projection to the canonical frame: a folder holds hundreds of small files, where each eager
+    # polars step costs more than the data it touches.
+    df = t.frame.lazy().select(
         pl.lit(str(path)).alias("_file"), "_line",
         (pl.col("Series").str.strip_chars() if by_series else pl.lit(code)).alias("source_code"),
         (pl.col("GeoCode") if "GeoCode" in cols else pl.lit(None, pl.String)).alias("area"),
@@ -211,7 +223,7 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
         .alias("obs_status"),
         _disagg_key(dims + (["Series"] if "Series" in cols and not by_series else [])).alias("disagg"),
     )
-    parsed = Parsed(_canonical(df), findings, t.notes + notes)
+    parsed = Parsed(df.select(_canonical_exprs(CANONICAL[:-1])).collect(), findings, t.notes + notes)
     if meta is not None and c2c is None:
         # (A c2c export's target lines are the catalogue's 2030 end values, not a city's own targets.)
         for line in fm.get("graph_target_lines") or []:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,8 +96,14 @@ def _direction_and_target(d: SeriesDescription, rec: dict[str, Any]) -> None:
         d.polarity_why = f"2030 target {d.target_2030:g} is {d.polarity} than the latest value {d.latest:g}"
 
 
-def describe(parsed: list[Parsed], meta: Metadata, today: dt.date | None = None) -> list[SeriesDescription]:
-    """One description per source code of the parsed files, with its metadata (one polars pass for all)."""
+def describe(parsed: list[Parsed], meta: Metadata, today: dt.date | None = None,
+             city_areas: Collection[str] | None = None) -> list[SeriesDescription]:
+    """One description per source code of the parsed files, with its metadata (one polars pass for all).
+
+    `city_areas`: the area codes that are the city. A national file (SDMX) holds many areas; what the mapping
+    proposes for the city (headline, its disaggregation, units, latest value) is then judged on the rows of
+    the city's areas and of none (a blank area is the city's at ingest), never on other areas' rows. `areas`
+    still lists every area of the series, so a series without a row for the city can be said to have none."""
     today = today or dt.date.today()
     frames = [p.frame for p in parsed if p.frame.height]
     if not frames:
@@ -110,13 +117,22 @@ def describe(parsed: list[Parsed], meta: Metadata, today: dt.date | None = None)
     bad = pl.col("_year").is_null() | ~pl.col("_year").is_between(1950, today.year)
     # A line with neither period nor value is a blank line of the file (a trailing CRLF), not an observation.
     empty = pl.col("period").is_null() & (pl.col("value").is_null() | (pl.col("value").str.strip_chars() == ""))
+    area = pl.col("area").str.strip_chars()
+    mine = None if city_areas is None else \
+        (area.is_null() | (area == "") | area.is_in(sorted(city_areas))).fill_null(False)
+
+    def only(e: pl.Expr) -> pl.Expr:  # the city's rows, when its areas are known
+        return e if mine is None else e.filter(mine)
+
+    if mine is not None:
+        head = head & mine
     agg = (pl.concat(frames).filter(pl.col("source_code").is_not_null() & ~empty).with_columns(year.alias("_year"))
            .sort("_year", nulls_last=False)
            .group_by("source_code", maintain_order=True).agg(
                pl.col("_file").first(), pl.len().alias("rows"),
-               pl.col("area").str.strip_chars().drop_nulls().unique().sort().alias("areas"),
-               pl.col("unit").str.strip_chars().drop_nulls().unique().sort().alias("units"),
-               pl.col("disagg").unique().alias("keys"), head.any().alias("has_headline"),
+               area.drop_nulls().unique().sort().alias("areas"),
+               only(pl.col("unit")).str.strip_chars().drop_nulls().unique().sort().alias("units"),
+               only(pl.col("disagg")).unique().alias("keys"), head.any().alias("has_headline"),
                pl.col("period").filter(bad).cast(pl.String).fill_null("(blank)").unique().sort().head(5).alias("bad"),
                num.filter(head & pl.col("_year").is_not_null()).drop_nulls().last().alias("latest")))
     out: list[SeriesDescription] = []
@@ -149,14 +165,20 @@ def describe(parsed: list[Parsed], meta: Metadata, today: dt.date | None = None)
     return out
 
 
-def read_series(inputs: list[Path], encoding: str | None = None, structure: Path | None = None
-                ) -> tuple[list[SeriesDescription], Metadata, dict[str, str], list[Finding]]:
-    """Read the data files under `inputs` and their metadata: (descriptions, metadata, skipped files, findings).
+def read_inputs(inputs: list[Path], encoding: str | None = None, structure: Path | None = None
+                ) -> tuple[list[Parsed], Metadata, dict[str, str], list[Finding]]:
+    """Read the data files under `inputs` and their metadata: (parsed files, metadata, skipped files, findings).
 
     `structure` is the DSD of SDMX-ML data messages (by default the one beside them, as ingest finds it)."""
     from c2c_monitor.ingest.load import expand, read_batch
 
     files = expand(inputs)
     parsed, findings, skipped = read_batch(files, "auto", encoding, structure=structure)
-    meta = find_metadata(inputs, files)
+    return parsed, find_metadata(inputs, files), skipped, findings
+
+
+def read_series(inputs: list[Path], encoding: str | None = None, structure: Path | None = None
+                ) -> tuple[list[SeriesDescription], Metadata, dict[str, str], list[Finding]]:
+    """`read_inputs`, each series described over all its rows: (descriptions, metadata, skipped, findings)."""
+    parsed, meta, skipped, findings = read_inputs(inputs, encoding, structure)
     return describe(parsed, meta), meta, skipped, findings

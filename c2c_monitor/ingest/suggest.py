@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from c2c_monitor.definitions.catalog import Catalogue, Indicator
-from c2c_monitor.definitions.titles import similarity, un_titles
+from c2c_monitor.definitions.titles import similarities, un_titles
 from c2c_monitor.definitions.unit_kinds import compatible, fold, unit_kind
 from c2c_monitor.definitions.units import unit_table
 from c2c_monitor.ingest.series import SeriesDescription
@@ -55,10 +55,10 @@ class _Candidate:
     unit_ok: bool | None
     loadable: bool
     select: dict[str, str] | None  # None: no headline for it
+    score: float = field(init=False)  # asked for every candidate when the best is picked: worked out once
 
-    @property
-    def score(self) -> float:
-        return round(0.4 * self.code_match + 0.2 * (self.unit_ok is True) + 0.4 * min(1.0, self.sim / 0.6), 2)
+    def __post_init__(self) -> None:
+        self.score = round(0.4 * self.code_match + 0.2 * (self.unit_ok is True) + 0.4 * min(1.0, self.sim / 0.6), 2)
 
 
 def _dotted(code: str) -> str:
@@ -98,12 +98,27 @@ def _headline(d: SeriesDescription, ind: Indicator, city_names: list[str]) -> di
     return None
 
 
-def _candidate(d: SeriesDescription, ind: Indicator, city_names: list[str]) -> _Candidate:
-    sim = max(similarity(d.title, t) for t in _titles(ind.title, ind.sdg.code))
-    unit_ok = compatible(d.unit or (d.data_units[0] if d.data_units else None), ind.unit)
-    # Loadable as ingest would judge it: no unit given, or one the unit table converts to the catalogue's.
+@lru_cache(maxsize=4096)
+def _loadable(units: tuple[str, ...], target: str) -> bool:
+    """Loadable as ingest would judge it: no unit given, or one the unit table converts to the catalogue's."""
     table = unit_table()
-    loadable = all(u is None or not u.strip() or table.factor(u, ind.unit) is not None for u in d.data_units)
+    return all(u is None or not u.strip() or table.factor(u, target) is not None for u in units)
+
+
+def _title_sims(series: list[SeriesDescription], inds: list[Indicator]) -> list[list[float]]:
+    """[series][indicator]: the series title's best similarity to the indicator's titles (`_titles`), for all
+    pairs at once (one matrix over the distinct titles rather than a Python loop over every pair)."""
+    titles = [_titles(i.title, i.sdg.code) for i in inds]
+    distinct = list(dict.fromkeys(t for ts in titles for t in ts))
+    col = {t: k for k, t in enumerate(distinct)}
+    m = similarities([d.title for d in series], distinct)
+    best = [m[:, [col[t] for t in ts]].max(axis=1) for ts in titles]
+    return [[float(best[j][i]) for j in range(len(inds))] for i in range(len(series))]
+
+
+def _candidate(d: SeriesDescription, ind: Indicator, city_names: list[str], sim: float) -> _Candidate:
+    unit_ok = compatible(d.unit or (d.data_units[0] if d.data_units else None), ind.unit)
+    loadable = _loadable(tuple(d.data_units), ind.unit)
     select = _headline(d, ind, city_names)
     if select and any(_squash(v) in _named(ind.title) for v in select.values()):
         # The indicator's title names the disaggregation the series is split by (PM2.5): the title agrees more
@@ -154,11 +169,14 @@ def _rel(path: str, root: Path | None) -> str:
     if root is not None:
         # Both resolved: a data folder reached through a symlink (`../shared` linked elsewhere) must give the
         # same relative paths as the real folder, or the mapping would depend on how it was reached.
-        for a, b in ((p, root), (p.resolve(), root.resolve())):
-            try:
-                return a.relative_to(b).as_posix()
-            except ValueError:
-                pass
+        try:
+            return p.relative_to(root).as_posix()
+        except ValueError:
+            pass
+        try:  # resolved only when needed: two realpath calls per series otherwise
+            return p.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
     return p.name
 
 
@@ -172,7 +190,8 @@ def suggest(series: list[SeriesDescription], cat: Catalogue, city_names: list[st
     series = sorted(series, key=lambda d: [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in d.code.split("-")])
     out: list[Suggestion] = []
     claims: dict[str, list[tuple[float, Suggestion, SeriesDescription]]] = {}
-    for d in series:
+    sims = _title_sims(series, inds) if inds else [[] for _ in series]
+    for d, row in zip(series, sims, strict=True):
         s = Suggestion(d.code, d.title)
         out.append(s)
         if city_areas and d.areas and not city_areas & set(d.areas):
@@ -186,7 +205,7 @@ def suggest(series: list[SeriesDescription], cat: Catalogue, city_names: list[st
             s.skip = f"periods ingest refuses: {', '.join(d.bad_periods)}"
             s.reasons.append("left out: ingest refuses a batch with such periods; fix the source to load it")
             continue
-        cands = [_candidate(d, i, city_names or []) for i in inds]
+        cands = [_candidate(d, i, city_names or [], sim) for i, sim in zip(inds, row, strict=True)]
         by_code = sorted((c for c in cands if c.code_match), key=lambda c: -c.sim)
         chosen: _Candidate | None = None
         for c in by_code:
@@ -243,18 +262,42 @@ def named_areas(names: dict[str, str], city_id: str, city_name: str) -> list[str
     return sorted(code for code, name in names.items() if _place(name) in keys)
 
 
+def city_areas(codes: list[str], city: str, city_codes: list[str]) -> set[str] | None:
+    """The area codes of the data that are the city, or None when the data does not say which.
+
+    The one code its code list names as the city (`named_areas`), else the city's own id used as a code;
+    data of one area is that area's. Several unnamed codes are for the person to map (`_areas`)."""
+    if len(city_codes) == 1:
+        return set(city_codes)
+    if city in codes:
+        return {city}
+    return set(codes) if len(codes) == 1 else None
+
+
+def _others(others: list[str], code: str, names: dict[str, str]) -> list[str]:
+    """The comment naming the data's other areas, whose rows neither load nor count in the proposals."""
+    if not others:
+        return []
+    shown = ", ".join(f"{c} ({_comment(names[c])})" if c in names else c for c in others[:12]) + (
+        f" and {len(others) - 12} more" if len(others) > 12 else "")
+    return [f"# Other area codes in the data (their rows are skipped; each series below is judged on the rows of "
+            f"{code} only): {shown}"]
+
+
 def _areas(codes: list[str], city: str, names: dict[str, str] | None = None,
            city_codes: list[str] | None = None) -> list[str]:
+    names = names or {}
+    if city in codes and len(codes) > 1:
+        # The data names the city by its id among other areas: mapped to itself, so that the other areas' rows
+        # are skipped (local series too) rather than refused as rows of no city.
+        return [*_others([c for c in codes if c != city], city, names), "areas:",
+                f"  {_q(city)}: {_q(city)}  # the city's own id is an area code of the data"]
     codes = [c for c in codes if c != city]
     if not codes:
         return ["areas: {}"]
-    names = names or {}
     if len(city_codes or []) == 1 and city_codes and city_codes[0] in codes:
         code = city_codes[0]
-        others = [c for c in codes if c != code]
-        shown = ", ".join(f"{c} ({_comment(names[c])})" if c in names else c for c in others[:12]) + (
-            f" and {len(others) - 12} more" if len(others) > 12 else "")
-        return ([f"# Other area codes in the data (their rows are skipped): {shown}"] if others else []) + [
+        return _others([c for c in codes if c != code], code, names) + [
             "areas:", f"  {_q(code)}: {_q(city)}  # {_comment(names.get(code, code))!r} in the code list"]
     if len(codes) == 1:
         return ["areas:", f"  {_q(codes[0])}: {_q(city)}  # the data's only area code: check it is {city}"]

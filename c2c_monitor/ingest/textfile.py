@@ -15,6 +15,7 @@ from c2c_monitor.errors import Finding
 from c2c_monitor.ingest.fieldcount import first_ragged
 
 MAX_BYTES = 4 * 1024**3
+SMALL = 10_000  # rows: below this a column is checked in Python rather than with a polars query
 
 
 @dataclass
@@ -175,7 +176,7 @@ def _refuse_ragged(path: Path, data: bytes, sep: str) -> None:
 
 
 def _read_plain(path: Path, keep_repeated: bool = False) -> Table | None:
-    """The common case, without a Python copy of the text: UTF-8, no BOM, no CR, no blank or multi-line rows.
+    """The common case, without a Python copy of the text: UTF-8, no BOM, no lone CR, no blank or multi-line rows.
 
     Returns None for anything else; the general path then reads the file and words any problem exactly.
     """
@@ -185,8 +186,10 @@ def _read_plain(path: Path, keep_repeated: bool = False) -> Table | None:
         raw = path.read_bytes()
     except OSError:
         return None
+    # CRLF line ends (most Open SDG files are written on Windows) are read by polars as they are; a lone CR
+    # (old Mac line ends, or one inside a value) takes the general path.
     if not raw or raw.isspace() or raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) \
-            or b"\x00" in raw[:65536] or b"\r" in raw:
+            or b"\x00" in raw[:65536] or raw.count(b"\r") != raw.count(b"\r\n"):
         return None
     end = raw.find(b"\n")
     try:
@@ -198,16 +201,18 @@ def _read_plain(path: Path, keep_repeated: bool = False) -> Table | None:
     sep = _separator(header)
     _refuse_ragged(path, raw, sep)
     try:
-        df = pl.read_csv(path, separator=sep, infer_schema=False, has_header=True, row_index_name="_row",
-                         encoding="utf8")
+        # One line per row plus the header: row k is line k + 2 (checked below), the row index from 2.
+        df = pl.read_csv(path, separator=sep, infer_schema=False, has_header=True, row_index_name="_line",
+                         row_index_offset=2, encoding="utf8")
     except pl.exceptions.PolarsError:
-        return None
-    # One line per row plus the header: then row k is line k + 2 (no blank lines, no quoted line breaks).
+        return None  # (a column named `_line` too: the general path reads it)
     if raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1) != df.height + 1:
         return None
     df = _duplicate_column(path, df, keep_repeated)
-    df = df.with_columns((pl.col("_row") + 2).cast(pl.Int64).alias("_line")).drop("_row")
-    df = df.rename({c: c.strip() for c in df.columns if c != c.strip()})
+    # `_line` last and names stripped by rebuilding the frame from its columns: no polars query, which costs more
+    # than a small file's read (an Open SDG folder is hundreds of them).
+    line, *cols = df.get_columns()
+    df = pl.DataFrame([c.alias(c.name.strip()) for c in cols] + [line.cast(pl.Int64)])
     return Table(path, df, [f"separator {sep!r}"] if sep != "," else [], sep)
 
 
@@ -269,7 +274,9 @@ def fix_decimal_commas(table: Table, column: str) -> list[Finding]:
     if column not in table.frame.columns:
         return []
     col = table.frame[column]
-    if not col.str.contains(",", literal=True).any():
+    # Most files have no comma at all: a small column is scanned in Python, which costs less than a polars query.
+    if not (any("," in v for v in col.to_list() if v is not None) if col.len() <= SMALL
+            else col.str.contains(",", literal=True).any()):
         return []
     commas = col.str.contains(r"^\s*-?\d+,\d+\s*$").fill_null(False)
     points = col.str.contains(r"^\s*-?\d+\.\d+\s*$").fill_null(False)
