@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -74,8 +75,14 @@ def workspace_catalogue(ws: Workspace) -> Catalogue:
     return catalog_cache.catalogue(ws.own_indicators)
 
 
+@lru_cache(maxsize=4096)
+def _period(period: str) -> Period:
+    """`parse_period` once per distinct text: a cohort's series repeat the same few periods (Period is frozen)."""
+    return parse_period(period)
+
+
 def _decimal(period: str) -> float:
-    return parse_period(period).decimal_year
+    return _period(period).decimal_year
 
 
 def indicator_rows(
@@ -93,7 +100,7 @@ def indicator_rows(
     for ind in indicators:
         cities: list[str | None] = [c.id for c in info.cities] if ind.family == "city" else [None]
         for city in cities:
-            series = sorted(by_key.get((ind.id, city), []), key=lambda r: parse_period(r["period"]))
+            series = sorted(by_key.get((ind.id, city), []), key=lambda r: _period(r["period"]))
             if cutoff is not None:
                 series = [r for r in series if _not_after(r["period"], cutoff)]
             end = ind.end_value.value
@@ -164,7 +171,7 @@ def stage_infos(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None,
 
 
 def _not_after(period: str, cutoff: Period) -> bool:
-    p = parse_period(period)
+    p = _period(period)
     if cutoff.is_annual:
         return p.year <= cutoff.year
     if p.is_annual:

@@ -71,10 +71,13 @@ def disclosed_states(rows: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
     of more than one load, codes are qualified by their sheet in every state (a round of one sheet names its
     people `P01`, of two `A/P01`), so the people of a load and of the one before compare as the same people.
     """
-    loads = rows.select(*KEYS, pl.col("vintage_id").alias("_load")).unique()
-    n_loads = loads.group_by(KEYS).agg(pl.len().alias("_n_loads"))
-    staged = (rows.join(loads, on=KEYS).filter(pl.col("vintage_id") <= pl.col("_load"))
-              .join(n_loads, on=KEYS))
+    rows = rows.with_columns(pl.col("vintage_id").n_unique().over(KEYS).alias("_n_loads"))
+    # A round of one load has one state, its rows as they are (most rounds: no join for them).
+    single = rows.filter(pl.col("_n_loads") == 1).with_columns(pl.col("vintage_id").alias("_load"))
+    multi = rows.filter(pl.col("_n_loads") > 1)
+    loads = multi.select(*KEYS, pl.col("vintage_id").alias("_load")).unique()
+    staged = pl.concat([single, multi.join(loads, on=KEYS).filter(pl.col("vintage_id") <= pl.col("_load"))
+                        .select(single.columns)])
     states = reads.round_state(staged, [*KEYS, "_load"], pl.col("_n_loads") > 1)
     people: dict[Key, list[tuple[int, set[str]]]] = {}
     for pid, rid, load, codes in (states.group_by(*KEYS, "_load").agg(pl.col("participant_code").unique())
@@ -82,12 +85,15 @@ def disclosed_states(rows: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
         people.setdefault((pid, rid), []).append((load, set(codes)))
     chosen = []
     for (pid, rid), seq in people.items():
-        why = published_rounds([codes for _, codes in seq], t) if len(seq) > 1 else [None]
-        shown = [load for (load, _), w in zip(seq, why, strict=True) if w is None]
-        chosen.append((pid, rid, shown[-1] if shown else seq[-1][0]))
+        if len(seq) > 1:
+            why = published_rounds([codes for _, codes in seq], t)
+            shown = [load for (load, _), w in zip(seq, why, strict=True) if w is None]
+            chosen.append((pid, rid, shown[-1] if shown else seq[-1][0]))
     pick = pl.DataFrame(chosen, schema={"partnership_id": pl.String, "round_id": pl.String,
                                         "_load": states.schema["_load"]}, orient="row")
-    return states.join(pick, on=[*KEYS, "_load"], how="semi").drop("_load", "_n_loads")
+    return pl.concat([states.filter(pl.col("_n_loads") == 1),
+                      states.filter(pl.col("_n_loads") > 1).join(pick, on=[*KEYS, "_load"], how="semi")]
+                     ).drop("_load", "_n_loads")
 
 
 def _split(frame: pl.DataFrame) -> dict[Key, list[dict[str, Any]]]:
