@@ -136,7 +136,7 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
         chosen[pid] = (held[:idx + 1], current, held[idx - 1] if current and idx > 0 else None)
     history = pl.DataFrame([(pid, r) for pid, (hist, _, _) in chosen.items() for r in hist],
                            schema={"partnership_id": pl.String, "round_id": pl.String}, orient="row")
-    rows = reads.rating_rows(con, pids, as_of).join(history, on=KEYS, how="semi")
+    rows = reads.rating_rows(con, pids, as_of, reads.SCORED_RATING_COLUMNS).join(history, on=KEYS, how="semi")
     ratings = disclosed_states(rows, t)
     people = {(pid, rid): set(codes) for pid, rid, codes in
               ratings.group_by(KEYS).agg(pl.col("participant_code").unique()).iter_rows()}

@@ -183,11 +183,22 @@ def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int |
     return ratings, agreed
 
 
-def rating_rows(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None) -> pl.DataFrame:
+# The columns of a rating that scoring reads (`round_state` needs the last two).
+SCORED_RATING_COLUMNS = ("partnership_id", "round_id", "participant_code", "stakeholder_group", "question_id",
+                         "answer", "rating", "vintage_id", "sheet")
+
+
+def rating_rows(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None,
+                columns: Sequence[str] | None = None) -> pl.DataFrame:
     """Every stored rating row of the partnerships' rounds up to `as_of`, every load of every sheet (what
-    `round_state` reduces to a round's current ratings), in one query whatever their number."""
+    `round_state` reduces to a round's current ratings), in one query whatever their number; `columns` (names
+    from `SCORED_RATING_COLUMNS`) to read only those, e.g. not the comments."""
+    if columns is not None and not set(columns) <= set(SCORED_RATING_COLUMNS):
+        raise ValueError(f"not a scored rating column: {sorted(set(columns) - set(SCORED_RATING_COLUMNS))}")
+    select = ", ".join(columns) if columns is not None else "*"
     rows: pl.DataFrame = frame(con.sql(
-        "SELECT * FROM ratings WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))",
+        f"SELECT {select} FROM ratings WHERE vintage_id <= ? "  # noqa: S608 (checked column names)
+        "AND partnership_id IN (SELECT unnest(?::VARCHAR[]))",
         params=[vintage_bound(as_of), list(pids)]))
     return rows
 
