@@ -246,13 +246,6 @@ def agreed_ratings(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | No
     return agreed
 
 
-def round_vintages(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int | None) -> list[int]:
-    """The vintages that loaded ratings into the round, up to `as_of`, oldest first (one per sheet or close)."""
-    return [int(r[0]) for r in con.execute(
-        "SELECT DISTINCT vintage_id FROM ratings WHERE partnership_id = ? AND round_id = ? AND vintage_id <= ? "
-        "ORDER BY 1", [pid, round_id, vintage_bound(as_of)]).fetchall()]
-
-
 def round_held_on(con: DuckDBPyConnection, pid: str, round_id: str) -> tuple[Any, int] | None:
     """(the date the round was held, the vintage that recorded it), or None for a round not yet recorded."""
     rows = con.execute("SELECT held_on, vintage_id FROM rounds WHERE partnership_id = ? AND round_id = ? "
@@ -348,14 +341,10 @@ def stage_history(con: DuckDBPyConnection, pid: str, as_of: int | None) -> list[
         [ISO_UTC, pid, vintage_bound(as_of)]).fetchall()]
 
 
-def current_stage(con: DuckDBPyConnection, pid: str, as_of: int | None) -> tuple[int, Any] | None:
-    """The step with the latest date among those recorded up to `as_of` (the later record on the same date),
-    and that date; None when no step is recorded. A step recorded late with an earlier date is history."""
-    return current_stages(con, [pid], as_of).get(pid)
-
-
 def current_stages(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None) -> dict[str, tuple[int, Any]]:
-    """`current_stage` of several partnerships in one query: id -> (step, date), those with none left out."""
+    """The step with the latest date among those each partnership recorded up to `as_of` (the later record on
+    the same date), and that date: id -> (step, date), those with no step left out. A step recorded late with an
+    earlier date is history."""
     return {r[0]: (int(r[1]), r[2]) for r in con.execute(
         "SELECT partnership_id, step, reached_on FROM (SELECT partnership_id, step, reached_on, row_number() OVER "
         "(PARTITION BY partnership_id ORDER BY reached_on DESC NULLS LAST, vintage_id DESC) AS rn FROM stages "
