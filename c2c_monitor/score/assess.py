@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -20,22 +21,18 @@ from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.engine.evaluate import Backend, evaluate
 from c2c_monitor.engine.spec import REASON_NO_DATA
 from c2c_monitor.errors import C2CError, UnknownPartnership
-from c2c_monitor.score.disclosure import DEFAULT, Thresholds, published_rounds
-from c2c_monitor.score.local import local_rows
-from c2c_monitor.score.maths import light, normalise, principle_trend, trend
-from c2c_monitor.score.ratings import PrincipleResult, aggregate, group_breakdown, partner_type_ratings
+from c2c_monitor.score.disclosure import DEFAULT, Thresholds
+from c2c_monitor.score.local import local_rows_many
+from c2c_monitor.score.maths import light, normalise, trend
+from c2c_monitor.score.rounds import RoundView, not_expected, round_views
 from c2c_monitor.score.scoreboard import (
     ActionRow,
     Aggregate,
     CityInfo,
     Dimension,
-    GroupRow,
     IndicatorRow,
     ListName,
     PartnershipInfo,
-    PrincipleRow,
-    PrincipleStatus,
-    QuestionRow,
     Scoreboard,
     StageInfo,
     TargetKind,
@@ -49,11 +46,21 @@ if TYPE_CHECKING:
 
 
 def partnership_info(con: DuckDBPyConnection, pid: str) -> PartnershipInfo:
-    row = reads.partnership_row(con, pid)
-    if row is None:
-        known = reads.some_partnership_ids(con)
-        hint = f"known ids include: {', '.join(known)}" if known else "the workspace has no partnerships"
-        raise UnknownPartnership(f"unknown partnership {pid!r}", hint=hint + " (see `c2c partnerships`)")
+    return partnership_infos(con, [pid])[0]
+
+
+def partnership_infos(con: DuckDBPyConnection, pids: Sequence[str]) -> list[PartnershipInfo]:
+    """`partnership_info` of several partnerships in one query; the first unknown id is refused."""
+    rows = reads.partnership_rows(con, pids)
+    for pid in pids:
+        if pid not in rows:
+            known = reads.some_partnership_ids(con)
+            hint = f"known ids include: {', '.join(known)}" if known else "the workspace has no partnerships"
+            raise UnknownPartnership(f"unknown partnership {pid!r}", hint=hint + " (see `c2c partnerships`)")
+    return [_info(rows[pid]) for pid in pids]
+
+
+def _info(row: tuple[Any, ...]) -> PartnershipInfo:
     sdgs = [int(s) for s in (row[3] or "").split(",") if s.strip().isdigit()]
     return PartnershipInfo(
         id=row[0], name=row[1], theme=row[2], sdgs=sdgs, budget_eur=row[4], start_year=row[5],
@@ -68,8 +75,14 @@ def workspace_catalogue(ws: Workspace) -> Catalogue:
     return catalog_cache.catalogue(ws.own_indicators)
 
 
+@lru_cache(maxsize=4096)
+def _period(period: str) -> Period:
+    """`parse_period` once per distinct text: a cohort's series repeat the same few periods (Period is frozen)."""
+    return parse_period(period)
+
+
 def _decimal(period: str) -> float:
-    return parse_period(period).decimal_year
+    return _period(period).decimal_year
 
 
 def indicator_rows(
@@ -87,7 +100,7 @@ def indicator_rows(
     for ind in indicators:
         cities: list[str | None] = [c.id for c in info.cities] if ind.family == "city" else [None]
         for city in cities:
-            series = sorted(by_key.get((ind.id, city), []), key=lambda r: parse_period(r["period"]))
+            series = sorted(by_key.get((ind.id, city), []), key=lambda r: _period(r["period"]))
             if cutoff is not None:
                 series = [r for r in series if _not_after(r["period"], cutoff)]
             end = ind.end_value.value
@@ -131,11 +144,6 @@ def indicator_rows(
     return rows
 
 
-def not_expected(expected_from: int | None, step: int | None) -> bool:
-    """True when a recorded step is earlier than the one from which something is expected."""
-    return expected_from is not None and step is not None and step < expected_from
-
-
 def not_expected_reason(expected_from: int | None) -> str:
     name = load_steps().number(expected_from).name.en if expected_from else ""
     return f"not expected before step {expected_from} ({name.lower()})"
@@ -143,16 +151,27 @@ def not_expected_reason(expected_from: int | None) -> str:
 
 def stage_info(con: DuckDBPyConnection, pid: str, as_of: int | None, lang: str = "en") -> StageInfo | None:
     """The step of the City Partnerships process the partnership last recorded, or None."""
-    found = reads.current_stage(con, pid, as_of)
-    if found is None:
-        return None
-    step = load_steps().number(found[0])
-    return StageInfo(step=step.step, id=step.id, name=step.name.get(lang),
-                     reached_on=found[1].isoformat() if found[1] else None)
+    return stage_infos(con, [pid], as_of, lang)[pid]
+
+
+def stage_infos(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None,
+                lang: str = "en") -> dict[str, StageInfo | None]:
+    """`stage_info` of several partnerships in one query."""
+    found = reads.current_stages(con, pids, as_of)
+    out: dict[str, StageInfo | None] = {}
+    for pid in pids:
+        if pid not in found:
+            out[pid] = None
+            continue
+        step = load_steps().number(found[pid][0])
+        reached = found[pid][1]
+        out[pid] = StageInfo(step=step.step, id=step.id, name=step.name.get(lang),
+                             reached_on=reached.isoformat() if reached else None)
+    return out
 
 
 def _not_after(period: str, cutoff: Period) -> bool:
-    p = parse_period(period)
+    p = _period(period)
     if cutoff.is_annual:
         return p.year <= cutoff.year
     if p.is_annual:
@@ -184,130 +203,28 @@ def aggregates(rows: list[IndicatorRow]) -> list[Aggregate]:
     return out
 
 
-@dataclass
-class RoundView:
-    """What a scoreboard may say about one workshop round: aggregates only."""
-
-    principles: list[PrincipleRow]
-    current: str | None
-    previous: str | None
-    n_participants: int
-    groups: list[GroupRow]
-    withheld: str | None = None  # why the round's figures are not shown (score/disclosure.py)
-    partner_types: list[GroupRow] = field(default_factory=list)
-
-
 def thresholds_of(config: Config) -> Thresholds:
     """The workspace's disclosure thresholds (c2c.toml raises them, never lowers)."""
     return Thresholds(k_mean=config.min_group_size, k_spread=config.min_spread_size)
 
 
-def _counts(r: PrincipleResult | None) -> dict[str, int]:
-    """Answers to the principle's questions: ratings, "not applicable"/"don't know", blanks."""
-    if r is None:
-        return {}
-    return {"n_ratings": sum(q.n for q in r.questions),
-            "n_not_applicable_dont_know": sum(q.n_not_applicable + q.n_dont_know for q in r.questions),
-            "n_blank": sum(q.n_blank for q in r.questions)}
-
-
-def disclosed_state(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int | None,
-                    t: Thresholds) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The round's ratings as of its latest load that may be shown, and its agreed ratings.
-
-    A round grows sheet by sheet; a sheet that adds fewer than k people to what an earlier load showed would
-    let a reader difference two publications of the same round. Such a load waits (the round is shown as it
-    was) until k people have come since, applying to the round's loads the rule rounds follow among
-    themselves (score/disclosure.published_rounds).
-    """
-    loads = reads.round_vintages(con, pid, round_id, as_of)
-    # Codes qualified by their sheet in every state (a round of one sheet names its people `P01`, of two
-    # `A/P01`), so the people of a load and of the one before compare as the same people.
-    ratings, agreed = reads.round_ratings(con, pid, round_id, as_of, qualify=len(loads) > 1)
-    if len(loads) < 2:
-        return ratings, agreed
-    states = [ratings if v == loads[-1] else reads.round_ratings(con, pid, round_id, v, qualify=True)[0]
-              for v in loads]
-    why = published_rounds([set(s["participant_code"].to_list()) for s in states], t)
-    shown = [i for i, w in enumerate(why) if w is None]
-    if not shown:
-        return ratings, agreed  # never shown: the round itself is withheld by the same rule downstream
-    return states[shown[-1]], agreed
-
-
 def principle_rows(con: DuckDBPyConnection, fw: Framework, pid: str, as_of: int | None, lang: str = "en",
                    round_id: str | None = None, min_group_size: int = 3,
                    thresholds: Thresholds | None = None, step: int | None = None) -> RoundView:
+    """One partnership's round view: a cohort of one (score/rounds.round_views)."""
     t = thresholds or Thresholds(k_mean=max(min_group_size, DEFAULT.k_mean))
-    rounds = reads.rounds_of(con, pid, as_of)
-    if round_id is not None and round_id not in rounds:
-        raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}",
-                       hint=f"rounds: {', '.join(rounds) or 'none'}")
-    current = round_id or (rounds[-1] if rounds else None)
-    idx = rounds.index(current) if current else -1
-    previous = rounds[idx - 1] if current and idx > 0 else None
-    # Every round up to the current one: a round is withheld when it is a few people away from one published
-    # before it (differencing the two would read those people), so the whole history decides.
-    history = [disclosed_state(con, pid, r, as_of, t) for r in rounds[:idx + 1]]
-    why = published_rounds([set(h[0]["participant_code"].to_list()) for h in history], t)
-    ratings, agreed = history[idx] if current else (None, None)
-    n_people = ratings["participant_code"].n_unique() if ratings is not None and ratings.height else 0
-    withheld = why[idx] if current else None
-    groups = []
-    if ratings is not None and withheld is None:
-        groups = [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
-                           score=None if g["score"] is None else round(g["score"], 3))
-                  for g in group_breakdown(fw, ratings, t.k_mean, t).iter_rows(named=True)]
-    # Spreads are never shown beside a group breakdown (score/disclosure.spread_disclosed).
-    res = aggregate(fw, ratings, agreed, thresholds=t, groups_shown=bool(groups)) \
-        if ratings is not None and withheld is None else None
-    prev = {}
-    if previous and why[idx - 1] is None:
-        p_ratings, p_agreed = history[idx - 1]
-        prev = {p.principle_id: p for p in aggregate(fw, p_ratings, p_agreed, thresholds=t)}
-    rows = []
-    for i, p in enumerate(fw.principles):
-        r = res[i] if res else None
-        pr = prev.get(p.id)
-        qtext = {q.id: q.text.get(lang) for q in p.questions}
-        status: PrincipleStatus = ("not assessed" if current is None else
-                  "insufficient data" if r is None or r.insufficient else "scored")
-        waiting = not_expected(p.expected_from_step, step)
-        if waiting:
-            status = "not expected yet"
-        rows.append(PrincipleRow(
-            id=p.id, title=p.title.get(lang), expected_from_step=p.expected_from_step,
-            score=None if waiting or r is None or r.score is None else round(r.score, 3), status=status,
-            coverage=r.coverage if r else 0.0, n_questions=len(p.questions),
-            n_answered=r.n_answered if r else 0,
-            previous_score=None if pr is None or pr.score is None else round(pr.score, 3),
-            trend=principle_trend(r.score if r else None, pr.score if pr else None),
-            disagreements=[q.question_id for q in r.questions if q.disagreement] if r else [],
-            questions=[QuestionRow(
-                id=q.question_id, text=qtext[q.question_id], n=q.n, median=q.median, iqr=q.iqr,
-                low=q.low, high=q.high, share_dont_know=round(q.share_dont_know, 4),
-                disagreement=q.disagreement, agreed=q.agreed, agreed_reason=q.agreed_reason,
-                score=q.score, n_not_applicable=q.n_not_applicable, n_dont_know=q.n_dont_know,
-                n_blank=q.n_blank) for q in r.questions] if r else [],
-            **_counts(r),
-        ))
-    types: list[GroupRow] = []
-    if groups and ratings is not None:
-        # Partner types regroup only what the group table already shows, under the same rule (score/disclosure).
-        mapping = reads.group_types(con, pid, as_of)
-        if mapping:
-            types = [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
-                              score=None if g["score"] is None else round(g["score"], 3))
-                     for g in group_breakdown(fw, partner_type_ratings(ratings, mapping, t.k_mean, t), t.k_mean,
-                                              t).iter_rows(named=True)]
-    return RoundView(rows, current, previous, n_people, groups, withheld, types)
+    return round_views(con, fw, [pid], as_of, t, lang, round_id, {pid: step})[pid]
 
 
 def action_rows(con: DuckDBPyConnection, pid: str, as_of: int | None, today: date | None = None) -> list[ActionRow]:
     """Follow-up actions, latest version of each, as recorded up to `as_of`."""
+    return _action_rows(reads.action_versions(con, pid, as_of), today)
+
+
+def _action_rows(versions: list[tuple[Any, ...]], today: date | None = None) -> list[ActionRow]:
     today = today or date.today()
     out = []
-    for r in reads.action_versions(con, pid, as_of):
+    for r in versions:
         a = dict(zip(reads.ACTION_COLUMNS, r, strict=True))
         is_open = a["status"] not in CLOSED_STATUSES
         out.append(ActionRow(
@@ -342,22 +259,26 @@ def build_scoreboards(
             parse_period(period)
         except PeriodError as exc:
             raise C2CError(f"--period: {exc}") from None
-    infos = [partnership_info(con, pid) for pid in pids]
+    # Set-based (issue 19): each kind of row is read for the whole cohort in one query and split in memory,
+    # so the number of statements does not grow with the number of partnerships.
+    infos = partnership_infos(con, pids)
     cat = catalogue or workspace_catalogue(ws)
     fw = framework or catalog_cache.framework()
     inds = [i for i in cat.ordered if list_name in i.lists or not i.harmonised]
     results = evaluate(con, inds, pids, as_of=as_of, backend=backend)
     by_pid = {k[0]: v for k, v in results.partition_by("partnership_id", as_dict=True).items()}
     local = reads.local_targets(con, as_of)
+    stages = stage_infos(con, pids, as_of, ws.config.language)
+    steps = {pid: s.step if s else None for pid, s in stages.items()}
+    views = round_views(con, fw, pids, as_of, thresholds_of(ws.config), ws.config.language, round_id, steps)
+    actions = reads.action_versions_many(con, pids, as_of)
+    locals_ = local_rows_many(con, infos, as_of)
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = []
     for pid, info in zip(pids, infos, strict=True):
-        stage = stage_info(con, pid, as_of, ws.config.language)
-        step = stage.step if stage else None
         rows = indicator_rows(inds, by_pid.get(pid, results.clear()), info, period, local, targets == "local",
-                              step)
-        view = principle_rows(con, fw, pid, as_of, ws.config.language, round_id, ws.config.min_group_size,
-                              thresholds_of(ws.config), step)
+                              steps[pid])
+        view = views[pid]
         vintages = sorted({r.vintage_id for r in rows if r.vintage_id is not None})
         out.append(Scoreboard(
             generated_at=generated,
@@ -367,8 +288,8 @@ def build_scoreboards(
             round_id=view.current, previous_round_id=view.previous, principles=view.principles, indicators=rows,
             aggregates=aggregates(rows), min_group_size=ws.config.min_group_size,
             n_participants=view.n_participants, groups=view.groups, round_withheld=view.withheld,
-            min_spread_size=ws.config.min_spread_size, actions=action_rows(con, pid, as_of),
-            local_indicators=local_rows(con, info, as_of), stage=stage, partner_types=view.partner_types,
+            min_spread_size=ws.config.min_spread_size, actions=_action_rows(actions[pid]),
+            local_indicators=locals_[pid], stage=stages[pid], partner_types=view.partner_types,
         ))
     return out
 

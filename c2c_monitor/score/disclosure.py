@@ -19,7 +19,7 @@ partner-type breakdown is meant to call `group_plan` too), in the manner of stat
   `k_mean` people (compared by participant code) is withheld, since differencing the two rounds' figures
   would read the few people who came or went. The same holds between the loads of one round (sheets merged
   over time): a load that adds fewer than `k_mean` people waits until enough have come
-  (score/assess.disclosed_state).
+  (score/rounds.disclosed_states).
 
 Spreads and group medians are never published together: with both, a reader could read back the people of a
 small group (tests/test_disclosure.py found such a round). The property test there plays that reader on the

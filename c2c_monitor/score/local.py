@@ -7,6 +7,7 @@ as the share of the way covered from its first value, and only when the metadata
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from c2c_monitor.score.scoreboard import LocalIndicatorRow, PartnershipInfo
@@ -43,5 +44,18 @@ def _row(d: dict[str, Any], names: dict[str, str]) -> LocalIndicatorRow:
 
 
 def local_rows(con: DuckDBPyConnection, info: PartnershipInfo, as_of: int | None) -> list[LocalIndicatorRow]:
-    names = {c.id: c.name for c in info.cities}
-    return [_row(d, names) for d in reads.local_indicators(con, list(names), as_of)]
+    return local_rows_many(con, [info], as_of)[info.id]
+
+
+def local_rows_many(con: DuckDBPyConnection, infos: Sequence[PartnershipInfo],
+                    as_of: int | None) -> dict[str, list[LocalIndicatorRow]]:
+    """`local_rows` of several partnerships from one read of all their cities: id -> rows, by city and code."""
+    found = reads.local_indicators(con, sorted({c.id for info in infos for c in info.cities}), as_of)
+    by_city: dict[str, list[dict[str, Any]]] = {}
+    for d in found:  # already ordered by city and code
+        by_city.setdefault(d["city_id"], []).append(d)
+    out = {}
+    for info in infos:
+        names = {c.id: c.name for c in info.cities}
+        out[info.id] = [_row(d, names) for city in sorted(names) for d in by_city.get(city, [])]
+    return out

@@ -7,7 +7,9 @@ that everybody agreed) and a group that could be read back by subtraction come o
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -83,10 +85,11 @@ def _disagree(n: int, iqr: float | None, rng: float | None, rules: PrincipleRule
     return iqr >= rules.disagreement_iqr or (n >= rules.disagreement_min_n and rng >= rules.disagreement_range)
 
 
-def question_stats(ratings: pl.DataFrame) -> pl.DataFrame:
-    """Per question: counts, median, quartiles, range, the ratings themselves (for the disclosure rule)."""
+def question_stats(ratings: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Per question (and per value of `by`, e.g. partnership and round, for a whole cohort in one pass): counts,
+    median, quartiles, range, the ratings themselves (for the disclosure rule)."""
     num = pl.col("rating").filter(pl.col("answer").is_in(NUMERIC))
-    return ratings.group_by("question_id").agg(
+    return ratings.group_by(*by, "question_id").agg(
         num.count().alias("n"),
         num.median().alias("median"),
         num.quantile(0.25, interpolation="linear").alias("q1"),
@@ -120,6 +123,21 @@ def aggregate(
     if agreed is not None:
         for r in agreed.iter_rows(named=True):
             agreed_map[r["question_id"]] = (int(r["rating"]), str(r["reason"]))
+    return aggregate_stats(framework, stats, people, agreed_map, rules, thresholds, groups_shown)
+
+
+def aggregate_stats(
+    framework: Framework,
+    stats: Mapping[str, Mapping[str, Any]],
+    people: int,
+    agreed: Mapping[str, tuple[int, str]],
+    rules: PrincipleRules = RULES.principles,
+    thresholds: Thresholds = DEFAULT,
+    groups_shown: bool = False,
+) -> list[PrincipleResult]:
+    """`aggregate` from one round's `question_stats` rows (question_id -> row), its number of participants and
+    its agreed ratings (question_id -> (rating, reason)): a cohort computes the statistics of all its rounds
+    in one pass and each round's results here."""
     out = []
     for p in framework.principles:
         qs = []
@@ -132,7 +150,7 @@ def aggregate(
                                                           groups_shown)
             iqr = (s["q3"] - s["q1"]) if s and spread else None
             rng = (s["high"] - s["low"]) if s and spread else None
-            ag = agreed_map.get(q.id)
+            ag = agreed.get(q.id)
             qs.append(QuestionResult(
                 question_id=q.id,
                 n=n,
@@ -158,44 +176,59 @@ def aggregate(
     return out
 
 
+def group_plans(ratings: pl.DataFrame, t: Thresholds, by: Sequence[str] = ()) -> pl.DataFrame:
+    """score/disclosure.group_plan of each round (each value of `by`): `by`, stakeholder_group and `group`, its
+    published label; the groups a plan leaves out have no row. `ratings` has no null stakeholder group."""
+    keys = list(by)
+    sizes: dict[tuple[Any, ...], dict[str, int]] = {}
+    for row in ratings.group_by(*keys, "stakeholder_group").agg(pl.col("participant_code").n_unique()).iter_rows():
+        sizes.setdefault(tuple(row[:-2]), {})[str(row[-2])] = int(row[-1])
+    # The rule itself is decided round by round, by the disclosure module.
+    rows = [(*key, g, label) for key, round_sizes in sizes.items() for g, label in group_plan(round_sizes, t).items()]
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {k: ratings.schema[k] for k in keys}
+    schema |= {"stakeholder_group": pl.String, "group": pl.String}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
 def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size: int,
-                    thresholds: Thresholds | None = None) -> pl.DataFrame:
+                    thresholds: Thresholds | None = None, by: Sequence[str] = ()) -> pl.DataFrame:
     """Principle scores by stakeholder group, as score/disclosure.group_plan allows them.
 
     Returns group, principle_id, n_participants, score: the mean of the group's question medians, each
-    counted only when the group gave enough ratings to that question.
+    counted only when the group gave enough ratings to that question. With `by` (e.g. partnership and round)
+    the same for each of its values at once, those columns first; each value's rows are what its ratings
+    alone give.
     """
     t = thresholds or Thresholds(k_mean=max(min_group_size, DEFAULT.k_mean))
-    schema = {"group": pl.String, "principle_id": pl.String, "n_participants": pl.Int64, "score": pl.Float64}
+    keys = list(by)
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {k: ratings.schema[k] for k in keys}
+    schema |= {"group": pl.String, "principle_id": pl.String, "n_participants": pl.Int64, "score": pl.Float64}
     if ratings.height == 0:
         return pl.DataFrame(schema=schema)
     ratings = ratings.with_columns(pl.col("stakeholder_group").fill_null(""))
-    sizes = {str(g): int(n) for g, n in ratings.group_by("stakeholder_group")
-             .agg(pl.col("participant_code").n_unique()).iter_rows()}
-    plan = group_plan(sizes, t)
-    if not plan:
+    plans = group_plans(ratings, t, keys)
+    if plans.height == 0:
         return pl.DataFrame(schema=schema)
-    r = ratings.filter(pl.col("stakeholder_group").is_in(list(plan))).with_columns(
-        pl.col("stakeholder_group").replace_strict(plan, return_dtype=pl.String).alias("group"))
-    keep = r.group_by("group").agg(pl.col("participant_code").n_unique().alias("n_participants"))
+    r = ratings.join(plans, on=[*keys, "stakeholder_group"], how="inner")
+    keep = r.group_by(*keys, "group").agg(pl.col("participant_code").n_unique().alias("n_participants"))
     num = r.filter(pl.col("answer").is_in(NUMERIC))
-    per_q = (num.group_by("group", "question_id")
+    per_q = (num.group_by(*keys, "group", "question_id")
              .agg(pl.col("rating").median().alias("median"), pl.col("rating").count().alias("n"))
              .filter(pl.col("n") >= t.k_mean))
     per_q = per_q.with_columns(pl.col("question_id").str.split(".").list.first().alias("principle_id"))
-    scores = per_q.group_by("group", "principle_id").agg(pl.col("median").mean().alias("score"))
+    scores = per_q.group_by(*keys, "group", "principle_id").agg(pl.col("median").mean().alias("score"))
     # Every shown group on every principle, a score or None: a group whose row went missing where it gave too
     # few ratings would change which people a reader counts as "not shown".
     grid = keep.join(pl.DataFrame({"principle_id": [p.id for p in framework.principles]}), how="cross")
     return (
-        grid.join(scores, on=["group", "principle_id"], how="left")
-        .select("group", "principle_id", "n_participants", "score")
-        .sort("group", "principle_id")
+        grid.join(scores, on=[*keys, "group", "principle_id"], how="left")
+        .select(*keys, "group", "principle_id", "n_participants", "score")
+        .sort(*keys, "group", "principle_id")
     )
 
 
-def partner_type_ratings(ratings: pl.DataFrame, mapping: dict[str, str], min_group_size: int,
-                         thresholds: Thresholds | None = None) -> pl.DataFrame:
+def partner_type_ratings(ratings: pl.DataFrame, mapping: Mapping[str, str] | pl.DataFrame, min_group_size: int,
+                         thresholds: Thresholds | None = None, by: Sequence[str] = ()) -> pl.DataFrame:
     """The ratings with each stakeholder group replaced by its partner type (seed 003), for the group table's
     disclosure rule (`group_breakdown`) to break down by type.
 
@@ -203,16 +236,24 @@ def partner_type_ratings(ratings: pl.DataFrame, mapping: dict[str, str], min_gro
     disclosure module's group plan); the people the group table merges keep the merged group whatever their
     type, and those it leaves out are left out here too. So the type table cuts the room no finer than the
     group table already does, and no difference between the two tables isolates anyone.
+
+    `mapping`: stakeholder group -> partner type; or, for a cohort, a frame of partner_type by
+    stakeholder_group and the columns of `by` it depends on (e.g. partnership_id), with the plans made per
+    value of `by`.
     """
     if ratings.height == 0:
         return ratings
     t = thresholds or Thresholds(k_mean=max(min_group_size, DEFAULT.k_mean))
+    keys = list(by)
+    if not isinstance(mapping, pl.DataFrame):
+        mapping = pl.DataFrame({"stakeholder_group": list(mapping), "partner_type": list(mapping.values())},
+                               schema={"stakeholder_group": pl.String, "partner_type": pl.String})
+    on = [c for c in mapping.columns if c != "partner_type"]
     ratings = ratings.with_columns(pl.col("stakeholder_group").fill_null(""))
-    sizes = {str(g): int(n) for g, n in ratings.group_by("stakeholder_group")
-             .agg(pl.col("participant_code").n_unique()).iter_rows()}
-    plan = group_plan(sizes, t)
-    own = [g for g, label in plan.items() if label == g]
-    label = pl.col("stakeholder_group").replace_strict(mapping, default=UNCLASSIFIED, return_dtype=pl.String)
-    return ratings.filter(pl.col("stakeholder_group").is_in(list(plan))).with_columns(
-        pl.when(pl.col("stakeholder_group").is_in(own)).then(label).otherwise(pl.lit(MERGED_GROUP))
-        .alias("stakeholder_group"))
+    plans = group_plans(ratings, t, keys)
+    r = ratings.join(plans, on=[*keys, "stakeholder_group"], how="inner").join(
+        mapping.rename({"partner_type": "_type"}), on=on, how="left")
+    # Groups shown on their own are labelled with themselves; the rest went into the merged group.
+    return r.with_columns(
+        pl.when(pl.col("group") == pl.col("stakeholder_group")).then(pl.col("_type").fill_null(UNCLASSIFIED))
+        .otherwise(pl.lit(MERGED_GROUP)).alias("stakeholder_group")).drop("group", "_type")

@@ -149,9 +149,18 @@ def some_partnership_ids(con: DuckDBPyConnection, n: int = 6) -> list[str]:
 # --- workshop rounds -------------------------------------------------------------------------------------
 def rounds_of(con: DuckDBPyConnection, pid: str, as_of: int | None) -> list[str]:
     """The partnership's rounds as recorded up to `as_of`, in the order they were held."""
-    return [r[0] for r in con.execute(
-        "SELECT round_id FROM rounds WHERE partnership_id = ? AND vintage_id <= ? "
-        "GROUP BY round_id ORDER BY min(held_on), round_id", [pid, vintage_bound(as_of)]).fetchall()]
+    return rounds_of_many(con, [pid], as_of)[pid]
+
+
+def rounds_of_many(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None) -> dict[str, list[str]]:
+    """`rounds_of` of several partnerships in one query: id -> its rounds in the order they were held."""
+    out: dict[str, list[str]] = {pid: [] for pid in pids}
+    for pid, rid in con.execute(
+            "SELECT partnership_id, round_id FROM rounds WHERE partnership_id IN (SELECT unnest(?::VARCHAR[])) "
+            "AND vintage_id <= ? GROUP BY partnership_id, round_id ORDER BY partnership_id, min(held_on), round_id",
+            [list(pids), vintage_bound(as_of)]).fetchall():
+        out[pid].append(rid)
+    return out
 
 
 def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int | None,
@@ -162,44 +171,79 @@ def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int |
     load count, so a corrected sheet replaces its own rows only (a participant or an answer it dropped is gone),
     and one sheet's `P01` is not another's. When a round holds more than one sheet, codes are returned qualified
     by their sheet (`TABLE-2/P01`) so every person counts once. Rows stored before sheets were recorded keep
-    the old rule: the newest answer of each participant to each question.
+    the old rule: the newest answer of each participant to each question (`round_state`, which a whole cohort's
+    rounds go through at once).
     """
     import polars as pl
 
-    bound = vintage_bound(as_of)
-    rows: pl.DataFrame = con.sql("SELECT * FROM ratings WHERE vintage_id <= ? AND partnership_id = ? "
-                                 "AND round_id = ?", params=[bound, pid, round_id]).pl()
+    keys = ["partnership_id", "round_id"]
+    rows = rating_rows(con, [pid], as_of).filter(pl.col("round_id") == round_id)
+    ratings = round_state(rows, keys, pl.lit(qualify))
+    agreed = agreed_ratings(con, [pid], as_of).filter(pl.col("round_id") == round_id).drop(keys)
+    return ratings, agreed
+
+
+# The columns of a rating that scoring reads (`round_state` needs the last two).
+SCORED_RATING_COLUMNS = ("partnership_id", "round_id", "participant_code", "stakeholder_group", "question_id",
+                         "answer", "rating", "vintage_id", "sheet")
+
+
+def rating_rows(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None,
+                columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """Every stored rating row of the partnerships' rounds up to `as_of`, every load of every sheet (what
+    `round_state` reduces to a round's current ratings), in one query whatever their number; `columns` (names
+    from `SCORED_RATING_COLUMNS`) to read only those, e.g. not the comments."""
+    if columns is not None and not set(columns) <= set(SCORED_RATING_COLUMNS):
+        raise ValueError(f"not a scored rating column: {sorted(set(columns) - set(SCORED_RATING_COLUMNS))}")
+    select = ", ".join(columns) if columns is not None else "*"
+    rows: pl.DataFrame = frame(con.sql(
+        f"SELECT {select} FROM ratings WHERE vintage_id <= ? "  # noqa: S608 (checked column names)
+        "AND partnership_id IN (SELECT unnest(?::VARCHAR[]))",
+        params=[vintage_bound(as_of), list(pids)]))
+    return rows
+
+
+def round_state(rows: pl.DataFrame, by: Sequence[str], qualify: pl.Expr) -> pl.DataFrame:
+    """The current ratings of each round (each value of `by`) from its stored rows (`rating_rows`).
+
+    Of each sheet the rows of its newest load count; rows without a sheet (stored before sheets were
+    recorded) keep the newest answer of each participant to each question. Codes are qualified by their sheet
+    (`TABLE-2/P01`) in a round of more than one sheet, or where `qualify` (a boolean expression over `by`,
+    e.g. a literal) says so: the states of a growing round then compare as the same people. The `sheet`
+    column is dropped; the order of rows within a round is not significant.
+    """
+    import polars as pl
+
+    keys = list(by)
     # One person whatever the case or spaces of their code (`p01` is `P01`): imports store codes trimmed and
     # upper-cased, and sheets loaded before that are read the same way, keeping the newest answer.
     rows = rows.with_columns(pl.col("participant_code").str.strip_chars().str.to_uppercase(),
                              pl.col("sheet").str.strip_chars().str.to_uppercase())
     sheeted = rows.filter(pl.col("sheet").is_not_null())
-    sheeted = sheeted.filter(pl.col("vintage_id") == pl.col("vintage_id").max().over("sheet"))
+    sheeted = sheeted.filter(pl.col("vintage_id") == pl.col("vintage_id").max().over(*keys, "sheet"))
     legacy = rows.filter(pl.col("sheet").is_null())
-    legacy = legacy.filter(pl.col("vintage_id") == pl.col("vintage_id").max().over("participant_code",
+    legacy = legacy.filter(pl.col("vintage_id") == pl.col("vintage_id").max().over(*keys, "participant_code",
                                                                                     "question_id"))
-    legacy = legacy.sort("vintage_id", descending=True).unique(subset=["participant_code", "question_id"],
+    legacy = legacy.sort("vintage_id", descending=True).unique(subset=[*keys, "participant_code", "question_id"],
                                                               keep="first", maintain_order=True)
-    n_sheets = sheeted["sheet"].n_unique() + (1 if legacy.height else 0)
-    # `qualify`: sheet-qualified codes even for a round of one sheet, so the states of a growing round compare.
-    if n_sheets > 1 or qualify:
-        sheeted = sheeted.with_columns(pl.concat_str("sheet", pl.lit("/"), "participant_code")
-                                       .alias("participant_code"))
-    ratings = pl.concat([legacy, sheeted]).drop("sheet")
-    agreed: pl.DataFrame = frame(con.sql(latest_sql("agreed", ["question_id"], "partnership_id = ? AND round_id = ?",
-                                      select="question_id, rating, reason"), params=[bound, pid, round_id]))
-    return ratings, agreed
+    both = pl.concat([legacy, sheeted])
+    # A round's number of sheets, counting its rows without a sheet (null) as one more.
+    n_sheets = pl.col("sheet").n_unique().over(keys)
+    return both.with_columns(
+        pl.when(pl.col("sheet").is_not_null() & ((n_sheets > 1) | qualify))
+        .then(pl.concat_str("sheet", pl.lit("/"), "participant_code"))
+        .otherwise(pl.col("participant_code")).alias("participant_code")).drop("sheet")
 
 
-
-
-
-
-def round_vintages(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int | None) -> list[int]:
-    """The vintages that loaded ratings into the round, up to `as_of`, oldest first (one per sheet or close)."""
-    return [int(r[0]) for r in con.execute(
-        "SELECT DISTINCT vintage_id FROM ratings WHERE partnership_id = ? AND round_id = ? AND vintage_id <= ? "
-        "ORDER BY 1", [pid, round_id, vintage_bound(as_of)]).fetchall()]
+def agreed_ratings(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None) -> pl.DataFrame:
+    """The agreed rating of each question of each round of the partnerships, up to `as_of`: partnership_id,
+    round_id, question_id, rating, reason."""
+    agreed: pl.DataFrame = frame(con.sql(
+        latest_sql("agreed", ["partnership_id", "round_id", "question_id"],
+                   "partnership_id IN (SELECT unnest(?::VARCHAR[]))",
+                   select="partnership_id, round_id, question_id, rating, reason"),
+        params=[vintage_bound(as_of), list(pids)]))
+    return agreed
 
 
 def round_held_on(con: DuckDBPyConnection, pid: str, round_id: str) -> tuple[Any, int] | None:
@@ -239,9 +283,20 @@ ACTION_COLUMNS = ("action_id", "principle_id", "round_id", "text", "owner", "due
 
 def action_versions(con: DuckDBPyConnection, pid: str, as_of: int | None) -> list[tuple[Any, ...]]:
     """Latest version of each action of a partnership, its columns as in `ACTION_COLUMNS`."""
-    return [tuple(r) for r in con.execute(
-        latest_sql("actions", ["action_id"], "partnership_id = ?", select=", ".join(ACTION_COLUMNS))
-        + " ORDER BY principle_id, due NULLS LAST, action_id", [vintage_bound(as_of), pid]).fetchall()]
+    return action_versions_many(con, [pid], as_of)[pid]
+
+
+def action_versions_many(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None
+                         ) -> dict[str, list[tuple[Any, ...]]]:
+    """`action_versions` of several partnerships in one query: id -> its rows, in the same order."""
+    out: dict[str, list[tuple[Any, ...]]] = {pid: [] for pid in pids}
+    for r in con.execute(
+            latest_sql("actions", ["partnership_id", "action_id"], "partnership_id IN (SELECT unnest(?::VARCHAR[]))",
+                       select="partnership_id, " + ", ".join(ACTION_COLUMNS))
+            + " ORDER BY partnership_id, principle_id, due NULLS LAST, action_id",
+            [vintage_bound(as_of), list(pids)]).fetchall():
+        out[r[0]].append(tuple(r[1:]))
+    return out
 
 
 
@@ -286,20 +341,32 @@ def stage_history(con: DuckDBPyConnection, pid: str, as_of: int | None) -> list[
         [ISO_UTC, pid, vintage_bound(as_of)]).fetchall()]
 
 
-def current_stage(con: DuckDBPyConnection, pid: str, as_of: int | None) -> tuple[int, Any] | None:
-    """The step with the latest date among those recorded up to `as_of` (the later record on the same date),
-    and that date; None when no step is recorded. A step recorded late with an earlier date is history."""
-    rows = con.execute("SELECT step, reached_on FROM stages WHERE partnership_id = ? AND vintage_id <= ? "
-                       "ORDER BY reached_on DESC NULLS LAST, vintage_id DESC LIMIT 1",
-                       [pid, vintage_bound(as_of)]).fetchall()
-    return (int(rows[0][0]), rows[0][1]) if rows else None
+def current_stages(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None) -> dict[str, tuple[int, Any]]:
+    """The step with the latest date among those each partnership recorded up to `as_of` (the later record on
+    the same date), and that date: id -> (step, date), those with no step left out. A step recorded late with an
+    earlier date is history."""
+    return {r[0]: (int(r[1]), r[2]) for r in con.execute(
+        "SELECT partnership_id, step, reached_on FROM (SELECT partnership_id, step, reached_on, row_number() OVER "
+        "(PARTITION BY partnership_id ORDER BY reached_on DESC NULLS LAST, vintage_id DESC) AS rn FROM stages "
+        "WHERE partnership_id IN (SELECT unnest(?::VARCHAR[])) AND vintage_id <= ?) WHERE rn = 1",
+        [list(pids), vintage_bound(as_of)]).fetchall()}
 
 
 def group_types(con: DuckDBPyConnection, pid: str, as_of: int | None) -> dict[str, str]:
     """The confirmed mapping of the partnership's stakeholder groups to partner types."""
-    return {r[0]: r[1] for r in con.execute(
-        latest_sql("group_types", ["stakeholder_group"], "partnership_id = ?",
-                   select="stakeholder_group, partner_type"), [vintage_bound(as_of), pid]).fetchall()}
+    return group_types_many(con, [pid], as_of)[pid]
+
+
+def group_types_many(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None) -> dict[str, dict[str, str]]:
+    """`group_types` of several partnerships in one query: id -> its mapping (empty when none is confirmed)."""
+    out: dict[str, dict[str, str]] = {pid: {} for pid in pids}
+    for pid, group, kind in con.execute(
+            latest_sql("group_types", ["partnership_id", "stakeholder_group"],
+                       "partnership_id IN (SELECT unnest(?::VARCHAR[]))",
+                       select="partnership_id, stakeholder_group, partner_type"),
+            [vintage_bound(as_of), list(pids)]).fetchall():
+        out[pid][group] = kind
+    return out
 
 
 def stakeholder_groups(con: DuckDBPyConnection, pid: str) -> list[str]:

@@ -1,0 +1,227 @@
+"""What a scoreboard shows of a partnership's workshop rounds, for a whole cohort of partnerships at once.
+
+Set-based (issue 19): the cohort's rounds, rating rows and agreed ratings come from a few queries whatever its
+size, and every statistic is one polars pass grouped by partnership and round, not a pass per round. One
+partnership is a cohort of one (`score/assess.principle_rows`), so both paths are this code.
+
+Every disclosure decision is still made by score/disclosure.py for each (partnership, round) on its own: which
+load of a growing round may be shown, which rounds are withheld against earlier ones, the group plans, the
+thresholds on medians and spreads. Only the arithmetic around those decisions is done for all rounds at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from c2c_monitor.definitions.principles import Framework
+from c2c_monitor.errors import C2CError
+from c2c_monitor.score.disclosure import Thresholds, published_rounds
+from c2c_monitor.score.maths import principle_trend
+from c2c_monitor.score.ratings import (
+    PrincipleResult,
+    aggregate_stats,
+    group_breakdown,
+    partner_type_ratings,
+    question_stats,
+)
+from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus, QuestionRow
+from c2c_monitor.store import reads
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+# A round of a cohort: the columns every frame below is grouped by.
+KEYS = ["partnership_id", "round_id"]
+Key = tuple[str, str]
+
+
+@dataclass
+class RoundView:
+    """What a scoreboard may say about one workshop round: aggregates only."""
+
+    principles: list[PrincipleRow]
+    current: str | None
+    previous: str | None
+    n_participants: int
+    groups: list[GroupRow]
+    withheld: str | None = None  # why the round's figures are not shown (score/disclosure.py)
+    partner_types: list[GroupRow] = field(default_factory=list)
+
+
+def not_expected(expected_from: int | None, step: int | None) -> bool:
+    """True when a recorded step is earlier than the one from which something is expected."""
+    return expected_from is not None and step is not None and step < expected_from
+
+
+def disclosed_states(rows: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
+    """Each round's ratings as of its latest load that may be shown (`reads.round_state` rows, by KEYS).
+
+    A round grows sheet by sheet; a sheet that adds fewer than k people to what an earlier load showed would
+    let a reader difference two publications of the same round. Such a load waits (the round is shown as it
+    was) until k people have come since, applying to the round's loads the rule rounds follow among
+    themselves (score/disclosure.published_rounds). A round never shown at all keeps its latest load: the
+    round itself is then withheld by the same rule between rounds.
+
+    Every load of every round is rebuilt at once: the rows are joined to the loads of their round, each
+    (round, load) keeps the rows stored up to it, and `round_state` reduces them by (round, load). In a round
+    of more than one load, codes are qualified by their sheet in every state (a round of one sheet names its
+    people `P01`, of two `A/P01`), so the people of a load and of the one before compare as the same people.
+    """
+    rows = rows.with_columns(pl.col("vintage_id").n_unique().over(KEYS).alias("_n_loads"))
+    # A round of one load has one state, its rows as they are (most rounds: no join for them).
+    single = rows.filter(pl.col("_n_loads") == 1).with_columns(pl.col("vintage_id").alias("_load"))
+    multi = rows.filter(pl.col("_n_loads") > 1)
+    loads = multi.select(*KEYS, pl.col("vintage_id").alias("_load")).unique()
+    staged = pl.concat([single, multi.join(loads, on=KEYS).filter(pl.col("vintage_id") <= pl.col("_load"))
+                        .select(single.columns)])
+    states = reads.round_state(staged, [*KEYS, "_load"], pl.col("_n_loads") > 1)
+    people: dict[Key, list[tuple[int, set[str]]]] = {}
+    for pid, rid, load, codes in (states.group_by(*KEYS, "_load").agg(pl.col("participant_code").unique())
+                                  .sort(*KEYS, "_load").iter_rows()):
+        people.setdefault((pid, rid), []).append((load, set(codes)))
+    chosen = []
+    for (pid, rid), seq in people.items():
+        if len(seq) > 1:
+            why = published_rounds([codes for _, codes in seq], t)
+            shown = [load for (load, _), w in zip(seq, why, strict=True) if w is None]
+            chosen.append((pid, rid, shown[-1] if shown else seq[-1][0]))
+    pick = pl.DataFrame(chosen, schema={"partnership_id": pl.String, "round_id": pl.String,
+                                        "_load": states.schema["_load"]}, orient="row")
+    return pl.concat([states.filter(pl.col("_n_loads") == 1),
+                      states.filter(pl.col("_n_loads") > 1).join(pick, on=[*KEYS, "_load"], how="semi")]
+                     ).drop("_load", "_n_loads")
+
+
+def _split(frame: pl.DataFrame) -> dict[Key, list[dict[str, Any]]]:
+    out: dict[Key, list[dict[str, Any]]] = {}
+    for r in frame.iter_rows(named=True):
+        out.setdefault((r["partnership_id"], r["round_id"]), []).append(r)
+    return out
+
+
+def _group_rows(rows: list[dict[str, Any]]) -> list[GroupRow]:
+    return [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
+                     score=None if g["score"] is None else round(g["score"], 3)) for g in rows]
+
+
+def _counts(r: PrincipleResult | None) -> dict[str, int]:
+    """Answers to the principle's questions: ratings, "not applicable"/"don't know", blanks."""
+    if r is None:
+        return {}
+    return {"n_ratings": sum(q.n for q in r.questions),
+            "n_not_applicable_dont_know": sum(q.n_not_applicable + q.n_dont_know for q in r.questions),
+            "n_blank": sum(q.n_blank for q in r.questions)}
+
+
+def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_of: int | None, t: Thresholds,
+                lang: str = "en", round_id: str | None = None,
+                steps: Mapping[str, int | None] | None = None) -> dict[str, RoundView]:
+    """The principle rows of each partnership's current round (`round_id`, or its latest) beside its previous
+    one, as the disclosure rules allow them; `steps`: the step of the process each partnership reached."""
+    rounds = reads.rounds_of_many(con, pids, as_of)
+    chosen: dict[str, tuple[list[str], str | None, str | None]] = {}
+    for pid in pids:
+        held = rounds[pid]
+        if round_id is not None and round_id not in held:
+            raise C2CError(f"partnership {pid!r} has no workshop round {round_id!r}",
+                           hint=f"rounds: {', '.join(held) or 'none'}")
+        current = round_id or (held[-1] if held else None)
+        idx = held.index(current) if current else -1
+        # Every round up to the current one: a round is withheld when it is a few people away from one published
+        # before it (differencing the two would read those people), so the whole history decides.
+        chosen[pid] = (held[:idx + 1], current, held[idx - 1] if current and idx > 0 else None)
+    history = pl.DataFrame([(pid, r) for pid, (hist, _, _) in chosen.items() for r in hist],
+                           schema={"partnership_id": pl.String, "round_id": pl.String}, orient="row")
+    rows = reads.rating_rows(con, pids, as_of, reads.SCORED_RATING_COLUMNS).join(history, on=KEYS, how="semi")
+    ratings = disclosed_states(rows, t)
+    people = {(pid, rid): set(codes) for pid, rid, codes in
+              ratings.group_by(KEYS).agg(pl.col("participant_code").unique()).iter_rows()}
+
+    # Which rounds are shown: each partnership's rounds in the order held, against those published before.
+    withheld: dict[str, str | None] = {}
+    previous_shown: dict[str, bool] = {}
+    for pid, (hist, current, previous) in chosen.items():
+        why = published_rounds([people.get((pid, r), set()) for r in hist], t)
+        withheld[pid] = why[-1] if current else None
+        previous_shown[pid] = previous is not None and why[-2] is None
+    shown = {(pid, c) for pid, (_, c, _) in chosen.items() if c is not None and withheld[pid] is None}
+    shown_frame = pl.DataFrame(sorted(shown), schema={"partnership_id": pl.String, "round_id": pl.String},
+                               orient="row")
+    current_ratings = ratings.join(shown_frame, on=KEYS, how="semi")
+
+    groups = _split(group_breakdown(fw, current_ratings, t.k_mean, t, by=KEYS))
+    # Partner types regroup only what the group table already shows, under the same rule (score/disclosure).
+    mappings = reads.group_types_many(con, pids, as_of)
+    typed = pl.DataFrame([(pid, g, kind) for pid, m in mappings.items() for g, kind in m.items()
+                          if (pid, chosen[pid][1]) in groups],
+                         schema={"partnership_id": pl.String, "stakeholder_group": pl.String,
+                                 "partner_type": pl.String}, orient="row")
+    with_types = current_ratings.join(typed.select("partnership_id").unique(), on="partnership_id", how="semi")
+    types = _split(group_breakdown(fw, partner_type_ratings(with_types, typed, t.k_mean, t, by=KEYS), t.k_mean, t,
+                                   by=KEYS))
+
+    # Question statistics of every round shown (current and previous) in one pass, then each round's results.
+    wanted = shown | {(pid, p) for pid, (_, _, p) in chosen.items() if p is not None and previous_shown[pid]}
+    wanted_frame = pl.DataFrame(sorted(wanted), schema={"partnership_id": pl.String, "round_id": pl.String},
+                                orient="row")
+    stats: dict[Key, dict[str, dict[str, Any]]] = {}
+    for r in question_stats(ratings.join(wanted_frame, on=KEYS, how="semi"), by=KEYS).iter_rows(named=True):
+        stats.setdefault((r["partnership_id"], r["round_id"]), {})[r["question_id"]] = r
+    agreed: dict[Key, dict[str, tuple[int, str]]] = {}
+    for pid, rid, qid, rating, reason in reads.agreed_ratings(con, pids, as_of).join(
+            wanted_frame, on=KEYS, how="semi").iter_rows():
+        agreed.setdefault((pid, rid), {})[qid] = (int(rating), str(reason))
+
+    def results(key: Key, groups_shown: bool) -> list[PrincipleResult]:
+        return aggregate_stats(fw, stats.get(key, {}), len(people.get(key, ())), agreed.get(key, {}),
+                               thresholds=t, groups_shown=groups_shown)
+
+    out = {}
+    for pid, (_, current, previous) in chosen.items():
+        key = (pid, current or "")
+        group_rows = _group_rows(groups.get(key, [])) if key in shown else []
+        # Spreads are never shown beside a group breakdown (score/disclosure.spread_disclosed).
+        res = results(key, bool(group_rows)) if key in shown else None
+        prev = {p.principle_id: p for p in results((pid, previous), False)} \
+            if previous is not None and previous_shown[pid] else {}
+        step = (steps or {}).get(pid)
+        out[pid] = RoundView(principle_list(fw, res, prev, current, lang, step), current, previous,
+                             len(people.get(key, ())) if current else 0, group_rows, withheld[pid],
+                             _group_rows(types.get(key, [])) if group_rows else [])
+    return out
+
+
+def principle_list(fw: Framework, res: list[PrincipleResult] | None, prev: Mapping[str, PrincipleResult],
+                   current: str | None, lang: str, step: int | None) -> list[PrincipleRow]:
+    """One row per principle of the framework, from the current round's results and the previous round's."""
+    rows = []
+    for i, p in enumerate(fw.principles):
+        r = res[i] if res else None
+        pr = prev.get(p.id)
+        qtext = {q.id: q.text.get(lang) for q in p.questions}
+        status: PrincipleStatus = ("not assessed" if current is None else
+                  "insufficient data" if r is None or r.insufficient else "scored")
+        waiting = not_expected(p.expected_from_step, step)
+        if waiting:
+            status = "not expected yet"
+        rows.append(PrincipleRow(
+            id=p.id, title=p.title.get(lang), expected_from_step=p.expected_from_step,
+            score=None if waiting or r is None or r.score is None else round(r.score, 3), status=status,
+            coverage=r.coverage if r else 0.0, n_questions=len(p.questions),
+            n_answered=r.n_answered if r else 0,
+            previous_score=None if pr is None or pr.score is None else round(pr.score, 3),
+            trend=principle_trend(r.score if r else None, pr.score if pr else None),
+            disagreements=[q.question_id for q in r.questions if q.disagreement] if r else [],
+            questions=[QuestionRow(
+                id=q.question_id, text=qtext[q.question_id], n=q.n, median=q.median, iqr=q.iqr,
+                low=q.low, high=q.high, share_dont_know=round(q.share_dont_know, 4),
+                disagreement=q.disagreement, agreed=q.agreed, agreed_reason=q.agreed_reason,
+                score=q.score, n_not_applicable=q.n_not_applicable, n_dont_know=q.n_dont_know,
+                n_blank=q.n_blank) for q in r.questions] if r else [],
+            **_counts(r),
+        ))
+    return rows

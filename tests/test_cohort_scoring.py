@@ -1,0 +1,221 @@
+"""Set-based scoring (issue 19): a cohort's scoreboards come from a fixed number of queries, and say exactly what
+building each partnership alone says, disclosure decisions included.
+
+Scoring a cohort and scoring one partnership run the same code (one partnership is a cohort of one), so what
+these tests guard is the keying: no statistic, group plan, withheld load or withheld round of one partnership
+may leak into another's, whatever the mix of partnerships scored together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from c2c_monitor.definitions.principles import load_framework
+from c2c_monitor.score.assess import build_scoreboard, build_scoreboards, workspace_catalogue
+from c2c_monitor.store import reads
+from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
+from c2c_monitor.store.workspace import Workspace, init_workspace, open_workspace
+
+FW = load_framework()
+QUESTIONS = ["P01.1", "P01.2", "P02.1", "P02.2"]
+GROUPS = ["civil_society", "local_government", "private_sector", "academia"]
+# A small pool of people, so that rounds and sheets often share people or differ by a few of them.
+PEOPLE = [f"Z{i:02d}" for i in range(9)]
+ANSWERS = ["1", "2", "3", "4", "5", "na", "dk"]
+
+
+def _json(sbs: list[Any]) -> list[str]:
+    out = []
+    for sb in sbs:
+        d = sb.model_dump(mode="json")
+        d.pop("generated_at")
+        out.append(json.dumps(d, sort_keys=True))
+    return out
+
+
+class CountingConnection:
+    """A DuckDB connection that counts the statements sent to it (execute and sql)."""
+
+    def __init__(self, con: Any) -> None:
+        self.con, self.n = con, 0
+
+    def execute(self, *a: Any, **k: Any) -> Any:
+        self.n += 1
+        return self.con.execute(*a, **k)
+
+    def sql(self, *a: Any, **k: Any) -> Any:
+        self.n += 1
+        return self.con.sql(*a, **k)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.con, name)
+
+
+# --- the demo workspace ----------------------------------------------------------------------------------
+def test_the_demo_cohort_scores_as_each_partnership_alone(demo_ws: Path) -> None:
+    with open_workspace(demo_ws) as ws:
+        pids = reads.partnership_ids(ws.con)
+        cat = workspace_catalogue(ws)
+        # The DuckDB engine (the default): the polars one sums some indicator values in an order that depends on
+        # the cohort, so they differ from one partnership alone in the last bits (engine/, not scoring).
+        together = build_scoreboards(ws, pids, catalogue=cat, framework=FW)
+        alone = [build_scoreboard(ws, pid, catalogue=cat, framework=FW) for pid in pids]
+    assert len(pids) == 27
+    assert [sb.partnership.id for sb in together] == pids
+    assert _json(together) == _json(alone)
+    # The comparison means something only if the demo has what the cohort path groups: scored principles,
+    # group tables, previous rounds, actions and local indicators (the generated cohorts below add stages).
+    assert sum(p.status == "scored" for sb in together for p in sb.principles) > 50
+    assert any(sb.groups for sb in together) and any(sb.previous_round_id for sb in together)
+    assert any(sb.actions for sb in together)
+
+
+def test_the_number_of_statements_does_not_grow_with_the_cohort(demo_ws: Path) -> None:
+    counts = []
+    with open_workspace(demo_ws) as ws:
+        pids = reads.partnership_ids(ws.con)
+        cat = workspace_catalogue(ws)
+        for cohort in (pids[:1], pids[:5], pids):
+            counting = CountingConnection(ws.con)
+            sbs = build_scoreboards(Workspace(ws.root, counting, ws.config),  # type: ignore[arg-type]
+                                    cohort, catalogue=cat, framework=FW)
+            assert len(sbs) == len(cohort)
+            counts.append(counting.n)
+    assert counts[0] == counts[1] == counts[2], counts
+
+
+# --- generated cohorts that exercise the disclosure rules ---------------------------------------------------
+# A sheet: its name (None: rows stored before sheets were recorded), the people on it, their answers.
+SHEET = st.tuples(st.sampled_from(["a", "b", "c", None]), st.lists(st.sampled_from(PEOPLE), min_size=1, max_size=7,
+                                                                  unique=True),
+                  st.lists(st.sampled_from(ANSWERS), min_size=7 * len(QUESTIONS), max_size=7 * len(QUESTIONS)))
+# A round: its loads in order (a repeated sheet name is a corrected sheet, a new one a late sheet) and whether
+# it has an agreed rating.
+ROUND = st.tuples(st.lists(SHEET, min_size=0, max_size=3), st.booleans())
+# A partnership: its rounds, how many stakeholder groups its people fall into, whether a facilitator mapped the
+# groups to partner types, and the step of the process it recorded (None: none).
+PARTNERSHIP = st.tuples(st.lists(ROUND, min_size=0, max_size=3), st.integers(1, 4), st.booleans(),
+                        st.one_of(st.none(), st.integers(1, 6)))
+COHORT = st.lists(PARTNERSHIP, min_size=2, max_size=4)
+
+_counter = itertools.count()
+
+
+def fill(ws: Workspace, cohort: list[Any], prefix: str) -> list[str]:
+    """Store a drawn cohort, load by load (each load its own vintage, as the imports do); returns its ids."""
+    con, pids = ws.con, []
+    for n, (rounds, n_groups, typed, step) in enumerate(cohort):
+        pid = f"{prefix}-{n}"
+        pids.append(pid)
+        con.execute("INSERT INTO cities VALUES (?, 'Europa', 'DE', 'DE', NULL, NULL), "
+                    "(?, 'Partner', 'GH', 'GH', NULL, NULL)", [f"{pid}-eu", f"{pid}-pa"])
+        con.execute("INSERT INTO partnerships VALUES (?, 'Test', ?, ?, NULL, NULL, NULL, NULL, NULL)",
+                    [pid, f"{pid}-eu", f"{pid}-pa"])
+        group = {p: GROUPS[i % n_groups] for i, p in enumerate(PEOPLE)}
+        for r, (loads, agreed) in enumerate(rounds):
+            rid = f"R{r}"
+            with transaction(con):
+                vid = new_vintage(con, "ratings", "test", None, 0)
+                insert_frame(con, "rounds", pl.DataFrame({"partnership_id": [pid], "round_id": [rid],
+                                                          "held_on": [dt.date(2020 + r, 6, 1)], "label": [rid],
+                                                          "vintage_id": [vid]}))
+            for sheet, people, answers in loads:
+                rows = [(pid, rid, code, group[code], None, q, a, int(a) if a.isdigit() else None, None, sheet)
+                        for i, code in enumerate(people) for j, q in enumerate(QUESTIONS)
+                        if (a := answers[i * len(QUESTIONS) + j])]
+                frame = pl.DataFrame(rows, orient="row", schema={
+                    "partnership_id": pl.String, "round_id": pl.String, "participant_code": pl.String,
+                    "stakeholder_group": pl.String, "city_id": pl.String, "question_id": pl.String,
+                    "answer": pl.String, "rating": pl.Int32, "comment": pl.String, "sheet": pl.String})
+                with transaction(con):
+                    vid = new_vintage(con, "ratings", "test", None, frame.height)
+                    insert_frame(con, "ratings", frame.with_columns(pl.lit(vid).alias("vintage_id")))
+            if agreed:
+                with transaction(con):
+                    vid = new_vintage(con, "agreed", "test", None, 1)
+                    insert_frame(con, "agreed", pl.DataFrame({
+                        "partnership_id": [pid], "round_id": [rid], "question_id": ["P01.2"], "rating": [r % 5 + 1],
+                        "reason": ["agreed in the room"], "vintage_id": [vid]}))
+        with transaction(con):
+            vid = new_vintage(con, "stages", "test", None, 1)
+            if step is not None:
+                insert_frame(con, "stages", pl.DataFrame({"partnership_id": [pid], "step": [step],
+                                                          "reached_on": [dt.date(2021, 1, 1)], "note": [None],
+                                                          "vintage_id": [vid]},
+                                                         schema_overrides={"note": pl.String}))
+            # A local indicator of one city or the other (issue 15), read for the whole cohort at once.
+            city = f"{pid}-eu" if n % 2 else f"{pid}-pa"
+            insert_frame(con, "local_indicators", pl.DataFrame({
+                "city_id": [city, city], "code": ["L1", "L2"], "title": ["Local one", "Local two"], "unit": ["%", "%"],
+                "polarity": ["higher", "lower"], "target_2030": [50.0 + n, 10.0], "source": ["city", "city"],
+                "vintage_id": [vid, vid]}))
+            insert_frame(con, "local_observations", pl.DataFrame({
+                "city_id": [city] * 3, "code": ["L1", "L1", "L2"], "period": ["2020", "2023", "2022"],
+                "year": [2020, 2023, 2022], "quarter": [0, 0, 0], "disagg": ["", "", ""],
+                "value": [10.0, 20.0 + n, 30.0], "obs_status": [None, None, None], "vintage_id": [vid] * 3},
+                schema_overrides={"obs_status": pl.String}))
+            if typed:
+                insert_frame(con, "group_types", pl.DataFrame({
+                    "partnership_id": [pid] * 3, "stakeholder_group": GROUPS[:3],
+                    "partner_type": ["civil society", "local authority", "civil society"], "vintage_id": [vid] * 3}))
+    return pids
+
+
+@pytest.fixture(scope="module")
+def ws_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cohort") / "ws"
+    init_workspace(root, "cohort")
+    return root
+
+
+# No shrinking: a failure prints its draws, and each example builds several scoreboards.
+@settings(max_examples=15, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(COHORT, st.integers(0, 100))
+def test_a_generated_cohort_scores_as_each_partnership_alone(ws_root: Path, cohort: list[Any], cut: int) -> None:
+    with open_workspace(ws_root) as ws:
+        first = reads.vintage_span(ws.con)
+        pids = fill(ws, cohort, f"c{next(_counter)}")
+        span = reads.vintage_span(ws.con)
+        assert span is not None
+        low = (first[1] if first else 0) + 1
+        # As of the latest vintage and as of one in the middle of the loads (a load then is not there yet).
+        for as_of in (None, low + (span[1] - low) * cut // 100):
+            kw: dict[str, Any] = {"catalogue": workspace_catalogue(ws), "framework": FW, "backend": "polars",
+                                  "as_of": as_of}
+            together = build_scoreboards(ws, pids, **kw)
+            alone = [build_scoreboard(ws, pid, **kw) for pid in pids]
+            assert _json(together) == _json(alone)
+            # Scored in another order and mixed with other partnerships: still the same.
+            others = [p for p in reads.partnership_ids(ws.con) if p not in pids][:2]
+            mixed = build_scoreboards(ws, [*reversed(pids), *others], **kw)
+            assert _json(mixed[:len(pids)]) == _json(list(reversed(alone)))
+
+
+def test_the_generated_cohorts_reach_the_withholding_rules(ws_root: Path) -> None:
+    """The property above only means something if drawn cohorts withhold: a cohort built to do so must."""
+    cohort = [
+        # A late sheet of one person: the round is shown as it was before it.
+        ([([("a", PEOPLE[:5], ["3", "4", "5", "2"] * 7), ("b", PEOPLE[:1], ["1"] * 28)], False)], 2, True, None),
+        # A round one person apart from the one before: withheld.
+        ([([("a", PEOPLE[:5], ["3", "4", "5", "2"] * 7)], False), ([("a", PEOPLE[:6], ["2"] * 28)], False)],
+         1, False, 3),
+    ]
+    with open_workspace(ws_root) as ws:
+        pids = fill(ws, cohort, f"w{next(_counter)}")
+        sbs = build_scoreboards(ws, pids, catalogue=workspace_catalogue(ws), framework=FW, backend="polars")
+    assert sbs[0].n_participants == 5 and sbs[0].round_withheld is None
+    assert sbs[1].round_withheld is not None and "plus 1" in sbs[1].round_withheld
+    assert sbs[1].previous_round_id == "R0" and all(p.score is None for p in sbs[1].principles)
+    assert sbs[1].stage is not None and sbs[1].stage.step == 3
+    assert [r.code for r in sbs[0].local_indicators] == ["L1", "L2"]
+    assert sbs[1].local_indicators[0].progress == 26.8  # from 10 to 21 of the way to 51
