@@ -89,12 +89,12 @@ def superseded_records(con: DuckDBPyConnection, dataset: str, partnership_ids: S
     key = DATASETS[dataset].key
     if not _IDENT.match(key):
         raise ValueError(f"not an identifier: {key!r}")
-    frame: pl.DataFrame = con.sql(
+    moved: pl.DataFrame = frame(con.sql(
         "SELECT partnership_id, \"date\", next_v AS vintage_id FROM (SELECT partnership_id, \"date\", "  # noqa: S608
         f"lead(vintage_id) OVER (PARTITION BY partnership_id, {key} ORDER BY vintage_id) AS next_v "
         f"FROM rec_{dataset} WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))) "
-        "WHERE next_v IS NOT NULL", params=[vintage_bound(as_of), list(partnership_ids)]).pl()
-    return frame
+        "WHERE next_v IS NOT NULL", params=[vintage_bound(as_of), list(partnership_ids)]))
+    return moved
 
 
 # --- partnerships ------------------------------------------------------------------------------------------
@@ -167,8 +167,8 @@ def round_ratings(con: DuckDBPyConnection, pid: str, round_id: str, as_of: int |
     import polars as pl
 
     bound = vintage_bound(as_of)
-    rows: pl.DataFrame = con.sql("SELECT * FROM ratings WHERE vintage_id <= ? AND partnership_id = ? "
-                                 "AND round_id = ?", params=[bound, pid, round_id]).pl()
+    rows: pl.DataFrame = frame(con.sql("SELECT * FROM ratings WHERE vintage_id <= ? AND partnership_id = ? "
+                                       "AND round_id = ?", params=[bound, pid, round_id]))
     # One person whatever the case or spaces of their code (`p01` is `P01`): imports store codes trimmed and
     # upper-cased, and sheets loaded before that are read the same way, keeping the newest answer.
     rows = rows.with_columns(pl.col("participant_code").str.strip_chars().str.to_uppercase(),
@@ -387,12 +387,13 @@ def local_current(con: DuckDBPyConnection, city_ids: list[str]) -> tuple[pl.Data
     """The current local definitions and observations of these cities (what a new load is compared with)."""
     bound = vintage_bound(None)
     where = "city_id IN (SELECT unnest(?::VARCHAR[]))"
-    defs: pl.DataFrame = con.sql(latest_sql("local_indicators", ["city_id", "code"], where,
-                                            select="city_id, code, title, unit, polarity, target_2030, source"),
-                                 params=[bound, city_ids]).pl()
-    obs: pl.DataFrame = con.sql(latest_sql("local_observations", ["city_id", "code", "period", "disagg"], where,
-                                           select="city_id, code, period, disagg, value, obs_status"),
-                                params=[bound, city_ids]).pl()
+    defs: pl.DataFrame = frame(con.sql(latest_sql("local_indicators", ["city_id", "code"], where,
+                                                  select="city_id, code, title, unit, polarity, target_2030, "
+                                                         "source"),
+                                       params=[bound, city_ids]))
+    obs: pl.DataFrame = frame(con.sql(latest_sql("local_observations", ["city_id", "code", "period", "disagg"],
+                                                 where, select="city_id, code, period, disagg, value, obs_status"),
+                                      params=[bound, city_ids]))
     return defs, obs
 
 

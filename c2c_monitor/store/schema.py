@@ -121,13 +121,15 @@ MIGRATIONS: dict[int, list[str]] = {
 
 
 def migrate(con: DuckDBPyConnection, db: Path) -> None:
-    has_meta = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchall()[0][0]
-    current = 0
-    if has_meta:
+    import duckdb
+
+    # The version read straight away, a missing `meta` table meaning a new store: every command opens the store
+    # through here, and asking information_schema first cost a few tens of milliseconds of each one's start.
+    try:
         rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-        current = int(rows[0][0]) if rows else 0
+    except duckdb.CatalogException:
+        rows = []
+    current = int(rows[0][0]) if rows else 0
     if current > SCHEMA_VERSION:
         raise WorkspaceError(
             f"{db}: store schema version {current} is newer than this c2c ({SCHEMA_VERSION})",
