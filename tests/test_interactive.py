@@ -95,7 +95,7 @@ class _Counting:
 def test_one_assessment_sends_a_bounded_number_of_statements(demo_copy: Path) -> None:
     """Today 54 (for a partnership with two workshop rounds): the evaluation's staging and one query per
     indicator, then one read per table of the partnership's own data. The bound catches a read per indicator
-    row, per question or per round added outside the evaluation (the demo has 27 partnerships; this one shows 33 indicator rows)."""
+    row, per question or per round added outside the evaluation (this partnership shows 33 indicator rows)."""
     from c2c_monitor.score.assess import build_scoreboard, store_snapshot
     from c2c_monitor.store.catalog_cache import framework
     from c2c_monitor.store.workspace import Workspace, open_workspace
