@@ -114,3 +114,84 @@ def test_the_second_load_keeps_row_groups_narrow_and_skippable(two_loads: Path, 
         con.close()
     assert {r[1] for r in rows} == {"c000123", "c000124"}
     assert query["total_row_groups_scanned"] < query["total_row_groups_to_scan"], query
+
+
+def test_after_a_rewrite_a_read_of_two_cities_scans_their_row_groups_only(two_loads: Path, tmp_path: Path) -> None:
+    """A store whose loads were never rewritten (as one written before the rewrite existed) is rewritten in order
+    at its next load: then a city's rows of every vintage are together, and two neighbouring cities are read
+    from the one or two row groups that hold them instead of one per vintage."""
+    import shutil
+
+    import duckdb
+
+    from c2c_monitor.store.schema import keep_clustered
+
+    db = tmp_path / "workspace.duckdb"
+    shutil.copy(two_loads / "workspace.duckdb", db)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("DELETE FROM meta WHERE key = 'clustered_rows:observations'")
+        last = con.execute("SELECT count(*) FROM observations WHERE vintage_id = "
+                           "(SELECT max(vintage_id) FROM observations)").fetchall()[0][0]
+        before = _row_group_ranges(con)
+        assert keep_clustered(con, "observations", last)
+        assert con.execute("SELECT value FROM meta WHERE key = 'clustered_rows:observations'").fetchall()[0][0] \
+            == str(con.execute("SELECT count(*) FROM observations").fetchall()[0][0])
+        keys = con.execute("SELECT city_id, code, disagg, year, quarter, vintage_id FROM observations "
+                           "ORDER BY rowid").fetchall()
+        assert keys == sorted(keys)
+        prof = tmp_path / "profile.json"
+        con.execute("PRAGMA enable_profiling = 'json'")
+        con.execute(f"PRAGMA profiling_output = '{prof}'")
+        rows = con.execute("SELECT * FROM observations WHERE city_id IN (SELECT unnest(?::VARCHAR[]))",
+                           [["c000123", "c000124"]]).fetchall()
+        con.execute("PRAGMA disable_profiling")
+        query = json.loads(prof.read_text())["query"]
+    finally:
+        con.close()
+    assert {r[1] for r in rows} == {"c000123", "c000124"}
+    # Before: each of the two vintages held the two cities in a row group of its own.
+    assert sum(1 for lo, hi in before if lo <= "c000124" and hi >= "c000123") >= 2, before
+    assert query["total_row_groups_to_scan"] >= 3, query
+    assert query["total_row_groups_scanned"] <= 2, query
+
+
+def _tiny_sdmx(path: Path, quarter: tuple[int, int], cities: range) -> int:
+    code = _city_codes()[0][0]
+    pl.DataFrame({"REF_AREA": [f"c{c:06d}" for c in cities]}).select(
+        pl.lit("dataflow").alias("STRUCTURE"), pl.lit("C2C:C2C_CITY_SDG(1.0)").alias("STRUCTURE_ID"),
+        pl.lit("I").alias("ACTION"), "REF_AREA", pl.lit(code).alias("INDICATOR"),
+        pl.lit(f"{quarter[0]}-Q{quarter[1]}").alias("TIME_PERIOD"), pl.lit(1.5).alias("OBS_VALUE")).write_csv(path)
+    return len(cities)
+
+
+def test_the_table_is_rewritten_when_the_loads_since_the_last_rewrite_double_it(tmp_path: Path) -> None:
+    """A load into an empty table is one sorted run; later loads append sorted runs until they hold as many rows
+    as the last rewrite sorted, then the whole table is rewritten in (city, code, period, vintage) order."""
+    from c2c_monitor.store import schema
+
+    root = tmp_path / "ws"
+    init_workspace(root, "doubling")
+    rewrites: list[bool] = []
+    real = schema.keep_clustered
+
+    def spy(con: object, table: str, appended: int) -> bool:
+        rewrites.append(real(con, table, appended))  # type: ignore[arg-type]
+        return rewrites[-1]
+
+    sizes = [40, 10, 10, 25, 5]  # rows per load; totals 40, 50, 60, 85, 90
+    with open_workspace(root) as ws, pytest.MonkeyPatch.context() as mp:
+        mp.setattr("c2c_monitor.ingest.load.keep_clustered", spy)
+        insert_frame(ws.con, "cities", pl.DataFrame({"city_id": [f"c{c:06d}" for c in range(40)],
+                                                     "name": [f"City {c}" for c in range(40)]}))
+        for i, n in enumerate(sizes):
+            path = tmp_path / f"load{i}.csv"
+            _tiny_sdmx(path, (2020 + i, 1), range(n))
+            assert ingest(ws.con, load_catalogue(), [path], Mapping()).new == n
+        keys = ws.con.execute("SELECT city_id, code, year, quarter, vintage_id FROM observations "
+                              "ORDER BY rowid").fetchall()
+        clustered = ws.con.execute("SELECT value FROM meta WHERE key = 'clustered_rows:observations'").fetchall()
+    # 40 sorted; +10 +10 = 20 < 40 appended; +25 = 45 >= 40: rewrite of 85; +5 appended.
+    assert rewrites == [False, False, False, True, False]
+    assert clustered == [("85",)]
+    assert keys[:85] == sorted(keys[:85]) and keys[85:] == sorted(keys[85:]) and keys != sorted(keys)

@@ -8,26 +8,49 @@ May import: every stage.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from c2c_monitor.cli import (
-    assess,
-    catalog,
-    compare,
-    export,
-    ingest,
-    programme,
-    publish,
-    records,
-    workshop,
-    workspace,
-)
-from c2c_monitor.cli import map as map_cmd  # the module is named after its command; `map` stays the builtin here
+# Each command's module and the name it is defined under. A command's module is imported only when that command
+# runs (or when help lists the commands): `c2c assess` does not pay for the workshop, map or publish modules
+# (issue 19: the command tree's imports were a fifth of an assessment's start-up).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("workspace", "init"),
+    "demo": ("workspace", "demo_cmd"),
+    "partnerships": ("workspace", "partnerships"),
+    "assess": ("assess", "assess"),
+    "ingest": ("ingest", "ingest"),
+    "workshop": ("workshop", "workshop"),
+    "records": ("records", "records"),
+    "data": ("ingest", "data"),
+    "compare": ("compare", "compare"),
+    "explain": ("catalog", "explain"),
+    "schema": ("assess", "schema"),
+    "catalog": ("catalog", "catalog"),
+    "publish": ("publish", "publish"),
+    "export": ("export", "export"),
+    "map": ("map", "map_group"),
+    "programme": ("programme", "programme"),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """The command tree, each command loaded from its module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attr = COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(f"c2c_monitor.cli.{module}"), attr)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="c2c-monitor", prog_name="c2c")
 def cli() -> None:
     """Monitoring and evaluation of city-to-city partnerships.
@@ -38,24 +61,6 @@ def cli() -> None:
     from c2c_monitor.cli import messages
 
     messages.reset()  # each command starts in the default language (many run in one test process)
-
-
-cli.add_command(workspace.init)
-cli.add_command(workspace.demo_cmd)
-cli.add_command(workspace.partnerships)
-cli.add_command(assess.assess)
-cli.add_command(ingest.ingest)
-cli.add_command(workshop.workshop)
-cli.add_command(records.records)
-cli.add_command(ingest.data)
-cli.add_command(compare.compare)
-cli.add_command(catalog.explain)
-cli.add_command(assess.schema)
-cli.add_command(catalog.catalog)
-cli.add_command(publish.publish)
-cli.add_command(export.export)
-cli.add_command(map_cmd.map_group)
-cli.add_command(programme.programme)
 
 
 def main() -> None:

@@ -52,11 +52,11 @@ def assess(partnership: str, workspace: str | None, wait: float, list_name: str,
         lang = lang or ws.config.language
         if fmt in ("table", "html") and (lang, ws.config.language) != ("en", "en"):
             # Definition texts in the language asked for; JSON and CSV stay as the snapshot has them.
-            from c2c_monitor.definitions.principles import load_framework
             from c2c_monitor.render.localise import localise_scoreboard
             from c2c_monitor.score.assess import workspace_catalogue
+            from c2c_monitor.store.catalog_cache import framework
 
-            sb = localise_scoreboard(sb, lang, load_framework(), workspace_catalogue(ws))
+            sb = localise_scoreboard(sb, lang, framework(), workspace_catalogue(ws))
     emit(RENDERERS[fmt](sb, lang), output)
 
 

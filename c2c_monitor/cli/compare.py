@@ -48,10 +48,10 @@ def compare(partnerships: tuple[str, ...], workspace: str | None, wait: float, l
                      rounds[0] if rounds else None, rounds[1] if rounds else None)
         lang = lang or ws.config.language
         if fmt in ("table", "html") and (lang, ws.config.language) != ("en", "en"):
-            from c2c_monitor.definitions.principles import load_framework
             from c2c_monitor.render.localise import localise_comparison
             from c2c_monitor.score.assess import workspace_catalogue
+            from c2c_monitor.store.catalog_cache import framework
 
-            result = localise_comparison(result, lang, load_framework(), workspace_catalogue(ws))
+            result = localise_comparison(result, lang, framework(), workspace_catalogue(ws))
     # The table and the HTML page are written in `lang`; JSON and CSV are data.
     emit(COMPARE_RENDERERS[fmt](result, lang), output)

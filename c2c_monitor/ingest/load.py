@@ -21,7 +21,7 @@ from c2c_monitor.ingest.readers import READERS, Parsed, detect_format, open_sdg_
 from c2c_monitor.ingest.sdmx_ml import root_kind
 from c2c_monitor.ingest.textfile import ReadError
 from c2c_monitor.ingest.validate import validate
-from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
+from c2c_monitor.store.schema import insert_frame, keep_clustered, new_vintage, transaction
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -300,6 +300,7 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
             insert_frame(con, "local_observations", local_rows.with_columns(pl.lit(vid).alias("vintage_id")))
         if local_defs.height:
             insert_frame(con, "local_indicators", local_defs.with_columns(pl.lit(vid).alias("vintage_id")))
+    keep_clustered(con, "observations", to_write.height)  # one partnership's read skips the other cities
     summary.vintage_id = vid
     return summary
 

@@ -238,21 +238,39 @@ def _action_rows(versions: list[tuple[Any, ...]], today: date | None = None) -> 
     return sorted(out, key=lambda a: (not a.overdue, not a.high_priority))
 
 
+def scored_indicators(cat: Catalogue, list_name: ListName) -> list[Indicator]:
+    """The indicators a scoreboard of `list_name` shows: the list's harmonised ones and every own indicator."""
+    return [i for i in cat.ordered if list_name in i.lists or not i.harmonised]
+
+
+def evaluation(ws: Workspace, pids: list[str], list_name: ListName = "simplified", as_of: int | None = None,
+               backend: Backend = "duckdb", catalogue: Catalogue | None = None) -> pl.DataFrame:
+    """The indicator values `build_scoreboards` scores, for a caller that scores them more than once."""
+    cat = catalogue or workspace_catalogue(ws)
+    return evaluate(ws.con, scored_indicators(cat, list_name), pids, as_of=as_of, backend=backend)
+
+
 def build_scoreboard(
     ws: Workspace, pid: str, list_name: ListName = "simplified", period: str | None = None,
     as_of: int | None = None, targets: TargetKind = "harmonised", backend: Backend = "duckdb",
     round_id: str | None = None, catalogue: Catalogue | None = None, framework: Framework | None = None,
+    evaluated: pl.DataFrame | None = None,
 ) -> Scoreboard:
     return build_scoreboards(ws, [pid], list_name, period, as_of, targets, backend, round_id, catalogue,
-                             framework)[0]
+                             framework, evaluated)[0]
 
 
 def build_scoreboards(
     ws: Workspace, pids: list[str], list_name: ListName = "simplified", period: str | None = None,
     as_of: int | None = None, targets: TargetKind = "harmonised", backend: Backend = "duckdb",
     round_id: str | None = None, catalogue: Catalogue | None = None, framework: Framework | None = None,
+    evaluated: pl.DataFrame | None = None,
 ) -> list[Scoreboard]:
-    """Scoreboards of several partnerships from one evaluation pass (one query per indicator, not per pair)."""
+    """Scoreboards of several partnerships from one evaluation pass (one query per indicator, not per pair).
+
+    `evaluated`: the `evaluation` of these partnerships (same list, as-of and backend) when the caller already
+    has it; the period only cuts the series afterwards, so `c2c compare` scores two periods from one pass.
+    """
     con = ws.con
     if period is not None:
         try:
@@ -264,8 +282,8 @@ def build_scoreboards(
     infos = partnership_infos(con, pids)
     cat = catalogue or workspace_catalogue(ws)
     fw = framework or catalog_cache.framework()
-    inds = [i for i in cat.ordered if list_name in i.lists or not i.harmonised]
-    results = evaluate(con, inds, pids, as_of=as_of, backend=backend)
+    inds = scored_indicators(cat, list_name)
+    results = evaluated if evaluated is not None else evaluate(con, inds, pids, as_of=as_of, backend=backend)
     by_pid = {k[0]: v for k, v in results.partition_by("partnership_id", as_dict=True).items()}
     local = reads.local_targets(con, as_of)
     stages = stage_infos(con, pids, as_of, ws.config.language)

@@ -8,7 +8,7 @@ from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.definitions.periods import Period, parse_period
 from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.errors import C2CError
-from c2c_monitor.score.assess import build_scoreboard, principle_rows, thresholds_of
+from c2c_monitor.score.assess import build_scoreboard, evaluation, principle_rows, thresholds_of
 from c2c_monitor.score.comparison import (
     Change,
     Comparison,
@@ -52,7 +52,10 @@ def over_time(ws: Workspace, pid: str, list_name: ListName, period_before: str |
     r_after = round_after or (rounds[-1] if rounds else None)
     if round_before is None and r_after in rounds and rounds.index(r_after) > 0:
         round_before = rounds[rounds.index(r_after) - 1]
-    after = build_scoreboard(ws, pid, list_name, period_after, round_id=r_after, catalogue=cat, framework=fw)
+    # One evaluation for both periods (the period only cuts each series), not one per scoreboard.
+    evaluated = evaluation(ws, [pid], list_name, catalogue=cat)
+    after = build_scoreboard(ws, pid, list_name, period_after, round_id=r_after, catalogue=cat, framework=fw,
+                             evaluated=evaluated)
     latest = max((r.period for r in after.indicators if r.period), key=lambda p: parse_period(p).sort_key,
                  default=None)
     p_after = period_after or (str(parse_period(latest).year) if latest else "2024")
@@ -60,9 +63,10 @@ def over_time(ws: Workspace, pid: str, list_name: ListName, period_before: str |
     if parse_period(p_before) >= parse_period(p_after):
         raise C2CError(f"--from {p_before} is not before --to {p_after}")
     if period_after is not None:
-        after = build_scoreboard(ws, pid, list_name, p_after, round_id=r_after, catalogue=cat, framework=fw)
+        after = build_scoreboard(ws, pid, list_name, p_after, round_id=r_after, catalogue=cat, framework=fw,
+                                 evaluated=evaluated)
     before = build_scoreboard(ws, pid, list_name, p_before, round_id=round_before or r_after, catalogue=cat,
-                              framework=fw)
+                              framework=fw, evaluated=evaluated)
     by_key = {(r.id, r.city_id): r for r in before.indicators}
     ind_changes = []
     for r in after.indicators:
@@ -122,12 +126,12 @@ def side_by_side(ws: Workspace, pids: list[str], list_name: ListName, period: st
 def compare(ws: Workspace, pids: list[str], list_name: ListName = "simplified", period_before: str | None = None,
             period_after: str | None = None, round_before: str | None = None, round_after: str | None = None,
             cat: Catalogue | None = None, fw: Framework | None = None) -> Comparison:
-    from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.definitions.rules import RULES
     from c2c_monitor.score.assess import workspace_catalogue
+    from c2c_monitor.store import catalog_cache
 
     cat = cat or workspace_catalogue(ws)
-    fw = fw or load_framework()
+    fw = fw or catalog_cache.framework()  # parsed once per content of the definition files, like the catalogue
     if len(set(pids)) != len(pids):
         raise C2CError("a partnership is named twice")
     comp = Comparison(generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), catalog_version=cat.version,

@@ -89,12 +89,12 @@ def superseded_records(con: DuckDBPyConnection, dataset: str, partnership_ids: S
     key = DATASETS[dataset].key
     if not _IDENT.match(key):
         raise ValueError(f"not an identifier: {key!r}")
-    frame: pl.DataFrame = con.sql(
+    moved: pl.DataFrame = frame(con.sql(
         "SELECT partnership_id, \"date\", next_v AS vintage_id FROM (SELECT partnership_id, \"date\", "  # noqa: S608
         f"lead(vintage_id) OVER (PARTITION BY partnership_id, {key} ORDER BY vintage_id) AS next_v "
         f"FROM rec_{dataset} WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))) "
-        "WHERE next_v IS NOT NULL", params=[vintage_bound(as_of), list(partnership_ids)]).pl()
-    return frame
+        "WHERE next_v IS NOT NULL", params=[vintage_bound(as_of), list(partnership_ids)]))
+    return moved
 
 
 # --- partnerships ------------------------------------------------------------------------------------------
@@ -454,12 +454,13 @@ def local_current(con: DuckDBPyConnection, city_ids: list[str]) -> tuple[pl.Data
     """The current local definitions and observations of these cities (what a new load is compared with)."""
     bound = vintage_bound(None)
     where = "city_id IN (SELECT unnest(?::VARCHAR[]))"
-    defs: pl.DataFrame = con.sql(latest_sql("local_indicators", ["city_id", "code"], where,
-                                            select="city_id, code, title, unit, polarity, target_2030, source"),
-                                 params=[bound, city_ids]).pl()
-    obs: pl.DataFrame = con.sql(latest_sql("local_observations", ["city_id", "code", "period", "disagg"], where,
-                                           select="city_id, code, period, disagg, value, obs_status"),
-                                params=[bound, city_ids]).pl()
+    defs: pl.DataFrame = frame(con.sql(latest_sql("local_indicators", ["city_id", "code"], where,
+                                                  select="city_id, code, title, unit, polarity, target_2030, "
+                                                         "source"),
+                                       params=[bound, city_ids]))
+    obs: pl.DataFrame = frame(con.sql(latest_sql("local_observations", ["city_id", "code", "period", "disagg"],
+                                                 where, select="city_id, code, period, disagg, value, obs_status"),
+                                      params=[bound, city_ids]))
     return defs, obs
 
 

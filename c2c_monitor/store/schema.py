@@ -121,13 +121,15 @@ MIGRATIONS: dict[int, list[str]] = {
 
 
 def migrate(con: DuckDBPyConnection, db: Path) -> None:
-    has_meta = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchall()[0][0]
-    current = 0
-    if has_meta:
+    import duckdb
+
+    # The version read straight away, a missing `meta` table meaning a new store: every command opens the store
+    # through here, and asking information_schema first cost a few tens of milliseconds of each one's start.
+    try:
         rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-        current = int(rows[0][0]) if rows else 0
+    except duckdb.CatalogException:
+        rows = []
+    current = int(rows[0][0]) if rows else 0
     if current > SCHEMA_VERSION:
         raise WorkspaceError(
             f"{db}: store schema version {current} is newer than this c2c ({SCHEMA_VERSION})",
@@ -158,6 +160,41 @@ STORE_TABLES = frozenset(
 # then by code, so each load is stored sorted that way (issue 19: the store was in load order, and reading one
 # partnership scanned every row group of a national workspace).
 CLUSTER_KEYS: dict[str, tuple[str, ...]] = {"observations": ("city_id", "code", "disagg", "year", "quarter")}
+
+
+def keep_clustered(con: DuckDBPyConnection, table: str, appended: int) -> bool:
+    """After a load appended `appended` rows to `table`: rewrite the whole table in `CLUSTER_KEYS` order when the
+    rows appended since the last rewrite have grown as many as the rows that rewrite sorted. True if it did.
+
+    Each load lands sorted (`insert_frame`), but then a city's rows sit in one row group per load: after 40
+    quarterly loads, reading one partnership scanned 40 of 80 row groups (issue 19). Rewriting at each doubling
+    keeps the unsorted tail under half the table and the few loads since the last rewrite, while no row is
+    rewritten more than about twice over the table's life; a load into an empty table is one sorted run already.
+    The rewrite is one transaction of its own (the load before it is already committed): all or nothing.
+    """
+    order = CLUSTER_KEYS.get(table)
+    if not order or table not in STORE_TABLES or appended <= 0:
+        return False
+    key = f"clustered_rows:{table}"
+    total = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])  # noqa: S608 (a store table)
+    rows = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+    clustered = int(rows[0][0]) if rows else 0  # 0: never rewritten (a store from before, or a new one)
+    rewrite = total > appended and total - clustered >= clustered
+    with transaction(con):
+        if rewrite:
+            cols = ", ".join((*order, "vintage_id"))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _recluster AS SELECT * FROM {table} "  # noqa: S608
+                        f"ORDER BY {cols}")
+            con.execute(f"DELETE FROM {table}")  # noqa: S608
+            con.execute(f"INSERT INTO {table} SELECT * FROM _recluster")  # noqa: S608
+            con.execute("DROP TABLE _recluster")
+        if rewrite or total == appended:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, str(total)])
+    if rewrite:
+        # The old row groups stay, their rows marked deleted, until a checkpoint drops them; until then their
+        # zone maps still cover every city and a read would scan them.
+        con.execute("CHECKPOINT")
+    return rewrite
 
 
 def table_columns(con: DuckDBPyConnection, table: str) -> list[str]:
