@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import jsonschema
@@ -84,7 +83,7 @@ def test_json_output_validates_against_the_documented_schema(demo_ws: Path, tmp_
     assert doc["snapshot_id"] and doc["rules"]
 
 
-def test_every_demo_partnership_gets_a_scoreboard_quickly(demo_ws: Path) -> None:
+def test_every_demo_partnership_gets_a_scoreboard(demo_ws: Path) -> None:
     from c2c_monitor.definitions.catalog import load_catalogue
     from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.render.terminal import render_terminal
@@ -95,10 +94,8 @@ def test_every_demo_partnership_gets_a_scoreboard_quickly(demo_ws: Path) -> None
     with open_workspace(demo_ws) as ws:
         ids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships").fetchall()]
         for pid in ids:
-            t = time.perf_counter()
             sb = build_scoreboard(ws, pid, catalogue=cat, framework=fw)
             text = render_terminal(sb)
-            assert time.perf_counter() - t < 5
             assert all(len(line) <= 100 for line in text.splitlines())
             simplified = [r for r in sb.indicators if r.list == "simplified"]
             assert len({r.id for r in simplified}) == len(cat.select("simplified"))
