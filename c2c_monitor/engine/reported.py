@@ -9,6 +9,7 @@ series (no disaggregation) is scored.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -104,6 +105,48 @@ def build_sql(ind: Indicator, relation: str) -> tuple[str, list[Any]]:
         "CAST(obs_status AS VARCHAR) AS obs_status FROM u ORDER BY city_id, period"
     )
     return sql, [ind.observation_code, REASON_BLANK]
+
+
+def build_set_sql(inds: Sequence[Indicator], observations: str, cities: str) -> tuple[str, list[Any]]:
+    """Every indicator of `inds` in one statement, with the semantics of `build_sql` applied to each.
+
+    `observations` is a query (its own parameters come first) giving the current headline observations
+    (code, city_id, year, quarter, value, obs_status, vintage_id); `cities` a relation of (partnership_id,
+    city_id). The indicators are a parameter table joined on their code: one pass over the observations whatever
+    their number, where `build_sql` scans them once per indicator. Quarters are summed in their order, so a
+    rolled-up figure is the same to the last bit however the rows arrive (threads, join order). Output:
+    `indicator_id`, `partnership_id`, then the columns of `COLUMNS`.
+    """
+    period = ("CASE WHEN quarter = 0 THEN CAST(year AS VARCHAR) "
+              "ELSE CAST(year AS VARCHAR) || '-Q' || CAST(quarter AS VARCHAR) END")
+    blank = "CASE WHEN value IS NULL THEN ? END"
+    sql = (
+        f"WITH o AS ({observations}), "
+        "spec AS (SELECT unnest(?::VARCHAR[]) AS indicator_id, unnest(?::VARCHAR[]) AS code, "
+        "unnest(?::BOOLEAN[]) AS quarterly, unnest(?::VARCHAR[]) AS rule), "
+        "x AS (SELECT s.indicator_id, s.quarterly, s.rule, o.city_id, o.year, o.quarter, o.value, o.obs_status, "
+        "o.vintage_id FROM o JOIN spec s USING (code)), "
+        f"qr AS (SELECT indicator_id, city_id, year, quarter, value, {blank} AS reason, 1.0 AS coverage, "
+        "vintage_id, obs_status FROM x WHERE quarterly AND quarter > 0), "
+        f"a AS (SELECT indicator_id, city_id, year, 0 AS quarter, value, {blank} AS reason, 1.0 AS coverage, "
+        "vintage_id, obs_status FROM x WHERE NOT quarterly AND quarter = 0), "
+        "r AS (SELECT indicator_id, city_id, year, 0 AS quarter, "
+        "CASE rule WHEN 'sum' THEN SUM(value ORDER BY quarter) WHEN 'mean' THEN AVG(value ORDER BY quarter) "
+        "ELSE arg_max(value, quarter) END AS value, "
+        "CAST(NULL AS VARCHAR) AS reason, COUNT(DISTINCT quarter) / 4.0 AS coverage, "
+        "MAX(vintage_id) AS vintage_id, string_agg(DISTINCT obs_status, ',' ORDER BY obs_status) AS obs_status "
+        "FROM x WHERE NOT quarterly AND quarter > 0 AND value IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM a WHERE a.indicator_id = x.indicator_id AND a.city_id = x.city_id AND a.year = x.year) "
+        "GROUP BY indicator_id, rule, city_id, year), "
+        "u AS (SELECT * FROM qr UNION ALL SELECT * FROM a UNION ALL SELECT * FROM r) "
+        f"SELECT u.indicator_id, c.partnership_id, u.city_id, {period} AS period, CAST(value AS DOUBLE) AS value, "
+        "reason, CAST(coverage AS DOUBLE) AS coverage, CAST(vintage_id AS BIGINT) AS vintage_id, "
+        f"CAST(obs_status AS VARCHAR) AS obs_status FROM u JOIN {quote_ident(cities)} c USING (city_id)"
+    )
+    params: list[Any] = [[i.id for i in inds], [i.observation_code for i in inds],
+                         [i.periodicity == "quarterly" for i in inds], [i.annual_rule for i in inds],
+                         REASON_BLANK, REASON_BLANK]
+    return sql, params
 
 
 def evaluate_duckdb(ind: Indicator, con: DuckDBPyConnection, relation: str) -> pl.DataFrame:
