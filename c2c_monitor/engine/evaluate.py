@@ -115,12 +115,20 @@ def _cities_polars(con: DuckDBPyConnection, inds: Sequence[Indicator], cities: l
     return pl.concat(parts)
 
 
+# Cities per query when evaluating many: DuckDB holds a query's newest-version selection and roll-ups in memory
+# at once, so a national run (35,000 cities) goes through in slices of neighbouring cities. Observations are
+# stored clustered by city, so each slice reads only its own row groups (zone maps) and the slices together
+# read about what one query over all cities would.
+CITIES_PER_QUERY = 250
+
+
 def _cities_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], cities: list[str],
                    bound: int) -> pl.DataFrame:
     codes = sorted({i.observation_code for i in inds if i.observation_code})
     sql, params = reported.build_set_sql(inds, current_headline_sql(), "_pc")
-    out: pl.DataFrame = frame(con.sql(sql, params=[bound, cities, codes, *params]))
-    return out
+    parts = [frame(con.sql(sql, params=[bound, cities[k:k + CITIES_PER_QUERY], codes, *params]))
+             for k in range(0, max(len(cities), 1), CITIES_PER_QUERY)]
+    return pl.concat(parts)
 
 
 def evaluate(
@@ -147,7 +155,20 @@ def evaluate(
     if reported_inds:
         evaluate_cities = _cities_polars if backend == "polars" else _cities_duckdb
         parts.append(evaluate_cities(con, reported_inds, cities, bound))
-    parts = [df.select([pl.col(c).cast(t) for c, t in RESULT_SCHEMA.items()]) for df in parts]
     if not parts:
         return pl.DataFrame(schema=RESULT_SCHEMA)
-    return pl.concat(parts).sort("indicator_id", "partnership_id", "city_id", "period", nulls_last=True)
+    out = pl.concat([df.select([pl.col(c).cast(t) for c, t in RESULT_SCHEMA.items()]) for df in parts],
+                    rechunk=False)
+    parts.clear()  # the pieces are in `out` now: a national run holds one copy of its result before sorting
+    return _sorted(out)
+
+
+def _sorted(df: pl.DataFrame) -> pl.DataFrame:
+    """`df` by indicator, partnership, city and period (missing cities last).
+
+    The ids are sorted as enums of their sorted values, the same order as the strings': a national run has
+    millions of rows, and sorting on four string columns took more memory than the evaluation itself.
+    """
+    ids = ("indicator_id", "partnership_id", "city_id")
+    keys = [pl.col(c).cast(pl.Enum(df[c].drop_nulls().unique().sort())) for c in ids] + [pl.col("period")]
+    return df[df.select(pl.arg_sort_by(keys, nulls_last=True)).to_series()]
