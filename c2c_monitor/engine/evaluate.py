@@ -124,10 +124,15 @@ CITIES_PER_QUERY = 250
 
 def _cities_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], cities: list[str],
                    bound: int) -> pl.DataFrame:
-    codes = sorted({i.observation_code for i in inds if i.observation_code})
-    sql, params = reported.build_set_sql(inds, current_headline_sql(), "_pc")
-    parts = [frame(con.sql(sql, params=[bound, cities[k:k + CITIES_PER_QUERY], codes, *params]))
-             for k in range(0, max(len(cities), 1), CITIES_PER_QUERY)]
+    parts = []
+    for quarterly in (False, True):  # a statement per periodicity (`reported.build_set_sql`)
+        group = [i for i in inds if (i.periodicity == "quarterly") == quarterly]
+        if not group:
+            continue
+        codes = sorted({i.observation_code for i in group if i.observation_code})
+        sql, params = reported.build_set_sql(group, current_headline_sql(), "_pc")
+        parts += [frame(con.sql(sql, params=[bound, cities[k:k + CITIES_PER_QUERY], codes, *params]))
+                  for k in range(0, max(len(cities), 1), CITIES_PER_QUERY)]
     return pl.concat(parts)
 
 
