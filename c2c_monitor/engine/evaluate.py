@@ -9,7 +9,7 @@ ALL); the vintage rule of `_changed_by` is applied to all of them at once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
@@ -17,7 +17,14 @@ from c2c_monitor.definitions.catalog import Indicator
 from c2c_monitor.definitions.records import DATASETS
 from c2c_monitor.engine import duckdb_backend, polars_backend, reported
 from c2c_monitor.engine.spec import grain_for, plan_for
-from c2c_monitor.store.reads import current_headline_sql, frame, stage_latest, superseded_all, vintage_bound
+from c2c_monitor.store.reads import (
+    current_headline_sql,
+    frame,
+    latest_sql,
+    stage_latest,
+    superseded_all,
+    vintage_bound,
+)
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -46,13 +53,17 @@ def _stage_cities(con: DuckDBPyConnection, partnership_ids: Sequence[str]) -> li
     return [r[0] for r in con.execute("SELECT DISTINCT city_id FROM _pc ORDER BY 1").fetchall()]
 
 
+_IN_PARTNERSHIPS = "partnership_id IN (SELECT unnest(?::VARCHAR[]))"
+
+
 def _stage_records(con: DuckDBPyConnection, partnership_ids: Sequence[str], bound: int) -> None:
-    """Stage the current records of the partnerships (`_rec_<dataset>`) and their populations (`_pop`)."""
+    """Stage the current records of the partnerships (`_rec_<dataset>`) and their populations (`_pop`): what
+    the polars backend reads as frames."""
     con.execute("CREATE OR REPLACE TEMP TABLE _pop AS SELECT partnership_id, sum(population) AS population "
                 "FROM _pc GROUP BY partnership_id")
     for ds in DATASETS.values():
-        stage_latest(con, f"_rec_{ds.name}", f"rec_{ds.name}", ["partnership_id", ds.key],
-                     "partnership_id IN (SELECT unnest(?::VARCHAR[]))", bound, params=[list(partnership_ids)])
+        stage_latest(con, f"_rec_{ds.name}", f"rec_{ds.name}", ["partnership_id", ds.key], _IN_PARTNERSHIPS,
+                     bound, params=[list(partnership_ids)])
 
 
 def _changed_by(df: pl.DataFrame, moved: pl.DataFrame, uses: pl.DataFrame) -> pl.DataFrame:
@@ -84,11 +95,21 @@ def _changed_by(df: pl.DataFrame, moved: pl.DataFrame, uses: pl.DataFrame) -> pl
         .otherwise(v).alias("vintage_id"))
 
 
-def _records_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator]) -> pl.DataFrame:
-    """Every records indicator in one statement (`duckdb_backend.build_set_sql`)."""
-    sql, params = duckdb_backend.build_set_sql([(i.id, plan_for(i), grain_for(i)) for i in inds],
-                                               {d: f"_rec_{d}" for d in DATASETS}, "_pop")
-    out: pl.DataFrame = frame(con.sql(sql, params=params))
+def _records_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], partnership_ids: Sequence[str],
+                    bound: int) -> pl.DataFrame:
+    """Every records indicator in one statement (`duckdb_backend.build_set_sql`), the partnerships' current
+    records and populations read inside it (common table expressions, each read once) rather than staged first."""
+    used = sorted({a.dataset for i in inds for a in plan_for(i).aggs})
+    ctes = ["_pop AS (SELECT partnership_id, sum(population) AS population FROM _pc GROUP BY partnership_id)"]
+    params: list[Any] = []
+    for d in used:
+        ctes.append(f"_rec_{d} AS ({latest_sql(f'rec_{d}', ['partnership_id', DATASETS[d].key], _IN_PARTNERSHIPS)})")
+        params += [bound, list(partnership_ids)]
+    sql, more = duckdb_backend.build_set_sql([(i.id, plan_for(i), grain_for(i)) for i in inds],
+                                             {d: f"_rec_{d}" for d in DATASETS}, "_pop")
+    if not sql.startswith("WITH "):
+        raise ValueError("expected a statement with common table expressions")
+    out: pl.DataFrame = frame(con.sql("WITH " + ", ".join(ctes) + ", " + sql[len("WITH "):], params=params + more))
     return out
 
 
@@ -148,8 +169,11 @@ def evaluate(
     parts: list[pl.DataFrame] = []
     records = [i for i in indicators if i.family == "partnership"]
     if records:
-        _stage_records(con, partnership_ids, bound)
-        df = _records_polars(con, records) if backend == "polars" else _records_duckdb(con, records)
+        if backend == "polars":
+            _stage_records(con, partnership_ids, bound)
+            df = _records_polars(con, records)
+        else:
+            df = _records_duckdb(con, records, partnership_ids, bound)
         uses = pl.DataFrame([(i.id, a.dataset, grain_for(i)) for i in records for a in plan_for(i).aggs],
                             schema={"indicator_id": pl.String, "dataset": pl.String, "_grain": pl.String},
                             orient="row").unique()
