@@ -559,12 +559,13 @@ def interactive(cfg: dict[str, int], root: Path, n_parts: int) -> None:
     print(f"[6] EXPLAIN ANALYZE, the two cities' rows of {pid}: {q['total_row_groups_scanned']} of "
           f"{q['total_row_groups_to_scan']} row groups scanned, {q['total_rows_scanned']:,} rows read for "
           f"{n_rows:,} rows returned", flush=True)
-    # The evaluation's own staging read (engine/evaluate._stage), as it runs for this partnership.
-    from c2c_monitor.store.reads import NO_LIMIT, latest_sql
+    # The evaluation's own read of the observations (the current headline series its city indicators use,
+    # engine/evaluate._cities_duckdb), as it runs for this partnership.
+    from c2c_monitor.definitions.catalog import load_catalogue
+    from c2c_monitor.store.reads import NO_LIMIT, current_headline_sql
 
-    stage = latest_sql("observations", ["code", "city_id", "period", "disagg"],
-                       "city_id IN (SELECT unnest(?::VARCHAR[]))") + " AND action <> 'D'"
-    q = _profiled(db, stage, [NO_LIMIT, [eu, partner]])
+    codes = sorted({i.observation_code for i in load_catalogue().ordered if i.family == "city"})
+    q = _profiled(db, current_headline_sql(), [NO_LIMIT, sorted([eu, partner]), codes])
     print(f"[6] EXPLAIN ANALYZE, the evaluation's staging read: {q['total_row_groups_scanned']} of "
           f"{q['total_row_groups_to_scan']} row groups scanned", flush=True)
     env = {**os.environ, "C2C_WORKSPACE": str(root)}

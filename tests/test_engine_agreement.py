@@ -143,3 +143,17 @@ def test_in_place_stays_in_place_over_the_activity_calendar() -> None:
          "status": "live", "vintage_id": 1}])
     out = polars_backend.evaluate_plan(plan_for(CAT.indicators["interactive_platform"]), frames, "year")
     assert dict(zip(out["period"], out["value"], strict=True)) == {"2022": 0.0, "2023": 1.0, "2024": 1.0}
+
+
+def test_cities_evaluated_in_slices_give_the_same_answer(demo_ws, monkeypatch) -> None:
+    """A national run queries its cities a slice at a time; slicing must not change any row or its order."""
+    from c2c_monitor.engine import evaluate as ev
+
+    with open_workspace(demo_ws) as ws:
+        ids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships").fetchall()]
+        inds = CAT.select("long")
+        whole = evaluate(ws.con, inds, ids, backend="duckdb")
+        monkeypatch.setattr(ev, "CITIES_PER_QUERY", 3)
+        sliced = evaluate(ws.con, inds, ids, backend="duckdb")
+    assert whole.filter(pl.col("city_id").is_not_null()).height > 1000
+    assert sliced.to_dicts() == whole.to_dicts()

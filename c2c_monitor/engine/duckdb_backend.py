@@ -6,7 +6,7 @@ checked before use; every value from a definition file is a bound parameter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from c2c_monitor.definitions.catalog import Filter
@@ -158,3 +158,79 @@ def evaluate_plan(plan: Plan, con: DuckDBPyConnection, tables: Mapping[str, str]
     sql, params = build_sql(plan, tables, grain, populations)
     frame: pl.DataFrame = reads_frame(con.sql(sql, params=params))
     return frame
+
+
+def build_set_sql(plans: Sequence[tuple[str, Plan, Grain]], tables: Mapping[str, str],
+                  populations: str) -> tuple[str, list[Any]]:
+    """Every plan of `plans` ((indicator id, plan, grain)) in one statement, each with the semantics of `build_sql`.
+
+    `build_sql` writes a statement per plan; DuckDB then plans and runs one query per indicator, and a UNION ALL
+    of them costs more to plan than to run. Here the plans are data: each dataset is read once, every row giving
+    one value per aggregate that reads it (the measure, or 1, where its filters hold; NULL elsewhere), so one
+    GROUP BY makes every aggregate of every plan; the aggregates of a plan are then put side by side and a
+    single expression, switched on the plan's kind, gives the value. Output: `indicator_id`, `_kind`, `_grain`,
+    then spec.OUTPUT_COLUMNS.
+    """
+    params: list[Any] = []
+    branches: list[str] = []
+    by_dataset: dict[str, list[tuple[str, int, Grain, Agg]]] = {}
+    for ind_id, plan, grain in plans:
+        for slot, agg in enumerate(plan.aggs):
+            by_dataset.setdefault(agg.dataset, []).append((ind_id, slot, grain, agg))
+    for dataset, items in by_dataset.items():
+        vals = []
+        params += [[i for i, _, _, _ in items], [s for _, s, _, _ in items], [g == "quarter" for _, _, g, _ in items]]
+        for _, _, _, agg in items:
+            cond = " AND ".join(f"({_filter_sql(agg.dataset, f, params)})" for f in agg.filters) or "TRUE"
+            m = "1.0" if agg.measure is None else quote_ident(checked_column(agg.dataset, agg.measure))
+            vals.append(f"CASE WHEN {cond} THEN CAST({m} AS DOUBLE) END")
+        branches.append(
+            f"SELECT partnership_id, \"date\", vintage_id, unnest(?::VARCHAR[]) AS indicator_id, "
+            f"unnest(?::INTEGER[]) AS slot, unnest(?::BOOLEAN[]) AS quarterly, unnest([{', '.join(vals)}]) AS val "
+            f"FROM {quote_ident(tables[dataset])}")
+    if not branches:
+        branches.append("SELECT NULL::VARCHAR AS partnership_id, NULL::DATE AS \"date\", NULL::BIGINT AS vintage_id, "
+                        "NULL::VARCHAR AS indicator_id, NULL::INTEGER AS slot, NULL::BOOLEAN AS quarterly, "
+                        "NULL::DOUBLE AS val WHERE FALSE")
+    params += [[i for i, _, _ in plans], [p.kind for _, p, _ in plans], [g == "quarter" for _, _, g in plans],
+               [float(p.scale) for _, p, _ in plans]]
+    has_prev = "COALESCE(prev_key = want, FALSE)"
+    sql = (
+        "WITH r AS (" + " UNION ALL ".join(branches) + "), "
+        "spec AS (SELECT unnest(?::VARCHAR[]) AS indicator_id, unnest(?::VARCHAR[]) AS kind, "
+        "unnest(?::BOOLEAN[]) AS quarterly, unnest(?::DOUBLE[]) AS scale), "
+        # One row per aggregate and group: a group is a (partnership, period) in which the dataset has rows.
+        "d AS (SELECT indicator_id, slot, partnership_id, CAST(year(\"date\") AS INTEGER) AS y, "
+        "CASE WHEN quarterly THEN CAST(quarter(\"date\") AS INTEGER) ELSE 0 END AS q, "
+        "COALESCE(SUM(val), 0.0) AS a, COUNT(DISTINCT quarter(\"date\")) AS nq, MAX(vintage_id) AS v "
+        "FROM r GROUP BY indicator_id, slot, partnership_id, y, q), "
+        # A plan's aggregates side by side; across two datasets, a group either has is a group of the plan.
+        "g AS (SELECT indicator_id, partnership_id, y, q, COALESCE(max(a) FILTER (WHERE slot = 0), 0.0) AS a0, "
+        "COALESCE(max(a) FILTER (WHERE slot = 1), 0.0) AS a1, max(nq) AS nq, max(v) AS v "
+        "FROM d GROUP BY indicator_id, partnership_id, y, q), "
+        "w AS (SELECT g.*, s.kind, s.quarterly, s.scale, CAST(p.population AS DOUBLE) AS pop, "
+        "LAG(a0) OVER k AS prev, LAG(y * 10 + q) OVER k AS prev_key, "
+        "CASE WHEN q = 0 THEN y * 10 - 10 WHEN q = 1 THEN (y - 1) * 10 + 4 ELSE y * 10 + q - 1 END AS want, "
+        "SUM(a0) OVER (PARTITION BY g.indicator_id, g.partnership_id ORDER BY y, q "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum "
+        f"FROM g JOIN spec s USING (indicator_id) LEFT JOIN {quote_ident(populations)} p USING (partnership_id) "
+        "WINDOW k AS (PARTITION BY g.indicator_id, g.partnership_id ORDER BY y, q)), "
+        "fin AS (SELECT *, CAST(CASE kind WHEN 'count' THEN a0 WHEN 'sum' THEN a0 "
+        "WHEN 'share' THEN CASE WHEN a1 <> 0 THEN a0 / a1 * scale END "
+        "WHEN 'ratio' THEN CASE WHEN a1 <> 0 THEN a0 / a1 * scale END "
+        "WHEN 'per_capita' THEN CASE WHEN pop > 0 THEN a0 / pop * scale END "
+        f"WHEN 'growth' THEN CASE WHEN {has_prev} AND prev <> 0 THEN (a0 - prev) / prev * 100.0 END "
+        "WHEN 'in_place' THEN CASE WHEN cum > 0 THEN 1.0 ELSE 0.0 END END AS DOUBLE) AS _val, "
+        "CASE WHEN kind IN ('share', 'ratio') THEN CASE WHEN a1 = 0 THEN ? END "
+        "WHEN kind = 'per_capita' THEN CASE WHEN pop > 0 THEN NULL ELSE ? END "
+        f"WHEN kind = 'growth' THEN CASE WHEN NOT {has_prev} THEN ? WHEN prev = 0 THEN ? END END AS _why FROM w) "
+        "SELECT indicator_id, kind AS _kind, CASE WHEN quarterly THEN 'quarter' ELSE 'year' END AS _grain, "
+        "partnership_id, "
+        "CASE WHEN q = 0 THEN CAST(y AS VARCHAR) ELSE CAST(y AS VARCHAR) || '-Q' || CAST(q AS VARCHAR) END "
+        "AS period, CASE WHEN isfinite(_val) THEN _val END AS value, "
+        "CASE WHEN _val IS NOT NULL AND NOT isfinite(_val) THEN ? ELSE _why END AS reason, "
+        "CAST(nq AS DOUBLE) / CASE WHEN quarterly THEN 1.0 ELSE 4.0 END AS coverage, "
+        "CAST(v AS BIGINT) AS vintage_id FROM fin"
+    )
+    params += [REASON_ZERO_DEN, REASON_NO_POP, REASON_NO_PREV, REASON_ZERO_BASE, REASON_NOT_FINITE]
+    return sql, params

@@ -1,9 +1,15 @@
-"""Evaluate catalogue indicators for partnerships from a workspace, with either backend."""
+"""Evaluate catalogue indicators for partnerships from a workspace, with either backend.
+
+A run costs a handful of statements whatever the number of indicators: the partnerships' cities and records
+are staged once; with DuckDB every city indicator comes from one query over the cities' current observations
+and every records indicator from one query over the staged records (a plan per indicator, joined by UNION
+ALL); the vintage rule of `_changed_by` is applied to all of them at once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
@@ -11,7 +17,14 @@ from c2c_monitor.definitions.catalog import Indicator
 from c2c_monitor.definitions.records import DATASETS
 from c2c_monitor.engine import duckdb_backend, polars_backend, reported
 from c2c_monitor.engine.spec import grain_for, plan_for
-from c2c_monitor.store.reads import stage_latest, superseded_records, vintage_bound
+from c2c_monitor.store.reads import (
+    current_headline_sql,
+    frame,
+    latest_sql,
+    stage_latest,
+    superseded_all,
+    vintage_bound,
+)
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -31,49 +44,117 @@ RESULT_SCHEMA = {
 }
 
 
-def _stage(con: DuckDBPyConnection, partnership_ids: Sequence[str], as_of: int | None) -> None:
-    """Materialise the current state (as of a vintage) of what the evaluation reads, as temp tables."""
-    bound = vintage_bound(as_of)
-    ids = list(partnership_ids)
-    con.execute("CREATE OR REPLACE TEMP TABLE _sel AS SELECT unnest(?::VARCHAR[]) AS partnership_id", [ids])
+def _stage_cities(con: DuckDBPyConnection, partnership_ids: Sequence[str]) -> list[str]:
+    """Stage the partnerships' two cities (`_pc`, with populations); returns the city ids."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _pc AS SELECT p.partnership_id, c.city_id, c.population "
-        "FROM partnerships p JOIN _sel USING (partnership_id) JOIN cities c "
-        "ON c.city_id IN (p.european_city_id, p.partner_city_id)"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _pop AS SELECT partnership_id, sum(population) AS population "
-        "FROM _pc GROUP BY partnership_id"
-    )
+        "FROM partnerships p JOIN cities c ON c.city_id IN (p.european_city_id, p.partner_city_id) "
+        "WHERE p.partnership_id IN (SELECT unnest(?::VARCHAR[]))", [list(partnership_ids)])
+    return [r[0] for r in con.execute("SELECT DISTINCT city_id FROM _pc ORDER BY 1").fetchall()]
+
+
+_IN_PARTNERSHIPS = "partnership_id IN (SELECT unnest(?::VARCHAR[]))"
+
+
+def _stage_records(con: DuckDBPyConnection, partnership_ids: Sequence[str], bound: int) -> None:
+    """Stage the current records of the partnerships (`_rec_<dataset>`) and their populations (`_pop`): what
+    the polars backend reads as frames."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _pop AS SELECT partnership_id, sum(population) AS population "
+                "FROM _pc GROUP BY partnership_id")
     for ds in DATASETS.values():
-        stage_latest(con, f"_rec_{ds.name}", f"rec_{ds.name}", ["partnership_id", ds.key],
-                     "partnership_id IN (SELECT partnership_id FROM _sel)", bound)
-    stage_latest(con, "_obs", "observations", ["code", "city_id", "period", "disagg"],
-                 "city_id IN (SELECT DISTINCT city_id FROM _pc)", bound, tail=" AND action <> 'D'")
+        stage_latest(con, f"_rec_{ds.name}", f"rec_{ds.name}", ["partnership_id", ds.key], _IN_PARTNERSHIPS,
+                     bound, params=[list(partnership_ids)])
 
 
-def _changed_by(df: pl.DataFrame, kind: str, moved: list[pl.DataFrame], grain: str) -> pl.DataFrame:
+def _changed_by(df: pl.DataFrame, moved: pl.DataFrame, uses: pl.DataFrame) -> pl.DataFrame:
     """A figure's vintage: the newest load that changed anything it is computed from.
 
     The backends give the newest vintage among a period's current rows. A re-import can also change a period by
     moving a record out of it (another date), and a growth rate or an "in place" flag also depends on earlier
     periods: their vintages count too, or the figure would claim an older vintage than the data it shows.
+
+    Every records indicator at once: `df` has `indicator_id`, `_kind`, `_grain` and the plan's columns; `moved`
+    is `reads.superseded_all`; `uses` says which datasets each indicator reads, at which grain (`indicator_id`,
+    `dataset`, `_grain`).
     """
     if df.height == 0:
         return df
-    gone = pl.concat(moved).with_columns(
-        pl.col("date").dt.year().cast(pl.String).alias("period") if grain == "year" else
-        pl.format("{}-Q{}", pl.col("date").dt.year(), pl.col("date").dt.quarter()).alias("period"))
-    gone = gone.group_by("partnership_id", "period").agg(pl.col("vintage_id").max().alias("_moved"))
-    df = df.join(gone, on=["partnership_id", "period"], how="left").with_columns(
-        pl.max_horizontal(pl.col("vintage_id"), pl.col("_moved").cast(pl.Int64)).alias("vintage_id")).drop("_moved")
-    df = df.with_columns(pl.col("vintage_id").cast(pl.Int64)).sort("partnership_id", "period")
-    if kind == "in_place":  # every earlier period counts
-        df = df.with_columns(pl.col("vintage_id").cum_max().over("partnership_id"))
-    elif kind == "growth":  # the period before counts
-        df = df.with_columns(pl.max_horizontal("vintage_id", pl.col("vintage_id").shift(1).over("partnership_id"))
-                             .alias("vintage_id"))
-    return df
+    gone = moved.join(uses, on="dataset").with_columns(
+        pl.when(pl.col("_grain") == "year").then(pl.col("date").dt.year().cast(pl.String))
+        .otherwise(pl.format("{}-Q{}", pl.col("date").dt.year(), pl.col("date").dt.quarter())).alias("period"))
+    gone = gone.group_by("indicator_id", "partnership_id", "period").agg(
+        pl.col("vintage_id").max().cast(pl.Int64).alias("_moved"))
+    by = ["indicator_id", "partnership_id"]
+    df = df.join(gone, on=[*by, "period"], how="left").with_columns(
+        pl.max_horizontal(pl.col("vintage_id"), pl.col("_moved")).cast(pl.Int64).alias("vintage_id")).drop("_moved")
+    df = df.sort(*by, "period")
+    v = pl.col("vintage_id")
+    return df.with_columns(
+        pl.when(pl.col("_kind") == "in_place").then(v.cum_max().over(by))  # every earlier period counts
+        .when(pl.col("_kind") == "growth").then(pl.max_horizontal(v, v.shift(1).over(by)))  # the period before
+        .otherwise(v).alias("vintage_id"))
+
+
+def _records_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], partnership_ids: Sequence[str],
+                    bound: int) -> pl.DataFrame:
+    """Every records indicator in one statement (`duckdb_backend.build_set_sql`), the partnerships' current
+    records and populations read inside it (common table expressions, each read once) rather than staged first."""
+    used = sorted({a.dataset for i in inds for a in plan_for(i).aggs})
+    ctes = ["_pop AS (SELECT partnership_id, sum(population) AS population FROM _pc GROUP BY partnership_id)"]
+    params: list[Any] = []
+    for d in used:
+        ctes.append(f"_rec_{d} AS ({latest_sql(f'rec_{d}', ['partnership_id', DATASETS[d].key], _IN_PARTNERSHIPS)})")
+        params += [bound, list(partnership_ids)]
+    sql, more = duckdb_backend.build_set_sql([(i.id, plan_for(i), grain_for(i)) for i in inds],
+                                             {d: f"_rec_{d}" for d in DATASETS}, "_pop")
+    if not sql.startswith("WITH "):
+        raise ValueError("expected a statement with common table expressions")
+    out: pl.DataFrame = frame(con.sql("WITH " + ", ".join(ctes) + ", " + sql[len("WITH "):], params=params + more))
+    return out
+
+
+def _records_polars(con: DuckDBPyConnection, inds: Sequence[Indicator]) -> pl.DataFrame:
+    frames = {d: frame(con.table("_rec_" + d)) for d in DATASETS}
+    pops = frame(con.table("_pop"))
+    parts = []
+    for ind in inds:
+        plan = plan_for(ind)
+        grain = grain_for(ind)
+        parts.append(polars_backend.evaluate_plan(plan, frames, grain, pops).select(
+            pl.lit(ind.id).alias("indicator_id"), pl.lit(plan.kind).alias("_kind"), pl.lit(grain).alias("_grain"),
+            pl.all()))
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def _cities_polars(con: DuckDBPyConnection, inds: Sequence[Indicator], cities: list[str],
+                   bound: int) -> pl.DataFrame:
+    codes = sorted({i.observation_code for i in inds if i.observation_code})
+    obs = frame(con.sql(current_headline_sql(), params=[bound, cities, codes]))
+    pc = frame(con.sql("SELECT partnership_id, city_id FROM _pc"))
+    parts = [reported.evaluate_polars(ind, obs).join(pc, on="city_id", how="inner")
+             .with_columns(pl.lit(ind.id).alias("indicator_id")) for ind in inds]
+    return pl.concat(parts)
+
+
+# Cities per query when evaluating many: DuckDB holds a query's newest-version selection and roll-ups in memory
+# at once, so a national run (35,000 cities) goes through in slices of neighbouring cities. Observations are
+# stored clustered by city, so each slice reads only its own row groups (zone maps) and the slices together
+# read about what one query over all cities would.
+CITIES_PER_QUERY = 250
+
+
+def _cities_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], cities: list[str],
+                   bound: int) -> pl.DataFrame:
+    parts = []
+    for quarterly in (False, True):  # a statement per periodicity (`reported.build_set_sql`)
+        group = [i for i in inds if (i.periodicity == "quarterly") == quarterly]
+        if not group:
+            continue
+        codes = sorted({i.observation_code for i in group if i.observation_code})
+        sql, params = reported.build_set_sql(group, current_headline_sql(), "_pc")
+        parts += [frame(con.sql(sql, params=[bound, cities[k:k + CITIES_PER_QUERY], codes, *params]))
+                  for k in range(0, max(len(cities), 1), CITIES_PER_QUERY)]
+    return pl.concat(parts)
 
 
 def evaluate(
@@ -83,40 +164,40 @@ def evaluate(
     as_of: int | None = None,
     backend: Backend = "duckdb",
 ) -> pl.DataFrame:
-    _stage(con, partnership_ids, as_of)
-    pc = con.sql("SELECT partnership_id, city_id FROM _pc").pl()
-    frames: dict[str, pl.DataFrame] = {}
-    obs: pl.DataFrame | None = None
-    pops: pl.DataFrame | None = None
-    if backend == "polars":
-        frames = {d: con.table("_rec_" + d).pl() for d in DATASETS}
-        obs = con.table("_obs").pl()
-        pops = con.table("_pop").pl()
-    tables = {d: f"_rec_{d}" for d in DATASETS}
-    superseded = {d: superseded_records(con, d, partnership_ids, as_of) for d in DATASETS}
+    bound = vintage_bound(as_of)
+    cities = _stage_cities(con, partnership_ids)
     parts: list[pl.DataFrame] = []
-    for ind in indicators:
-        if ind.family == "partnership":
-            plan = plan_for(ind)
-            grain = grain_for(ind)
-            if backend == "polars":
-                df = polars_backend.evaluate_plan(plan, frames, grain, pops)
-            else:
-                df = duckdb_backend.evaluate_plan(plan, con, tables, grain, "_pop")
-            df = _changed_by(df, plan.kind, [superseded[a.dataset] for a in plan.aggs], grain)
-            df = df.with_columns(
-                pl.lit(ind.id).alias("indicator_id"),
-                pl.lit(None, pl.String).alias("city_id"),
-                pl.lit(None, pl.String).alias("obs_status"),
-            )
+    records = [i for i in indicators if i.family == "partnership"]
+    if records:
+        if backend == "polars":
+            _stage_records(con, partnership_ids, bound)
+            df = _records_polars(con, records)
         else:
-            if backend == "polars":
-                assert obs is not None
-                df = reported.evaluate_polars(ind, obs)
-            else:
-                df = reported.evaluate_duckdb(ind, con, "_obs")
-            df = df.join(pc, on="city_id", how="inner").with_columns(pl.lit(ind.id).alias("indicator_id"))
-        parts.append(df.select([pl.col(c).cast(t) for c, t in RESULT_SCHEMA.items()]))
+            df = _records_duckdb(con, records, partnership_ids, bound)
+        uses = pl.DataFrame([(i.id, a.dataset, grain_for(i)) for i in records for a in plan_for(i).aggs],
+                            schema={"indicator_id": pl.String, "dataset": pl.String, "_grain": pl.String},
+                            orient="row").unique()
+        df = _changed_by(df, superseded_all(con, partnership_ids, as_of), uses)
+        parts.append(df.with_columns(pl.lit(None, pl.String).alias("city_id"),
+                                     pl.lit(None, pl.String).alias("obs_status")))
+    reported_inds = [i for i in indicators if i.family != "partnership"]
+    if reported_inds:
+        evaluate_cities = _cities_polars if backend == "polars" else _cities_duckdb
+        parts.append(evaluate_cities(con, reported_inds, cities, bound))
     if not parts:
         return pl.DataFrame(schema=RESULT_SCHEMA)
-    return pl.concat(parts).sort("indicator_id", "partnership_id", "city_id", "period", nulls_last=True)
+    out = pl.concat([df.select([pl.col(c).cast(t) for c, t in RESULT_SCHEMA.items()]) for df in parts],
+                    rechunk=False)
+    parts.clear()  # the pieces are in `out` now: a national run holds one copy of its result before sorting
+    return _sorted(out)
+
+
+def _sorted(df: pl.DataFrame) -> pl.DataFrame:
+    """`df` by indicator, partnership, city and period (missing cities last).
+
+    The ids are sorted as enums of their sorted values, the same order as the strings': a national run has
+    millions of rows, and sorting on four string columns took more memory than the evaluation itself.
+    """
+    ids = ("indicator_id", "partnership_id", "city_id")
+    keys = [pl.col(c).cast(pl.Enum(df[c].drop_nulls().unique().sort())) for c in ids] + [pl.col("period")]
+    return df[df.select(pl.arg_sort_by(keys, nulls_last=True)).to_series()]

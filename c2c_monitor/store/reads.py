@@ -47,11 +47,13 @@ def vintage_bound(as_of: int | None) -> int:
     return NO_LIMIT if as_of is None else as_of
 
 
-def latest_sql(table: str, key: Sequence[str], where: str | None = None, select: str = "* EXCLUDE (rn)") -> str:
+def latest_sql(table: str, key: Sequence[str], where: str | None = None, select: str = "* EXCLUDE (rn)",
+               inner: str = "*") -> str:
     """SQL for the newest row of each `key` in `table` among vintages up to a bound.
 
     The statement's first parameter is the bound (`vintage_bound(as_of)`); `where` is a fixed condition
-    written in code (with its own `?` parameters after the bound), never text from an input.
+    written in code (with its own `?` parameters after the bound), never text from an input. `inner` (code's
+    column list, with the key and `vintage_id`) narrows what the window carries: it sorts every column it holds.
     """
     if table not in _TABLES:
         raise ValueError(f"not a store table: {table!r}")
@@ -59,42 +61,64 @@ def latest_sql(table: str, key: Sequence[str], where: str | None = None, select:
         if not _IDENT.match(name):
             raise ValueError(f"not an identifier: {name!r}")
     cond = "vintage_id <= ?" + (f" AND {where}" if where else "")
-    return (f"SELECT {select} FROM (SELECT *, row_number() OVER (PARTITION BY {', '.join(key)} "  # noqa: S608
+    return (f"SELECT {select} FROM (SELECT {inner}, row_number() OVER (PARTITION BY {', '.join(key)} "  # noqa: S608
             f"ORDER BY vintage_id DESC) AS rn FROM {table} WHERE {cond}) WHERE rn = 1")
 
 
 
 def stage_latest(con: DuckDBPyConnection, temp: str, table: str, key: Sequence[str], where: str | None,
-                 bound: int, tail: str = "") -> None:
+                 bound: int, tail: str = "", params: Sequence[Any] = ()) -> None:
     """Materialise `latest_sql(...)` as the temporary table `temp` (a checked name) for a run's later queries.
 
-    `tail` is a fixed condition from code applied after the window (e.g. leaving out deleted rows).
+    `tail` is a fixed condition from code applied after the window (e.g. leaving out deleted rows); `params`
+    are the values of `where`'s own `?` marks.
     """
     if temp not in _STAGED:
         raise ValueError(f"not a staging table: {temp!r}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS {latest_sql(table, key, where)}{tail}",  # noqa: S608
-                [bound])
+                [bound, *params])
 
 
-def superseded_records(con: DuckDBPyConnection, dataset: str, partnership_ids: Sequence[str],
-                       as_of: int | None) -> pl.DataFrame:
-    """Where each replaced version of a record stood, and the vintage that replaced it: (partnership_id, date,
-    vintage_id), up to `as_of`.
+# The columns of the observations the indicators are computed from (`current_headline_sql`).
+HEADLINE_COLUMNS = "code, city_id, year, quarter, value, obs_status, vintage_id"
+
+
+def current_headline_sql() -> str:
+    """The current (as of a bound) headline observations of some cities and codes, deleted ones left out.
+
+    Parameters: the bound, the city ids, the codes. Only what the indicators read is selected: the headline
+    series (`disagg = ''`) of the codes asked for, with the columns they use, so the newest-version window
+    sorts the fewest rows and the narrowest ones (the breakdowns and the other codes are keys of their own:
+    leaving them out before the window changes no key's newest version). The cities are a bound list, which
+    DuckDB checks against each row group's min/max (zone maps) and so reads only those cities' row groups.
+    """
+    return latest_sql("observations", ["code", "city_id", "period", "disagg"],
+                      "disagg = '' AND city_id IN (SELECT unnest(?::VARCHAR[])) "
+                      "AND code IN (SELECT unnest(?::VARCHAR[]))",
+                      select=HEADLINE_COLUMNS + ", disagg",
+                      inner=HEADLINE_COLUMNS + ", period, disagg, action") + " AND action <> 'D'"
+
+
+def superseded_all(con: DuckDBPyConnection, partnership_ids: Sequence[str], as_of: int | None) -> pl.DataFrame:
+    """Where each replaced version of a record stood, and the vintage that replaced it, for every records
+    dataset in one query: (dataset, partnership_id, date, vintage_id), up to `as_of`.
 
     A record moved to another date by a re-import leaves its old period: that period's figures changed with
     the replacing vintage even though no current row of it carries that vintage.
     """
-    if dataset not in DATASETS:
-        raise ValueError(f"not a records dataset: {dataset!r}")
-    key = DATASETS[dataset].key
-    if not _IDENT.match(key):
-        raise ValueError(f"not an identifier: {key!r}")
-    moved: pl.DataFrame = frame(con.sql(
-        "SELECT partnership_id, \"date\", next_v AS vintage_id FROM (SELECT partnership_id, \"date\", "  # noqa: S608
-        f"lead(vintage_id) OVER (PARTITION BY partnership_id, {key} ORDER BY vintage_id) AS next_v "
-        f"FROM rec_{dataset} WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))) "
-        "WHERE next_v IS NOT NULL", params=[vintage_bound(as_of), list(partnership_ids)]))
-    return moved
+    parts = []
+    params: list[Any] = []
+    for name, ds in DATASETS.items():
+        if not (_IDENT.match(name) and _IDENT.match(ds.key)):
+            raise ValueError(f"not an identifier: {name!r}, {ds.key!r}")
+        parts.append(
+            "SELECT ? AS dataset, partnership_id, \"date\", next_v AS vintage_id FROM (SELECT partnership_id, "  # noqa: S608
+            f"\"date\", lead(vintage_id) OVER (PARTITION BY partnership_id, {ds.key} ORDER BY vintage_id) AS next_v "
+            f"FROM rec_{name} WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))) "
+            "WHERE next_v IS NOT NULL")
+        params += [name, vintage_bound(as_of), list(partnership_ids)]
+    out: pl.DataFrame = frame(con.sql(" UNION ALL ".join(parts), params=params))
+    return out
 
 
 # --- partnerships ------------------------------------------------------------------------------------------
