@@ -89,17 +89,35 @@ def _meta(sdg_id: str, inds: list[Indicator]) -> str:
     return "---\n" + text + "---\n\n" + body + "\n"
 
 
+def _clashes(name: str) -> bool:
+    return name.strip().lower() in {r.lower() for r in RESERVED + INTERNAL}
+
+
 def open_sdg(obs: pl.DataFrame, cat: Catalogue, city_names: dict[str, str]) -> OpenSdgExport:
     """One data file and one metadata file per SDG indicator the observations have."""
     sdg_of = open_sdg_ids(cat)
     by_code = {i.observation_code: i for i in cat.indicators.values() if i.family == "city"}
+    order = {c: cat.ordered.index(i) for c, i in by_code.items()}
     out = OpenSdgExport()
     if obs.height == 0:
         return out
     obs = obs.with_columns(pl.col("code").replace_strict(sdg_of, default=None, return_dtype=pl.String).alias("sdg"))
-    for (sdg,), part in sorted(obs.filter(pl.col("sdg").is_not_null()).partition_by("sdg", as_dict=True).items()):
-        dims = _dimensions(part)
-        clash = [d for d in dims if d.strip().lower() in {r.lower() for r in RESERVED + INTERNAL}]
+    obs = obs.filter(pl.col("sdg").is_not_null())
+    # Each file's columns computed once over all the rows, then cut per file (a pass per file and column was
+    # most of the export): a disaggregation only becomes a column of the files whose rows have it.
+    pairs = obs.select("sdg", "disagg").unique()
+    dims_of = {sdg: _dimensions(part) for (sdg,), part in pairs.partition_by("sdg", as_dict=True).items()}
+    # A disaggregation named like a column of the layout is never split out (see the clash below).
+    split = sorted({d for dims in dims_of.values() for d in dims if not _clashes(d)})
+    units = {c: i.unit for c, i in by_code.items()}
+    obs = _split(obs, split).with_columns(
+        pl.col("period").str.slice(0, 4).cast(pl.Int32).alias("Year"),
+        pl.col("period").str.extract(r"-Q([1-4])$").cast(pl.Int32).alias("Quarter"),
+        pl.col("city_id").replace_strict(city_names, default=None, return_dtype=pl.String).alias("City"),
+        pl.col("code").replace_strict(units, default=None, return_dtype=pl.String).alias("Units"))
+    for (sdg,), part in sorted(obs.partition_by("sdg", as_dict=True).items()):
+        dims = dims_of[sdg]
+        clash = [d for d in dims if _clashes(d)]
         if clash:
             # A disaggregation named like a column of the export would be two columns of one name: leave
             # those rows out and say so, rather than write a file Open SDG (or c2c) reads wrongly.
@@ -111,18 +129,12 @@ def open_sdg(obs: pl.DataFrame, cat: Catalogue, city_names: dict[str, str]) -> O
             dims = [d for d in dims if d not in clash]
             if part.height == 0:
                 continue
-        df = _split(part, dims).with_columns(
-            pl.col("period").str.slice(0, 4).cast(pl.Int32).alias("Year"),
-            pl.col("period").str.extract(r"-Q([1-4])$").cast(pl.Int32).alias("Quarter"))
-        quarterly = df["Quarter"].is_not_null().any()
-        units = {c: i.unit for c, i in by_code.items()}
-        out.data[f"indicator_{sdg}.csv"] = df.select(
-            "Year", *(["Quarter"] if quarterly else []), pl.col("code").alias("Series"),
-            pl.col("city_id").replace_strict(city_names, default=None, return_dtype=pl.String).alias("City"),
-            pl.col("city_id").alias("GeoCode"), *dims,
-            pl.col("code").replace_strict(units, default=None, return_dtype=pl.String).alias("Units"),
+        quarterly = part["Quarter"].is_not_null().any()
+        out.data[f"indicator_{sdg}.csv"] = part.select(
+            "Year", *(["Quarter"] if quarterly else []), pl.col("code").alias("Series"), "City",
+            pl.col("city_id").alias("GeoCode"), *dims, "Units",
             pl.col("obs_status").alias("Observation status"), pl.col("value").alias("Value"),
         )
-        codes = sorted(set(part["code"].to_list()), key=lambda c: cat.ordered.index(by_code[c]))
+        codes = sorted(part["code"].unique().to_list(), key=lambda c: order[c])
         out.meta[f"{sdg}.md"] = _meta(sdg, [by_code[c] for c in codes])
     return out

@@ -76,13 +76,29 @@ class Resource:
         return self.frame.height
 
 
-def _frame(rows: Sequence[Sequence[object]], schema: dict[str, Any]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+class _Columns:
+    """A table gathered column by column. A list per row was tens of thousands of objects alive at once for
+    a thousand partnerships, and the garbage collector walked them (and every scoreboard) again and again."""
+
+    def __init__(self) -> None:
+        self.columns: list[list[object]] = []
+
+    def append(self, row: Sequence[object]) -> None:
+        if not self.columns:
+            self.columns = [[] for _ in row]
+        for column, value in zip(self.columns, row, strict=True):
+            column.append(value)
+
+
+def _frame(rows: _Columns, schema: dict[str, Any]) -> pl.DataFrame:
+    if not rows.columns:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(dict(zip(schema, rows.columns, strict=True)), schema=schema)
 
 
 def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
     S, F, N, B = pl.String, pl.Float64, pl.Int64, pl.Boolean  # noqa: N806 (dtype shorthands)
-    parts, inds, prin, ques, grp, act = [], [], [], [], [], []
+    parts, inds, prin, ques, grp, act = _Columns(), _Columns(), _Columns(), _Columns(), _Columns(), _Columns()
     for sb in sbs:
         p = sb.partnership
         eu = next(c for c in p.cities if c.role == "european")

@@ -124,7 +124,7 @@ def _text_format(parent: etree._Element, text_type: str) -> None:
 
 def structure_xml(data: pl.DataFrame, cat: Catalogue, city_names: dict[str, str], prepared: str) -> bytes:
     """The SDMX-ML 2.1 structure message of `data` (an sdmx_csv frame): its code lists hold the codes used."""
-    used = {c: sorted(set(data[c].drop_nulls().to_list())) for c in ("REF_AREA", "INDICATOR", "AGE")}
+    used = {c: sorted(data[c].drop_nulls().unique().to_list()) for c in ("REF_AREA", "INDICATOR", "AGE")}
     titles = {i.observation_code: i.title for i in cat.indicators.values() if i.family == "city"}
     ages = {c: "Total" if c == "_T" else f"Age {sc.age_label(c)}" for c in used["AGE"] or ["_T"]}
     codelists: dict[str, tuple[str, dict[str, str]]] = {

@@ -14,6 +14,8 @@ from c2c_monitor.score.scoreboard import Scoreboard
 
 
 def localise_scoreboard(sb: Scoreboard, lang: str, fw: Framework, cat: Catalogue | None = None) -> Scoreboard:
+    # A row is copied only when one of its texts changes: a site publishes a thousand scoreboards, mostly in the
+    # language they were scored in, and a copy per row and question was a tenth of `c2c publish`.
     principles = {p.id: p for p in fw.principles}
     rows = []
     for pr in sb.principles:
@@ -22,14 +24,21 @@ def localise_scoreboard(sb: Scoreboard, lang: str, fw: Framework, cat: Catalogue
             rows.append(pr)
             continue
         texts = {q.id: q.text.get(lang) for q in d.questions}
-        rows.append(pr.model_copy(update={
-            "title": d.title.get(lang),
-            "questions": [q.model_copy(update={"text": texts.get(q.id, q.text)}) for q in pr.questions]}))
-    update: dict[str, object] = {"principles": rows}
+        questions = [q if texts.get(q.id, q.text) == q.text else q.model_copy(update={"text": texts[q.id]})
+                     for q in pr.questions]
+        title = d.title.get(lang)
+        changed = title != pr.title or any(a is not b for a, b in zip(questions, pr.questions, strict=True))
+        rows.append(pr.model_copy(update={"title": title, "questions": questions}) if changed else pr)
+    update: dict[str, object] = {}
+    if any(a is not b for a, b in zip(rows, sb.principles, strict=True)):
+        update["principles"] = rows
     if cat is not None:
-        update["indicators"] = [r.model_copy(update={"title": cat.indicators[r.id].title_in(lang)})
-                                if r.id in cat.indicators else r for r in sb.indicators]
-    return sb.model_copy(update=update)
+        indicators = [r.model_copy(update={"title": title})
+                      if r.id in cat.indicators and (title := cat.indicators[r.id].title_in(lang)) != r.title else r
+                      for r in sb.indicators]
+        if any(a is not b for a, b in zip(indicators, sb.indicators, strict=True)):
+            update["indicators"] = indicators
+    return sb.model_copy(update=update) if update else sb
 
 
 def localise_comparison(c: Comparison, lang: str, fw: Framework, cat: Catalogue) -> Comparison:
