@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -69,6 +70,17 @@ def two_loads(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+
+def _two_cities_profiled(con: Any, prof: Path) -> tuple[list[Any], dict[str, Any]]:
+    """Two neighbouring cities' rows, read with DuckDB's JSON profiler on; the rows and the query's profile."""
+    con.execute("PRAGMA enable_profiling = 'json'")
+    con.execute(f"PRAGMA profiling_output = '{prof}'")
+    rows = con.execute("SELECT * FROM observations WHERE city_id IN (SELECT unnest(?::VARCHAR[]))",
+                       [["c000123", "c000124"]]).fetchall()
+    con.execute("PRAGMA disable_profiling")
+    query: dict[str, Any] = json.loads(prof.read_text())["query"]
+    return rows, query
+
 def test_every_vintage_is_stored_in_city_and_code_order(two_loads: Path) -> None:
     with open_workspace(two_loads) as ws:
         vintages = [r[0] for r in ws.con.execute("SELECT DISTINCT vintage_id FROM observations").fetchall()]
@@ -103,13 +115,7 @@ def test_the_second_load_keeps_row_groups_narrow_and_skippable(two_loads: Path, 
         # but the one row group where the second load starts after the end of the first.
         narrow = [r for r in ranges if not (r[0] <= "c000010" and r[1] >= f"c{N_CITIES - 10:06d}")]
         assert len(narrow) >= len(ranges) - 1, ranges
-        prof = tmp_path / "profile.json"
-        con.execute("PRAGMA enable_profiling = 'json'")
-        con.execute(f"PRAGMA profiling_output = '{prof}'")
-        rows = con.execute("SELECT * FROM observations WHERE city_id IN (SELECT unnest(?::VARCHAR[]))",
-                           [["c000123", "c000124"]]).fetchall()
-        con.execute("PRAGMA disable_profiling")
-        query = json.loads(prof.read_text())["query"]
+        rows, query = _two_cities_profiled(con, tmp_path / "profile.json")
     finally:
         con.close()
     assert {r[1] for r in rows} == {"c000123", "c000124"}
@@ -140,13 +146,7 @@ def test_after_a_rewrite_a_read_of_two_cities_scans_their_row_groups_only(two_lo
         keys = con.execute("SELECT city_id, code, disagg, year, quarter, vintage_id FROM observations "
                            "ORDER BY rowid").fetchall()
         assert keys == sorted(keys)
-        prof = tmp_path / "profile.json"
-        con.execute("PRAGMA enable_profiling = 'json'")
-        con.execute(f"PRAGMA profiling_output = '{prof}'")
-        rows = con.execute("SELECT * FROM observations WHERE city_id IN (SELECT unnest(?::VARCHAR[]))",
-                           [["c000123", "c000124"]]).fetchall()
-        con.execute("PRAGMA disable_profiling")
-        query = json.loads(prof.read_text())["query"]
+        rows, query = _two_cities_profiled(con, tmp_path / "profile.json")
     finally:
         con.close()
     assert {r[1] for r in rows} == {"c000123", "c000124"}
