@@ -70,7 +70,6 @@ def two_loads(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-
 def _two_cities_profiled(con: Any, prof: Path) -> tuple[list[Any], dict[str, Any]]:
     """Two neighbouring cities' rows, read with DuckDB's JSON profiler on; the rows and the query's profile."""
     con.execute("PRAGMA enable_profiling = 'json'")
