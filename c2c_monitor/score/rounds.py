@@ -28,7 +28,7 @@ from c2c_monitor.score.ratings import (
     partner_type_ratings,
     question_stats,
 )
-from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus, QuestionRow
+from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus
 from c2c_monitor.store import reads
 
 if TYPE_CHECKING:
@@ -216,7 +216,9 @@ def principle_list(fw: Framework, res: list[PrincipleResult] | None, prev: Mappi
             previous_score=None if pr is None or pr.score is None else round(pr.score, 3),
             trend=principle_trend(r.score if r else None, pr.score if pr else None),
             disagreements=[q.question_id for q in r.questions if q.disagreement] if r else [],
-            questions=[QuestionRow(
+            # Plain dicts, validated as QuestionRows by the PrincipleRow's one validation call: a cohort makes
+            # ~100 a partnership, and a model's own constructor costs a Python call each.
+            questions=[dict(  # type: ignore[misc]  # validated into QuestionRows
                 id=q.question_id, text=qtext[q.question_id], n=q.n, median=q.median, iqr=q.iqr,
                 low=q.low, high=q.high, share_dont_know=round(q.share_dont_know, 4),
                 disagreement=q.disagreement, agreed=q.agreed, agreed_reason=q.agreed_reason,
