@@ -71,6 +71,15 @@ def test_spreads_need_five_ratings_that_are_not_unanimous(ratings: list[int], sh
     assert spread_disclosed(ratings, groups_shown=True) is False
 
 
+@given(st.lists(st.integers(1, 5), max_size=12), st.integers(5, 7))
+def test_spreads_are_shown_exactly_when_two_ratings_differ_from_the_commonest(ratings: list[int], k: int) -> None:
+    # The rule stated by counting: at least k ratings, and at least two of them not the most frequent value.
+    counts = Counter(ratings)
+    expected = len(ratings) >= k and len(ratings) - max(counts.values(), default=0) >= 2
+    assert spread_disclosed(ratings, Thresholds(k_spread=k)) is expected
+    assert spread_disclosed(tuple(ratings), Thresholds(k_spread=k)) is expected
+
+
 @given(st.dictionaries(st.sampled_from(["", *GROUPS, "other"]), st.integers(0, 9), max_size=6),
        st.integers(3, 6))
 def test_group_plan_never_isolates_fewer_than_k(sizes: dict[str, int], k: int) -> None:

@@ -93,7 +93,7 @@ def indicator_rows(
     indicator expected only from a later step keeps its value but is not scored, and says why."""
     cutoff = parse_period(period) if period else None
     by_key: dict[tuple[str, str | None], list[dict[str, Any]]] = defaultdict(list)
-    for r in results.iter_rows(named=True):
+    for r in results.rows(named=True):  # at once, not a generator step a row
         by_key[(r["indicator_id"], r["city_id"])].append(r)
     names = {c.id: c.name for c in info.cities}
     rows = []

@@ -96,8 +96,8 @@ def trend(
     """
     pts = sorted((t, v) for t, v in points if v is not None and math.isfinite(v))
     if pts:
-        latest = pts[-1][0]
-        pts = [(t, v) for t, v in pts if t >= latest - rules.trend_window_years]
+        start = pts[-1][0] - rules.trend_window_years  # once, not per point: a cohort runs this 30-odd times each
+        pts = [(t, v) for t, v in pts if t >= start]
     if len(pts) < rules.min_points or pts[-1][0] - pts[0][0] < rules.min_span_years:
         return "not enough data", None
     ti, yi = pts[-1]

@@ -141,35 +141,46 @@ def aggregate_stats(
     out = []
     for p in framework.principles:
         qs = []
+        applicable = 0  # counted as the questions are made, not by a generator a principle afterwards
         for q in p.questions:
-            s = stats.get(q.id)
-            n = int(s["n"]) if s else 0
-            asked = n + (int(s["n_dk"]) if s else 0)
-            mid = bool(s) and median_disclosed(n, thresholds)
-            spread = bool(s) and mid and spread_disclosed(list(s["values"]), thresholds,  # type: ignore[index]
-                                                          groups_shown)
-            iqr = (s["q3"] - s["q1"]) if s and spread else None
-            rng = (s["high"] - s["low"]) if s and spread else None
             ag = agreed.get(q.id)
+            s = stats.get(q.id)
+            if not s:
+                qs.append(QuestionResult(q.id, 0, None, None, None, None, None, 0.0, 0, False,
+                                         ag[0] if ag else None, ag[1] if ag else None, 0, max(0, people)))
+                applicable += 1
+                continue
+            # Each value read once: a cohort runs this for every question of every round it shows.
+            n, n_dk = int(s["n"]), int(s["n_dk"])
+            asked = n + n_dk
+            n_na = int(s["n_na"])
+            mid = median_disclosed(n, thresholds)
+            spread = mid and spread_disclosed(s["values"], thresholds, groups_shown)
+            q1 = float(s["q1"]) if spread else None
+            q3 = float(s["q3"]) if spread else None
+            low = int(s["low"]) if spread else None
+            high = int(s["high"]) if spread else None
+            iqr = (s["q3"] - s["q1"]) if spread else None
+            rng = (s["high"] - s["low"]) if spread else None
             qs.append(QuestionResult(
                 question_id=q.id,
                 n=n,
-                median=float(s["median"]) if s and mid else None,
-                q1=float(s["q1"]) if s and spread else None,
-                q3=float(s["q3"]) if s and spread else None,
-                low=int(s["low"]) if s and spread else None,
-                high=int(s["high"]) if s and spread else None,
-                share_dont_know=(int(s["n_dk"]) / asked) if s and asked else 0.0,
-                n_not_applicable=int(s["n_na"]) if s else 0,
+                median=float(s["median"]) if mid else None,
+                q1=q1,
+                q3=q3,
+                low=low,
+                high=high,
+                share_dont_know=(n_dk / asked) if asked else 0.0,
+                n_not_applicable=n_na,
                 # Computed from the spread, so withheld with it (a flag is a coarse spread).
                 disagreement=_disagree(n, iqr, rng, rules),
                 agreed=ag[0] if ag else None,
                 agreed_reason=ag[1] if ag else None,
-                n_dont_know=int(s["n_dk"]) if s else 0,
-                n_blank=max(0, people - (int(s["n_people"]) if s else 0)),
+                n_dont_know=n_dk,
+                n_blank=max(0, people - int(s["n_people"])),
             ))
+            applicable += not qs[-1].not_applicable
         scores = [q.score for q in qs if q.score is not None]
-        applicable = sum(not q.not_applicable for q in qs)
         coverage = len(scores) / applicable if applicable else 0.0
         score = sum(scores) / len(scores) if scores and coverage >= rules.min_coverage else None
         out.append(PrincipleResult(p.id, score, coverage, len(qs), len(scores), qs, applicable))

@@ -28,7 +28,7 @@ from c2c_monitor.score.ratings import (
     partner_type_ratings,
     question_stats,
 )
-from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus, QuestionRow
+from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus
 from c2c_monitor.store import reads
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def disclosed_states(rows: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
 
 def _split(frame: pl.DataFrame) -> dict[Key, list[dict[str, Any]]]:
     out: dict[Key, list[dict[str, Any]]] = {}
-    for r in frame.iter_rows(named=True):
+    for r in frame.rows(named=True):  # at once, not a generator step a row
         out.setdefault((r["partnership_id"], r["round_id"]), []).append(r)
     return out
 
@@ -169,7 +169,7 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     wanted_frame = pl.DataFrame(sorted(wanted), schema={"partnership_id": pl.String, "round_id": pl.String},
                                 orient="row")
     stats: dict[Key, dict[str, dict[str, Any]]] = {}
-    for r in question_stats(ratings.join(wanted_frame, on=KEYS, how="semi"), by=KEYS).iter_rows(named=True):
+    for r in question_stats(ratings.join(wanted_frame, on=KEYS, how="semi"), by=KEYS).rows(named=True):
         stats.setdefault((r["partnership_id"], r["round_id"]), {})[r["question_id"]] = r
     agreed: dict[Key, dict[str, tuple[int, str]]] = {}
     for pid, rid, qid, rating, reason in reads.agreed_ratings(con, pids, as_of).join(
@@ -181,6 +181,7 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
                                thresholds=t, groups_shown=groups_shown)
 
     out = {}
+    texts = framework_texts(fw, lang)
     for pid, (_, current, previous) in chosen.items():
         key = (pid, current or "")
         group_rows = _group_rows(groups.get(key, [])) if key in shown else []
@@ -189,34 +190,44 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
         prev = {p.principle_id: p for p in results((pid, previous), False)} \
             if previous is not None and previous_shown[pid] else {}
         step = (steps or {}).get(pid)
-        out[pid] = RoundView(principle_list(fw, res, prev, current, lang, step), current, previous,
+        out[pid] = RoundView(principle_list(fw, res, prev, current, lang, step, texts), current, previous,
                              len(people.get(key, ())) if current else 0, group_rows, withheld[pid],
                              _group_rows(types.get(key, [])) if group_rows else [])
     return out
 
 
+def framework_texts(fw: Framework, lang: str) -> list[tuple[str, dict[str, str]]]:
+    """Each principle's title and question texts in `lang`: looked up once for a cohort, not per partnership."""
+    return [(p.title.get(lang), {q.id: q.text.get(lang) for q in p.questions}) for p in fw.principles]
+
+
 def principle_list(fw: Framework, res: list[PrincipleResult] | None, prev: Mapping[str, PrincipleResult],
-                   current: str | None, lang: str, step: int | None) -> list[PrincipleRow]:
-    """One row per principle of the framework, from the current round's results and the previous round's."""
+                   current: str | None, lang: str, step: int | None,
+                   texts: Sequence[tuple[str, dict[str, str]]] | None = None) -> list[PrincipleRow]:
+    """One row per principle of the framework, from the current round's results and the previous round's;
+    `texts`: `framework_texts(fw, lang)`, when the caller already has them."""
     rows = []
+    texts = texts if texts is not None else framework_texts(fw, lang)
     for i, p in enumerate(fw.principles):
         r = res[i] if res else None
         pr = prev.get(p.id)
-        qtext = {q.id: q.text.get(lang) for q in p.questions}
+        title, qtext = texts[i]
         status: PrincipleStatus = ("not assessed" if current is None else
                   "insufficient data" if r is None or r.insufficient else "scored")
         waiting = not_expected(p.expected_from_step, step)
         if waiting:
             status = "not expected yet"
         rows.append(PrincipleRow(
-            id=p.id, title=p.title.get(lang), expected_from_step=p.expected_from_step,
+            id=p.id, title=title, expected_from_step=p.expected_from_step,
             score=None if waiting or r is None or r.score is None else round(r.score, 3), status=status,
             coverage=r.coverage if r else 0.0, n_questions=len(p.questions),
             n_answered=r.n_answered if r else 0,
             previous_score=None if pr is None or pr.score is None else round(pr.score, 3),
             trend=principle_trend(r.score if r else None, pr.score if pr else None),
             disagreements=[q.question_id for q in r.questions if q.disagreement] if r else [],
-            questions=[QuestionRow(
+            # Plain dicts, validated as QuestionRows by the PrincipleRow's one validation call: a cohort makes
+            # ~100 a partnership, and a model's own constructor costs a Python call each.
+            questions=[dict(  # type: ignore[misc]  # validated into QuestionRows
                 id=q.question_id, text=qtext[q.question_id], n=q.n, median=q.median, iqr=q.iqr,
                 low=q.low, high=q.high, share_dont_know=round(q.share_dont_know, 4),
                 disagreement=q.disagreement, agreed=q.agreed, agreed_reason=q.agreed_reason,
