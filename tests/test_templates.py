@@ -84,3 +84,37 @@ def test_workshop_template_carries_no_ratings_and_a_commented_row_is_ignored(dem
     filled.write_csv(tmp_path / "filled.csv")
     with open_workspace(demo_copy) as ws:
         assert import_ratings(ws.con, fw, tmp_path / "filled.csv", "bonn-cape-coast", "r1", None, "en")["ratings"] == 2
+
+
+def test_compiled_templates_are_kept_across_processes_and_an_edit_is_seen(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled-template cache (render/html._TemplateCache) is reused by a new Environment, as by a new
+    process, yet a template edited since is compiled again rather than served from the cache."""
+    from c2c_monitor.render import html
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "note.html").write_text("<p>{{ word }} one</p>", encoding="utf-8")
+    html.environment.cache_clear()
+    assert html.environment(own).get_template("note.html").render(word="<b>") == "<p>&lt;b&gt; one</p>"
+    cached = list((tmp_path / "cache" / "c2c-monitor").glob("templates-*/*.cache"))
+    assert cached, "nothing was written to the template cache"
+    (own / "note.html").write_text("<p>{{ word }} two</p>", encoding="utf-8")
+    html.environment.cache_clear()
+    assert html.environment(own).get_template("note.html").render(word="x") == "<p>x two</p>"
+    html.environment.cache_clear()
+
+
+def test_an_unwritable_template_cache_does_not_fail_a_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from c2c_monitor.render import html
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "note.html").write_text("<p>{{ word }}</p>", encoding="utf-8")
+    html.environment.cache_clear()
+    assert html.environment(own).get_template("note.html").render(word="ok") == "<p>ok</p>"
+    html.environment.cache_clear()

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from c2c_monitor.definitions.principles import Framework
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """Where c2c keeps what it can rebuild (parsed definitions, compiled templates): `$XDG_CACHE_HOME` or ~/.cache."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "c2c-monitor"
 
@@ -80,7 +81,7 @@ def catalogue(own_folder: Path | None = None) -> Catalogue:
     from c2c_monitor.definitions.catalog import Catalogue, Indicator, load_catalogue
 
     # "-2": the file's layout (titles in every language); a file of an older layout is never read.
-    cache = _cache_dir() / f"catalogue-2-{_digest(definitions_dir('indicators'), own_folder)}.json"
+    cache = cache_dir() / f"catalogue-2-{_digest(definitions_dir('indicators'), own_folder)}.json"
     data = _read_cached(cache)
     if isinstance(data, dict):
         try:
@@ -100,7 +101,7 @@ def framework() -> Framework:
 
     from c2c_monitor.definitions.principles import Framework, load_framework
 
-    cache = _cache_dir() / f"framework-{_digest(definitions_dir('g20_principles'))}.json"
+    cache = cache_dir() / f"framework-{_digest(definitions_dir('g20_principles'))}.json"
     data = _read_cached(cache)
     if isinstance(data, dict):
         try:
@@ -115,7 +116,7 @@ def framework() -> Framework:
 def listing() -> list[dict[str, Any]]:
     """Every indicator as `model_dump(mode="json")` plus `_sdg_label`, `_sdg_goal` and `_lists`, in catalogue order."""
     folder = definitions_dir("indicators")
-    cache = _cache_dir() / f"catalog-{_digest(folder)}.json"
+    cache = cache_dir() / f"catalog-{_digest(folder)}.json"
     try:
         data = json.loads(cache.read_text(encoding="utf-8"))
         if isinstance(data, list):
