@@ -26,8 +26,9 @@ NO_LIMIT = 2**62
 _TABLES = {"observations", "targets", "ratings", "agreed", "actions", "rounds", "vintages", "local_indicators",
            "local_observations", "stages", "group_types",
            *(f"rec_{name}" for name in DATASETS)}  # the records tables, as the records schema names them
-# The temporary tables an evaluation stages: the current observations and one per records dataset.
-_STAGED = {"_obs", *(f"_rec_{name}" for name in DATASETS)}
+# The temporary tables an evaluation stages: one per records dataset (the observations are no longer staged: the
+# engine reads the cities' current headline rows in its statements, `current_headline_sql`).
+_STAGED = {f"_rec_{name}" for name in DATASETS}
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
