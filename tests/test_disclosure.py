@@ -23,7 +23,16 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from c2c_monitor.definitions.principles import load_framework
-from c2c_monitor.score.disclosure import MERGED_GROUP, Thresholds, group_plan, published_rounds, spread_disclosed
+from c2c_monitor.score.disclosure import (
+    MERGED_GROUP,
+    Thresholds,
+    group_plan,
+    median_disclosed,
+    median_disclosed_expr,
+    published_rounds,
+    spread_disclosed,
+    spread_disclosed_expr,
+)
 from c2c_monitor.store.workspace import Workspace, init_workspace, open_workspace
 
 FW = load_framework()
@@ -78,6 +87,31 @@ def test_spreads_are_shown_exactly_when_two_ratings_differ_from_the_commonest(ra
     expected = len(ratings) >= k and len(ratings) - max(counts.values(), default=0) >= 2
     assert spread_disclosed(ratings, Thresholds(k_spread=k)) is expected
     assert spread_disclosed(tuple(ratings), Thresholds(k_spread=k)) is expected
+
+
+# Many rounds' rating lists, each sometimes unanimous or all-but-one equal (the withheld cases), sometimes short.
+ROUND_RATINGS = st.lists(st.one_of(st.lists(st.integers(1, 5), max_size=12),
+                                   st.tuples(st.integers(1, 5), st.integers(0, 8), st.lists(st.integers(1, 5),
+                                                                                           max_size=2))
+                                   .map(lambda t: [t[0]] * t[1] + t[2])), min_size=1, max_size=20)
+
+
+@given(ROUND_RATINGS, st.lists(st.booleans(), min_size=20, max_size=20), st.integers(3, 5), st.integers(5, 7))
+def test_the_polars_form_of_the_thresholds_decides_as_the_rule(rounds: list[list[int]], groups: list[bool],
+                                                               k_mean: int, k_spread: int) -> None:
+    """A cohort decides every question of every round with the expressions; the functions stay the rule."""
+    t = Thresholds(k_mean=k_mean, k_spread=k_spread)
+    frame = pl.DataFrame({"r": [i for i, rs in enumerate(rounds) for _ in rs],
+                          "rating": [v for rs in rounds for v in rs]}, schema={"r": pl.Int64, "rating": pl.Int64})
+    by_round = pl.DataFrame({"r": range(len(rounds)), "groups_shown": groups[:len(rounds)]}).join(
+        frame.group_by("r").agg(pl.len().alias("n"), pl.col("rating").unique_counts().max().alias("most_equal")),
+        on="r", how="left").with_columns(pl.col("n").fill_null(0)).sort("r")
+    decided = by_round.select(
+        median_disclosed_expr(pl.col("n"), t).alias("median"),
+        spread_disclosed_expr(pl.col("n"), pl.col("most_equal"), pl.col("groups_shown"), t).fill_null(False)
+        .alias("spread"))
+    assert decided["median"].to_list() == [median_disclosed(len(rs), t) for rs in rounds]
+    assert decided["spread"].to_list() == [spread_disclosed(rs, t, g) for rs, g in zip(rounds, groups, strict=False)]
 
 
 @given(st.dictionaries(st.sampled_from(["", *GROUPS, "other"]), st.integers(0, 9), max_size=6),

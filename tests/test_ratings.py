@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from c2c_monitor.definitions.principles import load_framework
 from c2c_monitor.score.assess import principle_rows
-from c2c_monitor.score.ratings import aggregate, group_breakdown
+from c2c_monitor.score.disclosure import Thresholds
+from c2c_monitor.score.ratings import aggregate, group_breakdown, principle_results, question_stats
 from c2c_monitor.store.workspace import open_workspace
 
 FW = load_framework()
@@ -109,3 +110,61 @@ def test_small_stakeholder_groups_are_merged_or_suppressed() -> None:
     # Showing civil society beside the round total would leave the lone participant by subtraction: the
     # complementary rule merges civil society with them, and one merged group of everyone is not shown.
     assert out.height == 0
+
+
+# A few questions of two principles, so that questions often gather the five ratings a spread needs.
+TWO_PRINCIPLES = P01_QUESTIONS[:3] + [q.id for q in FW.principle("P02").questions][:2]
+# A question's answers, participant by participant: often mostly the same rating (the withheld spreads).
+question_answers = st.one_of(
+    st.lists(st.sampled_from(["1", "2", "3", "4", "5", "na", "dk"]), max_size=9),
+    st.tuples(st.sampled_from(["1", "3", "5"]), st.integers(0, 7), st.lists(st.sampled_from(["2", "4", "dk"]),
+                                                                             max_size=2))
+    .map(lambda t: [t[0]] * t[1] + t[2]))
+rounds_of_answers = st.lists(st.tuples(
+    st.dictionaries(st.sampled_from(TWO_PRINCIPLES), question_answers, max_size=len(TWO_PRINCIPLES))
+    .map(lambda d: [(f"X{i}", q, a) for q, answers in d.items() for i, a in enumerate(answers)]),
+    st.dictionaries(st.sampled_from(TWO_PRINCIPLES), st.integers(1, 5), max_size=3),
+    st.booleans()), min_size=1, max_size=4)
+
+
+@given(rounds_of_answers, st.integers(3, 4), st.integers(5, 6))
+def test_a_cohort_aggregates_each_round_as_aggregate_does(rounds, k_mean: int, k_spread: int) -> None:
+    """principle_results (all rounds in one polars pass) against aggregate (one round, the reference), with
+    rounds where medians and spreads are withheld (few ratings, everyone but one agreeing, groups shown)."""
+    t = Thresholds(k_mean=k_mean, k_spread=k_spread)
+    frames, agreed, wanted = [], [], []
+    for i, (rows, agreed_q, groups_shown) in enumerate(rounds):
+        frames.append(_frame(rows).with_columns(pl.lit(f"R{i}").alias("round_id")))
+        agreed.append(pl.DataFrame({"round_id": f"R{i}", "question_id": list(agreed_q),
+                                    "rating": list(agreed_q.values()), "reason": "agreed"},
+                                   schema={"round_id": pl.String, "question_id": pl.String, "rating": pl.Int64,
+                                           "reason": pl.String}))
+        people = len({p for p, _, _ in rows})
+        wanted.append((f"R{i}", people, groups_shown))
+    ratings, agreed_all = pl.concat(frames), pl.concat(agreed)
+    questions, principles = principle_results(
+        FW, question_stats(ratings, by=["round_id"], values=False),
+        pl.DataFrame(wanted, schema={"round_id": pl.String, "people": pl.Int64, "groups_shown": pl.Boolean},
+                     orient="row"), agreed_all, ["round_id"], thresholds=t)
+    for i, (_, _, groups_shown) in enumerate(rounds):
+        rid = f"R{i}"
+        ref = aggregate(FW, frames[i], agreed[i], thresholds=t, groups_shown=groups_shown)
+        got_p = principles.filter(pl.col("round_id") == rid).rows(named=True)
+        got_q = questions.filter(pl.col("round_id") == rid).rows(named=True)
+        assert [p["principle_id"] for p in got_p] == [p.id for p in FW.principles]
+        assert [q["question_id"] for q in got_q] == [q.id for p in FW.principles for q in p.questions]
+        by_q = {q["question_id"]: q for q in got_q}
+        for r, p in zip(ref, got_p, strict=True):
+            assert (p["score"], p["coverage"], p["n_answered"], p["n_applicable"]) == \
+                (r.score, r.coverage, r.n_answered, r.n_applicable)
+            assert p["disagreements"] == [q.question_id for q in r.questions if q.disagreement]
+            assert (p["n_ratings"], p["n_not_applicable_dont_know"], p["n_blank"]) == (
+                sum(q.n for q in r.questions), sum(q.n_not_applicable + q.n_dont_know for q in r.questions),
+                sum(q.n_blank for q in r.questions))
+            for q in r.questions:
+                g = by_q[q.question_id]
+                assert (g["n"], g["median"], g["q1"], g["q3"], g["low"], g["high"], g["iqr"], g["share_dont_know"],
+                        g["n_not_applicable"], g["disagreement"], g["agreed"], g["agreed_reason"], g["n_dont_know"],
+                        g["n_blank"], g["score"], g["not_applicable"]) == (
+                    q.n, q.median, q.q1, q.q3, q.low, q.high, q.iqr, q.share_dont_know, q.n_not_applicable,
+                    q.disagreement, q.agreed, q.agreed_reason, q.n_dont_know, q.n_blank, q.score, q.not_applicable)

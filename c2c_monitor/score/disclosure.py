@@ -30,6 +30,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
 
 K_MEAN = 3  # default and floor: fewer ratings behind a median could be read back
 K_SPREAD = 5  # default and floor for minimum, maximum, interquartile range
@@ -69,6 +73,19 @@ def spread_disclosed(ratings: Sequence[int], t: Thresholds = DEFAULT, groups_sho
     # with list.count over the few distinct ratings (1-5): a cohort asks this of every question of every round.
     values = ratings if isinstance(ratings, list) else list(ratings)
     return max(map(values.count, set(values))) <= n - 2
+
+
+def median_disclosed_expr(n_ratings: pl.Expr, t: Thresholds = DEFAULT) -> pl.Expr:
+    """`median_disclosed` as a polars expression, for every question of every round of a cohort at once."""
+    return n_ratings >= t.k_mean
+
+
+def spread_disclosed_expr(n_ratings: pl.Expr, most_equal: pl.Expr, groups_shown: pl.Expr,
+                          t: Thresholds = DEFAULT) -> pl.Expr:
+    """`spread_disclosed` as a polars expression: `n_ratings` the number of ratings (`len(ratings)`),
+    `most_equal` how many of them share the commonest value, `groups_shown` whether the round's stakeholder
+    groups are shown. `spread_disclosed` stays the rule; tests/test_disclosure.py checks the two agree."""
+    return (n_ratings >= t.k_spread) & ~groups_shown & (most_equal <= n_ratings - 2)
 
 
 def group_plan(sizes: Mapping[str, int], t: Thresholds = DEFAULT) -> dict[str, str]:

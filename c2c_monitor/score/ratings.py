@@ -21,7 +21,9 @@ from c2c_monitor.score.disclosure import (
     Thresholds,
     group_plan,
     median_disclosed,
+    median_disclosed_expr,
     spread_disclosed,
+    spread_disclosed_expr,
 )
 
 __all__ = ["MERGED_GROUP", "PrincipleResult", "QuestionResult", "aggregate", "group_breakdown",
@@ -85,9 +87,10 @@ def _disagree(n: int, iqr: float | None, rng: float | None, rules: PrincipleRule
     return iqr >= rules.disagreement_iqr or (n >= rules.disagreement_min_n and rng >= rules.disagreement_range)
 
 
-def question_stats(ratings: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+def question_stats(ratings: pl.DataFrame, by: Sequence[str] = (), values: bool = True) -> pl.DataFrame:
     """Per question (and per value of `by`, e.g. partnership and round, for a whole cohort in one pass): counts,
-    median, quartiles, range, the ratings themselves (for the disclosure rule)."""
+    median, quartiles, range, and for the disclosure rule the number of ratings, how many share the commonest
+    value and (`values`) the ratings themselves."""
     num = pl.col("rating").filter(pl.col("answer").is_in(NUMERIC))
     return ratings.group_by(*by, "question_id").agg(
         num.count().alias("n"),
@@ -96,7 +99,9 @@ def question_stats(ratings: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFram
         num.quantile(0.75, interpolation="linear").alias("q3"),
         num.min().alias("low"),
         num.max().alias("high"),
-        num.alias("values"),
+        *([num.alias("values")] if values else []),
+        num.len().alias("n_values"),
+        num.unique_counts().max().alias("most_equal"),
         (pl.col("answer") == "dk").sum().alias("n_dk"),
         (pl.col("answer") == "na").sum().alias("n_na"),
         pl.col("participant_code").n_unique().alias("n_people"),
@@ -185,6 +190,84 @@ def aggregate_stats(
         score = sum(scores) / len(scores) if scores and coverage >= rules.min_coverage else None
         out.append(PrincipleResult(p.id, score, coverage, len(qs), len(scores), qs, applicable))
     return out
+
+
+def principle_results(framework: Framework, stats: pl.DataFrame, rounds: pl.DataFrame, agreed: pl.DataFrame,
+                      by: Sequence[str], rules: PrincipleRules = RULES.principles,
+                      thresholds: Thresholds = DEFAULT) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`aggregate_stats` of many rounds in one polars pass (tests/test_ratings.py checks the two agree).
+
+    `stats`: `question_stats(..., by=by, values=False)`; `rounds`: the rounds wanted (columns of `by`), each with
+    `people` (its participants) and `groups_shown` (its stakeholder groups are shown); `agreed`: by,
+    question_id, rating, reason. Returns the question rows (by, principle_id, the QuestionResult fields and
+    `iqr`, `score`, `not_applicable`), in the framework's order, and the principle rows (by, principle_id,
+    score, coverage, n_answered, n_applicable, n_ratings, n_not_applicable_dont_know, n_blank, disagreements).
+    Which medians and spreads are published is decided by score/disclosure.py's rule, in its polars form.
+    """
+    keys = list(by)
+    grid = pl.DataFrame(
+        [(p.id, i, q.id, j) for i, p in enumerate(framework.principles) for j, q in enumerate(p.questions)],
+        schema={"principle_id": pl.String, "_p": pl.Int64, "question_id": pl.String, "_q": pl.Int64},
+        orient="row")
+    ag = agreed.select(*keys, "question_id", pl.col("rating").cast(pl.Int64).alias("agreed"),
+                       pl.col("reason").cast(pl.String).alias("agreed_reason"))
+    q = (rounds.select(*keys, "people", "groups_shown").join(grid, how="cross")
+         .join(stats, on=[*keys, "question_id"], how="left")
+         .join(ag, on=[*keys, "question_id"], how="left"))
+    n = pl.col("n").fill_null(0).cast(pl.Int64)
+    n_dk = pl.col("n_dk").fill_null(0).cast(pl.Int64)
+    n_na = pl.col("n_na").fill_null(0).cast(pl.Int64)
+    q = q.with_columns(n.alias("n"), n_dk.alias("n_dont_know"), n_na.alias("n_not_applicable"),
+                       median_disclosed_expr(n, thresholds).alias("_mid"))
+    q = q.with_columns((pl.col("_mid") & spread_disclosed_expr(pl.col("n_values"), pl.col("most_equal"),
+                                                                pl.col("groups_shown"), thresholds)
+                        ).fill_null(False).alias("_spread"))
+    spread = pl.col("_spread")
+    asked = pl.col("n") + pl.col("n_dont_know")
+    q = q.with_columns(
+        pl.when(pl.col("_mid")).then(pl.col("median").cast(pl.Float64)).alias("median"),
+        pl.when(spread).then(pl.col("q1").cast(pl.Float64)).alias("q1"),
+        pl.when(spread).then(pl.col("q3").cast(pl.Float64)).alias("q3"),
+        pl.when(spread).then(pl.col("low").cast(pl.Int64)).alias("low"),
+        pl.when(spread).then(pl.col("high").cast(pl.Int64)).alias("high"),
+        pl.when(asked > 0).then(pl.col("n_dont_know") / asked).otherwise(0.0).alias("share_dont_know"),
+        (pl.col("people") - pl.col("n_people").fill_null(0)).clip(lower_bound=0).cast(pl.Int64).alias("n_blank"),
+    ).with_columns(
+        (pl.col("q3") - pl.col("q1")).alias("iqr"),
+        pl.when(pl.col("agreed").is_not_null()).then(pl.col("agreed").cast(pl.Float64))
+        .otherwise(pl.col("median")).alias("score"),
+        ((pl.col("n") == 0) & (pl.col("n_dont_know") == 0) & (pl.col("n_not_applicable") > 0)
+         ).alias("not_applicable"),
+    )
+    # _disagree: computed from the spread, so withheld with it.
+    q = q.with_columns(
+        ((pl.col("n") >= 2) & spread
+         & ((pl.col("iqr") >= rules.disagreement_iqr)
+            | ((pl.col("n") >= rules.disagreement_min_n)
+               & ((pl.col("high") - pl.col("low")) >= rules.disagreement_range)))).fill_null(False)
+        .alias("disagreement"),
+    ).sort(*keys, "_p", "_q")
+    n_scores = pl.col("score").count()
+    applicable = (~pl.col("not_applicable")).sum()
+    p = q.group_by(*keys, "principle_id", "_p", maintain_order=True).agg(
+        n_scores.cast(pl.Int64).alias("n_answered"),
+        applicable.cast(pl.Int64).alias("n_applicable"),
+        pl.col("score").sum().alias("_sum"),
+        pl.col("n").sum().alias("n_ratings"),
+        (pl.col("n_not_applicable") + pl.col("n_dont_know")).sum().alias("n_not_applicable_dont_know"),
+        pl.col("n_blank").sum().alias("n_blank"),
+        pl.col("question_id").filter(pl.col("disagreement")).alias("disagreements"),
+    )
+    coverage = pl.when(pl.col("n_applicable") > 0).then(pl.col("n_answered") / pl.col("n_applicable")) \
+        .otherwise(0.0)
+    p = p.with_columns(coverage.alias("coverage")).with_columns(
+        # The question scores are medians (halves) or agreed ratings (whole numbers): their sum is exact in any
+        # order, so this mean is the one aggregate_stats computes.
+        pl.when((pl.col("n_answered") > 0) & (pl.col("coverage") >= rules.min_coverage))
+        .then(pl.col("_sum") / pl.col("n_answered")).alias("score"))
+    return (q.drop("_p", "_q", "_mid", "_spread", "people", "groups_shown", "n_values", "most_equal", "n_dk",
+                   "n_na", "n_people"),
+            p.drop("_p", "_sum"))
 
 
 def group_plans(ratings: pl.DataFrame, t: Thresholds, by: Sequence[str] = ()) -> pl.DataFrame:

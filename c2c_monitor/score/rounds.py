@@ -22,10 +22,9 @@ from c2c_monitor.errors import C2CError
 from c2c_monitor.score.disclosure import Thresholds, published_rounds
 from c2c_monitor.score.maths import principle_trend
 from c2c_monitor.score.ratings import (
-    PrincipleResult,
-    aggregate_stats,
     group_breakdown,
     partner_type_ratings,
+    principle_results,
     question_stats,
 )
 from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus
@@ -108,15 +107,6 @@ def _group_rows(rows: list[dict[str, Any]]) -> list[GroupRow]:
                      score=None if g["score"] is None else round(g["score"], 3)) for g in rows]
 
 
-def _counts(r: PrincipleResult | None) -> dict[str, int]:
-    """Answers to the principle's questions: ratings, "not applicable"/"don't know", blanks."""
-    if r is None:
-        return {}
-    return {"n_ratings": sum(q.n for q in r.questions),
-            "n_not_applicable_dont_know": sum(q.n_not_applicable + q.n_dont_know for q in r.questions),
-            "n_blank": sum(q.n_blank for q in r.questions)}
-
-
 def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_of: int | None, t: Thresholds,
                 lang: str = "en", round_id: str | None = None,
                 steps: Mapping[str, int | None] | None = None) -> dict[str, RoundView]:
@@ -164,30 +154,43 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     types = _split(group_breakdown(fw, partner_type_ratings(with_types, typed, t.k_mean, t, by=KEYS), t.k_mean, t,
                                    by=KEYS))
 
-    # Question statistics of every round shown (current and previous) in one pass, then each round's results.
-    wanted = shown | {(pid, p) for pid, (_, _, p) in chosen.items() if p is not None and previous_shown[pid]}
-    wanted_frame = pl.DataFrame(sorted(wanted), schema={"partnership_id": pl.String, "round_id": pl.String},
-                                orient="row")
-    stats: dict[Key, dict[str, dict[str, Any]]] = {}
-    for r in question_stats(ratings.join(wanted_frame, on=KEYS, how="semi"), by=KEYS).rows(named=True):
-        stats.setdefault((r["partnership_id"], r["round_id"]), {})[r["question_id"]] = r
-    agreed: dict[Key, dict[str, tuple[int, str]]] = {}
-    for pid, rid, qid, rating, reason in reads.agreed_ratings(con, pids, as_of).join(
-            wanted_frame, on=KEYS, how="semi").iter_rows():
-        agreed.setdefault((pid, rid), {})[qid] = (int(rating), str(reason))
-
-    def results(key: Key, groups_shown: bool) -> list[PrincipleResult]:
-        return aggregate_stats(fw, stats.get(key, {}), len(people.get(key, ())), agreed.get(key, {}),
-                               thresholds=t, groups_shown=groups_shown)
+    # Question statistics and principle results of every round shown (current and previous) in one pass.
+    # Spreads are never shown beside a group breakdown (score/disclosure.spread_disclosed): the current round
+    # says whether it has one, a previous round shows only its scores.
+    wanted = {(pid, c, bool(groups.get((pid, c)))) for pid, c in shown}
+    wanted |= {(pid, p, False) for pid, (_, _, p) in chosen.items() if p is not None and previous_shown[pid]}
+    wanted_frame = pl.DataFrame(
+        [(pid, rid, len(people.get((pid, rid), ())), g) for pid, rid, g in sorted(wanted)],
+        schema={"partnership_id": pl.String, "round_id": pl.String, "people": pl.Int64, "groups_shown": pl.Boolean},
+        orient="row")
+    stats = question_stats(ratings.join(wanted_frame, on=KEYS, how="semi"), by=KEYS, values=False)
+    agreed = reads.agreed_ratings(con, pids, as_of).join(wanted_frame, on=KEYS, how="semi")
+    questions, principles = principle_results(fw, stats, wanted_frame, agreed, KEYS, thresholds=t)
+    texts = framework_texts(fw, lang)
+    qtext = pl.DataFrame([(qid, text) for _, qs in texts for qid, text in qs.items()],
+                         schema={"question_id": pl.String, "text": pl.String}, orient="row")
+    # The questions of the current rounds only, as the plain dicts a PrincipleRow validates into QuestionRows.
+    current_questions = (questions.join(shown_frame, on=KEYS, how="semi", maintain_order="left")
+                         .join(qtext, on="question_id", how="left", maintain_order="left")
+                         .select(*KEYS, "principle_id", pl.col("question_id").alias("id"), "text", "n", "median",
+                                 "iqr", "low", "high", "share_dont_know", "disagreement", "agreed",
+                                 "agreed_reason", "score", "n_not_applicable", "n_dont_know", "n_blank"))
+    by_principle: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for r in current_questions.rows(named=True):
+        r["share_dont_know"] = round(r["share_dont_know"], 4)
+        by_principle.setdefault((r.pop("partnership_id"), r.pop("round_id"), r.pop("principle_id")), []).append(r)
+    results: dict[Key, list[dict[str, Any]]] = {}
+    for r in principles.rows(named=True):
+        key = (r["partnership_id"], r["round_id"])
+        r["questions"] = by_principle.get((*key, r["principle_id"]), []) if key in shown else []
+        results.setdefault(key, []).append(r)
 
     out = {}
-    texts = framework_texts(fw, lang)
     for pid, (_, current, previous) in chosen.items():
         key = (pid, current or "")
         group_rows = _group_rows(groups.get(key, [])) if key in shown else []
-        # Spreads are never shown beside a group breakdown (score/disclosure.spread_disclosed).
-        res = results(key, bool(group_rows)) if key in shown else None
-        prev = {p.principle_id: p for p in results((pid, previous), False)} \
+        res = results.get(key) if key in shown else None
+        prev = {p["principle_id"]: p for p in results.get((pid, previous), [])} \
             if previous is not None and previous_shown[pid] else {}
         step = (steps or {}).get(pid)
         out[pid] = RoundView(principle_list(fw, res, prev, current, lang, step, texts), current, previous,
@@ -201,38 +204,38 @@ def framework_texts(fw: Framework, lang: str) -> list[tuple[str, dict[str, str]]
     return [(p.title.get(lang), {q.id: q.text.get(lang) for q in p.questions}) for p in fw.principles]
 
 
-def principle_list(fw: Framework, res: list[PrincipleResult] | None, prev: Mapping[str, PrincipleResult],
-                   current: str | None, lang: str, step: int | None,
+def principle_list(fw: Framework, res: Sequence[Mapping[str, Any]] | None,
+                   prev: Mapping[str, Mapping[str, Any]], current: str | None, lang: str, step: int | None,
                    texts: Sequence[tuple[str, dict[str, str]]] | None = None) -> list[PrincipleRow]:
-    """One row per principle of the framework, from the current round's results and the previous round's;
+    """One row per principle of the framework, from the current round's results and the previous round's
+    (`score/ratings.principle_results` rows: a principle's score, coverage, counts and its questions as dicts);
     `texts`: `framework_texts(fw, lang)`, when the caller already has them."""
     rows = []
     texts = texts if texts is not None else framework_texts(fw, lang)
     for i, p in enumerate(fw.principles):
         r = res[i] if res else None
         pr = prev.get(p.id)
-        title, qtext = texts[i]
+        title, _ = texts[i]
+        score = r["score"] if r else None
+        previous = pr["score"] if pr else None
         status: PrincipleStatus = ("not assessed" if current is None else
-                  "insufficient data" if r is None or r.insufficient else "scored")
+                  "insufficient data" if r is None or score is None else "scored")
         waiting = not_expected(p.expected_from_step, step)
         if waiting:
             status = "not expected yet"
         rows.append(PrincipleRow(
             id=p.id, title=title, expected_from_step=p.expected_from_step,
-            score=None if waiting or r is None or r.score is None else round(r.score, 3), status=status,
-            coverage=r.coverage if r else 0.0, n_questions=len(p.questions),
-            n_answered=r.n_answered if r else 0,
-            previous_score=None if pr is None or pr.score is None else round(pr.score, 3),
-            trend=principle_trend(r.score if r else None, pr.score if pr else None),
-            disagreements=[q.question_id for q in r.questions if q.disagreement] if r else [],
+            score=None if waiting or score is None else round(score, 3), status=status,
+            coverage=r["coverage"] if r else 0.0, n_questions=len(p.questions),
+            n_answered=r["n_answered"] if r else 0,
+            previous_score=None if previous is None else round(previous, 3),
+            trend=principle_trend(score, previous),
+            disagreements=r["disagreements"] if r else [],
             # Plain dicts, validated as QuestionRows by the PrincipleRow's one validation call: a cohort makes
             # ~100 a partnership, and a model's own constructor costs a Python call each.
-            questions=[dict(  # type: ignore[misc]  # validated into QuestionRows
-                id=q.question_id, text=qtext[q.question_id], n=q.n, median=q.median, iqr=q.iqr,
-                low=q.low, high=q.high, share_dont_know=round(q.share_dont_know, 4),
-                disagreement=q.disagreement, agreed=q.agreed, agreed_reason=q.agreed_reason,
-                score=q.score, n_not_applicable=q.n_not_applicable, n_dont_know=q.n_dont_know,
-                n_blank=q.n_blank) for q in r.questions] if r else [],
-            **_counts(r),
+            questions=r["questions"] if r else [],
+            n_ratings=r["n_ratings"] if r else 0,
+            n_not_applicable_dont_know=r["n_not_applicable_dont_know"] if r else 0,
+            n_blank=r["n_blank"] if r else 0,
         ))
     return rows
