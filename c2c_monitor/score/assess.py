@@ -90,58 +90,98 @@ def indicator_rows(
     local_targets: dict[tuple[str, str], float], use_local: bool, step: int | None = None,
 ) -> list[IndicatorRow]:
     """`step`: the step of the City Partnerships process the partnership reached (None: not recorded); an
-    indicator expected only from a later step keeps its value but is not scored, and says why."""
+    indicator expected only from a later step keeps its value but is not scored, and says why. One
+    partnership's `indicator_rows_many`."""
+    return indicator_rows_many(indicators, results, [info], period, local_targets, use_local,
+                               {info.id: step})[info.id]
+
+
+# The columns of one series, as lists: what indicator_rows_many reads of each (indicator, city) of a partnership.
+_SERIES = ("period", "value", "reason", "coverage", "vintage_id", "obs_status", "_t")
+
+
+def _series(results: pl.DataFrame, period: str | None) -> dict[tuple[str, str, str | None], tuple[list[Any], ...]]:
+    """Each (partnership, indicator, city) series of `results`, in the order of its periods and cut at `period`:
+    one polars pass for the cohort, each series' columns as lists."""
     cutoff = parse_period(period) if period else None
-    by_key: dict[tuple[str, str | None], list[dict[str, Any]]] = defaultdict(list)
-    for r in results.rows(named=True):  # at once, not a generator step a row
-        by_key[(r["indicator_id"], r["city_id"])].append(r)
-    names = {c.id: c.name for c in info.cities}
-    rows = []
-    for ind in indicators:
-        cities: list[str | None] = [c.id for c in info.cities] if ind.family == "city" else [None]
-        for city in cities:
-            series = sorted(by_key.get((ind.id, city), []), key=lambda r: _period(r["period"]))
-            if cutoff is not None:
-                series = [r for r in series if _not_after(r["period"], cutoff)]
-            end = ind.end_value.value
-            kind: TargetKind = "harmonised"
-            source = ind.end_value.source
-            if use_local and city is not None and (ind.observation_code, city) in local_targets:
-                t = local_targets[(ind.observation_code, city)]
-                worst = ind.bounds.worst
-                if t != worst and (t > worst) == (end > worst):
-                    end, kind, source = t, "local", "city's own 2030 target"
-            latest = next((r for r in reversed(series) if r["value"] is not None), None)
-            reason = None
-            if latest is None:
-                reason = series[-1]["reason"] if series else REASON_NO_DATA
-            score = normalise(latest["value"], ind.bounds.worst, end) if latest else None
-            if not_expected(ind.expected_from_step, step):
-                score, reason = None, not_expected_reason(ind.expected_from_step)
-            # A break in series (OBS_STATUS B) restarts the trend at the break.
-            start = 0
-            for i, r in enumerate(series):
-                if r["obs_status"] and "B" in r["obs_status"].split(","):
-                    start = i
-            pts = [(_decimal(r["period"]), r["value"]) for r in series[start:] if r["value"] is not None]
-            tclass, ratio = trend(pts, end, ind.polarity)
-            rows.append(IndicatorRow(
-                id=ind.id, title=ind.title, family=ind.family, list=ind.list, harmonised=ind.harmonised,
-                sdg=ind.sdg.label, sdg_goal=ind.sdg.goal_number, ec_objective=ind.ec_objective,
-                dac=list(ind.dac), principles=list(ind.principles), unit=ind.unit, polarity=ind.polarity,
-                city_id=city, city_name=names.get(city) if city else None,
-                value=latest["value"] if latest else None, period=latest["period"] if latest else None,
-                score=None if score is None else round(score, 2),
-                distance=None if score is None else round(100 - score, 2),
-                light=light(score), trend=tclass, trend_ratio=None if ratio is None else round(ratio, 4),
-                end_value=end, end_value_source=source, target_kind=kind, worst=ind.bounds.worst,
-                missing_reason=reason, coverage=latest["coverage"] if latest else None,
-                vintage_id=latest["vintage_id"] if latest else None,
-                provisional=bool(latest and latest["obs_status"] and "P" in latest["obs_status"].split(",")),
-                series=[(r["period"], r["value"]) for r in series],
-                expected_from_step=ind.expected_from_step,
-            ))
-    return rows
+    texts = results["period"].unique().to_list()
+    # Periods are parsed, ordered and cut once per distinct text; equal periods share a rank, and the stable
+    # sort keeps their stored order (as sorting each series by its Period did).
+    ordered = sorted(texts, key=_period)
+    rank: dict[str, int] = {}
+    for i, text in enumerate(ordered):
+        rank[text] = rank[ordered[i - 1]] if i and _period(ordered[i - 1]) == _period(text) else i
+    frame = results.with_columns(
+        pl.col("period").replace_strict(rank, return_dtype=pl.Int64).alias("_rank"),
+        pl.col("period").replace_strict({t: _decimal(t) for t in texts}, return_dtype=pl.Float64).alias("_t"))
+    if cutoff is not None:
+        frame = frame.filter(pl.col("period").is_in([t for t in texts if _not_after(t, cutoff)]))
+    keys = ["partnership_id", "indicator_id", "city_id"]
+    grouped = (frame.sort(*keys, "_rank", maintain_order=True, nulls_last=True)
+               .group_by(keys, maintain_order=True).agg(*_SERIES))
+    columns = [grouped[c].to_list() for c in (*keys, *_SERIES)]
+    return {(pid, ind, city): tuple(rest) for pid, ind, city, *rest in zip(*columns, strict=True)}
+
+
+def indicator_rows_many(
+    indicators: list[Indicator], results: pl.DataFrame, infos: Sequence[PartnershipInfo], period: str | None,
+    local_targets: dict[tuple[str, str], float], use_local: bool, steps: dict[str, int | None],
+) -> dict[str, list[IndicatorRow]]:
+    """The indicator rows of each partnership of a cohort (`results`: their evaluation), by partnership id;
+    `steps`: the step of the City Partnerships process each reached (see `indicator_rows`)."""
+    series = _series(results, period)
+    empty: tuple[list[Any], ...] = tuple([] for _ in _SERIES)
+    out: dict[str, list[IndicatorRow]] = {}
+    for info in infos:
+        names = {c.id: c.name for c in info.cities}
+        step = steps.get(info.id)
+        rows = out[info.id] = []
+        for ind in indicators:
+            cities: list[str | None] = [c.id for c in info.cities] if ind.family == "city" else [None]
+            for city in cities:
+                periods, values, reasons, coverage, vintages, status, times = series.get((info.id, ind.id, city),
+                                                                                          empty)
+                end = ind.end_value.value
+                kind: TargetKind = "harmonised"
+                source = ind.end_value.source
+                if use_local and city is not None and (ind.observation_code, city) in local_targets:
+                    t = local_targets[(ind.observation_code, city)]
+                    worst = ind.bounds.worst
+                    if t != worst and (t > worst) == (end > worst):
+                        end, kind, source = t, "local", "city's own 2030 target"
+                latest = next((i for i in range(len(values) - 1, -1, -1) if values[i] is not None), None)
+                reason = None
+                if latest is None:
+                    reason = reasons[-1] if periods else REASON_NO_DATA
+                score = normalise(values[latest], ind.bounds.worst, end) if latest is not None else None
+                if not_expected(ind.expected_from_step, step):
+                    score, reason = None, not_expected_reason(ind.expected_from_step)
+                # A break in series (OBS_STATUS B) restarts the trend at the break.
+                start = 0
+                for i, st in enumerate(status):
+                    if st and "B" in st.split(","):
+                        start = i
+                pts = [(times[i], values[i]) for i in range(start, len(values)) if values[i] is not None]
+                tclass, ratio = trend(pts, end, ind.polarity)
+                last_status = status[latest] if latest is not None else None
+                rows.append(IndicatorRow(
+                    id=ind.id, title=ind.title, family=ind.family, list=ind.list, harmonised=ind.harmonised,
+                    sdg=ind.sdg.label, sdg_goal=ind.sdg.goal_number, ec_objective=ind.ec_objective,
+                    dac=list(ind.dac), principles=list(ind.principles), unit=ind.unit, polarity=ind.polarity,
+                    city_id=city, city_name=names.get(city) if city else None,
+                    value=values[latest] if latest is not None else None,
+                    period=periods[latest] if latest is not None else None,
+                    score=None if score is None else round(score, 2),
+                    distance=None if score is None else round(100 - score, 2),
+                    light=light(score), trend=tclass, trend_ratio=None if ratio is None else round(ratio, 4),
+                    end_value=end, end_value_source=source, target_kind=kind, worst=ind.bounds.worst,
+                    missing_reason=reason, coverage=coverage[latest] if latest is not None else None,
+                    vintage_id=vintages[latest] if latest is not None else None,
+                    provisional=bool(last_status and "P" in last_status.split(",")),
+                    series=list(zip(periods, values, strict=True)),
+                    expected_from_step=ind.expected_from_step,
+                ))
+    return out
 
 
 def not_expected_reason(expected_from: int | None) -> str:
@@ -284,7 +324,6 @@ def build_scoreboards(
     fw = framework or catalog_cache.framework()
     inds = scored_indicators(cat, list_name)
     results = evaluated if evaluated is not None else evaluate(con, inds, pids, as_of=as_of, backend=backend)
-    by_pid = {k[0]: v for k, v in results.partition_by("partnership_id", as_dict=True).items()}
     local = reads.local_targets(con, as_of)
     stages = stage_infos(con, pids, as_of, ws.config.language)
     steps = {pid: s.step if s else None for pid, s in stages.items()}
@@ -292,10 +331,10 @@ def build_scoreboards(
     actions = reads.action_versions_many(con, pids, as_of)
     locals_ = local_rows_many(con, infos, as_of)
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    indicator_tables = indicator_rows_many(inds, results, infos, period, local, targets == "local", steps)
     out = []
     for pid, info in zip(pids, infos, strict=True):
-        rows = indicator_rows(inds, by_pid.get(pid, results.clear()), info, period, local, targets == "local",
-                              steps[pid])
+        rows = indicator_tables[pid]
         view = views[pid]
         vintages = sorted({r.vintage_id for r in rows if r.vintage_id is not None})
         out.append(Scoreboard(
