@@ -140,14 +140,22 @@ def indicator_rows_many(
     `steps`: the step of the City Partnerships process each reached (see `indicator_rows`)."""
     series = _series(results, period)
     empty: tuple[list[Any], ...] = tuple([] for _ in _SERIES)
+    # What a row takes from its indicator alone, read once for the cohort rather than once per series.
+    fixed: list[dict[str, Any]] = [
+        dict(id=ind.id, title=ind.title, family=ind.family, list=ind.list, harmonised=ind.harmonised,
+             sdg=ind.sdg.label, sdg_goal=ind.sdg.goal_number, ec_objective=ind.ec_objective, dac=list(ind.dac),
+             principles=list(ind.principles), unit=ind.unit, polarity=ind.polarity, worst=ind.bounds.worst,
+             expected_from_step=ind.expected_from_step) for ind in indicators]
     out: dict[str, list[IndicatorRow]] = {}
     for info in infos:
         names = {c.id: c.name for c in info.cities}
+        city_ids: list[str | None] = [c.id for c in info.cities]
         step = steps.get(info.id)
         rows = out[info.id] = []
-        for ind in indicators:
-            cities: list[str | None] = [c.id for c in info.cities] if ind.family == "city" else [None]
-            for city in cities:
+        for ind, static in zip(indicators, fixed, strict=True):
+            waiting = not_expected(ind.expected_from_step, step)
+            worst = ind.bounds.worst
+            for city in city_ids if ind.family == "city" else [None]:
                 periods, values, reasons, coverage, vintages, status, times = series.get((info.id, ind.id, city),
                                                                                           empty)
                 end = ind.end_value.value
@@ -155,15 +163,14 @@ def indicator_rows_many(
                 source = ind.end_value.source
                 if use_local and city is not None and (ind.observation_code, city) in local_targets:
                     t = local_targets[(ind.observation_code, city)]
-                    worst = ind.bounds.worst
                     if t != worst and (t > worst) == (end > worst):
                         end, kind, source = t, "local", "city's own 2030 target"
                 latest = next((i for i in range(len(values) - 1, -1, -1) if values[i] is not None), None)
                 reason = None
                 if latest is None:
                     reason = reasons[-1] if periods else REASON_NO_DATA
-                score = normalise(values[latest], ind.bounds.worst, end) if latest is not None else None
-                if not_expected(ind.expected_from_step, step):
+                score = normalise(values[latest], worst, end) if latest is not None else None
+                if waiting:
                     score, reason = None, not_expected_reason(ind.expected_from_step)
                 # A break in series (OBS_STATUS B) restarts the trend at the break.
                 start = 0
@@ -174,21 +181,17 @@ def indicator_rows_many(
                 tclass, ratio = trend(pts, end, ind.polarity)
                 last_status = status[latest] if latest is not None else None
                 rows.append(IndicatorRow(
-                    id=ind.id, title=ind.title, family=ind.family, list=ind.list, harmonised=ind.harmonised,
-                    sdg=ind.sdg.label, sdg_goal=ind.sdg.goal_number, ec_objective=ind.ec_objective,
-                    dac=list(ind.dac), principles=list(ind.principles), unit=ind.unit, polarity=ind.polarity,
-                    city_id=city, city_name=names.get(city) if city else None,
+                    **static, city_id=city, city_name=names.get(city) if city else None,
                     value=values[latest] if latest is not None else None,
                     period=periods[latest] if latest is not None else None,
                     score=None if score is None else round(score, 2),
                     distance=None if score is None else round(100 - score, 2),
                     light=light(score), trend=tclass, trend_ratio=None if ratio is None else round(ratio, 4),
-                    end_value=end, end_value_source=source, target_kind=kind, worst=ind.bounds.worst,
+                    end_value=end, end_value_source=source, target_kind=kind,
                     missing_reason=reason, coverage=coverage[latest] if latest is not None else None,
                     vintage_id=vintages[latest] if latest is not None else None,
                     provisional=bool(last_status and "P" in last_status.split(",")),
                     series=list(zip(periods, values, strict=True)),
-                    expected_from_step=ind.expected_from_step,
                 ))
     return out
 
@@ -229,27 +232,37 @@ def _not_after(period: str, cutoff: Period) -> bool:
 
 
 def aggregates(rows: list[IndicatorRow]) -> list[Aggregate]:
-    groups: dict[tuple[Dimension, str], list[IndicatorRow]] = defaultdict(list)
-    for r in rows:
-        if not r.harmonised:
-            continue
-        groups[("ec_objective", r.ec_objective)].append(r)
-        groups[("sdg", f"SDG {r.sdg_goal}")].append(r)
-        for d in r.dac:
-            groups[("dac", d)].append(r)
-        for p in r.principles:
-            groups[("principle", p)].append(r)
+    layout = _aggregate_layout(tuple((r.id, r.harmonised, r.ec_objective, r.sdg_goal, tuple(r.dac),
+                                      tuple(r.principles)) for r in rows))
     out = []
-    for (dim, key), rs in sorted(groups.items()):
-        scored = [r.score for r in rs if r.score is not None]
-        ids = sorted({r.id for r in rs})
+    for dim, key, positions, ids in layout:
+        scored = [s for s in (rows[i].score for i in positions) if s is not None]
         out.append(Aggregate(
             dimension=dim, key=key,
             mean_score=round(sum(scored) / len(scored), 2) if scored else None,
-            n_indicators=len(ids), n_scored=len(scored), coverage=round(len(scored) / len(rs), 4),
+            n_indicators=len(ids), n_scored=len(scored), coverage=round(len(scored) / len(positions), 4),
             indicator_ids=ids,
         ))
     return out
+
+
+@lru_cache(maxsize=64)
+def _aggregate_layout(rows: tuple[tuple[str, bool, str, int, tuple[str, ...], tuple[str, ...]], ...]
+                      ) -> list[tuple[Dimension, str, list[int], list[str]]]:
+    """Which rows each aggregate takes (dimension, key, row positions, indicator ids), in the aggregates' order:
+    it depends only on the rows' indicators, the same for every partnership scored on one list."""
+    groups: dict[tuple[Dimension, str], list[int]] = defaultdict(list)
+    for i, (_, harmonised, ec_objective, sdg_goal, dac, principles) in enumerate(rows):
+        if not harmonised:
+            continue
+        groups[("ec_objective", ec_objective)].append(i)
+        groups[("sdg", f"SDG {sdg_goal}")].append(i)
+        for d in dac:
+            groups[("dac", d)].append(i)
+        for p in principles:
+            groups[("principle", p)].append(i)
+    return [(dim, key, positions, sorted({rows[i][0] for i in positions}))
+            for (dim, key), positions in sorted(groups.items())]
 
 
 def thresholds_of(config: Config) -> Thresholds:

@@ -246,11 +246,10 @@ def round_state(rows: pl.DataFrame, by: Sequence[str], qualify: pl.Expr) -> pl.D
                              pl.col("sheet").str.strip_chars().str.to_uppercase())
     sheeted = rows.filter(pl.col("sheet").is_not_null())
     sheeted = sheeted.filter(pl.col("vintage_id") == pl.col("vintage_id").max().over(*keys, "sheet"))
-    legacy = rows.filter(pl.col("sheet").is_null())
-    legacy = legacy.filter(pl.col("vintage_id") == pl.col("vintage_id").max().over(*keys, "participant_code",
-                                                                                    "question_id"))
-    legacy = legacy.sort("vintage_id", descending=True).unique(subset=[*keys, "participant_code", "question_id"],
-                                                              keep="first", maintain_order=True)
+    # The newest first (a stable sort: rows of one load keep their stored order), then each participant's first
+    # answer to each question: one grouping pass, no window of the newest load per answer before it.
+    legacy = rows.filter(pl.col("sheet").is_null()).sort("vintage_id", descending=True, maintain_order=True)
+    legacy = legacy.unique(subset=[*keys, "participant_code", "question_id"], keep="first", maintain_order=True)
     both = pl.concat([legacy, sheeted])
     # A round's number of sheets, counting its rows without a sheet (null) as one more.
     n_sheets = pl.col("sheet").n_unique().over(keys)
