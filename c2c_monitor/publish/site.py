@@ -473,6 +473,8 @@ def _write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue,
         def folder(lg: str) -> str:
             return "" if lg == langs[0] else f"{lg}/"
 
+        made = {tmp, tmp / "partnerships", tmp / "data"}  # folders known to exist: one mkdir each, not one a page
+
         def page(lang: str, path: str, model: type[SitePage], **fields: Any) -> Path:
             # The model checks the fields: a page is given only what its public model declares.
             full = folder(lang) + path
@@ -481,10 +483,13 @@ def _write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue,
                           for lg in langs] if len(langs) > 1 else []
             html = render_page(environment(lang=lang), model(
                 site=site, lang=lang, root=root, home="../" * path.count("/"), alternates=alternates, **fields))
-            (tmp / full).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / full).write_text(html, encoding="utf-8")
+            target = tmp / full
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_text(html, encoding="utf-8")
             summary.pages += 1
-            return tmp / full
+            return target
 
         by_id = {v.id: v for v in vintages}
         jobs = []
