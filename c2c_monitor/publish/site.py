@@ -127,6 +127,8 @@ class _ObservationsRead:
     def __init__(self, con: DuckDBPyConnection, city_ids: list[str], cat: Catalogue, as_of: int | None) -> None:
         self.key = (city_ids, as_of)
         self._cursor = con.cursor()  # a connection of its own to the same database: a cursor is one thread's
+        # Session settings are not inherited: as on the workspace's own connection, no progress bar on stdout.
+        self._cursor.execute("SET enable_progress_bar = false")
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="c2c-observations")
         self._future: Future[pl.DataFrame] = self._pool.submit(opendata.observations, self._cursor, city_ids, cat,
                                                                as_of)
