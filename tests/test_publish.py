@@ -216,3 +216,51 @@ def test_a_killed_publish_leaves_the_old_site_and_its_leftovers_are_cleared(host
     assert list(tmp_path.glob(".site.tmp-*")), why  # the killed run's folder is there ...
     assert run_c2c("publish", "lyon-porto-novo", "-w", str(ws), "-o", str(out), "--no-pdf", "-q").returncode == 0
     assert not list(tmp_path.glob(".site.*"))  # ... and the next run clears it
+
+
+def test_an_error_in_the_series_thread_fails_the_publish_and_keeps_the_old_site(demo_copy, tmp_path,
+                                                                                 monkeypatch) -> None:
+    """The observations are read, and their SDMX / Open SDG files written, on a thread of their own while the
+    pages render (publish/site.py): an error there still fails the run, with the old site in place and no
+    temporary folder left behind."""
+    import pytest
+
+    from c2c_monitor.errors import C2CError
+    from c2c_monitor.publish import open_sdg, site
+    from c2c_monitor.store.workspace import open_workspace
+
+    out = tmp_path / "site"
+    with open_workspace(demo_copy) as ws:
+        site.publish(ws, ["lyon-porto-novo"], out, pdf=False)
+        before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise C2CError("the Open SDG export broke")
+
+        monkeypatch.setattr(open_sdg, "open_sdg", broken)
+        with pytest.raises(C2CError, match="Open SDG export broke"):
+            site.publish(ws, ["bonn-cape-coast"], out, pdf=False)
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
+    assert "partnerships/lyon-porto-novo.html" in before
+    assert not list(tmp_path.glob(".site.*"))
+
+
+def test_a_read_started_for_other_cities_is_not_used(demo_copy, tmp_path) -> None:
+    """write_site takes the observations `publish` began reading only when they are of its scoreboards' cities
+    and vintage bound; otherwise it reads them again, and the series files are the same as without it."""
+    from c2c_monitor.publish import site
+    from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
+    from c2c_monitor.store import catalog_cache
+    from c2c_monitor.store.workspace import open_workspace
+
+    with open_workspace(demo_copy) as ws:
+        cat, fw = workspace_catalogue(ws), catalog_cache.framework()
+        sbs = build_scoreboards(ws, ["lyon-porto-novo"], catalogue=cat, framework=fw)
+        other = sbs[0].partnership.cities[0].id
+        site.write_site(ws, sbs, tmp_path / "plain", cat, fw, pdf=False)
+        wrong = site._ObservationsRead(ws.con, [other], cat, None)  # one of the two cities only
+        site.write_site(ws, sbs, tmp_path / "given", cat, fw, pdf=False, observations=wrong)
+    plain = pl.read_csv(tmp_path / "plain" / "data" / "sdmx" / "observations.csv", infer_schema=False)
+    given = pl.read_csv(tmp_path / "given" / "data" / "sdmx" / "observations.csv", infer_schema=False)
+    assert plain.height > 0 and plain["REF_AREA"].n_unique() == 2
+    assert given.equals(plain)

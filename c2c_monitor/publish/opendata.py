@@ -76,52 +76,53 @@ class Resource:
         return self.frame.height
 
 
-class _Columns:
-    """A table gathered column by column. A list per row was tens of thousands of objects alive at once for
-    a thousand partnerships, and the garbage collector walked them (and every scoreboard) again and again."""
+class _Rows:
+    """A table gathered as a list of row tuples and turned into columns in one pass at the end (zip, in C). The
+    garbage collector stops tracking a tuple of plain values after its first look at it, so the thousands of rows
+    of a thousand partnerships are not walked again and again (a list per row was); appending a tuple is one
+    call where a column-by-column append was a Python loop per row."""
 
     def __init__(self) -> None:
-        self.columns: list[list[object]] = []
+        self.rows: list[tuple[object, ...]] = []
+        self.append = self.rows.append
 
-    def append(self, row: Sequence[object]) -> None:
-        if not self.columns:
-            self.columns = [[] for _ in row]
-        for column, value in zip(self.columns, row, strict=True):
-            column.append(value)
+    @property
+    def columns(self) -> list[tuple[object, ...]]:
+        return list(zip(*self.rows, strict=True))
 
 
-def _frame(rows: _Columns, schema: dict[str, Any]) -> pl.DataFrame:
-    if not rows.columns:
+def _frame(rows: _Rows, schema: dict[str, Any]) -> pl.DataFrame:
+    if not rows.rows:
         return pl.DataFrame(schema=schema)
     return pl.DataFrame(dict(zip(schema, rows.columns, strict=True)), schema=schema)
 
 
 def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
     S, F, N, B = pl.String, pl.Float64, pl.Int64, pl.Boolean  # noqa: N806 (dtype shorthands)
-    parts, inds, prin, ques, grp, act = _Columns(), _Columns(), _Columns(), _Columns(), _Columns(), _Columns()
+    parts, inds, prin, ques, grp, act = _Rows(), _Rows(), _Rows(), _Rows(), _Rows(), _Rows()
     for sb in sbs:
         p = sb.partnership
         eu = next(c for c in p.cities if c.role == "european")
         pc = next(c for c in p.cities if c.role == "partner")
-        parts.append([p.id, p.name, p.theme, ",".join(map(str, p.sdgs)), p.budget_eur, p.start_year, eu.id, eu.name,
-                      eu.country, pc.id, pc.name, pc.country, sb.round_id, sb.n_participants])
+        parts.append((p.id, p.name, p.theme, ",".join(map(str, p.sdgs)), p.budget_eur, p.start_year, eu.id, eu.name,
+                      eu.country, pc.id, pc.name, pc.country, sb.round_id, sb.n_participants))
         for r in sb.indicators:
-            inds.append([p.id, r.id, r.title, r.family, r.list, r.harmonised, r.sdg, r.city_id, r.city_name, r.period,
+            inds.append((p.id, r.id, r.title, r.family, r.list, r.harmonised, r.sdg, r.city_id, r.city_name, r.period,
                          r.value, r.unit, r.score, r.distance, r.light, r.trend, r.end_value, r.target_kind,
-                         r.coverage, r.provisional, r.missing_reason, r.vintage_id])
+                         r.coverage, r.provisional, r.missing_reason, r.vintage_id))
         for pr in sb.principles:
-            prin.append([p.id, sb.round_id, pr.id, pr.title, pr.score, pr.status, pr.coverage, pr.n_answered,
+            prin.append((p.id, sb.round_id, pr.id, pr.title, pr.score, pr.status, pr.coverage, pr.n_answered,
                          pr.n_questions, sb.previous_round_id, pr.previous_score, pr.trend, len(pr.disagreements),
-                         pr.n_ratings, pr.n_not_applicable_dont_know, pr.n_blank])
+                         pr.n_ratings, pr.n_not_applicable_dont_know, pr.n_blank))
             for q in pr.questions:
-                ques.append([p.id, sb.round_id, q.id, q.text, q.n, q.median, q.iqr, q.low, q.high,
+                ques.append((p.id, sb.round_id, q.id, q.text, q.n, q.median, q.iqr, q.low, q.high,
                              q.share_dont_know, q.disagreement, q.agreed, q.agreed_reason, q.score,
-                             q.n_not_applicable, q.n_dont_know, q.n_blank])
+                             q.n_not_applicable, q.n_dont_know, q.n_blank))
         for g in sb.groups:
-            grp.append([p.id, sb.round_id, g.group, g.principle_id, g.n_participants, g.score])
+            grp.append((p.id, sb.round_id, g.group, g.principle_id, g.n_participants, g.score))
         for a in sb.actions:
-            act.append([p.id, a.id, a.principle_id, ",".join(a.principles or [a.principle_id]), a.round_id, a.text,
-                        a.enablers, a.owner, a.priority, a.timeframe, a.due, a.status, a.overdue])
+            act.append((p.id, a.id, a.principle_id, ",".join(a.principles or [a.principle_id]), a.round_id, a.text,
+                        a.enablers, a.owner, a.priority, a.timeframe, a.due, a.status, a.overdue))
     return [
         Resource("partnerships", "data/partnerships.csv", "Partnerships, their cities and latest workshop round",
                  _frame(parts, {"partnership_id": S, "name": S, "theme": S, "sdgs": S, "budget_eur": F,

@@ -13,6 +13,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +57,7 @@ from c2c_monitor.store.atomic import current_umask
 from c2c_monitor.store.workspace import Workspace
 
 if TYPE_CHECKING:
+    import polars as pl
     from duckdb import DuckDBPyConnection
 
 MARKER = ".c2c-site"
@@ -115,6 +117,52 @@ def _principle_chart(sb: Scoreboard, lang: str = "en") -> str:
     return principle_rounds([(p.id, p.title) for p in sb.principles], rounds, scores, lang)
 
 
+class _ObservationsRead:
+    """The open data's observation rows, read by DuckDB on a connection and thread of its own while this one
+    scores or renders: DuckDB leaves Python's lock while it works, so the read (a third of a one-partnership
+    publish in the 96.6 M workspace) overlaps the Python work instead of following it. Same statement, same
+    rows; `result()` waits for them. The series files made from them (SDMX, Open SDG: polars, which also
+    leaves the lock while it sorts and writes) follow on that thread, while the pages are rendered."""
+
+    def __init__(self, con: DuckDBPyConnection, city_ids: list[str], cat: Catalogue, as_of: int | None) -> None:
+        self.key = (city_ids, as_of)
+        self._cursor = con.cursor()  # a connection of its own to the same database: a cursor is one thread's
+        # Session settings are not inherited: as on the workspace's own connection, no progress bar on stdout.
+        self._cursor.execute("SET enable_progress_bar = false")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="c2c-observations")
+        self._future: Future[pl.DataFrame] = self._pool.submit(opendata.observations, self._cursor, city_ids, cat,
+                                                               as_of)
+        self._files: Future[tuple[list[dict[str, Any]], list[str]]] | None = None
+
+    def result(self) -> pl.DataFrame:
+        return self._future.result()
+
+    def start_series_files(self, tmp: Path, cat: Catalogue, city_names: dict[str, str]) -> None:
+        self._files = self._pool.submit(self._series_files, tmp, cat, city_names)
+
+    def _series_files(self, tmp: Path, cat: Catalogue,
+                      city_names: dict[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
+        obs = self._future.result()
+        notes: list[str] = []
+        return _sdmx_files(tmp, obs, cat, city_names, notes) + _open_sdg_files(tmp, obs, cat, city_names, notes), notes
+
+    def series_files(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """The datapackage entries of the series files and the notes their export made, once written."""
+        assert self._files is not None, "start_series_files first"
+        return self._files.result()
+
+    def close(self) -> None:
+        """Stop the read if nobody took its rows (the publish failed first), and release its connection."""
+        if not self._future.done():
+            self._cursor.interrupt()
+        self._pool.shutdown(wait=True)
+        self._cursor.close()
+
+
+def _city_names(sbs: list[Scoreboard]) -> dict[str, str]:
+    return {c.id: c.name for sb in sbs for c in sb.partnership.cities}
+
+
 def _parquet_files(tmp: Path, resources: list[opendata.Resource], obs: Any) -> list[dict[str, Any]]:
     """data/parquet/: the indicator figures and the observation series as Parquet; their datapackage entries."""
     out = []
@@ -130,10 +178,10 @@ def _parquet_files(tmp: Path, resources: list[opendata.Resource], obs: Any) -> l
 
 
 def _sdmx_files(tmp: Path, obs: Any, cat: Catalogue, city_names: dict[str, str],
-                summary: Summary) -> list[dict[str, Any]]:
+                notes: list[str]) -> list[dict[str, Any]]:
     """data/sdmx/: the SDMX-CSV data and its SDMX-ML structure; their datapackage entries."""
     export = sdmx.sdmx_csv(obs, cat)
-    summary.notes += export.notes
+    notes += export.notes
     res = opendata.Resource(
         "observations-sdmx", "data/sdmx/observations.csv",
         f"Indicator series of the partner cities as SDMX-CSV 2.0 (structure {sdmx_codes.STRUCTURE_ID} in "
@@ -155,10 +203,10 @@ def _sdmx_files(tmp: Path, obs: Any, cat: Catalogue, city_names: dict[str, str],
 
 
 def _open_sdg_files(tmp: Path, obs: Any, cat: Catalogue, city_names: dict[str, str],
-                    summary: Summary) -> list[dict[str, Any]]:
+                    notes: list[str]) -> list[dict[str, Any]]:
     """data/open-sdg/: data/indicator_*.csv and meta/*.md as sdg-build reads them; their datapackage entries."""
     export = open_sdg.open_sdg(obs, cat, city_names)
-    summary.notes += export.notes
+    notes += export.notes
     out: list[dict[str, Any]] = []
     for name, df in sorted(export.data.items()):
         res = opendata.Resource("open-sdg-" + name.removesuffix(".csv").replace("_", "-").lower(),
@@ -348,23 +396,49 @@ def publish(ws: Workspace, pids: list[str] | None, out: Path, *, pdf: bool = Tru
         raise C2CError("two partnership ids give the same file name; rename one of them")
     cat = workspace_catalogue(ws)
     fw = catalog_cache.framework()
-    sbs = build_scoreboards(ws, pids, list_name, as_of=as_of, catalogue=cat, framework=fw)
+    # The open data's observations of these partnerships' cities are read while the scoring runs.
+    rows = reads.partnership_rows(ws.con, pids)
+    obs = _ObservationsRead(ws.con, sorted({c for r in rows.values() for c in (r[7], r[10])}), cat, as_of)
+    try:
+        sbs = build_scoreboards(ws, pids, list_name, as_of=as_of, catalogue=cat, framework=fw)
+    except BaseException:
+        obs.close()
+        raise
     return write_site(ws, sbs, out, cat, fw, pdf=pdf, as_of=as_of, title=title, workers=workers,
-                      pdf_engine=pdf_engine, progress=progress, clean=clean, langs=langs, parquet=parquet)
+                      pdf_engine=pdf_engine, progress=progress, clean=clean, langs=langs, parquet=parquet,
+                      observations=obs)
 
 
 def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, fw: Framework, *, pdf: bool = True,
                as_of: int | None = None, title: str | None = None, workers: int | None = None,
                pdf_engine: str = "auto", progress: Callable[[int, int, str], None] | None = None,
                clean: bool = False, langs: list[str] | None = None,
-            parquet: bool = False) -> Summary:
+            parquet: bool = False, observations: _ObservationsRead | None = None) -> Summary:
     """Everything after scoring: pages, charts, PDFs and open data (with `parquet`, also the
     indicators and observations as Parquet), swapped into `out` at the end.
 
     `langs` (default: the workspace's language): the first language's pages are at the top of the site, each
     further language's in a folder named after it (`fr/index.html`, `fr/partnerships/...`, `fr/pdf/...`), with
     a language switch and `hreflang` links on every page; assets and open data are shared (one copy, at the
-    top). Files in `out` that an earlier run did not write are kept, unless `clean`."""
+    top). Files in `out` that an earlier run did not write are kept, unless `clean`. `observations`: the read
+    `publish` started for these scoreboards' cities (else it starts here, and overlaps the pages)."""
+    city_names = _city_names(sbs)
+    if observations is not None and observations.key != (sorted(city_names), as_of):
+        observations.close()
+        observations = None
+    obs_read = observations or _ObservationsRead(ws.con, sorted(city_names), cat, as_of)
+    try:
+        return _write_site(ws, sbs, out, cat, fw, pdf=pdf, as_of=as_of, title=title, workers=workers,
+                           pdf_engine=pdf_engine, progress=progress, clean=clean, langs=langs, parquet=parquet,
+                           obs_read=obs_read, city_names=city_names)
+    finally:
+        obs_read.close()
+
+
+def _write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, fw: Framework, *, pdf: bool,
+                as_of: int | None, title: str | None, workers: int | None, pdf_engine: str,
+                progress: Callable[[int, int, str], None] | None, clean: bool, langs: list[str] | None,
+                parquet: bool, obs_read: _ObservationsRead, city_names: dict[str, str]) -> Summary:
     if pdf_engine not in PDF_ENGINES:
         raise C2CError(f"unknown PDF engine {pdf_engine!r}", hint="one of " + ", ".join(PDF_ENGINES))
     con = ws.con
@@ -391,6 +465,7 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         (tmp / "assets" / "fonts").mkdir(parents=True)
         (tmp / "partnerships").mkdir()
         (tmp / "data").mkdir()
+        obs_read.start_series_files(tmp, cat, city_names)
         for f in FONT_DIR.glob("*"):
             shutil.copy2(f, tmp / "assets" / "fonts" / f.name)
         env = environment()
@@ -400,6 +475,8 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         def folder(lg: str) -> str:
             return "" if lg == langs[0] else f"{lg}/"
 
+        made = {tmp, tmp / "partnerships", tmp / "data"}  # folders known to exist: one mkdir each, not one a page
+
         def page(lang: str, path: str, model: type[SitePage], **fields: Any) -> Path:
             # The model checks the fields: a page is given only what its public model declares.
             full = folder(lang) + path
@@ -408,10 +485,13 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
                           for lg in langs] if len(langs) > 1 else []
             html = render_page(environment(lang=lang), model(
                 site=site, lang=lang, root=root, home="../" * path.count("/"), alternates=alternates, **fields))
-            (tmp / full).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / full).write_text(html, encoding="utf-8")
+            target = tmp / full
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_text(html, encoding="utf-8")
             summary.pages += 1
-            return tmp / full
+            return target
 
         by_id = {v.id: v for v in vintages}
         jobs = []
@@ -441,15 +521,14 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
                     progress(k + 1, len(sbs), "pages")
 
         resources = opendata.figures(sbs)
-        city_names = {c.id: c.name for sb in sbs for c in sb.partnership.cities}
-        obs = opendata.observations(con, sorted(city_names), cat, as_of)
         for r in resources:
             opendata.write_csv(r.frame, tmp / r.path)
         described = [opendata.tabular(r) for r in resources]
         if parquet:
-            described += _parquet_files(tmp, resources, obs)
-        described += _sdmx_files(tmp, obs, cat, city_names, summary)
-        described += _open_sdg_files(tmp, obs, cat, city_names, summary)
+            described += _parquet_files(tmp, resources, obs_read.result())
+        series, notes = obs_read.series_files()
+        described += series
+        summary.notes += notes
         (tmp / "data" / "scoreboards.json").write_text(
             "[\n" + ",\n".join(sb.model_dump_json() for sb in sbs) + "\n]\n", encoding="utf-8")
         described.append({"name": "scoreboards", "path": "data/scoreboards.json", "type": "json", "format": "json",
@@ -487,6 +566,7 @@ def write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue, 
         (tmp / MARKER).write_text(MARKER_HEAD + "".join(f"{f}\n" for f in wrote), encoding="utf-8")
         _swap_into_place(tmp, out, clean, summary)
     except BaseException:
+        obs_read.close()  # its thread may still be writing series files into tmp
         # Only on failure: after the swap that name is no longer ours, and what is there is not ours to delete.
         shutil.rmtree(tmp, ignore_errors=True)
         raise

