@@ -222,8 +222,11 @@ def insert_frame(con: DuckDBPyConnection, table: str, df: Any) -> int:
     order = CLUSTER_KEYS.get(table)
     if order and all(c in df.columns for c in order):
         # Each vintage lands sorted, so its row groups hold narrow ranges of the clustering key and DuckDB's
-        # zone maps (min/max per row group) skip the rest when one partnership's cities are read.
-        sql += " ORDER BY " + ", ".join(order)
+        # zone maps (min/max per row group) skip the rest when one partnership's cities are read. Sorted by
+        # polars before the scan (DuckDB inserts an Arrow scan in its order), in the order DuckDB's ORDER BY
+        # gives (byte order, nulls last): DuckDB's own ORDER BY materialises every column in its row format,
+        # 1.6 s of CPU more than the insert at 3 M rows, where polars sorts the key columns and gathers.
+        df = df.sort(list(order), nulls_last=True, maintain_order=True)
     return _run_with_frame(con, sql, df)
 
 
