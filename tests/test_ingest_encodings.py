@@ -126,6 +126,18 @@ def test_field_counts_agree_with_the_csv_module(rows: list[list[str]]) -> None:
     assert (found.fields if found else None) == csv_bad
 
 
+@pytest.mark.parametrize("width", [1, 255, 256, 300, 70_000])
+def test_wide_records_are_counted_without_wrapping(width: int) -> None:
+    """Records of 256 or more separators: a count kept in too narrow a type would wrap (256 commas read as 0)."""
+    header = ",".join(f"c{i}" for i in range(width))
+    good = ",".join(["x"] * width)
+    assert first_ragged(f"{header}\n{good}\n{good}\n".encode(), ",") is None
+    for fields in (width + 256, width + 1, max(width - 1, 0) or 2):
+        row = ",".join(["x"] * fields)
+        found = first_ragged(f"{header}\n{good}\n{row}\n{good}\n".encode(), ",")
+        assert found is not None and (found.line, found.fields, found.expected) == (3, fields, width)
+
+
 @pytest.mark.parametrize("cell", ["", "NaN", "NA", "..", ":"])
 def test_missing_values_are_missing_with_an_observation_status(demo_copy: Path, tmp_path: Path, cell: str) -> None:
     """README: empty, NaN, NA, `..` and `:` are a missing value; without a status it is recorded as M."""

@@ -96,7 +96,7 @@ def _periods(df: pl.DataFrame) -> pl.DataFrame:
 def _unit_rules(df: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None, pl.Expr]:
     """(wrong-unit mask, value factor or None when every unit is the catalogue's, finding message)."""
     table = unit_table()
-    pairs = df.select("unit", "_unit").unique().drop_nulls().rows()
+    pairs = df.select("unit", "_unit").drop_nulls().unique().rows()  # (most files give no unit: nothing to hash)
     bad: list[tuple[str, str]] = []
     unknown: list[str] = []
     scaled: list[tuple[str, str, float]] = []
@@ -186,7 +186,10 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     df = _lookup(df, "source_code", checks, ["code", "_unit", "_min", "_max"])
     # Judged as given, before a `select` below rewrites the chosen one to the headline: `sex=` or `female`
     # stored as is would be published and, reloaded, read as a series of its own.
-    df = df.with_columns(pl.col("disagg").str.contains(DISAGG).not_().and_(pl.col("disagg") != "")
+    # The pattern is run on the distinct keys (a few), each row only tested for membership of the bad ones.
+    stored = pl.Series("disagg", sorted({v for v in keys.values() if v is not None}), dtype=pl.String)
+    bad_keys = stored.filter(~stored.str.contains(DISAGG).fill_null(False) & (stored != ""))
+    df = df.with_columns((pl.col("disagg").is_in(bad_keys.implode()) if bad_keys.len() else pl.lit(False))
                          .fill_null(False).alias("_bad_disagg"))
     # A `select` turns one disaggregation of the source into the headline.
     for s, sel in selects.items():

@@ -222,9 +222,27 @@ def insert_frame(con: DuckDBPyConnection, table: str, df: Any) -> int:
     order = CLUSTER_KEYS.get(table)
     if order and all(c in df.columns for c in order):
         # Each vintage lands sorted, so its row groups hold narrow ranges of the clustering key and DuckDB's
-        # zone maps (min/max per row group) skip the rest when one partnership's cities are read.
-        sql += " ORDER BY " + ", ".join(order)
-    return _run_with_frame(con, sql, df)
+        # zone maps (min/max per row group) skip the rest when one partnership's cities are read. Sorted by
+        # polars before the scan (DuckDB inserts an Arrow scan in its order), in the order DuckDB's ORDER BY
+        # gives (byte order, nulls last): DuckDB's own ORDER BY materialises every column in its row format,
+        # 1.6 s of CPU more than the insert at 3 M rows, where polars sorts the key columns and gathers.
+        df = df.sort(list(order), nulls_last=True, maintain_order=True)
+    return _run_with_frame(con, sql, _arrow_view(df))
+
+
+def _arrow_view(df: Any) -> Any:
+    """A polars frame of text and numbers as Arrow with its strings as Arrow string views, without a copy.
+
+    DuckDB reads a polars frame through `to_arrow()`, which copies every string into the classic Arrow layout
+    (0.4 s of CPU, one thread, for the 3 M rows of a bulk load); DuckDB reads string views as they are.
+    Other column types (dates, categoricals) keep the frame, read as before."""
+    import polars as pl
+
+    newest = getattr(pl, "CompatLevel", None)  # polars 1.1 and later
+    if newest is None or not isinstance(df, pl.DataFrame) or not all(
+            t == pl.String or t == pl.Boolean or t.is_numeric() for t in df.dtypes):
+        return df
+    return df.to_arrow(compat_level=newest.newest())
 
 
 def _run_with_frame(con: DuckDBPyConnection, sql: str, df: Any) -> int:
@@ -234,7 +252,7 @@ def _run_with_frame(con: DuckDBPyConnection, sql: str, df: Any) -> int:
         con.execute(sql)
     finally:
         con.unregister("_incoming")
-    return int(df.height)
+    return len(df)  # a polars frame's height, an Arrow table's rows
 
 
 def update_frame(con: DuckDBPyConnection, table: str, key: str, df: Any) -> int:
