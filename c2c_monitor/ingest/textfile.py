@@ -206,17 +206,19 @@ def _read_plain(path: Path, keep_repeated: bool = False) -> Table | None:
     if not header.strip():
         return None
     sep = _separator(header)
-    df = _small_frame(raw, sep) if len(raw) <= SMALL_BYTES else None
+    notes = [f"separator {sep!r}"] if sep != "," else []
+    small = _small_frame(raw, sep) if len(raw) <= SMALL_BYTES else None
+    if small is not None:
+        return Table(path, small, notes, sep)
+    df = _polars_frame(path, raw, sep)
     if df is None:
-        df = _polars_frame(path, raw, sep)
-        if df is None:
-            return None
+        return None
     df = _duplicate_column(path, df, keep_repeated)
     # `_line` last and names stripped by rebuilding the frame from its columns: no polars query, which costs more
     # than a small file's read (an Open SDG folder is hundreds of them).
     line, *cols = df.get_columns()
     df = pl.DataFrame([c.alias(c.name.strip()) for c in cols] + [line.cast(pl.Int64)])
-    return Table(path, df, [f"separator {sep!r}"] if sep != "," else [], sep)
+    return Table(path, df, notes, sep)
 
 
 def _polars_frame(path: Path, raw: bytes, sep: str) -> pl.DataFrame | None:
@@ -240,8 +242,9 @@ SMALL_BYTES = 64 * 1024
 
 
 def _small_frame(raw: bytes, sep: str) -> pl.DataFrame | None:
-    """The frame `_polars_frame` builds, for a small file whose every line is one record: no quote character, no
-    blank line, every line with the header's field count, distinct non-empty names (other than `_line`).
+    """The table `_read_plain` makes of `_polars_frame`'s read (names stripped, `_line` last), for a small file
+    whose every line is one record: no quote character, no blank line, every line with the header's field
+    count, distinct non-empty names (none `_line`, none that polars' renaming of repeated names could make).
 
     Within those bounds the two readings are the same (tests/test_textfile_small.py): a field is the text
     between separators as written (spaces kept), an empty one is null, a CR before LF ends the line. Anything
@@ -258,17 +261,16 @@ def _small_frame(raw: bytes, sep: str) -> pl.DataFrame | None:
         lines.pop()
     if "\r" in text:  # only as CRLF here (`_read_plain` declines a lone CR)
         lines = [ln.removesuffix("\r") for ln in lines]
-    names = lines[0].split(sep)
+    names = [n.strip() for n in lines[0].split(sep)]
     width = len(names)
-    stripped = {n.strip() for n in names}
-    if "" in stripped or len(stripped) != width or "_line" in names:
+    if "" in names or len(set(names)) != width or "_line" in lines[0] or "_duplicated_" in lines[0]:
         return None
     rows = [ln.split(sep) for ln in lines[1:]]
     if any(len(r) != width or not ln.strip() for r, ln in zip(rows, lines[1:], strict=True)):
         return None
     # Built from rows: a third of the cost of one Series per column, for a frame this small.
     df = pl.DataFrame([[v or None for v in r] for r in rows], schema=dict.fromkeys(names, pl.String), orient="row")
-    df.insert_column(0, pl.Series("_line", range(2, len(rows) + 2), dtype=pl.UInt32))
+    df.insert_column(width, pl.Series("_line", range(2, len(rows) + 2), dtype=pl.Int64))
     return df
 
 
