@@ -278,8 +278,9 @@ def _open_sdg_small(frame: pl.DataFrame, file: str, code: str | None, disagg: li
             v = _strip(v)
             if v is not None and v not in _TOTALS:
                 keys[i] = f"{keys[i]}|{name}={v}" if keys[i] else f"{name}={v}"
-    strings: dict[str, list[str | None]] = {
+    values: dict[str, list[Any]] = {
         "_file": [file] * n,
+        "_line": frame["_line"].to_list(),
         "source_code": [code] * n if code is not None else [_strip(v) for v in col("Series")],
         "area": col("GeoCode"),
         "period": period,
@@ -291,11 +292,9 @@ def _open_sdg_small(frame: pl.DataFrame, file: str, code: str | None, disagg: li
     }
     # Built from rows, the schema as pairs (a dict of dtypes costs polars a second pass): a fifth of the cost
     # of one Series per column, for a frame this small.
-    names = [c for c in CANONICAL if c != "_line"]
-    df = pl.DataFrame(list(zip(*(strings[c] for c in names), strict=True)), schema=[(n, pl.String) for n in names],
-                      orient="row")
-    df.insert_column(CANONICAL.index("_line"), frame["_line"].cast(pl.Int64))
-    return df
+    # (`_line` among each row's values: inserting a column afterwards costs as much as the whole build.)
+    return pl.DataFrame(list(zip(*(values[c] for c in CANONICAL), strict=True)),
+                        schema=[(c, pl.Int64 if c == "_line" else pl.String) for c in CANONICAL], orient="row")
 
 
 # --- Documented long format (CSV and XLSX) ---------------------------------------------------------
