@@ -1,11 +1,13 @@
 """`parse_yaml` builds plain maps, lists and strings itself (PyYAML's generic constructor per node was half of an
-Open SDG metadata folder's parse time), and `parse_yaml_data` builds them from the parser's events without
-nodes: the data must be PyYAML's own `safe_load`, the refusals unchanged."""
+Open SDG metadata folder's parse time), and `parse_yaml_data` and `load_yaml` build them from the parser's events
+without nodes: the data must be PyYAML's own `safe_load`, the lines those of the nodes, the refusals unchanged."""
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from c2c_monitor.definitions.yamlload import YamlSyntaxError, parse_yaml, parse_yaml_data
+from c2c_monitor.definitions.locate import definitions_dir
+from c2c_monitor.definitions.yamlload import YamlSyntaxError, _walk, load_yaml, parse_yaml, parse_yaml_data
 from tests.test_map_suggest import REAL
 
 _SCALARS = (st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False)
@@ -93,3 +96,47 @@ def test_every_front_matter_of_the_real_platforms_reads_the_same() -> None:
         assert parse_yaml(t, "x")[0] == yaml.safe_load(t) == parse_yaml_data(t, "x")
     assert isinstance(parse_yaml("d: 2021-04-27\n", "x")[0]["d"], dt.date)
     assert isinstance(parse_yaml_data("d: 2021-04-27\n", "x")["d"], dt.date)
+
+
+def _by_nodes(text: str) -> tuple[str, object]:
+    """What load_yaml gave before it read events: the composed nodes, walked for each value's line."""
+    try:
+        data, node = parse_yaml(text, "f.yml")
+    except YamlSyntaxError as exc:
+        return "refused", (exc.finding.code, exc.finding.row, exc.finding.message)
+    lines: dict[tuple[str | int, ...], int] = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return "data", (repr(data), lines)
+
+
+def _by_load_yaml(text: str) -> tuple[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "f.yml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            data, lines = load_yaml(path)
+        except YamlSyntaxError as exc:
+            return "refused", (exc.finding.code, exc.finding.row, exc.finding.message.replace(str(path), "f.yml"))
+    return "data", (repr(data), lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_DATA, st.sampled_from([False, True, None]))
+def test_load_yaml_keeps_every_line_as_the_nodes_did(data: object, flow: bool | None) -> None:
+    text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
+    assert _by_load_yaml(text) == _by_nodes(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_load_yaml_agrees_with_the_nodes_on_any_text(text: str) -> None:
+    assert _by_load_yaml(text) == _by_nodes(text)
+
+
+def test_load_yaml_lines_of_the_shipped_mappings_and_definitions() -> None:
+    paths = sorted(definitions_dir("examples").glob("*.yaml")) + sorted(definitions_dir("indicators").rglob("*.yaml"))
+    assert len(paths) > 2
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        assert _by_load_yaml(text) == _by_nodes(text), path

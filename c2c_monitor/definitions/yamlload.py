@@ -110,10 +110,13 @@ _SIMPLE = frozenset({"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:ya
 _NO_KEY = object()
 
 
-def _from_events(loader: Any) -> Any:
+def _from_events(loader: Any, lines: Lines | None = None) -> Any:
     """The document's data built from the parser's events, without composing nodes: most of parsing time in
     a folder of Open SDG metadata was PyYAML building (and our code walking) a node per scalar. Raises
-    _NotPlain for anything outside plain maps, lists and scalars without tags, aliases or deep nesting."""
+    _NotPlain for anything outside plain maps, lists and scalars without tags, aliases or deep nesting.
+
+    `lines`, if given, is filled as `_walk` fills it from the nodes: each value's path (keys as written) to
+    the line it starts on."""
     get = loader.get_event
     if not isinstance(get(), yaml.StreamStartEvent):
         raise _NotPlain
@@ -124,8 +127,10 @@ def _from_events(loader: Any) -> Any:
         raise _NotPlain
     scalar, map_start, seq_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-    stack: list[list[Any]] = []  # [container, key waiting for its value (mappings)], innermost last
+    # [container, key waiting for its value (mappings), the container's path, the key as written], innermost last
+    stack: list[list[Any]] = []
     obj: Any
+    path: tuple[str | int, ...] = ()
     while True:
         ev = get()
         kind = type(ev)
@@ -134,6 +139,11 @@ def _from_events(loader: Any) -> Any:
             if not stack:
                 break
             continue
+        top = stack[-1] if stack else None
+        if lines is not None and (top is None or top[0].__class__ is list or top[1] is not _NO_KEY):
+            # (A key's own line is not kept: `_walk` overwrites it with its value's.)
+            path = () if top is None else top[2] + ((len(top[0]),) if top[0].__class__ is list else (top[3],))
+            lines[path] = ev.start_mark.line + 1
         if kind is scalar:
             if ev.tag is not None or len(stack) >= MAX_DEPTH:
                 raise _NotPlain
@@ -144,29 +154,29 @@ def _from_events(loader: Any) -> Any:
                     if tag not in _SIMPLE:
                         raise _NotPlain
                     obj = loader.construct_object(yaml.ScalarNode(tag, obj, ev.start_mark, ev.end_mark, ev.style))
-            if not stack:
+            if top is None:
                 root = obj
                 break
         elif (kind is map_start or kind is seq_start) and ev.tag is None and len(stack) < MAX_DEPTH:
             obj = {} if kind is map_start else []
-            if not stack:
+            if top is None:
                 root = obj
-                stack.append([obj, _NO_KEY])
+                stack.append([obj, _NO_KEY, path, None])
                 continue
         else:
             raise _NotPlain  # (an alias, a tag, too deep)
-        top = stack[-1]
         if top[0].__class__ is list:
             top[0].append(obj)
         elif top[1] is _NO_KEY:
             if kind is not scalar:
                 raise _NotPlain  # (a collection as a key)
             top[1] = obj
+            top[3] = str(ev.value)
         else:
             top[0][top[1]] = obj
             top[1] = _NO_KEY
         if kind is not scalar:
-            stack.append([obj, _NO_KEY])
+            stack.append([obj, _NO_KEY, path, None])
     if not isinstance(get(), yaml.DocumentEndEvent) or not isinstance(get(), yaml.StreamEndEvent):
         raise _NotPlain  # (a second document: `parse_yaml` words it)
     return root
@@ -204,8 +214,16 @@ def load_yaml(path: Path) -> tuple[Any, Lines]:
     if size > MAX_BYTES:  # refused before it is read into memory
         raise YamlSyntaxError(Finding("too-large", str(path), f"a YAML file of {size:,} bytes is over the "
                                       f"{MAX_BYTES:,}-byte limit"))
-    data, node = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    text = path.read_text(encoding="utf-8")
     lines: Lines = {}
+    loader = _Loader(text)
+    try:
+        return _from_events(loader, lines), lines  # (the plain case, without composing nodes)
+    except (_NotPlain, yaml.YAMLError, TypeError):
+        lines = {}
+    finally:
+        loader.dispose()
+    data, node = parse_yaml(text, str(path))
     if node is not None:
         _walk(node, (), lines)
     return data, lines
