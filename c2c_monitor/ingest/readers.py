@@ -21,7 +21,6 @@ from c2c_monitor.errors import Finding
 from c2c_monitor.ingest.metadata import parse_metadata_yaml
 from c2c_monitor.ingest.sdmx_ml import read_sdmx_ml_full, root_kind
 from c2c_monitor.ingest.textfile import (
-    SMALL,
     ReadError,
     Table,
     fix_decimal_commas,
@@ -206,7 +205,7 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
     reserved = OPEN_SDG_RESERVED | {"Quarter"} | ({label} if by_series and "GeoCode" in cols else set())
     dims = [c for c in cols if c not in reserved and c != "_line"]
     disagg = dims + (["Series"] if "Series" in cols and not by_series else [])
-    if t.frame.height <= SMALL:
+    if t.frame.height <= SMALL_ROWS:
         frame = _open_sdg_small(t.frame, str(path), None if by_series else code, disagg)
     else:
         frame = _open_sdg_lazy(t.frame, str(path), code, by_series, disagg)
@@ -244,6 +243,9 @@ def _open_sdg_lazy(frame: pl.DataFrame, file: str, code: str, by_series: bool, d
     return df.select(_canonical_exprs(CANONICAL[:-1])).collect()
 
 
+# Up to this many rows an Open SDG table is reshaped in Python (a polars query's fixed cost is about 1 ms; Python's
+# grows with the rows and passes it at some 700 rows of four columns).
+SMALL_ROWS = 500
 # What polars' `str.strip_chars()` strips (Unicode White_Space): Python's `str.strip()` also strips the
 # information separators U+001C..U+001F, which polars keeps.
 _WS = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
