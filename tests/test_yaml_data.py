@@ -63,6 +63,8 @@ def test_events_and_nodes_agree_on_any_text(text: str) -> None:
     "s: !!set {a, b}\no: !!omap [{a: 1}, {b: 2}]\nbin: !!binary aGVsbG8=\nstr: !!str 12\n",
     "? [complex, key]\n: value\n",  # a sequence as key: refused by PyYAML, by both
     "", "just a scalar", "- 1\n- [2, 3]\n",
+    "a: &y 1\nb: &y 2\n", "&x b: &x ",  # an anchor named twice: refused by the composer, so by both
+    "a: &y 1\nb: 2\n",  # an anchor without an alias: data
 ])
 def test_the_same_data_or_the_same_refusal_on_hand_written_documents(text: str, parse: Callable[[str, str], Any]
                                                                     ) -> None:

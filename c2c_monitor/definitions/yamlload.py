@@ -113,7 +113,7 @@ _NO_KEY = object()
 def _from_events(loader: Any, lines: Lines | None = None) -> Any:
     """The document's data built from the parser's events, without composing nodes: most of parsing time in
     a folder of Open SDG metadata was PyYAML building (and our code walking) a node per scalar. Raises
-    _NotPlain for anything outside plain maps, lists and scalars without tags, aliases or deep nesting.
+    _NotPlain for anything outside plain maps, lists and scalars without tags, anchors, aliases or deep nesting.
 
     `lines`, if given, is filled as `_walk` fills it from the nodes: each value's path (keys as written) to
     the line it starts on."""
@@ -145,8 +145,8 @@ def _from_events(loader: Any, lines: Lines | None = None) -> Any:
             path = () if top is None else top[2] + ((len(top[0]),) if top[0].__class__ is list else (top[3],))
             lines[path] = ev.start_mark.line + 1
         if kind is scalar:
-            if ev.tag is not None or len(stack) >= MAX_DEPTH:
-                raise _NotPlain
+            if ev.tag is not None or ev.anchor is not None or len(stack) >= MAX_DEPTH:
+                raise _NotPlain  # (an anchor: the composer refuses one named twice)
             obj = ev.value
             if ev.implicit[0] and (_WILDCARD or obj[:1] in _RESOLVED_FIRST):
                 tag = loader.resolve(yaml.ScalarNode, obj, ev.implicit)
@@ -157,14 +157,15 @@ def _from_events(loader: Any, lines: Lines | None = None) -> Any:
             if top is None:
                 root = obj
                 break
-        elif (kind is map_start or kind is seq_start) and ev.tag is None and len(stack) < MAX_DEPTH:
+        elif (kind is map_start or kind is seq_start) and ev.tag is None and ev.anchor is None \
+                and len(stack) < MAX_DEPTH:
             obj = {} if kind is map_start else []
             if top is None:
                 root = obj
                 stack.append([obj, _NO_KEY, path, None])
                 continue
         else:
-            raise _NotPlain  # (an alias, a tag, too deep)
+            raise _NotPlain  # (an alias, a tag, an anchor, too deep)
         if top[0].__class__ is list:
             top[0].append(obj)
         elif top[1] is _NO_KEY:
