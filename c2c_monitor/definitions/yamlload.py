@@ -99,6 +99,104 @@ def parse_yaml(text: str, where: str) -> tuple[Any, yaml.Node | None]:
     return data, node
 
 
+# Scalars that the loader's resolver may read as something other than text start with one of these (PyYAML
+# registers its implicit resolvers by first character); the others are text without asking it.
+_RESOLVED_FIRST = frozenset(k for k in _Loader.yaml_implicit_resolvers if k is not None)
+_WILDCARD = None in _Loader.yaml_implicit_resolvers
+# Scalar types built here; any other (merge keys, `=`, PyYAML's reserved `!`/`&`/`*` resolver) goes to
+# `parse_yaml`, as does every explicit tag, alias, nesting past MAX_DEPTH and anything PyYAML refuses.
+_SIMPLE = frozenset({"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+                     "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp"})
+_NO_KEY = object()
+
+
+def _from_events(loader: Any, lines: Lines | None = None) -> Any:
+    """The document's data built from the parser's events, without composing nodes: most of parsing time in
+    a folder of Open SDG metadata was PyYAML building (and our code walking) a node per scalar. Raises
+    _NotPlain for anything outside plain maps, lists and scalars without tags, anchors, aliases or deep nesting.
+
+    `lines`, if given, is filled as `_walk` fills it from the nodes: each value's path (keys as written) to
+    the line it starts on."""
+    get = loader.get_event
+    if not isinstance(get(), yaml.StreamStartEvent):
+        raise _NotPlain
+    ev = get()
+    if isinstance(ev, yaml.StreamEndEvent):
+        return None
+    if not isinstance(ev, yaml.DocumentStartEvent):
+        raise _NotPlain
+    scalar, map_start, seq_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    # [container, key waiting for its value (mappings), the container's path, the key as written], innermost last
+    stack: list[list[Any]] = []
+    obj: Any
+    path: tuple[str | int, ...] = ()
+    while True:
+        ev = get()
+        kind = type(ev)
+        if kind in ends:
+            stack.pop()
+            if not stack:
+                break
+            continue
+        top = stack[-1] if stack else None
+        if lines is not None and (top is None or top[0].__class__ is list or top[1] is not _NO_KEY):
+            # (A key's own line is not kept: `_walk` overwrites it with its value's.)
+            path = () if top is None else top[2] + ((len(top[0]),) if top[0].__class__ is list else (top[3],))
+            lines[path] = ev.start_mark.line + 1
+        if kind is scalar:
+            if ev.tag is not None or ev.anchor is not None or len(stack) >= MAX_DEPTH:
+                raise _NotPlain  # (an anchor: the composer refuses one named twice)
+            obj = ev.value
+            if ev.implicit[0] and (_WILDCARD or obj[:1] in _RESOLVED_FIRST):
+                tag = loader.resolve(yaml.ScalarNode, obj, ev.implicit)
+                if tag != _STR:
+                    if tag not in _SIMPLE:
+                        raise _NotPlain
+                    obj = loader.construct_object(yaml.ScalarNode(tag, obj, ev.start_mark, ev.end_mark, ev.style))
+            if top is None:
+                root = obj
+                break
+        elif (kind is map_start or kind is seq_start) and ev.tag is None and ev.anchor is None \
+                and len(stack) < MAX_DEPTH:
+            obj = {} if kind is map_start else []
+            if top is None:
+                root = obj
+                stack.append([obj, _NO_KEY, path, None])
+                continue
+        else:
+            raise _NotPlain  # (an alias, a tag, an anchor, too deep)
+        if top[0].__class__ is list:
+            top[0].append(obj)
+        elif top[1] is _NO_KEY:
+            if kind is not scalar:
+                raise _NotPlain  # (a collection as a key)
+            top[1] = obj
+            top[3] = str(ev.value)
+        else:
+            top[0][top[1]] = obj
+            top[1] = _NO_KEY
+        if kind is not scalar:
+            stack.append([obj, _NO_KEY, path, None])
+    if not isinstance(get(), yaml.DocumentEndEvent) or not isinstance(get(), yaml.StreamEndEvent):
+        raise _NotPlain  # (a second document: `parse_yaml` words it)
+    return root
+
+
+def parse_yaml_data(text: str, where: str) -> Any:
+    """`parse_yaml(text, where)[0]`, built from the parser's events where the document is plain data (the common
+    case: metadata front matter); anything else, and every error, takes `parse_yaml`, which words it."""
+    if len(text) <= MAX_BYTES:
+        loader = _Loader(text)
+        try:
+            return _from_events(loader)
+        except (_NotPlain, yaml.YAMLError, TypeError):  # (TypeError: an unhashable key; parse_yaml words it)
+            pass
+        finally:
+            loader.dispose()
+    return parse_yaml(text, where)[0]
+
+
 def _walk(node: yaml.Node, path: tuple[str | int, ...], lines: Lines) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -117,8 +215,16 @@ def load_yaml(path: Path) -> tuple[Any, Lines]:
     if size > MAX_BYTES:  # refused before it is read into memory
         raise YamlSyntaxError(Finding("too-large", str(path), f"a YAML file of {size:,} bytes is over the "
                                       f"{MAX_BYTES:,}-byte limit"))
-    data, node = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    text = path.read_text(encoding="utf-8")
     lines: Lines = {}
+    loader = _Loader(text)
+    try:
+        return _from_events(loader, lines), lines  # (the plain case, without composing nodes)
+    except (_NotPlain, yaml.YAMLError, TypeError):
+        lines = {}
+    finally:
+        loader.dispose()
+    data, node = parse_yaml(text, str(path))
     if node is not None:
         _walk(node, (), lines)
     return data, lines

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from c2c_monitor.definitions.yamlload import MAX_BYTES, YamlSyntaxError, parse_yaml
+from c2c_monitor.definitions.yamlload import MAX_BYTES, YamlSyntaxError, parse_yaml_data
 
 # Fields that make a mapping indicator metadata (Open SDG's names); one is enough.
 META_KEYS = frozenset({"indicator_name", "indicator_number", "graph_title", "computation_units", "reporting_status",
@@ -67,7 +67,7 @@ _CACHED_CHARS = 64 * 1024
 
 @lru_cache(maxsize=1024)
 def _parse_cached(body: str, where: str) -> Any:
-    return parse_yaml(body, where)[0]
+    return parse_yaml_data(body, where)
 
 
 def forget_parsed() -> None:
@@ -79,7 +79,7 @@ def parse_metadata_yaml(body: str, where: str) -> Any:
     """YAML of a metadata file (through definitions/yamlload.py). The result may be shared between callers
     in one process: read it, never change it."""
     if len(body) > _CACHED_CHARS:
-        return parse_yaml(body, where)[0]
+        return parse_yaml_data(body, where)
     return _parse_cached(body, where)
 
 

@@ -204,26 +204,12 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
     label = str(c2c.get("area_label") or "") if c2c is not None else ""
     reserved = OPEN_SDG_RESERVED | {"Quarter"} | ({label} if by_series and "GeoCode" in cols else set())
     dims = [c for c in cols if c not in reserved and c != "_line"]
-    year = pl.col("Year").str.strip_chars()
-    period = year
-    if "Quarter" in cols:
-        # Quarters in their own column: 2024 and 3 is the period 2024-Q3; a blank quarter is the year.
-        q = pl.col("Quarter").str.strip_chars()
-        period = pl.when(q.is_null() | (q == "")).then(year).otherwise(year + pl.lit("-Q") + q)
-    # One lazy projection to the canonical frame: a folder holds hundreds of small files, where each eager
-    # polars step costs more than the data it touches.
-    df = t.frame.lazy().select(
-        pl.lit(str(path)).alias("_file"), "_line",
-        (pl.col("Series").str.strip_chars() if by_series else pl.lit(code)).alias("source_code"),
-        (pl.col("GeoCode") if "GeoCode" in cols else pl.lit(None, pl.String)).alias("area"),
-        period.alias("period"),
-        pl.col("Value").str.strip_chars().alias("value"),
-        (pl.col("Units") if "Units" in cols else pl.lit(None, pl.String)).alias("unit"),
-        (pl.col("Observation status") if "Observation status" in cols else pl.lit(None, pl.String))
-        .alias("obs_status"),
-        _disagg_key(dims + (["Series"] if "Series" in cols and not by_series else [])).alias("disagg"),
-    )
-    parsed = Parsed(df.select(_canonical_exprs(CANONICAL[:-1])).collect(), findings, t.notes + notes)
+    disagg = dims + (["Series"] if "Series" in cols and not by_series else [])
+    if t.frame.height <= SMALL_ROWS:
+        frame = _open_sdg_small(t.frame, str(path), None if by_series else code, disagg)
+    else:
+        frame = _open_sdg_lazy(t.frame, str(path), code, by_series, disagg)
+    parsed = Parsed(frame, findings, t.notes + notes)
     if meta is not None and c2c is None:
         # (A c2c export's target lines are the catalogue's 2030 end values, not a city's own targets.)
         for line in fm.get("graph_target_lines") or []:
@@ -232,6 +218,85 @@ def read_open_sdg(path: Path, encoding: str | None = None) -> Parsed:
                                        "label": str(line.get("label_content") or ""),
                                        "source": f"{meta.name}: {str(fm.get('target_line_2030') or '').strip()[:200]}"})
     return parsed
+
+
+def _open_sdg_lazy(frame: pl.DataFrame, file: str, code: str, by_series: bool, disagg: list[str]) -> pl.DataFrame:
+    """An Open SDG table as the canonical frame, in one polars projection."""
+    cols = frame.columns
+    year = pl.col("Year").str.strip_chars()
+    period = year
+    if "Quarter" in cols:
+        # Quarters in their own column: 2024 and 3 is the period 2024-Q3; a blank quarter is the year.
+        q = pl.col("Quarter").str.strip_chars()
+        period = pl.when(q.is_null() | (q == "")).then(year).otherwise(year + pl.lit("-Q") + q)
+    df = frame.lazy().select(
+        pl.lit(file).alias("_file"), "_line",
+        (pl.col("Series").str.strip_chars() if by_series else pl.lit(code)).alias("source_code"),
+        (pl.col("GeoCode") if "GeoCode" in cols else pl.lit(None, pl.String)).alias("area"),
+        period.alias("period"),
+        pl.col("Value").str.strip_chars().alias("value"),
+        (pl.col("Units") if "Units" in cols else pl.lit(None, pl.String)).alias("unit"),
+        (pl.col("Observation status") if "Observation status" in cols else pl.lit(None, pl.String))
+        .alias("obs_status"),
+        _disagg_key(disagg).alias("disagg"),
+    )
+    return df.select(_canonical_exprs(CANONICAL[:-1])).collect()
+
+
+# Up to this many rows an Open SDG table is reshaped in Python (a polars query's fixed cost is about 1 ms; Python's
+# grows with the rows and passes it at some 700 rows of four columns).
+SMALL_ROWS = 500
+# What polars' `str.strip_chars()` strips (Unicode White_Space): Python's `str.strip()` also strips the
+# information separators U+001C..U+001F, which polars keeps.
+_WS = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+      "\u2028\u2029\u202f\u205f\u3000"
+_TOTALS = ("", "_T", "_Z")  # as in `_disagg_key`
+
+
+def _strip(v: str | None) -> str | None:
+    return None if v is None else v.strip(_WS)
+
+
+def _open_sdg_small(frame: pl.DataFrame, file: str, code: str | None, disagg: list[str]) -> pl.DataFrame:
+    """`_open_sdg_lazy`'s frame built in Python (a `code` of None: the Series column names each row's code).
+
+    A folder holds hundreds of files of a dozen rows, where a polars query costs many times the data it
+    touches; tests/test_open_sdg_small.py checks both builds agree."""
+    n = frame.height
+    cols = frame.columns
+
+    def col(name: str) -> list[str | None]:
+        return frame[name].to_list() if name in cols else [None] * n
+
+    year = [_strip(v) for v in col("Year")]
+    if "Quarter" in cols:
+        period = [y if q is None or q == "" or y is None else f"{y}-Q{q}"
+                  for y, q in zip(year, map(_strip, col("Quarter")), strict=True)]
+    else:
+        period = year
+    keys: list[str | None] = [""] * n
+    for name in sorted(disagg):
+        for i, v in enumerate(col(name)):
+            v = _strip(v)
+            if v is not None and v not in _TOTALS:
+                keys[i] = f"{keys[i]}|{name}={v}" if keys[i] else f"{name}={v}"
+    values: dict[str, list[Any]] = {
+        "_file": [file] * n,
+        "_line": frame["_line"].to_list(),
+        "source_code": [code] * n if code is not None else [_strip(v) for v in col("Series")],
+        "area": col("GeoCode"),
+        "period": period,
+        "value": [_strip(v) for v in col("Value")],
+        "unit": col("Units"),
+        "obs_status": col("Observation status"),
+        "disagg": keys,
+        "action": ["A"] * n,
+    }
+    # Built from rows, the schema as pairs (a dict of dtypes costs polars a second pass): a fifth of the cost
+    # of one Series per column, for a frame this small.
+    # (`_line` among each row's values: inserting a column afterwards costs as much as the whole build.)
+    return pl.DataFrame(list(zip(*(values[c] for c in CANONICAL), strict=True)),
+                        schema=[(c, pl.Int64 if c == "_line" else pl.String) for c in CANONICAL], orient="row")
 
 
 # --- Documented long format (CSV and XLSX) ---------------------------------------------------------

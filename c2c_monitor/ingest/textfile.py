@@ -155,7 +155,14 @@ _DEC_POINT = re.compile(r"^\s*-?\d+\.\d+\s*$")
 
 
 def _duplicate_column(path: Path, df: pl.DataFrame, keep_repeated: bool = False) -> pl.DataFrame:
-    """Refuse a header naming a column twice, or (`keep_repeated`) name the later copies "name#2", "name#3"."""
+    """Refuse a header naming a column twice, or (`keep_repeated`) name the later copies "name#2", "name#3".
+
+    Names are compared as the readers use them, stripped: "Year" and " Year" are the same column."""
+    seen: set[str] = set()
+    for c in df.columns:
+        if c.strip() in seen:  # (polars only renames copies written alike)
+            raise ReadError(Finding("duplicate-column", str(path), "a column name appears twice", 1, c.strip()))
+        seen.add(c.strip())
     if keep_repeated:
         return df.rename({c: re.sub(r"_duplicated_(\d+)$", lambda m: f"#{int(m.group(1)) + 2}", c)
                           for c in df.columns if re.search(r"_duplicated_\d+$", c)})
@@ -199,6 +206,24 @@ def _read_plain(path: Path, keep_repeated: bool = False) -> Table | None:
     if not header.strip():
         return None
     sep = _separator(header)
+    notes = [f"separator {sep!r}"] if sep != "," else []
+    small = _small_frame(raw, sep) if len(raw) <= SMALL_BYTES else None
+    if small is not None:
+        return Table(path, small, notes, sep)
+    df = _polars_frame(path, raw, sep)
+    if df is None:
+        return None
+    df = _duplicate_column(path, df, keep_repeated)
+    # `_line` last and names stripped by rebuilding the frame from its columns: no polars query, which costs more
+    # than a small file's read (an Open SDG folder is hundreds of them).
+    line, *cols = df.get_columns()
+    df = pl.DataFrame([c.alias(c.name.strip()) for c in cols] + [line.cast(pl.Int64)])
+    return Table(path, df, notes, sep)
+
+
+def _polars_frame(path: Path, raw: bytes, sep: str) -> pl.DataFrame | None:
+    """polars' read of a plain file (`_line` first, names as written), after the ragged-row check; None when
+    its rows are not one per line."""
     _refuse_ragged(path, raw, sep)
     try:
         # One line per row plus the header: row k is line k + 2 (checked below), the row index from 2.
@@ -208,12 +233,48 @@ def _read_plain(path: Path, keep_repeated: bool = False) -> Table | None:
         return None  # (a column named `_line` too: the general path reads it)
     if raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1) != df.height + 1:
         return None
-    df = _duplicate_column(path, df, keep_repeated)
-    # `_line` last and names stripped by rebuilding the frame from its columns: no polars query, which costs more
-    # than a small file's read (an Open SDG folder is hundreds of them).
-    line, *cols = df.get_columns()
-    df = pl.DataFrame([c.alias(c.name.strip()) for c in cols] + [line.cast(pl.Int64)])
-    return Table(path, df, [f"separator {sep!r}"] if sep != "," else [], sep)
+    return df
+
+
+# Below this size a file without quotes is split in Python: polars' fixed cost per read_csv (about 2 ms) is
+# many times a small file's parse, and an Open SDG folder is hundreds of files of a dozen rows.
+SMALL_BYTES = 64 * 1024
+
+
+def _small_frame(raw: bytes, sep: str) -> pl.DataFrame | None:
+    """The table `_read_plain` makes of `_polars_frame`'s read (names stripped, `_line` last), for a small file
+    whose every line is one record: no quote character, no blank line, every line with the header's field
+    count, distinct non-empty names (none `_line`, none that polars' renaming of repeated names could make).
+
+    Within those bounds the two readings are the same (tests/test_textfile_small.py): a field is the text
+    between separators as written (spaces kept), an empty one is null, a CR before LF ends the line. Anything
+    else returns None and polars reads the file (and words a ragged row with its line).
+    """
+    if b'"' in raw:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if "\r" in text:  # only as CRLF here (`_read_plain` declines a lone CR)
+        lines = [ln.removesuffix("\r") for ln in lines]
+    names = [n.strip() for n in lines[0].split(sep)]
+    width = len(names)
+    if "" in names or len(set(names)) != width or "_line" in lines[0] or "_duplicated_" in lines[0]:
+        return None
+    rows = [ln.split(sep) for ln in lines[1:]]
+    if any(len(r) != width or not ln.strip() for r, ln in zip(rows, lines[1:], strict=True)):
+        return None
+    # Built from rows, the schema as pairs (a dict of dtypes costs polars a second pass): a fifth of the cost
+    # of one Series per column, for a frame this small.
+    # (`_line` as a value of each row: inserting a column afterwards costs as much as the whole build.)
+    data: list[list[str | int | None]] = [[v or None for v in r] for r in rows]
+    for line, r in enumerate(data, 2):
+        r.append(line)
+    return pl.DataFrame(data, schema=[*((n, pl.String) for n in names), ("_line", pl.Int64)], orient="row")
 
 
 def read_delimited(path: Path, encoding: str | None = None, keep_repeated: bool = False) -> Table:
