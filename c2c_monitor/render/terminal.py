@@ -29,6 +29,15 @@ def _bar(score: float | None, width: int = 10, top: float = 100.0) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+def _board_table(title: str) -> Table:
+    """A scoreboard table, 100 cells wide, padded on the right of each cell only: with the divider that
+    still leaves two spaces between columns, and gives the cells saved to the long texts. (Not
+    collapse_padding: rich 15 then measures one cell less than it draws, and the 1-cell symbol column
+    vanishes again.)"""
+    return Table(title=title, title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD,
+                 padding=(0, 1, 0, 0))
+
+
 def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en") -> str:
     _ = Translator(lang)
     buf = io.StringIO()
@@ -48,15 +57,17 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
         console.print(_("stage: step %(step)s of 8, %(name)s", step=sb.stage.step, name=sb.stage.name)
                       + (_(" (since %(date)s)", date=sb.stage.reached_on) if sb.stage.reached_on else ""))
 
-    t = Table(title=_("G20 principles — workshop round %(round)s", round=sb.round_id or _("(none)"))
-                    + (_(" vs %(round)s", round=sb.previous_round_id) if sb.previous_round_id else ""),
-              title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
-    t.add_column(_("Principle"), width=30, no_wrap=True)
-    t.add_column(_("Score 1–5"), justify="right", width=9)
+    t = _board_table(_("G20 principles — workshop round %(round)s", round=sb.round_id or _("(none)"))
+                     + (_(" vs %(round)s", round=sb.previous_round_id) if sb.previous_round_id else ""))
+    # Fixed widths plus padding and dividers once came to more than 100 cells, and rich then squeezed
+    # columns and cut headers. Now the short columns take what their header and cells need (capped, so
+    # that the sums stay under 100 in every language) and the long text takes the rest (ratio=1).
+    t.add_column(_("Principle"), ratio=1, no_wrap=True, overflow="ellipsis")
+    t.add_column(_("Score 1–5"), justify="right", max_width=12)
     t.add_column("", width=10)
-    t.add_column(_("Answered"), justify="right", width=9)
-    t.add_column(_("Trend"), width=18, no_wrap=True)
-    t.add_column(_("Disagree"), justify="right", width=9)
+    t.add_column(_("Answered"), justify="right", max_width=12, no_wrap=True)
+    t.add_column(_("Trend"), max_width=20, no_wrap=True, overflow="ellipsis")
+    t.add_column(_("Disagree"), justify="right", max_width=12, no_wrap=True)
     for pr in sb.principles:
         score = _("insufficient") if pr.status == "insufficient data" else (
             _("from step %(step)s", step=pr.expected_from_step) if pr.status == "not expected yet" else
@@ -79,15 +90,18 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
         rows = [r for r in sb.indicators if r.family == family]
         if not rows:
             continue
-        t = Table(title=heading, title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
-        t.add_column("", width=1)
-        t.add_column(_("Indicator"), width=35 if family == "city" else 43, no_wrap=True, overflow="ellipsis")
+        t = _board_table(heading)
+        # The light symbol must always show (the board reads in black and white), so its column is fixed;
+        # the short columns fit their header and cells up to a cap and the indicator title takes the rest.
+        # With these caps the title keeps at least 16 cells whatever the language and the data.
+        t.add_column("", width=1, no_wrap=True)
+        t.add_column(_("Indicator"), ratio=1, no_wrap=True, overflow="ellipsis")
         if family == "city":
-            t.add_column(_("City"), width=12, no_wrap=True, overflow="ellipsis")
-        t.add_column(_("Value"), justify="right", width=9, no_wrap=True)
-        t.add_column(_("Period"), width=8, no_wrap=True)
-        t.add_column(_("Score"), justify="right", width=5)
-        t.add_column(_("Trend"), width=20, no_wrap=True, overflow="ellipsis")
+            t.add_column(_("City"), max_width=14, no_wrap=True, overflow="ellipsis")
+        t.add_column(_("Value"), justify="right", max_width=10, no_wrap=True)
+        t.add_column(_("Period"), max_width=8, no_wrap=True)
+        t.add_column(_("Score"), justify="right", max_width=10, no_wrap=True)
+        t.add_column(_("Trend"), max_width=26, no_wrap=True, overflow="ellipsis")
         for r in rows:
             colour = COLOURS[r.light]
             sym = Text(LIGHT_SYMBOL[r.light], style=colour)
@@ -101,14 +115,13 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
         console.print(t)
     if sb.local_indicators:
         # The cities' own series: beside the harmonised table, never in it (no score, no comparison).
-        t = Table(title="Local indicators (each city's own series: read against its own 2030 target, not compared)",
-                  title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
-        t.add_column("City", width=12, no_wrap=True, overflow="ellipsis")
-        t.add_column("Indicator", width=40, no_wrap=True, overflow="ellipsis")
-        t.add_column("Value", justify="right", width=10, no_wrap=True)
-        t.add_column("Period", width=8, no_wrap=True)
-        t.add_column("2030", justify="right", width=8, no_wrap=True)
-        t.add_column("Progress", justify="right", width=8, no_wrap=True)
+        t = _board_table("Local indicators (each city's own series: read against its own 2030 target, not compared)")
+        t.add_column("City", max_width=14, no_wrap=True, overflow="ellipsis")
+        t.add_column("Indicator", ratio=1, no_wrap=True, overflow="ellipsis")
+        t.add_column("Value", justify="right", max_width=10, no_wrap=True)
+        t.add_column("Period", max_width=8, no_wrap=True)
+        t.add_column("2030", justify="right", max_width=8, no_wrap=True)
+        t.add_column("Progress", justify="right", max_width=8, no_wrap=True)
         for lr in sb.local_indicators:
             t.add_row(lr.city_name or lr.city_id, f"{lr.code} {lr.title}",
                       "–" if lr.value is None else f"{lr.value:g}", lr.period or "–",
@@ -160,10 +173,11 @@ def _breakdown(sb: Scoreboard, rows: list[GroupRow], title: str, head: str, name
     """Principle scores by group (stakeholder groups or partner types), as the disclosure rule left them."""
     score = {(g.group, g.principle_id): g.score for g in rows}
     size = {g.group: g.n_participants for g in rows}
-    t = Table(title=title, title_justify="left", width=WIDTH, header_style="bold", box=box.SIMPLE_HEAD)
-    t.add_column(head, width=28, no_wrap=True, overflow="ellipsis")
+    t = _board_table(title)
+    # One column per principle: 28 + 10 x 4 cells plus padding came to 102, and rich cut the figures.
+    t.add_column(head, ratio=1, no_wrap=True, overflow="ellipsis")
     for pr in sb.principles:
-        t.add_column(pr.id, justify="right", width=4)
+        t.add_column(pr.id, justify="right", max_width=5, no_wrap=True)
     for g in sorted(size):
         t.add_row(f"{name(g)} ({size[g]})",
                   *["–" if score.get((g, pr.id)) is None else _.number(score[(g, pr.id)], 1) for pr in sb.principles])
