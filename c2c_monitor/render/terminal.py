@@ -115,18 +115,19 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
         console.print(t)
     if sb.local_indicators:
         # The cities' own series: beside the harmonised table, never in it (no score, no comparison).
-        t = _board_table("Local indicators (each city's own series: read against its own 2030 target, not compared)")
-        t.add_column("City", max_width=14, no_wrap=True, overflow="ellipsis")
-        t.add_column("Indicator", ratio=1, no_wrap=True, overflow="ellipsis")
-        t.add_column("Value", justify="right", max_width=10, no_wrap=True)
-        t.add_column("Period", max_width=8, no_wrap=True)
+        t = _board_table(_("Local indicators (each city's own series: read against its own 2030 target, "
+                           "not compared)"))
+        t.add_column(_("City"), max_width=14, no_wrap=True, overflow="ellipsis")
+        t.add_column(_("Indicator"), ratio=1, no_wrap=True, overflow="ellipsis")
+        t.add_column(_("Value"), justify="right", max_width=10, no_wrap=True)
+        t.add_column(_("Period"), max_width=8, no_wrap=True)
         t.add_column("2030", justify="right", max_width=8, no_wrap=True)
-        t.add_column("Progress", justify="right", max_width=8, no_wrap=True)
+        t.add_column(_("Progress"), justify="right", max_width=10, no_wrap=True)
         for lr in sb.local_indicators:
             t.add_row(lr.city_name or lr.city_id, f"{lr.code} {lr.title}",
                       "–" if lr.value is None else f"{lr.value:g}", lr.period or "–",
                       "–" if lr.target_2030 is None else f"{lr.target_2030:g}",
-                      "context" if lr.progress is None else f"{lr.progress:.0f}%")
+                      _("context") if lr.progress is None else f"{lr.progress:.0f}%")
         console.print(t)
     if sb.groups:
         console.print(_breakdown(sb, sb.groups, _("Stakeholder groups (≥ %(n)s people; smaller ones merged)",
