@@ -412,7 +412,7 @@ def test_locale_numbers_read_back_to_the_rounded_value(v: float, digits: int, la
     # Correctly rounded: within half a unit of the last digit shown. (Not `== round(v, digits)` within one unit:
     # Babel rounds the decimal text half up, 0.35 -> 0.4, where Python's round of the binary float gives 0.3,
     # and the two then differ by a hair over 0.1 in floating point.)
-    assert abs(back - v) <= 0.5 * 10 ** -digits + 1e-9 * max(1.0, abs(v))
+    assert abs(back - v) <= 0.5 * 10 ** -digits + 1e-15 * max(1.0, abs(v))
     assert text.count(decimal) == (1 if digits else 0)
 
 
