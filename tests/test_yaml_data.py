@@ -1,6 +1,7 @@
-"""`parse_yaml` builds plain maps, lists and strings itself (PyYAML's generic constructor per node was half of an
-Open SDG metadata folder's parse time), and `parse_yaml_data` and `load_yaml` build them from the parser's events
-without nodes: the data must be PyYAML's own `safe_load`, the lines those of the nodes, the refusals unchanged."""
+"""`parse_yaml_data` and `load_yaml` build plain maps, lists and scalars from the parser's events without nodes
+(PyYAML's node tree and generic constructor were most of an Open SDG metadata folder's parse time), and
+`parse_yaml` composes nodes for everything else: the data must be PyYAML's own `safe_load`, the lines those of
+the nodes, the refusals unchanged."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
-from c2c_monitor.definitions.yamlload import parse_yaml
+from c2c_monitor.definitions.yamlload import parse_yaml_data
 from c2c_monitor.errors import C2CError
 
 _DIGIT_GROUPS = re.compile(r"(?<=\d)[.,\u00a0\u202f' ](?=\d{3}\b)")
@@ -118,4 +118,4 @@ def build_table(data: Any, source: str = "units.yaml") -> UnitTable:
 @cache
 def unit_table() -> UnitTable:
     text = files("c2c_monitor.definitions").joinpath("units.yaml").read_text(encoding="utf-8")
-    return build_table(parse_yaml(text, "units.yaml")[0])
+    return build_table(parse_yaml_data(text, "units.yaml"))

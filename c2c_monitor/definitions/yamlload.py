@@ -46,36 +46,11 @@ def _refuse_expansion(root: yaml.Node, where: str) -> None:
             stack += [(n, depth + 1) for n in node.value]
 
 
-_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_STR = "tag:yaml.org,2002:str"
 
 
 class _NotPlain(Exception):
-    """A node the plain build leaves to PyYAML's constructor (merge keys, sets, ordered maps, other tags)."""
-
-
-def _plain(node: yaml.Node, loader: Any) -> Any:
-    """Maps, lists and strings built directly, every other scalar by the loader's own constructor: the data
-    PyYAML builds, without its generic machinery per node (half of an Open SDG metadata folder's parse time)."""
-    if isinstance(node, yaml.ScalarNode):
-        return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
-    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
-        return [_plain(n, loader) for n in node.value]
-    if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
-        out = {}
-        for k, v in node.value:
-            if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
-                raise _NotPlain
-            out[_plain(k, loader)] = _plain(v, loader)
-        return out
-    raise _NotPlain
-
-
-def _data(node: yaml.Node, loader: Any) -> Any:
-    """The document's data; called after `_refuse_expansion`, so the recursion is shallow and alias-free."""
-    try:
-        return _plain(node, loader)
-    except _NotPlain:
-        return loader.construct_document(node)
+    """A document the event build (`_from_events`) leaves to `parse_yaml` and PyYAML's constructor."""
 
 
 def parse_yaml(text: str, where: str) -> tuple[Any, yaml.Node | None]:
@@ -88,7 +63,9 @@ def parse_yaml(text: str, where: str) -> tuple[Any, yaml.Node | None]:
         node = loader.get_single_node()
         if node is not None:
             _refuse_expansion(node, where)
-        data = _data(node, loader) if node is not None else None
+        # (Called after `_refuse_expansion`: no alias, shallow. Plain documents never get here on the
+        # hot paths: `parse_yaml_data` and `load_yaml` build them from the parser's events.)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
