@@ -91,8 +91,10 @@ def question_stats(ratings: pl.DataFrame, by: Sequence[str] = (), values: bool =
     """Per question (and per value of `by`, e.g. partnership and round, for a whole cohort in one pass): counts,
     median, quartiles, range, and for the disclosure rule the number of ratings, how many share the commonest
     value and (`values`) the ratings themselves."""
-    num = pl.col("rating").filter(pl.col("answer").is_in(NUMERIC))
-    return ratings.group_by(*by, "question_id").agg(
+    # Which answers are ratings, tested once a row: as a filter inside each aggregate below, the string test ran
+    # once per aggregate (eight times over the 1.2 M rows of a cohort of 1,000).
+    num = pl.col("rating").filter(pl.col("_numeric"))
+    return ratings.with_columns(pl.col("answer").is_in(NUMERIC).alias("_numeric")).group_by(*by, "question_id").agg(
         num.count().alias("n"),
         num.median().alias("median"),
         num.quantile(0.25, interpolation="linear").alias("q1"),
