@@ -102,9 +102,11 @@ def indicator_rows(
 _SERIES = ("period", "value", "reason", "coverage", "vintage_id", "obs_status", "_t")
 
 
-def _series(results: pl.DataFrame, period: str | None) -> dict[tuple[str, str, str | None], tuple[list[Any], ...]]:
+def _series(results: pl.DataFrame, period: str | None
+            ) -> tuple[dict[tuple[str, str, str | None], tuple[int, int]], list[list[Any]]]:
     """Each (partnership, indicator, city) series of `results`, in the order of its periods and cut at `period`:
-    one polars pass for the cohort, each series' columns as lists."""
+    one polars pass for the cohort. Returns where each series' rows start and stop in the columns (`_SERIES`,
+    the whole cohort's, as lists), and those columns."""
     cutoff = parse_period(period) if period else None
     texts = results["period"].unique().to_list()
     # Periods are parsed, ordered and cut once per distinct text; equal periods share a rank, and the stable
@@ -120,16 +122,17 @@ def _series(results: pl.DataFrame, period: str | None) -> dict[tuple[str, str, s
         frame = frame.filter(pl.col("period").is_in([t for t in texts if _not_after(t, cutoff)]))
     keys = ["partnership_id", "indicator_id", "city_id"]
     frame = frame.sort(*keys, "_rank", maintain_order=True)
-    # Each series is a run of consecutive rows of the sorted frame: flat columns to Python once, then sliced
-    # (a column of lists would be turned into Python lists one series at a time).
+    # Each series is a run of consecutive rows of the sorted frame: flat columns to Python once, and each series
+    # read by position (a column of lists would be turned into Python lists one series at a time; a slice of
+    # every column a series was most of this function's time at 1,000 partnerships).
     runs = frame.group_by(keys, maintain_order=True).len()
     columns = [frame[c].to_list() for c in _SERIES]
-    out = {}
+    spans = {}
     start = 0
     for pid, ind, city, n in runs.iter_rows():
-        out[(pid, ind, city)] = tuple(c[start:start + n] for c in columns)
+        spans[(pid, ind, city)] = (start, start + n)
         start += n
-    return out
+    return spans, columns
 
 
 def indicator_rows_many(
@@ -138,8 +141,7 @@ def indicator_rows_many(
 ) -> dict[str, list[IndicatorRow]]:
     """The indicator rows of each partnership of a cohort (`results`: their evaluation), by partnership id;
     `steps`: the step of the City Partnerships process each reached (see `indicator_rows`)."""
-    series = _series(results, period)
-    empty: tuple[list[Any], ...] = tuple([] for _ in _SERIES)
+    spans, (periods_, values_, reasons_, coverage_, vintages_, status_, times_) = _series(results, period)
     # What a row takes from its indicator alone, read once for the cohort rather than once per series.
     fixed: list[dict[str, Any]] = [
         dict(id=ind.id, title=ind.title, family=ind.family, list=ind.list, harmonised=ind.harmonised,
@@ -156,8 +158,9 @@ def indicator_rows_many(
             waiting = not_expected(ind.expected_from_step, step)
             worst = ind.bounds.worst
             for city in city_ids if ind.family == "city" else [None]:
-                periods, values, reasons, coverage, vintages, status, times = series.get((info.id, ind.id, city),
-                                                                                          empty)
+                # This series' rows: positions a to b of the cohort's columns (none: a == b).
+                a, b = spans.get((info.id, ind.id, city), (0, 0))
+                periods, values = periods_[a:b], values_[a:b]
                 end = ind.end_value.value
                 kind: TargetKind = "harmonised"
                 source = ind.end_value.source
@@ -165,37 +168,39 @@ def indicator_rows_many(
                     t = local_targets[(ind.observation_code, city)]
                     if t != worst and (t > worst) == (end > worst):
                         end, kind, source = t, "local", "city's own 2030 target"
-                latest = next((i for i in range(len(values) - 1, -1, -1) if values[i] is not None), None)
+                # `latest`: the position of the series' last value in the cohort's columns.
+                latest = next((i for i in range(b - 1, a - 1, -1) if values_[i] is not None), None)
                 reason = None
                 if latest is None:
-                    reason = reasons[-1] if periods else REASON_NO_DATA
-                score = normalise(values[latest], worst, end) if latest is not None else None
+                    reason = reasons_[b - 1] if b > a else REASON_NO_DATA
+                score = normalise(values_[latest], worst, end) if latest is not None else None
                 if waiting:
                     score, reason = None, not_expected_reason(ind.expected_from_step)
                 # A break in series (OBS_STATUS B) restarts the trend at the break. Most series carry no status
                 # at all: `any` says so at C speed before the per-point loop.
-                start = 0
-                if any(status):
-                    for i, st in enumerate(status):
+                start = a
+                if any(status_[a:b]):
+                    for i in range(a, b):
+                        st = status_[i]
                         if st and "B" in st.split(","):
                             start = i
-                pts = [(times[i], values[i]) for i in range(start, len(values)) if values[i] is not None]
+                pts = [(times_[i], values_[i]) for i in range(start, b) if values_[i] is not None]
                 tclass, ratio = trend(pts, end, ind.polarity)
-                last_status = status[latest] if latest is not None else None
+                last_status = status_[latest] if latest is not None else None
                 # Built without validation (model_construct): every value here is already of its field's type
                 # (the catalogue's models, the evaluation's typed columns, the arithmetic above), and
                 # validating each series' (period, value) pairs again was half of a row's cost, ~33,000 rows in
                 # a cohort of 1,000. tests/test_cohort_scoring.py validates the demo's rows and compares.
                 rows.append(IndicatorRow.model_construct(
                     **static, city_id=city, city_name=names.get(city) if city else None,
-                    value=values[latest] if latest is not None else None,
-                    period=periods[latest] if latest is not None else None,
+                    value=values_[latest] if latest is not None else None,
+                    period=periods_[latest] if latest is not None else None,
                     score=None if score is None else round(score, 2),
                     distance=None if score is None else round(100 - score, 2),
                     light=light(score), trend=tclass, trend_ratio=None if ratio is None else round(ratio, 4),
                     end_value=end, end_value_source=source, target_kind=kind,
-                    missing_reason=reason, coverage=coverage[latest] if latest is not None else None,
-                    vintage_id=vintages[latest] if latest is not None else None,
+                    missing_reason=reason, coverage=coverage_[latest] if latest is not None else None,
+                    vintage_id=vintages_[latest] if latest is not None else None,
                     provisional=bool(last_status and "P" in last_status.split(",")),
                     series=list(zip(periods, values, strict=True)),
                 ))

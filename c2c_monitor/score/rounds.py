@@ -79,7 +79,9 @@ def disclosed_states(rows: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
                         .select(single.columns)])
     states = reads.round_state(staged, [*KEYS, "_load"], pl.col("_n_loads") > 1)
     people: dict[Key, list[tuple[int, set[str]]]] = {}
-    for pid, rid, load, codes in (states.group_by(*KEYS, "_load").agg(pl.col("participant_code").unique())
+    # Only a round of several loads has a load to choose: its people, load by load (not every round's people).
+    for pid, rid, load, codes in (states.filter(pl.col("_n_loads") > 1)
+                                  .group_by(*KEYS, "_load").agg(pl.col("participant_code").unique())
                                   .sort(*KEYS, "_load").iter_rows()):
         people.setdefault((pid, rid), []).append((load, set(codes)))
     chosen = []
