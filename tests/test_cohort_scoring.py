@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 
 from c2c_monitor.definitions.principles import load_framework
 from c2c_monitor.score.assess import build_scoreboard, build_scoreboards, workspace_catalogue
-from c2c_monitor.score.scoreboard import IndicatorRow
 from c2c_monitor.store import reads
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
 from c2c_monitor.store.workspace import Workspace, init_workspace, open_workspace
@@ -78,23 +77,6 @@ def test_the_demo_cohort_scores_as_each_partnership_alone(demo_ws: Path) -> None
     assert sum(p.status == "scored" for sb in together for p in sb.principles) > 50
     assert any(sb.groups for sb in together) and any(sb.previous_round_id for sb in together)
     assert any(sb.actions for sb in together)
-
-
-@pytest.mark.parametrize(("list_name", "targets"), [("simplified", "harmonised"), ("long", "local")])
-def test_indicator_rows_built_without_validation_are_what_validation_gives(demo_ws: Path, list_name: str,
-                                                                            targets: str) -> None:
-    """Indicator rows are built with `model_construct` (score/assess.py): each must be exactly the row pydantic's
-    validation makes of the same values, value types included (an int where a float belongs would be written
-    `1` instead of `1.0`, a list where a tuple belongs differently again): the reprs compare both."""
-    with open_workspace(demo_ws) as ws:
-        sbs = build_scoreboards(ws, reads.partnership_ids(ws.con), list_name,  # type: ignore[arg-type]
-                                targets=targets, framework=FW)  # type: ignore[arg-type]
-    rows = [r for sb in sbs for r in sb.indicators]
-    assert len(rows) > 500 and any(r.series for r in rows) and any(r.trend_ratio is not None for r in rows)
-    for row in rows:
-        validated = IndicatorRow.model_validate(dict(row))
-        assert repr(validated) == repr(row), row.id
-        assert validated.model_dump_json() == row.model_dump_json()
 
 
 def test_the_number_of_statements_does_not_grow_with_the_cohort(demo_ws: Path) -> None:
