@@ -45,6 +45,14 @@ def test_assess_loads_its_own_command_only(demo_copy: Path) -> None:
     assert not {m for m in mods if not m.startswith("c2c_monitor.cli.")}, "publishing or workshop code loaded"
 
 
+def test_assess_with_cached_definitions_does_not_import_pyyaml(demo_copy: Path) -> None:
+    """Every definition `assess` reads comes from the cache (store/catalog_cache) after a first run, so PyYAML,
+    imported by definitions/yamlload.py only when a YAML text is read, is not loaded at all."""
+    args = ["assess", PID, "-w", str(demo_copy)]
+    _imported(args, ("yaml",))  # a first run fills the cache (if another test has not)
+    assert _imported(args, ("yaml",)) == set()
+
+
 def test_help_still_lists_every_command() -> None:
     from click.testing import CliRunner
 
