@@ -164,15 +164,20 @@ CITIES_PER_QUERY = 250
 
 def _cities_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], cities: list[str],
                    bound: int) -> pl.DataFrame:
-    parts = []
-    for quarterly in (False, True):  # a statement per periodicity (`reported.build_set_sql`)
-        group = [i for i in inds if (i.periodicity == "quarterly") == quarterly]
-        if not group:
-            continue
-        codes = sorted({i.observation_code for i in group if i.observation_code})
-        sql, params = reported.build_set_sql(group, current_headline_sql(), "_pc")
-        parts += [frame(con.sql(sql, params=[bound, cities[k:k + CITIES_PER_QUERY], codes, *params]))
-                  for k in range(0, max(len(cities), 1), CITIES_PER_QUERY)]
+    """Every city indicator of a slice of cities in one statement: the cities' current headline rows are read
+    once (materialised: a few thousand narrow rows a slice), and a branch per periodicity computes from them
+    (`reported.build_set_sql` takes one periodicity: one statement with both kinds read the joined rows twice).
+    Read per periodicity, they were two statements each planning and scanning the cities' row groups again."""
+    groups = [g for g in ([i for i in inds if i.periodicity != "quarterly"],
+                          [i for i in inds if i.periodicity == "quarterly"]) if g]
+    codes = sorted({i.observation_code for i in inds if i.observation_code})
+    branches = [reported.build_set_sql(group, "SELECT * FROM _o", "_pc") for group in groups]
+    # (Statements written in code: the engine's own SQL, every value a bound parameter.)
+    union = " UNION ALL ".join(f"SELECT * FROM ({branch})" for branch, _ in branches)  # noqa: S608
+    sql = f"WITH _o AS MATERIALIZED ({current_headline_sql()}) {union}"  # noqa: S608
+    params = [p for _, ps in branches for p in ps]
+    parts = [frame(con.sql(sql, params=[bound, cities[k:k + CITIES_PER_QUERY], codes, *params]))
+             for k in range(0, max(len(cities), 1), CITIES_PER_QUERY)]
     return pl.concat(parts)
 
 
