@@ -114,3 +114,18 @@ def test_one_assessment_sends_a_bounded_number_of_statements(demo_copy: Path) ->
     assert len(sb.indicators) > 30 and sb.round_id is not None
     assert len(counting.statements) <= 60, "\n".join(counting.statements)
     assert sum(s.lstrip().upper().startswith("INSERT") for s in counting.statements) == 1  # the snapshot
+
+
+def test_local_targets_of_some_cities_are_those_of_the_whole_table(demo_copy: Path) -> None:
+    """A scoreboard reads its own cities' targets only; they are the same as in the whole table's read."""
+    from c2c_monitor.store import reads
+    from c2c_monitor.store.workspace import open_workspace
+
+    with open_workspace(demo_copy) as ws:
+        con = ws.con
+        con.execute("INSERT INTO targets SELECT code, city_id || '-x', value * 2, year, source, vintage_id FROM targets")
+        every = reads.local_targets(con, None)
+        cities = sorted({k[1] for k in every})[:3]
+        some = reads.local_targets(con, None, cities)
+    assert some and set(some) < set(every)
+    assert some == {k: v for k, v in every.items() if k[1] in cities}
