@@ -50,7 +50,7 @@ _IN_PARTNERSHIPS = "partnership_id IN (SELECT unnest(?::VARCHAR[]))"
 def _stage_cities(con: DuckDBPyConnection, partnership_ids: Sequence[str], datasets: Sequence[str] = (),
                   bound: int = 0) -> tuple[list[str], bool]:
     """Stage the partnerships' two cities (`_pc`, with populations); returns the city ids, and whether any of
-    `datasets` holds a record of these partnerships up to `bound` (read in the same statement)."""
+    `datasets` holds a record of these partnerships up to `bound` (`_holds_records`)."""
     # Two equality joins of the partnerships asked for, not one join on `city_id IN (european, partner)`: DuckDB
     # plans that as a nested loop over every partnership and every city before filtering (2.8 s of a 3.4 s
     # `c2c assess` in the 35,000-city benchmark workspace). UNION keeps one row when both sides are one city.
@@ -60,19 +60,25 @@ def _stage_cities(con: DuckDBPyConnection, partnership_ids: Sequence[str], datas
         "SELECT p.partnership_id, c.city_id, c.population FROM p JOIN cities c ON c.city_id = p.european_city_id "
         "UNION SELECT p.partnership_id, c.city_id, c.population FROM p JOIN cities c "
         "ON c.city_id = p.partner_city_id", [list(partnership_ids)])
+    cities = [r[0] for r in con.execute("SELECT DISTINCT city_id FROM _pc ORDER BY 1").fetchall()]
+    return cities, _holds_records(con, partnership_ids, datasets, bound)
+
+
+def _holds_records(con: DuckDBPyConnection, partnership_ids: Sequence[str], datasets: Sequence[str],
+                   bound: int) -> bool:
+    """Whether any of `datasets` holds a row of the partnerships up to `bound`, whatever its version says: when
+    none does, no records indicator has a group to compute. (The tables' rows as one union, filtered once and cut
+    at the first: planned in a few ms, where a check per table took twice as long.)"""
     for d in datasets:
         if d not in DATASETS:
             raise ValueError(f"not a records dataset: {d!r}")
-    # Any stored row counts, whatever its version says: when there is none, no plan has a group to compute.
-    # (One row at most from each table, and the ids as a list: planned in a few ms, where EXISTS with
-    # `IN (SELECT unnest(...))` took three times as long.)
-    held = " UNION ALL ".join(f"(SELECT 1 FROM rec_{d} WHERE vintage_id <= ? "  # noqa: S608 (checked names)
-                              "AND list_contains(?::VARCHAR[], partnership_id) LIMIT 1)" for d in datasets)
-    any_held = f"(SELECT count(*) > 0 FROM ({held}))" if datasets else "FALSE"  # noqa: S608 (checked names)
-    cities, has_records = con.execute(
-        f"SELECT (SELECT list(DISTINCT city_id ORDER BY city_id) FROM _pc), {any_held}",  # noqa: S608
-        [p for _ in datasets for p in (bound, list(partnership_ids))]).fetchall()[0]
-    return list(cities or []), bool(has_records)
+    if not datasets:
+        return False
+    rows = " UNION ALL ".join(f"SELECT partnership_id, vintage_id FROM rec_{d}" for d in datasets)  # noqa: S608
+    held = con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM ({rows}) WHERE vintage_id <= ? "  # noqa: S608
+                       "AND list_contains(?::VARCHAR[], partnership_id) LIMIT 1)",
+                       [bound, list(partnership_ids)]).fetchall()
+    return bool(held[0][0])
 
 
 def _stage_records(con: DuckDBPyConnection, partnership_ids: Sequence[str], bound: int) -> None:
