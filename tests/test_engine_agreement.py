@@ -157,3 +157,34 @@ def test_cities_evaluated_in_slices_give_the_same_answer(demo_ws, monkeypatch) -
         sliced = evaluate(ws.con, inds, ids, backend="duckdb")
     assert whole.filter(pl.col("city_id").is_not_null()).height > 1000
     assert sliced.to_dicts() == whole.to_dicts()
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "polars"])
+def test_partnerships_without_records_give_what_the_records_statement_gives(demo_copy, monkeypatch, backend) -> None:
+    """With no stored record of the partnerships (as of the vintage asked for), the records statement is not run:
+    the evaluation must be the one it gives when run anyway, and a partnership with records still runs it."""
+    from c2c_monitor.engine import evaluate as ev
+
+    inds = CAT.select("long")
+    stage = ev._stage_cities
+    with open_workspace(demo_copy) as ws:
+        con = ws.con
+        held = con.execute(" UNION ".join(f"SELECT partnership_id FROM rec_{d}" for d in DATASETS)).fetchall()
+        with_records = sorted(r[0] for r in held)
+        first = con.execute("SELECT min(vintage_id) FROM (" + " UNION ALL ".join(
+            f"SELECT vintage_id FROM rec_{d}" for d in DATASETS) + ")").fetchall()[0][0]
+        pid = with_records[0]
+        for d in DATASETS:  # one partnership loses its records; another keeps them
+            con.execute(f"DELETE FROM rec_{d} WHERE partnership_id = ?", [pid])
+        cases = [([pid], None), (with_records[:3], first - 1)]  # no records at all; none yet as of that vintage
+        for pids, as_of in cases:
+            assert stage(con, pids, sorted(DATASETS), ev.vintage_bound(as_of))[1] is False
+            skipped = evaluate(con, inds, pids, as_of=as_of, backend=backend)
+            monkeypatch.setattr(ev, "_stage_cities", lambda *a: (stage(*a)[0], True))
+            forced = evaluate(con, inds, pids, as_of=as_of, backend=backend)
+            monkeypatch.setattr(ev, "_stage_cities", stage)
+            assert skipped.to_dicts() == forced.to_dicts()
+            assert skipped.height > 0 or as_of is not None  # the city indicators are still there
+        assert stage(con, with_records[1:2], sorted(DATASETS), ev.vintage_bound(None))[1] is True
+        kept = evaluate(con, inds, with_records[1:2], backend=backend)
+        assert kept.filter(pl.col("city_id").is_null() & pl.col("value").is_not_null()).height > 0

@@ -45,6 +45,14 @@ def test_assess_loads_its_own_command_only(demo_copy: Path) -> None:
     assert not {m for m in mods if not m.startswith("c2c_monitor.cli.")}, "publishing or workshop code loaded"
 
 
+def test_assess_with_cached_definitions_does_not_import_pyyaml(demo_copy: Path) -> None:
+    """Every definition `assess` reads comes from the cache (store/catalog_cache) after a first run, so PyYAML,
+    imported by definitions/yamlload.py only when a YAML text is read, is not loaded at all."""
+    args = ["assess", PID, "-w", str(demo_copy)]
+    _imported(args, ("yaml",))  # a first run fills the cache (if another test has not)
+    assert _imported(args, ("yaml",)) == set()
+
+
 def test_help_still_lists_every_command() -> None:
     from click.testing import CliRunner
 
@@ -106,3 +114,52 @@ def test_one_assessment_sends_a_bounded_number_of_statements(demo_copy: Path) ->
     assert len(sb.indicators) > 30 and sb.round_id is not None
     assert len(counting.statements) <= 60, "\n".join(counting.statements)
     assert sum(s.lstrip().upper().startswith("INSERT") for s in counting.statements) == 1  # the snapshot
+
+
+def test_local_targets_of_some_cities_are_those_of_the_whole_table(demo_copy: Path) -> None:
+    """A scoreboard reads its own cities' targets only; they are the same as in the whole table's read."""
+    from c2c_monitor.store import reads
+    from c2c_monitor.store.workspace import open_workspace
+
+    with open_workspace(demo_copy) as ws:
+        con = ws.con
+        con.execute("INSERT INTO targets SELECT code, city_id || '-x', value * 2, year, source, vintage_id "
+                    "FROM targets")
+        every = reads.local_targets(con, None)
+        cities = sorted({k[1] for k in every})[:3]
+        some = reads.local_targets(con, None, cities)
+    assert some and set(some) < set(every)
+    assert some == {k: v for k, v in every.items() if k[1] in cities}
+
+
+def test_partnerships_without_a_round_get_the_views_the_full_pass_gives(demo_copy: Path, monkeypatch: Any) -> None:
+    """A cohort in which nobody held a workshop round skips the ratings' reads and frames: its views must be the
+    ones the full pass makes for the same partnership beside one that held rounds."""
+    import pytest
+
+    from c2c_monitor.errors import C2CError
+    from c2c_monitor.score import rounds
+    from c2c_monitor.score.assess import thresholds_of
+    from c2c_monitor.score.rounds import round_views
+    from c2c_monitor.store.catalog_cache import framework
+    from c2c_monitor.store.workspace import open_workspace
+
+    fw = framework()
+    with open_workspace(demo_copy) as ws:
+        con = ws.con
+        quiet, other = [r[0] for r in con.execute("SELECT partnership_id FROM partnerships ORDER BY 1 LIMIT 2")
+                        .fetchall()]
+        for table in ("rounds", "ratings", "agreed", "group_types"):
+            con.execute(f"DELETE FROM {table} WHERE partnership_id = ?", [quiet])
+        t = thresholds_of(ws.config)
+        read = rounds.reads.rating_rows
+        for lang, step in (("en", None), ("fr", 2)):
+            monkeypatch.setattr(rounds.reads, "rating_rows", None)  # not read when nobody held a round
+            alone = round_views(con, fw, [quiet], None, t, lang, None, {quiet: step})
+            monkeypatch.setattr(rounds.reads, "rating_rows", read)
+            beside = round_views(con, fw, [quiet, other], None, t, lang, None, {quiet: step, other: None})
+            assert beside[other].current is not None  # the full pass ran
+            assert alone == {quiet: beside[quiet]}
+            assert alone[quiet].current is None and len(alone[quiet].principles) == len(fw.principles)
+        with pytest.raises(C2CError, match="no workshop round"):
+            round_views(con, fw, [quiet], None, t, "en", "R1", {})

@@ -8,17 +8,40 @@ than MAX_DEPTH. None of the tool's own definitions uses an anchor; write the val
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from c2c_monitor.errors import Finding
+
+if TYPE_CHECKING:
+    import yaml
 
 Lines = dict[tuple[str | int, ...], int]
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+@cache
+def _pyyaml() -> tuple[Any, Any, frozenset[str], bool]:
+    """PyYAML, its loader (the C one where present), and which first characters its resolver reads as
+    something other than text (see `_from_events`), set up when the first YAML text is read.
+
+    Imported here rather than with the module: a command whose definitions all come from the cache
+    (store/catalog_cache: `c2c assess`) reads no YAML and need not pay the 20-25 ms of PyYAML's import.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    first = frozenset(k for k in loader.yaml_implicit_resolvers if k is not None)
+    return yaml, loader, first, None in loader.yaml_implicit_resolvers
+
+
+def __getattr__(name: str) -> Any:
+    """`_Loader`, the loader every YAML text goes through, for readers outside this module."""
+    if name == "_Loader":
+        return _pyyaml()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 MAX_BYTES = 2 * 1024 * 1024  # the largest definition file is a few dozen kB
 MAX_DEPTH = 64
 
@@ -29,8 +52,9 @@ def _refuse_expansion(root: yaml.Node, where: str) -> None:
     The composer resolves an alias to the very node its anchor names, so a node met twice is an alias;
     stopping there keeps this walk linear in the size of the file, however many times aliases nest.
     """
+    yaml = _pyyaml()[0]
     seen: set[int] = set()
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    stack: list[tuple[Any, int]] = [(root, 1)]
     while stack:
         node, depth = stack.pop()
         if id(node) in seen:
@@ -58,7 +82,8 @@ def parse_yaml(text: str, where: str) -> tuple[Any, yaml.Node | None]:
     if len(text) > MAX_BYTES:
         raise YamlSyntaxError(Finding("too-large", where, f"a YAML text of {len(text):,} characters is over the "
                                       f"{MAX_BYTES:,} limit"))
-    loader = _Loader(text)
+    yaml, loader_class, _, _ = _pyyaml()
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -77,9 +102,7 @@ def parse_yaml(text: str, where: str) -> tuple[Any, yaml.Node | None]:
 
 
 # Scalars that the loader's resolver may read as something other than text start with one of these (PyYAML
-# registers its implicit resolvers by first character); the others are text without asking it.
-_RESOLVED_FIRST = frozenset(k for k in _Loader.yaml_implicit_resolvers if k is not None)
-_WILDCARD = None in _Loader.yaml_implicit_resolvers
+# registers its implicit resolvers by first character); the others are text without asking it (`_pyyaml`).
 # Scalar types built here; any other (merge keys, `=`, PyYAML's reserved `!`/`&`/`*` resolver) goes to
 # `parse_yaml`, as does every explicit tag, alias, nesting past MAX_DEPTH and anything PyYAML refuses.
 _SIMPLE = frozenset({"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
@@ -94,6 +117,7 @@ def _from_events(loader: Any, lines: Lines | None = None) -> Any:
 
     `lines`, if given, is filled as `_walk` fills it from the nodes: each value's path (keys as written) to
     the line it starts on."""
+    yaml, _, resolved_first, wildcard = _pyyaml()
     get = loader.get_event
     if not isinstance(get(), yaml.StreamStartEvent):
         raise _NotPlain
@@ -125,7 +149,7 @@ def _from_events(loader: Any, lines: Lines | None = None) -> Any:
             if ev.tag is not None or ev.anchor is not None or len(stack) >= MAX_DEPTH:
                 raise _NotPlain  # (an anchor: the composer refuses one named twice)
             obj = ev.value
-            if ev.implicit[0] and (_WILDCARD or obj[:1] in _RESOLVED_FIRST):
+            if ev.implicit[0] and (wildcard or obj[:1] in resolved_first):
                 tag = loader.resolve(yaml.ScalarNode, obj, ev.implicit)
                 if tag != _STR:
                     if tag not in _SIMPLE:
@@ -164,7 +188,8 @@ def parse_yaml_data(text: str, where: str) -> Any:
     """`parse_yaml(text, where)[0]`, built from the parser's events where the document is plain data (the common
     case: metadata front matter); anything else, and every error, takes `parse_yaml`, which words it."""
     if len(text) <= MAX_BYTES:
-        loader = _Loader(text)
+        yaml, loader_class, _, _ = _pyyaml()
+        loader = loader_class(text)
         try:
             return _from_events(loader)
         except (_NotPlain, yaml.YAMLError, TypeError):  # (TypeError: an unhashable key; parse_yaml words it)
@@ -175,6 +200,7 @@ def parse_yaml_data(text: str, where: str) -> Any:
 
 
 def _walk(node: yaml.Node, path: tuple[str | int, ...], lines: Lines) -> None:
+    yaml = _pyyaml()[0]
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -194,7 +220,8 @@ def load_yaml(path: Path) -> tuple[Any, Lines]:
                                       f"{MAX_BYTES:,}-byte limit"))
     text = path.read_text(encoding="utf-8")
     lines: Lines = {}
-    loader = _Loader(text)
+    yaml, loader_class, _, _ = _pyyaml()
+    loader = loader_class(text)
     try:
         return _from_events(loader, lines), lines  # (the plain case, without composing nodes)
     except (_NotPlain, yaml.YAMLError, TypeError):

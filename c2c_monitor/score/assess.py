@@ -384,7 +384,7 @@ def _build_scoreboards(
     fw = framework or catalog_cache.framework()
     inds = scored_indicators(cat, list_name)
     results = evaluated if evaluated is not None else evaluate(con, inds, pids, as_of=as_of, backend=backend)
-    local = reads.local_targets(con, as_of)
+    local = reads.local_targets(con, as_of, sorted({c.id for info in infos for c in info.cities}))
     stages = stage_infos(con, pids, as_of, ws.config.language)
     steps = {pid: s.step if s else None for pid, s in stages.items()}
     views = round_views(con, fw, pids, as_of, thresholds_of(ws.config), ws.config.language, round_id, steps)

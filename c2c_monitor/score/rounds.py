@@ -126,6 +126,13 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
         # Every round up to the current one: a round is withheld when it is a few people away from one published
         # before it (differencing the two would read those people), so the whole history decides.
         chosen[pid] = (held[:idx + 1], current, held[idx - 1] if current and idx > 0 else None)
+    if all(current is None for _, current, _ in chosen.values()):
+        # No workshop round held by any of them (a statistical office's workspace holds data only): each view is
+        # the framework's principles, not assessed, as the reads and frames below would make it from no rows
+        # (some 30 ms of polars work on empty frames, more in a command's first call).
+        texts = framework_texts(fw, lang)
+        return {pid: RoundView(principle_list(fw, None, {}, None, lang, (steps or {}).get(pid), texts), None, None,
+                               0, []) for pid in pids}
     history = pl.DataFrame([(pid, r) for pid, (hist, _, _) in chosen.items() for r in hist],
                            schema={"partnership_id": pl.String, "round_id": pl.String}, orient="row")
     rows = reads.rating_rows(con, pids, as_of, reads.SCORED_RATING_COLUMNS).join(history, on=KEYS, how="semi")

@@ -403,11 +403,17 @@ def stakeholder_groups(con: DuckDBPyConnection, pid: str) -> list[str]:
 
 
 # --- statistical data ------------------------------------------------------------------------------------
-def local_targets(con: DuckDBPyConnection, as_of: int | None) -> dict[tuple[str, str], float]:
-    """The cities' own 2030 targets, (code, city) -> value."""
-    return {(r[0], r[1]): float(r[2]) for r in con.execute(
-        latest_sql("targets", ["code", "city_id"], select="code, city_id, value"),
-        [vintage_bound(as_of)]).fetchall()}
+def local_targets(con: DuckDBPyConnection, as_of: int | None,
+                  city_ids: Sequence[str] | None = None) -> dict[tuple[str, str], float]:
+    """The cities' own 2030 targets, (code, city) -> value: of `city_ids` only when given (a partnership's
+    scoreboard reads its two cities', not every target of a national workspace)."""
+    if city_ids is None:
+        sql, params = latest_sql("targets", ["code", "city_id"], select="code, city_id, value"), []
+    else:
+        sql = latest_sql("targets", ["code", "city_id"], "city_id IN (SELECT unnest(?::VARCHAR[]))",
+                         select="code, city_id, value")
+        params = [list(city_ids)]
+    return {(r[0], r[1]): float(r[2]) for r in con.execute(sql, [vintage_bound(as_of), *params]).fetchall()}
 
 
 def observations(con: DuckDBPyConnection, city_ids: list[str], codes: list[str],
