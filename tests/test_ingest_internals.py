@@ -1,9 +1,10 @@
-"""Two internals of ingestion held to their plain definitions: the per-row lookup and the vintage hash."""
+"""Internals of ingestion held to their plain definitions: the per-row lookup, the vintage hash, the store order."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from hypothesis import given, settings
@@ -38,14 +39,27 @@ def test_content_hash_is_sha256_of_names_and_bytes_across_chunks(tmp_path: Path)
     assert content_hash([b, a]) != whole  # the order of the files is part of the vintage
 
 
-@settings(max_examples=200, deadline=None)
-@given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", ""]), st.one_of(st.none(), st.integers(0, 3))),
-                     max_size=30))
-def test_the_duplicate_precheck_never_misses_a_duplicate(rows: list[tuple[str, int | None]]) -> None:
-    from c2c_monitor.ingest.validate import _may_have_duplicates
+# Key parts that sort differently by bytes and by other rules: case, accents, prefixes, the empty string, nulls.
+_texts = st.one_of(st.none(), st.sampled_from(["", "a", "ab", "b", "B", "é", "e", "c000001", "c00001", "z"]))
+_obs_keys = st.tuples(_texts, _texts, _texts, st.one_of(st.none(), st.integers(2014, 2016)), st.integers(-1, 4))
 
-    keys = pl.DataFrame(rows, schema={"code": pl.String, "year": pl.Int32}, orient="row")
-    if keys.is_duplicated().any():
-        assert _may_have_duplicates(keys)
-    else:  # and without duplicates it says so (a 64-bit collision among 30 rows does not happen)
-        assert not _may_have_duplicates(keys)
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(_obs_keys, max_size=30), presort=st.booleans())
+def test_store_order_is_polars_sort_and_repeated_keys_are_duplicates(rows: list[tuple[Any, ...]],
+                                                                     presort: bool) -> None:
+    """Validation sorts a batch as the store keeps it and finds duplicate keys as sorted neighbours: the sort
+    (skipped when the rows are in order already) must give polars' stable sort, nulls last, and the neighbour
+    check must see exactly the batches `is_duplicated` sees."""
+    from c2c_monitor.store.schema import CLUSTER_KEYS, in_store_order, repeated_keys, sort_for_store
+
+    keys = list(CLUSTER_KEYS["observations"])
+    df = pl.DataFrame(rows, schema={"city_id": pl.String, "code": pl.String, "disagg": pl.String,
+                                    "year": pl.Int32, "quarter": pl.Int32}, orient="row").with_row_index("n")
+    want = df.sort(keys, nulls_last=True, maintain_order=True)
+    if presort:
+        df = want
+    got = in_store_order(df, "observations")
+    assert got.to_dicts() == want.to_dicts()  # same rows, same order, ties in their order in the frame
+    assert sort_for_store(df, "observations").to_dicts() == want.to_dicts()
+    assert repeated_keys(got, keys) == bool(df.select(keys).is_duplicated().any())
