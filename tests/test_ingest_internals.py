@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,10 @@ def test_content_hash_is_sha256_of_names_and_bytes_across_chunks(tmp_path: Path)
     whole = hashlib.sha256(b"a.csv\0" + a.read_bytes() + b"b.csv\0").hexdigest()
     assert content_hash([a, b]) == whole
     assert content_hash([b, a]) != whole  # the order of the files is part of the vintage
+    # A refused batch stops the hash (started in a thread before reading) at its next chunk.
+    stop = threading.Event()
+    stop.set()
+    assert content_hash([a, b], stop) == ""
 
 
 # Key parts that sort differently by bytes and by other rules: case, accents, prefixes, the empty string, nulls.
