@@ -68,3 +68,41 @@ def test_store_order_is_polars_sort_and_repeated_keys_are_duplicates(rows: list[
     assert got.to_dicts() == want.to_dicts()  # same rows, same order, ties in their order in the frame
     assert sort_for_store(df, "observations").to_dicts() == want.to_dicts()
     assert repeated_keys(got, keys) == bool(df.select(keys).is_duplicated().any())
+
+
+_batch_rows = st.lists(st.tuples(st.sampled_from(["poverty_rate", "unemployment_rate"]), st.sampled_from(["a", "b"]),
+                                 st.sampled_from(["2020", "2020-Q1", "2021", "not a period", None]),
+                                 st.sampled_from(["", "sex=female"])), max_size=25)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=_batch_rows)
+def test_duplicate_keys_are_found_at_each_repeat_and_the_good_rows_come_sorted(
+        rows: list[tuple[str, str, str | None, str]]) -> None:
+    """Validation finds duplicates as neighbours of its sorted batch: every row whose indicator, area, period and
+    disaggregation an earlier line already gave is a duplicate-key finding at its line, as by the plain
+    definition, and the good rows come in the store's order."""
+    from c2c_monitor.definitions.catalog import load_catalogue
+    from c2c_monitor.ingest.mapping import Mapping
+    from c2c_monitor.ingest.validate import validate
+
+    frame = pl.DataFrame({
+        "_file": ["f.csv"] * len(rows), "_line": list(range(2, len(rows) + 2)),
+        "source_code": [r[0] for r in rows], "area": [r[1] for r in rows], "period": [r[2] for r in rows],
+        "value": ["1"] * len(rows), "unit": [None] * len(rows), "obs_status": [None] * len(rows),
+        "disagg": [r[3] for r in rows], "action": ["A"] * len(rows)},
+        schema={"_file": pl.String, "_line": pl.Int64, "source_code": pl.String, "area": pl.String,
+                "period": pl.String, "value": pl.String, "unit": pl.String, "obs_status": pl.String,
+                "disagg": pl.String, "action": pl.String})
+    checked = validate(frame, load_catalogue(), {"a", "b"}, Mapping(), strict=True)
+    seen: set[tuple[str, str, str, str]] = set()
+    want = []
+    for line, (code, area, period, disagg) in enumerate(rows, 2):
+        if period in (None, "not a period"):
+            continue  # (its own finding)
+        if (code, area, period, disagg) in seen:
+            want.append(line)
+        seen.add((code, area, period, disagg))
+    assert [f.row for f in checked.findings if f.code == "duplicate-key"] == want
+    keys = ["city_id", "code", "disagg", "year", "quarter"]
+    assert checked.good.select(keys).rows() == sorted(checked.good.select(keys).rows())
