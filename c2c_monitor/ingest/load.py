@@ -286,7 +286,8 @@ def _ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], found: E
         summary.new, summary.missing_values = good.height - counts[0], counts[1]
         to_write = good.filter(pl.col("action") != "D")
     elif cur is not None:
-        joined = good.join(cur, on=["code", "city_id", "period", "disagg"], how="left")
+        # In the batch's order (validation sorted it as the store keeps it), so the insert needs no sort.
+        joined = good.join(cur, on=["code", "city_id", "period", "disagg"], how="left", maintain_order="left")
         existed = pl.col("old_action").is_not_null() & (pl.col("old_action") != "D")
         same = existed & (pl.col("old_value").eq_missing(pl.col("value"))) & \
             pl.col("old_status").eq_missing(pl.col("obs_status"))
@@ -313,7 +314,7 @@ def _ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], found: E
         assert digest is not None  # (only a dry run has none, and it returned above)
         con.execute("UPDATE vintages SET content_hash = ? WHERE vintage_id = ?", [digest.result(), vid])
         if to_write.height:
-            insert_frame(con, "observations", to_write.with_columns(pl.lit(vid).alias("vintage_id")))
+            insert_frame(con, "observations", to_write.with_columns(pl.lit(vid).alias("vintage_id")), in_order=True)
         if new_targets.height:
             insert_frame(con, "targets", new_targets.with_columns(pl.lit(vid).alias("vintage_id")))
         if local_rows.height:

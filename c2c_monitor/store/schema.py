@@ -205,11 +205,12 @@ def table_columns(con: DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def insert_frame(con: DuckDBPyConnection, table: str, df: Any) -> int:
+def insert_frame(con: DuckDBPyConnection, table: str, df: Any, in_order: bool = False) -> int:
     """Append a polars frame to a store table, matching columns by name.
 
     The table must be one of the store's own and every column one the table has,
-    so no identifier reaches SQL unchecked; the rows travel as an Arrow scan.
+    so no identifier reaches SQL unchecked; the rows travel as an Arrow scan. `in_order`: the caller's rows
+    are in the table's `CLUSTER_KEYS` order already (a validated batch), not checked again.
     """
     if table not in STORE_TABLES:
         raise ValueError(f"not a store table: {table!r}")
@@ -220,7 +221,7 @@ def insert_frame(con: DuckDBPyConnection, table: str, df: Any) -> int:
     cols = ", ".join('"' + c + '"' for c in df.columns)
     sql = "INSERT INTO " + table + " (" + cols + ") SELECT " + cols + " FROM _incoming"  # noqa: S608
     order = CLUSTER_KEYS.get(table)
-    if order and all(c in df.columns for c in order):
+    if order and not in_order and all(c in df.columns for c in order):
         # Each vintage lands sorted, so its row groups hold narrow ranges of the clustering key and DuckDB's
         # zone maps (min/max per row group) skip the rest when one partnership's cities are read. Sorted by
         # polars before the scan (DuckDB inserts an Arrow scan in its order), in the order DuckDB's ORDER BY
