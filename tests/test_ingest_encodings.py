@@ -126,6 +126,32 @@ def test_field_counts_agree_with_the_csv_module(rows: list[list[str]]) -> None:
     assert (found.fields if found else None) == csv_bad
 
 
+_plain_cell = st.text(st.sampled_from(list("ab1. é")), max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(header=st.integers(1, 4), rows=st.lists(st.lists(_plain_cell, min_size=1, max_size=6), min_size=1, max_size=8),
+       end=st.sampled_from(["\n", "\r\n"]), last=st.booleans())
+def test_the_reader_refuses_a_ragged_row_where_the_field_count_finds_it(
+        tmp_path_factory: pytest.TempPathFactory, header: int, rows: list[list[str]], end: str, last: bool) -> None:
+    """Property: polars' read of a quote-free file (which counts all the file's separators first and each
+    record's only when the total is off, or polars refuses a row) refuses a file with a ragged record, at the
+    line `first_ragged` names, and reads every other file."""
+    from c2c_monitor.ingest.textfile import _polars_frame
+
+    text = end.join([",".join(f"c{i}" for i in range(header)), *(",".join(r) for r in rows)]) + (end if last else "")
+    path = tmp_path_factory.mktemp("ragged") / "f.csv"
+    path.write_bytes(text.encode())
+    want = first_ragged(text.encode(), ",")
+    try:
+        _polars_frame(path, text.encode(), ",")
+        got = None
+    except ReadError as exc:
+        assert exc.finding.code == "ragged-row"
+        got = exc.finding.row
+    assert got == (want.line if want else None)
+
+
 @pytest.mark.parametrize("width", [1, 255, 256, 300, 70_000])
 def test_wide_records_are_counted_without_wrapping(width: int) -> None:
     """Records of 256 or more separators: a count kept in too narrow a type would wrap (256 commas read as 0)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -173,13 +174,17 @@ def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any 
     return parsed, findings, skipped_files
 
 
-def content_hash(files: list[Path]) -> str:
-    """sha256 over each file's name, a NUL and its bytes, in order; read in chunks, never whole."""
+def content_hash(files: list[Path], stop: threading.Event | None = None) -> str:
+    """sha256 over each file's name, a NUL and its bytes, in order; read in chunks, never whole.
+
+    Returns "" as soon as `stop` is set (a refused batch needs no hash)."""
     digest = hashlib.sha256()
     for p in files:
         digest.update(p.name.encode() + b"\0")
         with p.open("rb") as fh:
             while chunk := fh.read(1 << 22):
+                if stop is not None and stop.is_set():
+                    return ""
                 digest.update(chunk)
     return digest.hexdigest()
 
@@ -213,6 +218,26 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
     if not files:
         raise InputRejected([Finding("no-files", " ".join(map(str, paths)), "no data files found")]
                             + [Finding("skipped-file", f, why, severity="notice") for f, why in found.skipped.items()])
+    # The vintage's content hash is worked out in a thread (hashlib lets go of the GIL) from the start, so that
+    # it runs beside the reader's one-core steps (reading the bytes, counting fields) rather than competing with
+    # polars and DuckDB for the cores later; a dry run writes no vintage and needs none.
+    stop = threading.Event()
+    digest: Future[str] | None = None
+    if not dry_run:
+        hashing = ThreadPoolExecutor(max_workers=1)
+        digest = hashing.submit(content_hash, files, stop)
+        hashing.shutdown(wait=False)
+    try:
+        return _ingest(con, cat, paths, found, summary, mapping, fmt, encoding, strict, dry_run, source_note,
+                       progress, structure, digest)
+    finally:
+        stop.set()  # a refused or unchanged batch stops the hash at its next chunk (a loaded one has it)
+
+
+def _ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], found: Expanded, summary: Summary,
+            mapping: Mapping, fmt: str, encoding: str | None, strict: bool, dry_run: bool, source_note: str | None,
+            progress: Any, structure: Path | None, digest: Future[str] | None) -> Summary:
+    files = found.files
     parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding, progress, found.from_folder,
                                                          structure)
     summary.skipped_files = {**found.skipped, **summary.skipped_files}
@@ -222,12 +247,6 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
         progress(len(files), len(files), "validating")
     if findings:
         raise InputRejected(findings + summary.findings)
-    # The vintage's content hash is worked out in a thread (hashlib lets go of the GIL) while polars validates;
-    # a dry run writes no vintage and needs none.
-    if not dry_run:
-        hashing = ThreadPoolExecutor(max_workers=1)
-        digest = hashing.submit(content_hash, files)
-        hashing.shutdown(wait=False)
     frame = pl.concat([p.frame for p in parsed]) if parsed else pl.DataFrame()
     summary.rows_read = frame.height
     for p in parsed:
@@ -267,7 +286,8 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
         summary.new, summary.missing_values = good.height - counts[0], counts[1]
         to_write = good.filter(pl.col("action") != "D")
     elif cur is not None:
-        joined = good.join(cur, on=["code", "city_id", "period", "disagg"], how="left")
+        # In the batch's order (validation sorted it as the store keeps it), so the insert needs no sort.
+        joined = good.join(cur, on=["code", "city_id", "period", "disagg"], how="left", maintain_order="left")
         existed = pl.col("old_action").is_not_null() & (pl.col("old_action") != "D")
         same = existed & (pl.col("old_value").eq_missing(pl.col("value"))) & \
             pl.col("old_status").eq_missing(pl.col("obs_status"))
@@ -291,9 +311,10 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
     with transaction(con):
         vid = new_vintage(con, "observations", source_note or ", ".join(str(p) for p in paths[:20]),
                           None, to_write.height)
+        assert digest is not None  # (only a dry run has none, and it returned above)
         con.execute("UPDATE vintages SET content_hash = ? WHERE vintage_id = ?", [digest.result(), vid])
         if to_write.height:
-            insert_frame(con, "observations", to_write.with_columns(pl.lit(vid).alias("vintage_id")))
+            insert_frame(con, "observations", to_write.with_columns(pl.lit(vid).alias("vintage_id")), in_order=True)
         if new_targets.height:
             insert_frame(con, "targets", new_targets.with_columns(pl.lit(vid).alias("vintage_id")))
         if local_rows.height:

@@ -17,6 +17,7 @@ from c2c_monitor.definitions.sdmx_codes import canonical
 from c2c_monitor.definitions.units import unit_table
 from c2c_monitor.errors import Finding
 from c2c_monitor.ingest.mapping import Mapping
+from c2c_monitor.store.schema import CLUSTER_KEYS, repeated_keys, sort_for_store
 
 # SDMX cross-domain code list CL_OBS_STATUS.
 OBS_STATUS = {"A": "normal", "B": "break in series", "D": "definition differs", "E": "estimated",
@@ -37,7 +38,8 @@ def canonical_key(key: str) -> str:
 
 @dataclass
 class Checked:
-    good: pl.DataFrame  # code, city_id, period, year, quarter, disagg, value, unit, obs_status, action
+    good: pl.DataFrame  # code, city_id, period, year, quarter, disagg, value, unit, obs_status, action;
+    # sorted as the store keeps observations (`CLUSTER_KEYS`)
     findings: list[Finding]  # errors reject the batch; warnings say which rows were skipped
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows, for the summary lines
     notes: list[str] = field(default_factory=list)
@@ -124,16 +126,6 @@ def _unit_rules(df: pl.DataFrame) -> tuple[pl.Expr, pl.Expr | None, pl.Expr]:
         for u, t, x in scaled:
             factor = pl.when(is_pair(u, t)).then(pl.lit(x)).otherwise(factor)
     return wrong, factor, message
-
-
-def _may_have_duplicates(keys: pl.DataFrame) -> bool:
-    """False only when no two rows are equal: their 64-bit hashes, sorted, have no neighbours alike.
-
-    Sorting ten million hashes takes a fraction of the time of a hash table over ten million distinct
-    keys (`is_duplicated`), which then runs only when a hash repeats: a duplicate, or a rare collision.
-    """
-    h = keys.hash_rows().sort()
-    return bool((h.slice(1) == h.slice(0, max(h.len() - 1, 0))).any())
 
 
 # One KEY=value pair: neither side blank nor holding '=', '|' or a control character.
@@ -306,21 +298,22 @@ def validate(parsed: pl.DataFrame, cat: Catalogue, cities: set[str], mapping: Ma
     if n_span:
         notes.append(f"{n_span} row(s) with a period spanning two years (e.g. 2016-2017) dated to the year it ends")
     df = df.with_columns(pl.col("_action").alias("action"))
-    # Duplicate keys within the batch.
-    batch_key = ["code", "city_id", "year", "quarter", "disagg"]
-    if _may_have_duplicates(df.select(batch_key)):
+    good = df.filter(pl.col("year").is_not_null()).select(
+        "code", "city_id", pl.col("_canon").alias("period"), "year", "quarter", "disagg",
+        pl.col("value_num").alias("value"), "unit", "obs_status", "action",
+    )
+    # The rows are stored sorted by their key (the store's clustering key is the batch key: indicator, city,
+    # disaggregation, year and quarter), so they are sorted here, where that order also finds duplicate keys:
+    # they are neighbours. A hash table over ten million distinct keys (`is_duplicated`) then runs only for a
+    # batch that has one. A row without a year has its own finding and none for duplicates (below).
+    batch_key = list(CLUSTER_KEYS["observations"])
+    good = sort_for_store(good, "observations")
+    if repeated_keys(good, batch_key):
         dup = df.select(batch_key).is_duplicated()
-    else:
-        dup = pl.repeat(False, df.height, eager=True)
-    if dup.any():
         d = df.filter(dup).with_columns(_first=pl.col("_line").min().over(batch_key))
         findings += _findings(d, (pl.col("_line") != pl.col("_first")) & pl.col("year").is_not_null(),
                               "duplicate-key", "period", pl.col("period"),
                               pl.lit("same indicator, area, period and disaggregation as line ")
                               + pl.col("_first").cast(pl.String))
-    good = df.filter(pl.col("year").is_not_null()).select(
-        "code", "city_id", pl.col("_canon").alias("period"), "year", "quarter", "disagg",
-        pl.col("value_num").alias("value"), "unit", "obs_status", "action",
-    )
     return Checked(good, findings, skipped, notes)
 
