@@ -52,7 +52,7 @@ def main() -> None:
 
     import yaml
 
-    from c2c_monitor.definitions.yamlload import _Loader
+    from c2c_monitor.definitions.yamlload import loader_class
     from c2c_monitor.ingest.demo import fill_demo
     from c2c_monitor.ingest.load import ingest
     from c2c_monitor.ingest.mapping import load_mapping
@@ -100,7 +100,7 @@ def main() -> None:
         t_assess, n_local = best(do_assess, args.repeat)
     total = t_suggest + t_ingest + t_assess
     print(f"machine: {platform.machine()}, {platform.python_version()}, polars floor read of {rows} rows")
-    print(f"YAML loader: {_Loader.__name__} (libyaml {'present' if yaml.__with_libyaml__ else 'absent'})")
+    print(f"YAML loader: {loader_class().__name__} (libyaml {'present' if yaml.__with_libyaml__ else 'absent'})")
     print(f"folder: {args.folder.name}, {n_series} series; loaded: {where}; scoreboard shows {n_local} local")
     print(f"bare polars read      {floor:8.3f} s   1.00x")
     for name, t in (("map suggest", t_suggest), ("ingest --map", t_ingest), ("assess", t_assess),

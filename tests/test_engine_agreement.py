@@ -166,7 +166,7 @@ def test_partnerships_without_records_give_what_the_records_statement_gives(demo
     from c2c_monitor.engine import evaluate as ev
 
     inds = CAT.select("long")
-    stage = ev._stage_cities
+    holds = ev._holds_records
     with open_workspace(demo_copy) as ws:
         con = ws.con
         held = con.execute(" UNION ".join(f"SELECT partnership_id FROM rec_{d}" for d in DATASETS)).fetchall()
@@ -178,13 +178,13 @@ def test_partnerships_without_records_give_what_the_records_statement_gives(demo
             con.execute(f"DELETE FROM rec_{d} WHERE partnership_id = ?", [pid])
         cases = [([pid], None), (with_records[:3], first - 1)]  # no records at all; none yet as of that vintage
         for pids, as_of in cases:
-            assert stage(con, pids, sorted(DATASETS), ev.vintage_bound(as_of))[1] is False
+            assert holds(con, pids, sorted(DATASETS), ev.vintage_bound(as_of)) is False
             skipped = evaluate(con, inds, pids, as_of=as_of, backend=backend)
-            monkeypatch.setattr(ev, "_stage_cities", lambda *a: (stage(*a)[0], True))
+            monkeypatch.setattr(ev, "_holds_records", lambda *a: True)
             forced = evaluate(con, inds, pids, as_of=as_of, backend=backend)
-            monkeypatch.setattr(ev, "_stage_cities", stage)
+            monkeypatch.setattr(ev, "_holds_records", holds)
             assert skipped.to_dicts() == forced.to_dicts()
             assert skipped.height > 0 or as_of is not None  # the city indicators are still there
-        assert stage(con, with_records[1:2], sorted(DATASETS), ev.vintage_bound(None))[1] is True
+        assert holds(con, with_records[1:2], sorted(DATASETS), ev.vintage_bound(None)) is True
         kept = evaluate(con, inds, with_records[1:2], backend=backend)
         assert kept.filter(pl.col("city_id").is_null() & pl.col("value").is_not_null()).height > 0

@@ -364,7 +364,7 @@ def test_codes_and_metadata_found_by_content(tmp_path: Path) -> None:
 def test_metadata_goes_through_the_capped_c_loader(tmp_path: Path) -> None:
     from c2c_monitor.definitions import yamlload
 
-    assert yamlload._Loader is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    assert yamlload.loader_class() is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "indicator_1-1-1.csv").write_text("Year,Value\n2020,1\n")
     (tmp_path / "meta").mkdir()

@@ -47,10 +47,8 @@ RESULT_SCHEMA = {
 _IN_PARTNERSHIPS = "partnership_id IN (SELECT unnest(?::VARCHAR[]))"
 
 
-def _stage_cities(con: DuckDBPyConnection, partnership_ids: Sequence[str], datasets: Sequence[str] = (),
-                  bound: int = 0) -> tuple[list[str], bool]:
-    """Stage the partnerships' two cities (`_pc`, with populations); returns the city ids, and whether any of
-    `datasets` holds a record of these partnerships up to `bound` (`_holds_records`)."""
+def _stage_cities(con: DuckDBPyConnection, partnership_ids: Sequence[str]) -> list[str]:
+    """Stage the partnerships' two cities (`_pc`, with populations); returns the city ids."""
     # Two equality joins of the partnerships asked for, not one join on `city_id IN (european, partner)`: DuckDB
     # plans that as a nested loop over every partnership and every city before filtering (2.8 s of a 3.4 s
     # `c2c assess` in the 35,000-city benchmark workspace). UNION keeps one row when both sides are one city.
@@ -60,8 +58,7 @@ def _stage_cities(con: DuckDBPyConnection, partnership_ids: Sequence[str], datas
         "SELECT p.partnership_id, c.city_id, c.population FROM p JOIN cities c ON c.city_id = p.european_city_id "
         "UNION SELECT p.partnership_id, c.city_id, c.population FROM p JOIN cities c "
         "ON c.city_id = p.partner_city_id", [list(partnership_ids)])
-    cities = [r[0] for r in con.execute("SELECT DISTINCT city_id FROM _pc ORDER BY 1").fetchall()]
-    return cities, _holds_records(con, partnership_ids, datasets, bound)
+    return [r[0] for r in con.execute("SELECT DISTINCT city_id FROM _pc ORDER BY 1").fetchall()]
 
 
 def _holds_records(con: DuckDBPyConnection, partnership_ids: Sequence[str], datasets: Sequence[str],
@@ -197,12 +194,12 @@ def evaluate(
     bound = vintage_bound(as_of)
     records = [i for i in indicators if i.family == "partnership"]
     used = sorted({a.dataset for i in records for a in plan_for(i).aggs})
-    cities, has_records = _stage_cities(con, partnership_ids, used, bound)
+    cities = _stage_cities(con, partnership_ids)
     parts: list[pl.DataFrame] = []
     # Without a stored record of these partnerships no records indicator has a period to show: the statement
     # that computes them all (planned in some 60 ms however empty the tables) is not run. One partnership of
     # a statistical office's workspace, which holds observations only, is the common case (issue 19).
-    if records and has_records:
+    if records and _holds_records(con, partnership_ids, used, bound):
         if backend == "polars":
             _stage_records(con, partnership_ids, bound)
             df = _records_polars(con, records)

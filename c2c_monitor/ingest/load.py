@@ -6,7 +6,9 @@ import dataclasses
 import hashlib
 import re
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -209,6 +211,24 @@ def _current(con: DuckDBPyConnection, keys: pl.DataFrame) -> pl.DataFrame | None
         con.unregister("_keys")
 
 
+@contextmanager
+def _hashing(files: list[Path], wanted: bool) -> Iterator[Future[str] | None]:
+    """The batch's content hash (`content_hash`), worked out in a thread while the batch is read and checked
+    (hashlib lets go of the GIL), so that it runs beside the reader's one-core steps (reading the bytes,
+    counting fields) rather than competing with polars and DuckDB for the cores later. Leaving the block stops
+    it at its next chunk: a refused or unchanged batch needs no hash, a loaded one has it. None if not `wanted`."""
+    if not wanted:
+        yield None
+        return
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        yield pool.submit(content_hash, files, stop)
+    finally:
+        stop.set()
+        pool.shutdown(wait=False)
+
+
 def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: Mapping, fmt: str = "auto",
            encoding: str | None = None, strict: bool = False, dry_run: bool = False,
            source_note: str | None = None, progress: Any = None, structure: Path | None = None) -> Summary:
@@ -218,112 +238,96 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
     if not files:
         raise InputRejected([Finding("no-files", " ".join(map(str, paths)), "no data files found")]
                             + [Finding("skipped-file", f, why, severity="notice") for f, why in found.skipped.items()])
-    # The vintage's content hash is worked out in a thread (hashlib lets go of the GIL) from the start, so that
-    # it runs beside the reader's one-core steps (reading the bytes, counting fields) rather than competing with
-    # polars and DuckDB for the cores later; a dry run writes no vintage and needs none.
-    stop = threading.Event()
-    digest: Future[str] | None = None
-    if not dry_run:
-        hashing = ThreadPoolExecutor(max_workers=1)
-        digest = hashing.submit(content_hash, files, stop)
-        hashing.shutdown(wait=False)
-    try:
-        return _ingest(con, cat, paths, found, summary, mapping, fmt, encoding, strict, dry_run, source_note,
-                       progress, structure, digest)
-    finally:
-        stop.set()  # a refused or unchanged batch stops the hash at its next chunk (a loaded one has it)
-
-
-def _ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], found: Expanded, summary: Summary,
-            mapping: Mapping, fmt: str, encoding: str | None, strict: bool, dry_run: bool, source_note: str | None,
-            progress: Any, structure: Path | None, digest: Future[str] | None) -> Summary:
-    files = found.files
-    parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding, progress, found.from_folder,
-                                                         structure)
-    summary.skipped_files = {**found.skipped, **summary.skipped_files}
-    # A file left out on purpose is said in the summary, and in the report as a notice.
-    summary.findings += [Finding("skipped-file", f, why, severity="notice") for f, why in summary.skipped_files.items()]
-    if progress is not None:
-        progress(len(files), len(files), "validating")
-    if findings:
-        raise InputRejected(findings + summary.findings)
-    frame = pl.concat([p.frame for p in parsed]) if parsed else pl.DataFrame()
-    summary.rows_read = frame.height
-    for p in parsed:
-        summary.notes += [f"{Path(p.frame['_file'][0]).name if p.frame.height else ''}: {n}" for n in p.notes]
-    cities = {r[0] for r in con.execute("SELECT city_id FROM cities").fetchall()}
-    mapping = _areas_by_name(con, parsed, mapping, summary.notes)
-    # A mapping file that names an indicator or a city the workspace lacks is refused with its file and line.
-    bad_map = mapping.findings({i.observation_code for i in cat.indicators.values() if i.family == "city"}, cities) \
-        if mapping.path else []
-    if bad_map:
-        raise InputRejected(bad_map + summary.findings)
-    frame, local = _split_local(frame, mapping, cities, summary)
-    summary.review = sorted(mapping.review)
-    # The documented long format names catalogue ids and city ids itself: unknown codes there are errors.
-    strict = strict or any(p.fmt in ("csv", "xlsx") for p in parsed)
-    checked = validate(frame, cat, cities, mapping, strict) if frame.height else None
-    if checked is not None:
-        summary.findings += checked.findings
-        if not summary.report.valid:
-            raise InputRejected(summary.report)
-        summary.skipped.update(checked.skipped)
-        summary.notes += checked.notes
-    good = checked.good if checked is not None else pl.DataFrame()
-    targets = _targets(parsed, mapping, cat)
-    local_rows, local_defs = _local_changes(con, local, summary)
-    if good.height:
-        per = good.group_by("code").agg(pl.len().alias("n")).sort("code")
-        summary.loaded_where.insert(0, f"catalogue: {per.height} indicator(s), {good.height} row(s) ("
-                                    + ", ".join(f"{c} {n}" for c, n in per.iter_rows()) + ")")
-    if good.height == 0 and targets.height == 0 and local is None:
-        summary.notes.append("nothing to load")
+    # The vintage's content hash is worked out in a thread from the start (`_hashing`); a dry run writes no
+    # vintage and needs none.
+    with _hashing(files, not dry_run) as digest:
+        parsed, findings, summary.skipped_files = read_batch(files, fmt, encoding, progress, found.from_folder,
+                                                             structure)
+        summary.skipped_files = {**found.skipped, **summary.skipped_files}
+        # A file left out on purpose is said in the summary, and in the report as a notice.
+        summary.findings += [Finding("skipped-file", f, why, severity="notice")
+                             for f, why in summary.skipped_files.items()]
+        if progress is not None:
+            progress(len(files), len(files), "validating")
+        if findings:
+            raise InputRejected(findings + summary.findings)
+        frame = pl.concat([p.frame for p in parsed]) if parsed else pl.DataFrame()
+        summary.rows_read = frame.height
+        for p in parsed:
+            summary.notes += [f"{Path(p.frame['_file'][0]).name if p.frame.height else ''}: {n}" for n in p.notes]
+        cities = {r[0] for r in con.execute("SELECT city_id FROM cities").fetchall()}
+        mapping = _areas_by_name(con, parsed, mapping, summary.notes)
+        # A mapping file that names an indicator or a city the workspace lacks is refused with its file and line.
+        city_codes = {i.observation_code for i in cat.indicators.values() if i.family == "city"}
+        bad_map = mapping.findings(city_codes, cities) if mapping.path else []
+        if bad_map:
+            raise InputRejected(bad_map + summary.findings)
+        frame, local = _split_local(frame, mapping, cities, summary)
+        summary.review = sorted(mapping.review)
+        # The documented long format names catalogue ids and city ids itself: unknown codes there are errors.
+        strict = strict or any(p.fmt in ("csv", "xlsx") for p in parsed)
+        checked = validate(frame, cat, cities, mapping, strict) if frame.height else None
+        if checked is not None:
+            summary.findings += checked.findings
+            if not summary.report.valid:
+                raise InputRejected(summary.report)
+            summary.skipped.update(checked.skipped)
+            summary.notes += checked.notes
+        good = checked.good if checked is not None else pl.DataFrame()
+        targets = _targets(parsed, mapping, cat)
+        local_rows, local_defs = _local_changes(con, local, summary)
+        if good.height:
+            per = good.group_by("code").agg(pl.len().alias("n")).sort("code")
+            summary.loaded_where.insert(0, f"catalogue: {per.height} indicator(s), {good.height} row(s) ("
+                                        + ", ".join(f"{c} {n}" for c, n in per.iter_rows()) + ")")
+        if good.height == 0 and targets.height == 0 and local is None:
+            summary.notes.append("nothing to load")
+            return summary
+        cur = _current(con, good) if good.height else None
+        if cur is None and good.height:  # nothing stored yet for these codes: every row is new
+            counts = good.select((pl.col("action") == "D").sum().alias("d"),
+                                 ((pl.col("action") != "D") & pl.col("value").is_null()).sum().alias("m")).row(0)
+            summary.new, summary.missing_values = good.height - counts[0], counts[1]
+            to_write = good.filter(pl.col("action") != "D")
+        elif cur is not None:
+            # In the batch's order (validation sorted it as the store keeps it), so the insert needs no sort.
+            joined = good.join(cur, on=["code", "city_id", "period", "disagg"], how="left", maintain_order="left")
+            existed = pl.col("old_action").is_not_null() & (pl.col("old_action") != "D")
+            same = existed & (pl.col("old_value").eq_missing(pl.col("value"))) & \
+                pl.col("old_status").eq_missing(pl.col("obs_status"))
+            is_del = pl.col("action") == "D"
+            tally = joined.select(
+                (is_del & existed).sum().alias("deleted"), (~is_del & same).sum().alias("unchanged"),
+                (~is_del & existed & ~same).sum().alias("revised"), (~is_del & ~existed).sum().alias("new"),
+                (~is_del & ~same & pl.col("value").is_null()).sum().alias("missing")).row(0, named=True)
+            summary.deleted, summary.unchanged = tally["deleted"], tally["unchanged"]
+            summary.revised, summary.new, summary.missing_values = tally["revised"], tally["new"], tally["missing"]
+            to_write = joined.filter((is_del & existed) | (~is_del & ~same)).select(good.columns)
+        else:
+            to_write = good
+        new_targets = _new_targets(con, targets)
+        summary.targets = new_targets.height
+        if dry_run or (to_write.height == 0 and new_targets.height == 0 and local_rows.height == 0
+                       and local_defs.height == 0):
+            if not dry_run:
+                summary.notes.append("nothing new: the workspace already holds these values")
+            return summary
+        with transaction(con):
+            vid = new_vintage(con, "observations", source_note or ", ".join(str(p) for p in paths[:20]),
+                              None, to_write.height)
+            assert digest is not None  # (only a dry run has none, and it returned above)
+            con.execute("UPDATE vintages SET content_hash = ? WHERE vintage_id = ?", [digest.result(), vid])
+            if to_write.height:
+                insert_frame(con, "observations", to_write.with_columns(pl.lit(vid).alias("vintage_id")), in_order=True)
+            if new_targets.height:
+                insert_frame(con, "targets", new_targets.with_columns(pl.lit(vid).alias("vintage_id")))
+            if local_rows.height:
+                insert_frame(con, "local_observations", local_rows.with_columns(pl.lit(vid).alias("vintage_id")))
+            if local_defs.height:
+                insert_frame(con, "local_indicators", local_defs.with_columns(pl.lit(vid).alias("vintage_id")))
+        keep_clustered(con, "observations", to_write.height)  # one partnership's read skips the other cities
+        summary.vintage_id = vid
         return summary
-    cur = _current(con, good) if good.height else None
-    if cur is None and good.height:  # nothing stored yet for these codes: every row is new
-        counts = good.select((pl.col("action") == "D").sum().alias("d"),
-                             ((pl.col("action") != "D") & pl.col("value").is_null()).sum().alias("m")).row(0)
-        summary.new, summary.missing_values = good.height - counts[0], counts[1]
-        to_write = good.filter(pl.col("action") != "D")
-    elif cur is not None:
-        # In the batch's order (validation sorted it as the store keeps it), so the insert needs no sort.
-        joined = good.join(cur, on=["code", "city_id", "period", "disagg"], how="left", maintain_order="left")
-        existed = pl.col("old_action").is_not_null() & (pl.col("old_action") != "D")
-        same = existed & (pl.col("old_value").eq_missing(pl.col("value"))) & \
-            pl.col("old_status").eq_missing(pl.col("obs_status"))
-        is_del = pl.col("action") == "D"
-        tally = joined.select(
-            (is_del & existed).sum().alias("deleted"), (~is_del & same).sum().alias("unchanged"),
-            (~is_del & existed & ~same).sum().alias("revised"), (~is_del & ~existed).sum().alias("new"),
-            (~is_del & ~same & pl.col("value").is_null()).sum().alias("missing")).row(0, named=True)
-        summary.deleted, summary.unchanged = tally["deleted"], tally["unchanged"]
-        summary.revised, summary.new, summary.missing_values = tally["revised"], tally["new"], tally["missing"]
-        to_write = joined.filter((is_del & existed) | (~is_del & ~same)).select(good.columns)
-    else:
-        to_write = good
-    new_targets = _new_targets(con, targets)
-    summary.targets = new_targets.height
-    if dry_run or (to_write.height == 0 and new_targets.height == 0 and local_rows.height == 0
-                   and local_defs.height == 0):
-        if not dry_run:
-            summary.notes.append("nothing new: the workspace already holds these values")
-        return summary
-    with transaction(con):
-        vid = new_vintage(con, "observations", source_note or ", ".join(str(p) for p in paths[:20]),
-                          None, to_write.height)
-        assert digest is not None  # (only a dry run has none, and it returned above)
-        con.execute("UPDATE vintages SET content_hash = ? WHERE vintage_id = ?", [digest.result(), vid])
-        if to_write.height:
-            insert_frame(con, "observations", to_write.with_columns(pl.lit(vid).alias("vintage_id")), in_order=True)
-        if new_targets.height:
-            insert_frame(con, "targets", new_targets.with_columns(pl.lit(vid).alias("vintage_id")))
-        if local_rows.height:
-            insert_frame(con, "local_observations", local_rows.with_columns(pl.lit(vid).alias("vintage_id")))
-        if local_defs.height:
-            insert_frame(con, "local_indicators", local_defs.with_columns(pl.lit(vid).alias("vintage_id")))
-    keep_clustered(con, "observations", to_write.height)  # one partnership's read skips the other cities
-    summary.vintage_id = vid
-    return summary
 
 
 def _split_local(frame: pl.DataFrame, mapping: Mapping, cities: set[str], summary: Summary

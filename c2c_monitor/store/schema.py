@@ -227,19 +227,8 @@ def insert_frame(con: DuckDBPyConnection, table: str, df: Any, in_order: bool = 
         # polars before the scan (DuckDB inserts an Arrow scan in its order), in the order DuckDB's ORDER BY
         # gives (byte order, nulls last): DuckDB's own ORDER BY materialises every column in its row format,
         # 1.6 s of CPU more than the insert at 3 M rows, where polars sorts the key columns and gathers.
-        df = in_store_order(df, table)
+        df = sort_for_store(df, table)
     return _run_with_frame(con, sql, _arrow_view(df))
-
-
-def in_store_order(df: Any, table: str) -> Any:
-    """The polars frame `df` sorted by `table`'s `CLUSTER_KEYS` (byte order, nulls last, ties kept in frame order),
-    or `df` itself when its rows already are in that order.
-
-    Validation sorts a batch for its duplicate check, so the insert usually gets it in order: comparing each
-    row with the one before costs a fraction of the sort (0.1 s against 0.7 s at 3 M rows), which gathers
-    every column anew."""
-    order = list(CLUSTER_KEYS[table])
-    return df if _in_order(df, order) else sort_for_store(df, table)
 
 
 def sort_for_store(df: Any, table: str) -> Any:
@@ -256,23 +245,6 @@ def repeated_keys(df: Any, keys: list[str] | tuple[str, ...]) -> bool:
         return False
     same = pl.all_horizontal([pl.col(k).eq_missing(pl.col(k).shift(1)) for k in keys])
     return bool(df.select(same.slice(1).any()).item())  # (row 0 has no row before it)
-
-
-def _in_order(df: Any, keys: list[str]) -> bool:
-    """Each row sorts at or after the one before it by `keys`, as polars' sort with nulls last orders them.
-    One vectorised pass of neighbour comparisons."""
-    import polars as pl
-
-    if df.height < 2:
-        return True
-    after: pl.Expr | None = None  # this row sorts at or after the previous one, by the keys from k on
-    for k in reversed(keys):
-        cur, prev = pl.col(k), pl.col(k).shift(1)
-        greater = (cur > prev).fill_null(False) | (cur.is_null() & prev.is_not_null())  # nulls sort last
-        same = cur.eq_missing(prev)
-        after = greater | same if after is None else greater | (same & after)
-    assert after is not None  # (keys is never empty)
-    return bool(df.select(after.slice(1).all()).item())  # (row 0 has no row before it)
 
 
 def _arrow_view(df: Any) -> Any:
