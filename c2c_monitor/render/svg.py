@@ -38,8 +38,11 @@ def principle_rounds(principles: list[tuple[str, str]], rounds: list[str],
                    f'<text x="{x(tick):.1f}" y="16" font-size="10" text-anchor="middle" fill="{MUTED}">{tick}</text>')
     for i, (pid, title) in enumerate(principles):
         y0 = 26 + i * row_h
+        # The left margin holds about 30 characters of title: a longer one (most in fr/es/pt) is cut with an
+        # ellipsis, so that "Liens entre zones rurales et u" does not read as the whole name.
+        short = title if len(title) <= 30 else title[:29].rstrip() + "…"
         out.append(f'<text x="0" y="{y0 + bar_h * len(rounds) / 2 + 4:.1f}" font-size="11">'
-                   f'{escape(pid)} {escape(title[:30])}</text>')
+                   f'{escape(pid)} {escape(short)}</text>')
         for j, r in enumerate(rounds):
             v = scores.get(r, {}).get(pid)
             y = y0 + j * bar_h
