@@ -10,6 +10,7 @@ codes and numbers are taken out of the output first; so are words the language i
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -274,6 +275,27 @@ def test_every_link_of_a_multilingual_site_resolves(ws: object, tmp_path: Path) 
     for page in site.rglob("*.html"):
         for href in re.findall(r'href="([^"#:]+)"', page.read_text(encoding="utf-8")):
             assert (page.parent / href).resolve().exists(), f"{page.relative_to(site)} -> {href}"
+
+
+def test_the_default_site_title_is_said_in_each_pages_language_and_a_set_one_as_written(ws: object,
+                                                                                      tmp_path: Path) -> None:
+    """`c2c init` writes the English title "City-to-city partnerships" into c2c.toml: a French page shows the
+    interface's French for it, not English; a title someone chose is nobody's interface text."""
+    from c2c_monitor.publish.site import publish
+
+    assert ws.config.title == "City-to-city partnerships"  # type: ignore[attr-defined]
+    site = tmp_path / "site"
+    publish(ws, PIDS[:1], site, pdf=False, langs=["fr", "en"])  # type: ignore[arg-type]
+    fr, en = ((site / p / "index.html").read_text(encoding="utf-8") for p in ("", "en"))
+    assert "· Partenariats de ville à ville</title>" in html.unescape(fr) and "City-to-city partnerships" not in fr
+    assert "City-to-city partnerships" in en
+    assert json.loads((site / "datapackage.json").read_text(encoding="utf-8"))["title"] == \
+        "Partenariats de ville à ville"
+    chosen = tmp_path / "chosen"
+    publish(ws, PIDS[:1], chosen, pdf=False, langs=["fr", "en"], title="Lyon & Kigali")  # type: ignore[arg-type]
+    for p in ("", "en"):
+        page = html.unescape((chosen / p / "index.html").read_text(encoding="utf-8"))
+        assert "Lyon & Kigali" in page and "Partenariats de ville à ville" not in page
 
 
 # --- the workshop kit --------------------------------------------------------------------------------------

@@ -47,14 +47,14 @@ from c2c_monitor.publish.site_pages import (
     VintagesPage,
 )
 from c2c_monitor.render.html import environment, render_page
-from c2c_monitor.render.i18n import LANGUAGES, NATIVE_NAME
+from c2c_monitor.render.i18n import LANGUAGES, NATIVE_NAME, Translator
 from c2c_monitor.render.localise import localise_scoreboard
 from c2c_monitor.render.svg import principle_rounds, sparkline
 from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
 from c2c_monitor.score.scoreboard import ListName, Scoreboard
 from c2c_monitor.store import catalog_cache, reads
 from c2c_monitor.store.atomic import current_umask
-from c2c_monitor.store.workspace import Workspace
+from c2c_monitor.store.workspace import DEFAULT_TITLE, Workspace
 
 if TYPE_CHECKING:
     import polars as pl
@@ -105,6 +105,15 @@ def _sparks(sb: Scoreboard, lang: str = "en") -> list[Spark]:
         out.append(Spark(title=r.title, city=r.city_name or "", svg=sparkline(
             r.series, r.end_value, r.unit, f"{r.title}, {r.city_name}", uid, lang)))
     return out
+
+
+def _site_in(site: SiteInfo, lang: str) -> SiteInfo:
+    """`site` for pages in `lang`: the title `c2c init` writes (`DEFAULT_TITLE`) is the interface's own text, so
+    a French page says it in French; a title someone set (c2c.toml, --title) is shown as written."""
+    if site.title != DEFAULT_TITLE:
+        return site
+    _ = Translator(lang)
+    return site.model_copy(update={"title": _("City-to-city partnerships")})
 
 
 def _principle_chart(sb: Scoreboard, lang: str = "en") -> str:
@@ -476,6 +485,7 @@ def _write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue,
             return "" if lg == langs[0] else f"{lg}/"
 
         made = {tmp, tmp / "partnerships", tmp / "data"}  # folders known to exist: one mkdir each, not one a page
+        sites = {lg: _site_in(site, lg) for lg in langs}  # the header and footer each language's pages share
 
         def page(lang: str, path: str, model: type[SitePage], **fields: Any) -> Path:
             # The model checks the fields: a page is given only what its public model declares.
@@ -484,7 +494,7 @@ def _write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue,
             alternates = [Alternate(lang=lg, name=NATIVE_NAME[lg], href=root + folder(lg) + path)
                           for lg in langs] if len(langs) > 1 else []
             html = render_page(environment(lang=lang), model(
-                site=site, lang=lang, root=root, home="../" * path.count("/"), alternates=alternates, **fields))
+                site=sites[lang], lang=lang, root=root, home="../" * path.count("/"), alternates=alternates, **fields))
             target = tmp / full
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -514,7 +524,8 @@ def _write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue,
                     pdf_dir.mkdir(parents=True, exist_ok=True)
                     council = pdf_dir / f"{s}.html"
                     council.write_text(render_page(environment(lang=lang), council_page(
-                        sb, site, lang, s, _principle_chart(sb, lang), root="../" * (folder(lang).count("/") + 1))),
+                        sb, sites[lang], lang, s, _principle_chart(sb, lang),
+                        root="../" * (folder(lang).count("/") + 1))),
                         encoding="utf-8")
                     jobs.append((council, pdf_dir / f"{s}.pdf"))
                 if progress:
@@ -550,7 +561,7 @@ def _write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue,
                        "mediatype": "application/pdf",
                        "description": "Council summary of one partnership (2-4 pages)"} for _, pdf_path in jobs]
         (tmp / "datapackage.json").write_text(opendata.datapackage(
-            slug(ws.config.name).lower() + "-c2c-monitoring", site.title, ws.config.licence,
+            slug(ws.config.name).lower() + "-c2c-monitoring", sites[langs[0]].title, ws.config.licence,
             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), described), encoding="utf-8")
         for lang in langs:
             page(lang, "data/README.html", DataReadmePage,

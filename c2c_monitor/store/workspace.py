@@ -29,6 +29,10 @@ CONFIG_NAME = "c2c.toml"
 LOCK_NAME = ".c2c.lock"
 OWN_INDICATORS = "own_indicators"
 
+# The site title `c2c init` writes (DEFAULT_CONFIG): the interface's own text, so publish shows it in each
+# page's language (publish/site.py); a title someone sets is shown as written.
+DEFAULT_TITLE = "City-to-city partnerships"
+
 DEFAULT_CONFIG = """\
 # c2c-monitor workspace configuration
 name = "{name}"
