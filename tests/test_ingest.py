@@ -108,7 +108,9 @@ def test_load_twice_adds_nothing_and_a_change_is_a_revision(demo_copy, tmp_path)
     assert "new 3" in res.stderr and "1 blank value(s) recorded as missing" in res.stderr
     once = state(demo_copy)
     res = run_c2c("ingest", str(f), "-w", str(demo_copy))
-    assert "nothing new" in res.stderr and state(demo_copy) == once
+    # Loading nothing is not a success for a script (exit 1), and says why; a dry run says the same.
+    assert res.returncode == 1 and "nothing new" in res.stderr and state(demo_copy) == once
+    assert run_c2c("ingest", str(f), "-w", str(demo_copy), "--dry-run").returncode == 1
     dry = run_c2c("ingest", str(_write(tmp_path / "r.csv", ["unemployment_rate,bonn,2025-Q1,4.5,percent,A,"])),
                   "-w", str(demo_copy), "--dry-run")
     assert "revised 1" in dry.stderr and state(demo_copy) == once
@@ -223,7 +225,9 @@ def test_killed_load_leaves_the_workspace_before_or_after_never_between(demo_cop
         if rows:
             break
     res = run_c2c("ingest", str(big), "-w", str(demo_copy))
-    assert res.returncode == 0, res.stderr
+    # A load that finished before its kill leaves this one nothing to write: exit 1, "nothing new".
+    assert res.returncode == (1 if rows else 0), res.stderr
+    assert ("nothing new" in res.stderr) == bool(rows)
     assert loaded_rows() == (v0 + 1, n)
 
 
@@ -282,8 +286,11 @@ def test_an_ingest_that_loads_nothing_exits_1_with_the_reason(demo_copy, tmp_pat
     assert "Traceback" not in res.stderr and state(demo_copy) == before
     # A dry run that would load nothing says so the same way.
     assert run_c2c("ingest", str(f), "-w", str(demo_copy), "--dry-run").returncode == 1
-    # Mapped, the same file loads (exit 0); loaded again it only repeats what is stored: still exit 0.
-    for _ in range(2):
-        res = run_c2c("ingest", str(f), "-w", str(demo_copy), "--map-indicator", "SI_POV_DAY1=poverty_rate")
-        assert res.returncode == 0, res.stderr
-    assert "unchanged 2" in res.stderr
+    # Mapped, the same file loads (exit 0); loaded again it only repeats what is stored, so it loads nothing:
+    # exit 1 with its own reason, and the workspace is as the first load left it.
+    res = run_c2c("ingest", str(f), "-w", str(demo_copy), "--map-indicator", "SI_POV_DAY1=poverty_rate")
+    assert res.returncode == 0, res.stderr
+    loaded = state(demo_copy)
+    res = run_c2c("ingest", str(f), "-w", str(demo_copy), "--map-indicator", "SI_POV_DAY1=poverty_rate")
+    assert res.returncode == 1 and "unchanged 2" in res.stderr and "nothing new" in res.stderr
+    assert state(demo_copy) == loaded

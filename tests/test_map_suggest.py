@@ -202,7 +202,7 @@ def test_suggest_edit_ingest_assess(ws: Path, tmp_path: Path) -> None:
     code, _, err = c2c("ingest", str(site), "--map", str(edited), "-w", str(work))
     assert code == 0, err
     code, _, err = c2c("ingest", str(site), "--map", str(edited), "-w", str(work))
-    assert code == 0 and "nothing new" in err  # the same folder again writes nothing
+    assert code == 1 and "nothing new" in err  # the same folder again writes nothing, and says so (exit 1)
     code, out, _ = c2c("assess", "barcelona-maputo", "-w", str(work), "--format", "json")
     sb = json.loads(out)
     rows = {r["code"]: r for r in sb["local_indicators"]}

@@ -176,7 +176,7 @@ def test_published_export_loaded_into_its_own_workspace_adds_nothing(published, 
     shutil.copytree(ws, copy)
     before = _current(copy)
     res = run_c2c("ingest", str(site / "data" / export), "-w", str(copy))
-    assert res.returncode == 0, res.stderr
+    assert res.returncode == 1, res.stderr  # loads nothing: not a success for a script
     assert "new 0, revised 0" in res.stderr and "nothing new" in res.stderr
     assert _current(copy).equals(before)
     # ... and the workspace publishes again.

@@ -67,11 +67,14 @@ def ingest(files: tuple[str, ...], workspace: str | None, wait: float, fmt: str,
     if not quiet:
         for line in summary.lines():
             click.echo(("dry run: " if dry_run else "") + line, err=True)
-    # A batch that loads nothing is a failed load for a script (exit 1), not a success; one that only
-    # repeats what the workspace holds ("unchanged") is not.
+    # A batch that loads nothing exits 1, not 0, so that a script sees it: every row skipped, or every value
+    # already held (a scheduled re-feed of an unchanged file: no vintage is written, and the message says so).
     if summary.nothing_loaded:
         raise NothingLoaded(summary.nothing_loaded, hint="map the codes with --map/--map-indicator or --city"
                             if any(w.startswith(("indicator ", "area ")) for w in summary.skipped) else None)
+    if summary.already_held:
+        raise NothingLoaded("nothing new: the workspace already holds every value of this batch as it is; no row "
+                            "loaded, no vintage written")
 
 
 @click.group()

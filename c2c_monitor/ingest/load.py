@@ -49,6 +49,8 @@ class Summary:
     skipped: dict[str, int] = field(default_factory=dict)
     skipped_files: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Every value of the batch is already in the workspace as it stands: nothing is (or would be) written.
+    already_held: bool = False
     findings: list[Finding] = field(default_factory=list)  # warnings and notices of an accepted batch
 
     @property
@@ -307,10 +309,9 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
             to_write = good
         new_targets = _new_targets(con, targets)
         summary.targets = new_targets.height
-        if dry_run or (to_write.height == 0 and new_targets.height == 0 and local_rows.height == 0
-                       and local_defs.height == 0):
-            if not dry_run:
-                summary.notes.append("nothing new: the workspace already holds these values")
+        summary.already_held = (to_write.height == 0 and new_targets.height == 0 and local_rows.height == 0
+                                and local_defs.height == 0)
+        if dry_run or summary.already_held:
             return summary
         with transaction(con):
             vid = new_vintage(con, "observations", source_note or ", ".join(str(p) for p in paths[:20]),
