@@ -145,7 +145,7 @@ def test_the_plan_exports_as_the_annex_4_template_and_reads_back(ws: Path, tmp_p
     # Loading the plan exactly as exported changes nothing, and says so (not exit 0).
     before = state(ws)
     code, _, err = c2c(monkeypatch, capsys, "workshop", "action", "import", PID, str(xlsx), "-w", w)
-    assert code == 2 and "nothing to load" in err and state(ws) == before
+    assert code == 1 and "nothing to load" in err and state(ws) == before
     # A facilitator fills in the plan: one priority raised, one new action without an id.
     for row in sheet.iter_rows(min_row=2):
         if row[0].value == "A-002":
@@ -374,6 +374,9 @@ def test_groups_are_mapped_to_partner_types_once_confirmed(ws: Path, tmp_path: P
     suggestion.write_text(text, encoding="utf-8")
     code, _, err = c2c(monkeypatch, capsys, "workshop", "groups", PID, "-w", w, "--map", str(suggestion))
     assert code == 0, err
+    mapped = state(ws)  # the same mapping again loads nothing: exit 1, and nothing is written
+    code, _, err = c2c(monkeypatch, capsys, "workshop", "groups", PID, "-w", w, "--map", str(suggestion))
+    assert code == 1 and "nothing to load" in err and state(ws) == mapped
     from c2c_monitor.definitions.principles import load_framework
     from c2c_monitor.score.assess import principle_rows
     from c2c_monitor.store.workspace import open_workspace

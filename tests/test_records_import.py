@@ -44,7 +44,8 @@ def test_records_feed_the_indicators_and_reimport_adds_nothing(demo_copy: Path, 
     res = run_c2c("records", "import", "budget_lines", str(f), "-w", str(demo_copy))
     assert res.returncode == 0 and "2 new or changed" in res.stderr
     once = state(demo_copy)
-    assert "0 new or changed" in run_c2c("records", "import", "budget_lines", str(f), "-w", str(demo_copy)).stderr
+    again = run_c2c("records", "import", "budget_lines", str(f), "-w", str(demo_copy))
+    assert again.returncode == 1 and "0 new or changed" in again.stderr and "nothing new" in again.stderr
     assert state(demo_copy) == once
     doc = json.loads(run_c2c("assess", "bonn-cape-coast", "-w", str(demo_copy), "--format", "json").stdout)
     share = next(r for r in doc["indicators"] if r["id"] == "capacity_budget_share")

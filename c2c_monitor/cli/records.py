@@ -34,7 +34,7 @@ def records() -> None:
 def records_import(dataset: str, file: str, workspace: str | None, wait: float, dry_run: bool,
                    report: str | None) -> None:
     """Validate and load one records file (CSV or XLSX) as one vintage."""
-    from c2c_monitor.errors import InputRejected, Report
+    from c2c_monitor.errors import InputRejected, NothingLoaded, Report
     from c2c_monitor.ingest.records import import_records
 
     guard(report, workspace, [file])
@@ -48,6 +48,8 @@ def records_import(dataset: str, file: str, workspace: str | None, wait: float, 
     click.echo(("dry run: " if dry_run else "") + f"{res['rows']} row(s): {res['new_or_changed']} new or changed, "
                f"{res['unchanged']} unchanged" + (f"; vintage {res['vintage_id']}" if "vintage_id" in res else ""),
                err=True)
+    if not res["new_or_changed"]:  # loads nothing: exit 1, as `c2c ingest` does
+        raise NothingLoaded(f"{file}: nothing new: every row is already held as it is; no vintage written")
 
 
 @records.command("template")

@@ -278,7 +278,7 @@ def action_import(partnership: str, file: str, workspace: str | None, wait: floa
     """Load a filled implementation plan (CSV or XLSX as `workshop actions` writes it): rows with an id update
     that action, rows without one add actions; all rows are checked before anything is written."""
     from c2c_monitor.definitions.principles import load_framework
-    from c2c_monitor.errors import C2CError, InputRejected, Report
+    from c2c_monitor.errors import InputRejected, NothingLoaded, Report
     from c2c_monitor.workshop.actions import import_plan
 
     guard(report, workspace, [file])
@@ -291,8 +291,8 @@ def action_import(partnership: str, file: str, workspace: str | None, wait: floa
     write_report(Report(), report)
     click.echo(("dry run: " if dry_run else "") + f"{res['added']} added, {res['changed']} changed, "
                f"{res['unchanged']} unchanged action(s)", err=True)
-    if not res["added"] and not res["changed"]:
-        raise C2CError(f"{file}: nothing to load (every action is already as in the file)")
+    if not res["added"] and not res["changed"]:  # loads nothing: exit 1, as `c2c ingest` does
+        raise NothingLoaded(f"{file}: nothing to load (every action is already as in the file)")
 
 
 @workshop.command("groups")
@@ -311,7 +311,7 @@ def workshop_groups(partnership: str, workspace: str | None, wait: float, sugges
     Without options: the groups and their type (confirmed, or suggested). The scoreboard breaks the ratings
     down by partner type once a mapping is loaded (the same minimum group size applies).
     """
-    from c2c_monitor.errors import C2CError, InputRejected, Report
+    from c2c_monitor.errors import InputRejected, NothingLoaded, Report
     from c2c_monitor.workshop.partner_types import MAPPING_COLUMNS, group_rows, load_group_mapping
 
     if suggest and mapping:
@@ -330,8 +330,8 @@ def workshop_groups(partnership: str, workspace: str | None, wait: float, sugges
         write_report(Report(), report)
         click.echo(("dry run: " if dry_run else "") + f"{res['changed']} group(s) mapped, {res['unchanged']} "
                    "unchanged", err=True)
-        if not res["changed"]:
-            raise C2CError(f"{mapping}: nothing to load (every group already has that partner type)")
+        if not res["changed"]:  # loads nothing: exit 1, as `c2c ingest` does
+            raise NothingLoaded(f"{mapping}: nothing to load (every group already has that partner type)")
         return
     if suggest:
         emit(csv_text(MAPPING_COLUMNS, rows), suggest)

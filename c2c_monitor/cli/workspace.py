@@ -97,7 +97,7 @@ def partnerships(ctx: click.Context, workspace: str | None, wait: float, fmt: st
 def partnerships_import(file: str, workspace: str | None, wait: float, update: bool, dry_run: bool,
                         report: str | None) -> None:
     """Register partnerships and their two cities from a CSV or XLSX file (`partnerships template`)."""
-    from c2c_monitor.errors import InputRejected, Report
+    from c2c_monitor.errors import InputRejected, NothingLoaded, Report
     from c2c_monitor.ingest.partnerships import import_partnerships
 
     guard(report, workspace, [file])
@@ -113,7 +113,11 @@ def partnerships_import(file: str, workspace: str | None, wait: float, update: b
             bar.stop()
     write_report(Report(), report)
     click.echo(("dry run: " if dry_run else "") + f"{res['new']} new, {res['updated']} updated, "
-               f"{res['unchanged']} unchanged partnership(s); {res['new_cities']} new city(ies)", err=True)
+               f"{res['unchanged']} unchanged partnership(s); {res['new_cities']} new city(ies)"
+               + (f", {res['updated_cities']} updated" if res["updated_cities"] else ""), err=True)
+    # Loads nothing: exit 1, as `c2c ingest` does.
+    if not (res["new"] or res["updated"] or res["new_cities"] or res["updated_cities"]):
+        raise NothingLoaded(f"{file}: nothing new: every partnership is already registered as it is")
 
 
 @partnerships.command("template")

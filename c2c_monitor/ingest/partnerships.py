@@ -181,7 +181,8 @@ def import_partnerships(con: DuckDBPyConnection, path: Path, update: bool = Fals
     if findings:
         raise InputRejected(findings)
     result = {"new": new_p.height, "updated": changed_p.height,
-              "unchanged": df.height - new_p.height - changed_p.height, "new_cities": new_c.height}
+              "unchanged": df.height - new_p.height - changed_p.height, "new_cities": new_c.height,
+              "updated_cities": changed_c.height}
     if dry_run:
         return result
     say(3, 4, "writing")
