@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from c2c_monitor.ingest.load import content_hash
+from c2c_monitor.ingest.load import _skip_lines, content_hash
 from c2c_monitor.ingest.validate import _lookup
 
 keys = st.one_of(st.none(), st.sampled_from(["2024", "2024-Q1", "2023-Q4", "", " 2024", "x"]))
@@ -105,3 +106,29 @@ def test_duplicate_keys_are_found_at_each_repeat_and_the_good_rows_come_sorted(
     assert [f.row for f in checked.findings if f.code == "duplicate-key"] == want
     keys = ["city_id", "code", "disagg", "year", "quarter"]
     assert checked.good.select(keys).rows() == sorted(checked.good.select(keys).rows())
+
+
+_CODE = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789", min_size=1, max_size=12)
+
+
+@given(indicators=st.dictionaries(_CODE, st.integers(1, 500), max_size=30),
+       areas=st.dictionaries(_CODE, st.integers(1, 500), max_size=30),
+       series=st.dictionaries(_CODE, st.tuples(st.sampled_from(["no rows for the city's area 1", "years only"]),
+                                                st.integers(1, 500)), max_size=30),
+       other=st.dictionaries(st.sampled_from(["blank period", "value is text"]), st.integers(1, 500)))
+def test_summary_counts_every_skipped_row_once_in_one_line_per_kind_and_reason(indicators, areas, series,
+                                                                                other) -> None:
+    skipped = {f"indicator {c!r} not mapped to the catalogue": n for c, n in indicators.items()}
+    skipped |= {f"area {c!r} not mapped to a workspace city": n for c, n in areas.items()}
+    skipped |= {f"series {c!r} left out by the mapping ({why})": n for c, (why, n) in series.items()}
+    skipped |= other
+    lines = _skip_lines(skipped)
+    counted = [int(re.match(r"skipped (\d+) row\(s\)", line).group(1)) for line in lines]  # type: ignore[union-attr]
+    assert sum(counted) == sum(skipped.values())
+    reasons = {why for why, _ in series.values()}
+    assert len(lines) == bool(indicators) + bool(areas) + len(reasons) + len(other)
+    if indicators:
+        line = next(x for x in lines if "indicator code(s) not mapped" in x)
+        assert f"of {len(indicators)} indicator code(s)" in line
+        assert all(c in line for c in list(indicators)[:8])
+        assert (f"and {len(indicators) - 8} more" in line) == (len(indicators) > 8)

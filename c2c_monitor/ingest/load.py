@@ -70,13 +70,7 @@ class Summary:
         if self.review:
             shown = ", ".join(self.review[:8]) + (f" and {len(self.review) - 8} more" if len(self.review) > 8 else "")
             out.append(f"note: {len(self.review)} mapping entr(ies) still marked `review: true`: {shown}")
-        unmapped = {w: n for w, n in self.skipped.items() if w.startswith("indicator ")}
-        if unmapped:
-            codes = [w.split("'")[1] for w in unmapped]
-            shown = ", ".join(codes[:8]) + (f" and {len(codes) - 8} more" if len(codes) > 8 else "")
-            out.append(f"skipped {sum(unmapped.values())} row(s) of {len(codes)} indicator code(s) not mapped to the "
-                       f"catalogue ({shown}); map them with --map or --map-indicator")
-        out += [f"skipped {n} row(s): {why}" for why, n in self.skipped.items() if why not in unmapped]
+        out += _skip_lines(self.skipped)
         out += [f"skipped file {f}: {why}" for f, why in self.skipped_files.items()]
         out += [f"note: {n}" for n in self.notes]
         if self.vintage_id is not None:
@@ -90,10 +84,7 @@ class Summary:
                 or self.local_unchanged or self.local_defs:
             return None
         if self.skipped:
-            unmapped = {w: n for w, n in self.skipped.items() if w.startswith("indicator ")}
-            parts = [f"{sum(unmapped.values())} row(s) of {len(unmapped)} indicator code(s) not mapped to the "
-                     "catalogue"] if unmapped else []
-            parts += [f"{n} row(s): {why}" for why, n in self.skipped.items() if why not in unmapped]
+            parts = [line.removeprefix("skipped ").split("; map them")[0] for line in _skip_lines(self.skipped)]
             return f"no row loaded: every row skipped ({'; '.join(parts)})"
         if self.skipped_files and not self.rows_read:
             return f"no row loaded: every file skipped ({next(iter(self.skipped_files.values()))})"
@@ -101,6 +92,39 @@ class Summary:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+# The skip reasons that come one per code (validate._skips, the mapping's `skip:`): a national message skips
+# hundreds of series and areas, so the summary gives one line per kind and reason, naming the first codes.
+_SKIP_KINDS = (
+    (re.compile(r"indicator '(.*)' not mapped to the catalogue$"), "indicator code(s) not mapped to the catalogue",
+     "; map them with --map or --map-indicator"),
+    (re.compile(r"area '(.*)' not mapped to a workspace city$"), "area code(s) not mapped to a workspace city",
+     "; map them in the mapping's `areas:` (--map)"),
+    (re.compile(r"series '(.*)' left out by the mapping \((.*)\)$"), "series left out by the mapping", ""),
+)
+
+
+def _skip_lines(skipped: dict[str, int]) -> list[str]:
+    """The summary's lines for skipped rows: one per reason, codes of the same kind and reason counted together
+    (the full list per code is in `--report`)."""
+    groups: dict[tuple[int, str], list[tuple[str, int]]] = {}
+    out: list[tuple[int, str]] = []
+    for why, n in skipped.items():
+        for kind, (pattern, _, _) in enumerate(_SKIP_KINDS):
+            m = pattern.match(why)
+            if m:
+                groups.setdefault((kind, m.group(2) if m.lastindex == 2 else ""), []).append((m.group(1), n))
+                break
+        else:
+            out.append((len(_SKIP_KINDS), f"skipped {n} row(s): {why}"))
+    for (kind, reason), items in groups.items():
+        _, what, hint = _SKIP_KINDS[kind]
+        codes = [code for code, _ in items]
+        shown = ", ".join(codes[:8]) + (f" and {len(codes) - 8} more" if len(codes) > 8 else "")
+        out.append((kind, f"skipped {sum(n for _, n in items)} row(s) of {len(codes)} {what}"
+                          f"{f' ({reason})' if reason else ''}: {shown}{hint}"))
+    return [line for _, line in sorted(out, key=lambda k: k[0])]
 
 
 # Files a data folder may hold that c2c reads; anything else in a folder is skipped with a notice.
