@@ -219,3 +219,30 @@ def test_the_generated_cohorts_reach_the_withholding_rules(ws_root: Path) -> Non
     assert sbs[1].stage is not None and sbs[1].stage.step == 3
     assert [r.code for r in sbs[0].local_indicators] == ["L1", "L2"]
     assert sbs[1].local_indicators[0].progress == 26.8  # from 10 to 21 of the way to 51
+
+
+@settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(COHORT, st.integers(0, 100), st.randoms(use_true_random=False))
+def test_the_rows_of_numbered_rounds_are_the_rows_of_those_rounds(ws_root: Path, cohort: list[Any], cut: int,
+                                                                   rnd: Any) -> None:
+    """reads.rounds_rating_rows (round_views' read, each row tagged with its round's number) returns, up to an
+    as-of, the rows rating_rows returns for the rounds asked (some in the store, some not), each under its own
+    round's number: a row tagged with another round would score it as that round's."""
+    with open_workspace(ws_root) as ws:
+        pids = fill(ws, cohort, f"n{next(_counter)}")
+        span = reads.vintage_span(ws.con)
+        assert span is not None
+        wanted = [(p, f"R{r}") for p in pids for r in range(4)]  # R3 is never drawn: asked for, holds nothing
+        rnd.shuffle(wanted)
+        wanted = wanted[:rnd.randint(0, len(wanted))]
+        cols = reads.SCORED_RATING_COLUMNS
+        for as_of in (None, span[1] * cut // 100):
+            got = reads.rounds_rating_rows(ws.con, [p for p, _ in wanted], [r for _, r in wanted], as_of, cols)
+            numbered = pl.DataFrame({"partnership_id": [p for p, _ in wanted], "round_id": [r for _, r in wanted],
+                                     "_r": list(range(len(wanted)))},
+                                    schema={"partnership_id": pl.String, "round_id": pl.String, "_r": pl.Int32})
+            expected = (reads.rating_rows(ws.con, pids, as_of, cols).join(numbered, on=["partnership_id", "round_id"])
+                        .select(got.columns))
+            assert got.columns == ["_r", *(c for c in cols if c not in ("partnership_id", "round_id"))]
+            assert got.sort(got.columns, nulls_last=True).equals(expected.sort(got.columns, nulls_last=True))

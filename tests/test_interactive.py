@@ -152,11 +152,11 @@ def test_partnerships_without_a_round_get_the_views_the_full_pass_gives(demo_cop
         for table in ("rounds", "ratings", "agreed", "group_types"):
             con.execute(f"DELETE FROM {table} WHERE partnership_id = ?", [quiet])
         t = thresholds_of(ws.config)
-        read = rounds.reads.rating_rows
+        read = rounds.reads.rounds_rating_rows
         for lang, step in (("en", None), ("fr", 2)):
-            monkeypatch.setattr(rounds.reads, "rating_rows", None)  # not read when nobody held a round
+            monkeypatch.setattr(rounds.reads, "rounds_rating_rows", None)  # not read when nobody held a round
             alone = round_views(con, fw, [quiet], None, t, lang, None, {quiet: step})
-            monkeypatch.setattr(rounds.reads, "rating_rows", read)
+            monkeypatch.setattr(rounds.reads, "rounds_rating_rows", read)
             beside = round_views(con, fw, [quiet, other], None, t, lang, None, {quiet: step, other: None})
             assert beside[other].current is not None  # the full pass ran
             assert alone == {quiet: beside[quiet]}

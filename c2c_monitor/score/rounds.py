@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 # A round of a cohort: the columns every frame below is grouped by.
 KEYS = ["partnership_id", "round_id"]
 Key = tuple[str, str]
+# Within round_views: a round's number among the rounds of the cohort's histories, standing for its KEYS.
+R = "_r"
 
 
 @dataclass
@@ -56,8 +58,9 @@ def not_expected(expected_from: int | None, step: int | None) -> bool:
     return expected_from is not None and step is not None and step < expected_from
 
 
-def disclosed_states(rows: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
-    """Each round's ratings as of its latest load that may be shown (`reads.round_state` rows, by KEYS).
+def disclosed_states(rows: pl.DataFrame, t: Thresholds, by: Sequence[str] = KEYS) -> pl.DataFrame:
+    """Each round's ratings as of its latest load that may be shown (`reads.round_state` rows, by the
+    columns `by` that name a round: KEYS, or `round_views`' round number `_r`).
 
     A round grows sheet by sheet; a sheet that adds fewer than k people to what an earlier load showed would
     let a reader difference two publications of the same round. Such a load waits (the round is shown as it
@@ -70,37 +73,39 @@ def disclosed_states(rows: pl.DataFrame, t: Thresholds) -> pl.DataFrame:
     of more than one load, codes are qualified by their sheet in every state (a round of one sheet names its
     people `P01`, of two `A/P01`), so the people of a load and of the one before compare as the same people.
     """
-    rows = rows.with_columns(pl.col("vintage_id").n_unique().over(KEYS).alias("_n_loads"))
+    keys = list(by)
+    rows = rows.with_columns(pl.col("vintage_id").n_unique().over(keys).alias("_n_loads"))
     # A round of one load has one state, its rows as they are (most rounds: no join for them).
     single = rows.filter(pl.col("_n_loads") == 1).with_columns(pl.col("vintage_id").alias("_load"))
     multi = rows.filter(pl.col("_n_loads") > 1)
-    loads = multi.select(*KEYS, pl.col("vintage_id").alias("_load")).unique()
-    staged = pl.concat([single, multi.join(loads, on=KEYS).filter(pl.col("vintage_id") <= pl.col("_load"))
+    loads = multi.select(*keys, pl.col("vintage_id").alias("_load")).unique()
+    staged = pl.concat([single, multi.join(loads, on=keys).filter(pl.col("vintage_id") <= pl.col("_load"))
                         .select(single.columns)])
-    states = reads.round_state(staged, [*KEYS, "_load"], pl.col("_n_loads") > 1)
-    people: dict[Key, list[tuple[int, set[str]]]] = {}
+    states = reads.round_state(staged, [*keys, "_load"], pl.col("_n_loads") > 1)
+    people: dict[tuple[Any, ...], list[tuple[int, set[str]]]] = {}
     # Only a round of several loads has a load to choose: its people, load by load (not every round's people).
-    for pid, rid, load, codes in (states.filter(pl.col("_n_loads") > 1)
-                                  .group_by(*KEYS, "_load").agg(pl.col("participant_code").unique())
-                                  .sort(*KEYS, "_load").iter_rows()):
-        people.setdefault((pid, rid), []).append((load, set(codes)))
+    for *round_key, load, codes in (states.filter(pl.col("_n_loads") > 1)
+                                    .group_by(*keys, "_load").agg(pl.col("participant_code").unique())
+                                    .sort(*keys, "_load").iter_rows()):
+        people.setdefault(tuple(round_key), []).append((load, set(codes)))
     chosen = []
-    for (pid, rid), seq in people.items():
+    for key, seq in people.items():
         if len(seq) > 1:
             why = published_rounds([codes for _, codes in seq], t)
             shown = [load for (load, _), w in zip(seq, why, strict=True) if w is None]
-            chosen.append((pid, rid, shown[-1] if shown else seq[-1][0]))
-    pick = pl.DataFrame(chosen, schema={"partnership_id": pl.String, "round_id": pl.String,
-                                        "_load": states.schema["_load"]}, orient="row")
+            chosen.append((*key, shown[-1] if shown else seq[-1][0]))
+    pick = pl.DataFrame(chosen, schema={**{k: states.schema[k] for k in keys}, "_load": states.schema["_load"]},
+                        orient="row")
     return pl.concat([states.filter(pl.col("_n_loads") == 1),
-                      states.filter(pl.col("_n_loads") > 1).join(pick, on=[*KEYS, "_load"], how="semi")]
+                      states.filter(pl.col("_n_loads") > 1).join(pick, on=[*keys, "_load"], how="semi")]
                      ).drop("_load", "_n_loads")
 
 
-def _split(frame: pl.DataFrame) -> dict[Key, list[dict[str, Any]]]:
+def _split(frame: pl.DataFrame, keys: Sequence[Key]) -> dict[Key, list[dict[str, Any]]]:
+    """A frame's rows by round: `keys[_r]`."""
     out: dict[Key, list[dict[str, Any]]] = {}
     for r in frame.rows(named=True):  # at once, not a generator step a row
-        out.setdefault((r["partnership_id"], r["round_id"]), []).append(r)
+        out.setdefault(keys[r[R]], []).append(r)
     return out
 
 
@@ -133,12 +138,15 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
         texts = framework_texts(fw, lang)
         return {pid: RoundView(principle_list(fw, None, {}, None, lang, (steps or {}).get(pid), texts), None, None,
                                0, []) for pid in pids}
-    history = pl.DataFrame([(pid, r) for pid, (hist, _, _) in chosen.items() for r in hist],
-                           schema={"partnership_id": pl.String, "round_id": pl.String}, orient="row")
-    rows = reads.rating_rows(con, pids, as_of, reads.SCORED_RATING_COLUMNS).join(history, on=KEYS, how="semi")
-    ratings = disclosed_states(rows, t)
-    people = {(pid, rid): set(codes) for pid, rid, codes in
-              ratings.group_by(KEYS).agg(pl.col("participant_code").unique()).iter_rows()}
+    # Every round of the cohort's histories is numbered (`_r`, its position in `keys`): each frame below is grouped
+    # by that one integer, which hashes and compares far faster than the partnership and round ids together.
+    keys: list[Key] = [(pid, r) for pid, (hist, _, _) in chosen.items() for r in hist]
+    number = {key: i for i, key in enumerate(keys)}
+    by = [R]
+    rows = reads.rounds_rating_rows(con, [p for p, _ in keys], [r for _, r in keys], as_of, reads.SCORED_RATING_COLUMNS)
+    ratings = disclosed_states(rows, t, by)
+    people = {keys[r]: set(codes) for r, codes in
+              ratings.group_by(R).agg(pl.col("participant_code").unique()).iter_rows()}
 
     # Which rounds are shown: each partnership's rounds in the order held, against those published before.
     withheld: dict[str, str | None] = {}
@@ -148,20 +156,19 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
         withheld[pid] = why[-1] if current else None
         previous_shown[pid] = previous is not None and why[-2] is None
     shown = {(pid, c) for pid, (_, c, _) in chosen.items() if c is not None and withheld[pid] is None}
-    shown_frame = pl.DataFrame(sorted(shown), schema={"partnership_id": pl.String, "round_id": pl.String},
-                               orient="row")
-    current_ratings = ratings.join(shown_frame, on=KEYS, how="semi")
+    shown_frame = pl.DataFrame({R: sorted(number[k] for k in shown)}, schema={R: pl.Int32})
+    current_ratings = ratings.join(shown_frame, on=R, how="semi")
 
-    groups = _split(group_breakdown(fw, current_ratings, t.k_mean, t, by=KEYS))
+    groups = _split(group_breakdown(fw, current_ratings, t.k_mean, t, by=by), keys)
     # Partner types regroup only what the group table already shows, under the same rule (score/disclosure).
     mappings = reads.group_types_many(con, pids, as_of)
-    typed = pl.DataFrame([(pid, g, kind) for pid, m in mappings.items() for g, kind in m.items()
-                          if (pid, chosen[pid][1]) in groups],
-                         schema={"partnership_id": pl.String, "stakeholder_group": pl.String,
-                                 "partner_type": pl.String}, orient="row")
-    with_types = current_ratings.join(typed.select("partnership_id").unique(), on="partnership_id", how="semi")
-    types = _split(group_breakdown(fw, partner_type_ratings(with_types, typed, t.k_mean, t, by=KEYS), t.k_mean, t,
-                                   by=KEYS))
+    typed = pl.DataFrame([(number[pid, current], g, kind) for pid, m in mappings.items()
+                          if (current := chosen[pid][1]) is not None and (pid, current) in groups
+                          for g, kind in m.items()],
+                         schema={R: pl.Int32, "stakeholder_group": pl.String, "partner_type": pl.String}, orient="row")
+    with_types = current_ratings.join(typed.select(R).unique(), on=R, how="semi")
+    types = _split(group_breakdown(fw, partner_type_ratings(with_types, typed, t.k_mean, t, by=by), t.k_mean, t,
+                                   by=by), keys)
 
     # Question statistics and principle results of every round shown (current and previous) in one pass.
     # Spreads are never shown beside a group breakdown (score/disclosure.spread_disclosed): the current round
@@ -169,29 +176,31 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     wanted = {(pid, c, bool(groups.get((pid, c)))) for pid, c in shown}
     wanted |= {(pid, p, False) for pid, (_, _, p) in chosen.items() if p is not None and previous_shown[pid]}
     wanted_frame = pl.DataFrame(
-        [(pid, rid, len(people.get((pid, rid), ())), g) for pid, rid, g in sorted(wanted)],
-        schema={"partnership_id": pl.String, "round_id": pl.String, "people": pl.Int64, "groups_shown": pl.Boolean},
-        orient="row")
-    stats = question_stats(ratings.join(wanted_frame, on=KEYS, how="semi"), by=KEYS, values=False)
-    agreed = reads.agreed_ratings(con, pids, as_of).join(wanted_frame, on=KEYS, how="semi")
-    questions, principles = principle_results(fw, stats, wanted_frame, agreed, KEYS, thresholds=t)
+        sorted((number[pid, rid], len(people.get((pid, rid), ())), g) for pid, rid, g in wanted),
+        schema={R: pl.Int32, "people": pl.Int64, "groups_shown": pl.Boolean}, orient="row")
+    stats = question_stats(ratings.join(wanted_frame, on=R, how="semi"), by=by, values=False)
+    numbered = pl.DataFrame({"partnership_id": [p for p, _ in keys], "round_id": [r for _, r in keys],
+                             R: pl.Series(range(len(keys)), dtype=pl.Int32)})
+    agreed = (reads.agreed_ratings(con, pids, as_of).join(numbered, on=KEYS, how="inner").drop(KEYS)
+              .join(wanted_frame, on=R, how="semi"))
+    questions, principles = principle_results(fw, stats, wanted_frame, agreed, by, thresholds=t)
     texts = framework_texts(fw, lang)
     qtext = pl.DataFrame([(qid, text) for _, qs in texts for qid, text in qs.items()],
                          schema={"question_id": pl.String, "text": pl.String}, orient="row")
     # The questions of the current rounds only, as the plain dicts a PrincipleRow validates into QuestionRows.
-    current_questions = (questions.join(shown_frame, on=KEYS, how="semi", maintain_order="left")
+    current_questions = (questions.join(shown_frame, on=R, how="semi", maintain_order="left")
                          .join(qtext, on="question_id", how="left", maintain_order="left")
-                         .select(*KEYS, "principle_id", pl.col("question_id").alias("id"), "text", "n", "median",
+                         .select(R, "principle_id", pl.col("question_id").alias("id"), "text", "n", "median",
                                  "iqr", "low", "high", "share_dont_know", "disagreement", "agreed",
                                  "agreed_reason", "score", "n_not_applicable", "n_dont_know", "n_blank"))
-    by_principle: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    by_principle: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for r in current_questions.rows(named=True):
         r["share_dont_know"] = round(r["share_dont_know"], 4)
-        by_principle.setdefault((r.pop("partnership_id"), r.pop("round_id"), r.pop("principle_id")), []).append(r)
+        by_principle.setdefault((r.pop(R), r.pop("principle_id")), []).append(r)
     results: dict[Key, list[dict[str, Any]]] = {}
     for r in principles.rows(named=True):
-        key = (r["partnership_id"], r["round_id"])
-        r["questions"] = by_principle.get((*key, r["principle_id"]), []) if key in shown else []
+        key = keys[r[R]]
+        r["questions"] = by_principle.get((r[R], r["principle_id"]), []) if key in shown else []
         results.setdefault(key, []).append(r)
 
     out = {}

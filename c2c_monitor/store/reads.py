@@ -228,6 +228,26 @@ def rating_rows(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None,
     return rows
 
 
+def rounds_rating_rows(con: DuckDBPyConnection, pids: Sequence[str], round_ids: Sequence[str], as_of: int | None,
+                       columns: Sequence[str]) -> pl.DataFrame:
+    """`rating_rows` of some rounds only (the i-th round: `pids[i]`, `round_ids[i]`), each row tagged with its
+    round's position `_r` in those lists instead of its partnership and round ids.
+
+    A cohort's statistics group by round many times over: one integer key hashes and compares in a fraction of
+    the time of two strings, and DuckDB keeps only the rounds asked for and reads two columns less.
+    """
+    if not set(columns) <= set(SCORED_RATING_COLUMNS):
+        raise ValueError(f"not a scored rating column: {sorted(set(columns) - set(SCORED_RATING_COLUMNS))}")
+    select = ", ".join(f"t.{c}" for c in columns if c not in ("partnership_id", "round_id"))
+    rows: pl.DataFrame = frame(con.sql(
+        "WITH h AS (SELECT unnest(?::VARCHAR[]) AS pid, unnest(?::VARCHAR[]) AS rid, "  # noqa: S608 (checked columns)
+        "unnest(range(?::BIGINT))::INTEGER AS _r) "
+        f"SELECT h._r, {select} FROM ratings t JOIN h ON t.partnership_id = h.pid AND t.round_id = h.rid "
+        "WHERE t.vintage_id <= ?",
+        params=[list(pids), list(round_ids), len(pids), vintage_bound(as_of)]))
+    return rows
+
+
 def round_state(rows: pl.DataFrame, by: Sequence[str], qualify: pl.Expr) -> pl.DataFrame:
     """The current ratings of each round (each value of `by`) from its stored rows (`rating_rows`).
 
