@@ -137,7 +137,10 @@ def trends(points: pl.DataFrame, keys: Sequence[str], rules: IndicatorRules = RU
     rounded by Python's `round`.
     """
     k = list(keys)
-    ts = points["t"].drop_nulls().unique().to_list()
+    ts = points.filter(pl.col("v").is_finite())["t"].unique().to_list()
+    if not ts:
+        # No series with a value (replace_strict refuses an empty mapping).
+        return points.select(*k).clear().with_columns(trend=pl.lit(None, pl.String), ratio=pl.lit(None, pl.Float64))
     # Each distinct time's year-on-year keys and sub-annual flag, computed as `year_on_year` and `_is_sub_annual`
     # do (Python's round, not polars'), once per distinct time: a cohort's series share a few periods.
     pts = points.filter(pl.col("v").is_finite()).with_columns(
