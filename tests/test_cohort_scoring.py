@@ -219,3 +219,31 @@ def test_the_generated_cohorts_reach_the_withholding_rules(ws_root: Path) -> Non
     assert sbs[1].stage is not None and sbs[1].stage.step == 3
     assert [r.code for r in sbs[0].local_indicators] == ["L1", "L2"]
     assert sbs[1].local_indicators[0].progress == 26.8  # from 10 to 21 of the way to 51
+
+
+def test_pausing_the_cycle_collector_while_scoring_leaks_nothing() -> None:
+    """Garbage with a reference cycle made while a cohort is scored is still collected afterwards (the objects
+    made meanwhile are handed back to the collector's oldest generation, not left frozen)."""
+    import gc
+    import weakref
+
+    from c2c_monitor.score.assess import _no_cycle_collection
+
+    class Node:
+        other: Any = None
+
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        with _no_cycle_collection():
+            assert not gc.isenabled()
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+            gone = weakref.ref(a)
+            del a, b
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        gc.collect()
+        assert gone() is None
+    finally:
+        if not was_enabled:
+            gc.disable()
