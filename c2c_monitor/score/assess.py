@@ -6,10 +6,11 @@ import gc
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -274,23 +275,28 @@ def aggregates_many(tables: dict[str, list[IndicatorRow]]) -> dict[str, list[Agg
     """The aggregates of each partnership's indicator rows (`indicator_rows_many`: rows of one catalogue)."""
     # The layout depends only on the rows' indicators: looked up once per distinct sequence of indicator ids
     # (one catalogue: an id names one indicator), not rebuilt from every row's fields for every partnership.
-    layouts: dict[tuple[str, ...], list[tuple[Dimension, str, list[int], list[str]]]] = {}
+    layouts: dict[tuple[str, ...], list[tuple[Dimension, str, Callable[[list[Any]], Any], int, list[str]]]] = {}
     found: list[dict[str, Any]] = []
     counts = []
     for rows in tables.values():
         ids = tuple(r.id for r in rows)
         layout = layouts.get(ids)
         if layout is None:
-            layout = layouts[ids] = _aggregate_layout(tuple(
-                (r.id, r.harmonised, r.ec_objective, r.sdg_goal, tuple(r.dac), tuple(r.principles)) for r in rows))
+            # Each aggregate's scores are taken from a partnership's by one itemgetter (a tuple, in C).
+            layout = layouts[ids] = [
+                (dim, key, itemgetter(*positions, positions[0]), len(positions), ids_)
+                for dim, key, positions, ids_ in _aggregate_layout(tuple(
+                    (r.id, r.harmonised, r.ec_objective, r.sdg_goal, tuple(r.dac), tuple(r.principles))
+                    for r in rows))]
         scores = [r.score for r in rows]
-        for dim, key, positions, ids_ in layout:
-            scored = [x for x in (scores[i] for i in positions) if x is not None]
+        for dim, key, take, n, ids_ in layout:
+            # `take` names the first position once more, so that it gives a tuple even for one position.
+            scored = [x for x in take(scores)[:n] if x is not None]
             found.append({
                 "dimension": dim, "key": key,
                 "mean_score": round(sum(scored) / len(scored), 2) if scored else None,
                 "n_indicators": len(ids_), "n_scored": len(scored),
-                "coverage": round(len(scored) / len(positions), 4), "indicator_ids": ids_})
+                "coverage": round(len(scored) / n, 4), "indicator_ids": ids_})
         counts.append(len(layout))
     # Validated in one call for the cohort, as the rows are.
     validated = _AGGREGATES.validate_python(found)

@@ -167,9 +167,13 @@ def trends(points: pl.DataFrame, keys: Sequence[str], rules: IndicatorRules = RU
     changes = quarterly.join(earlier, left_on=[*k, "_kprev"], right_on=[*k, "_k"], nulls_equal=True).select(
         *k, x=pl.when(pl.col("relative")).then((pl.col("v") / pl.col("a")).log())
         .otherwise(pl.col("v") - pl.col("a")))
-    # The median as statistics.median: the middle value, or the mean of the two middle ones.
-    medians = pl.concat([slopes, changes]).group_by(k).agg(
-        _n=pl.len(), _lo=pl.col("x").sort().get((pl.len() - 1) // 2), _hi=pl.col("x").sort().get(pl.len() // 2))
+    # The median as statistics.median: the middle value, or the mean of the two middle ones. One sort of every
+    # series' values, then each series' middle ones taken by position (a sort per group costs several times more).
+    values = pl.concat([slopes, changes]).sort([*k, "x"]).with_row_index("_j")
+    x = values["x"]
+    medians = values.group_by(k).agg(_n=pl.len(), _j=pl.col("_j").min()).with_columns(
+        _lo=pl.lit(x).gather(pl.col("_j") + (pl.col("_n") - 1) // 2),
+        _hi=pl.lit(x).gather(pl.col("_j") + pl.col("_n") // 2))
     series = series.join(medians, on=k, how="left", nulls_equal=True, maintain_order="left")
     median = pl.when(pl.col("_n") % 2 == 1).then(pl.col("_lo")).otherwise((pl.col("_lo") + pl.col("_hi")) / 2)
     observed = pl.when(pl.col("relative")).then(median.exp() - 1.0).otherwise(median)
