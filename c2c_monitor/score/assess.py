@@ -105,6 +105,7 @@ _SERIES = ("period", "value", "reason", "coverage", "vintage_id", "obs_status")
 _KEYS = ["partnership_id", "indicator_id", "city_id"]
 _ROWS: TypeAdapter[list[IndicatorRow]] = TypeAdapter(list[IndicatorRow])
 _AGGREGATES: TypeAdapter[list[Aggregate]] = TypeAdapter(list[Aggregate])
+_NO_ROWS = (0, 0, None, None)  # a series without rows in the evaluation: its span, last value, number
 
 
 def _series(results: pl.DataFrame, period: str | None
@@ -197,32 +198,33 @@ def indicator_rows_many(
     found = trends(_trend_points(frame).join(targets, on="_s"), ["_s"])
     classes = {s: (tclass, ratio) for s, tclass, ratio in found.iter_rows()}
     no_trend = ("not enough data", None)
+    # Every (period, value) point of the cohort made once; a series is a slice of them.
+    points_ = list(zip(periods_, values_, strict=True))
     rows: list[dict[str, Any]] = []
     for pid, static, city, city_name, end, kind, source, waiting in plan:
-        key = (pid, static["id"], city)
         # This series' rows: positions a to b of the cohort's columns (none: a == b); `latest`: the position of
         # its last value.
-        a, b, latest, s = spans.get(key, (0, 0, None, -1))
+        a, b, latest, s = spans.get((pid, static["id"], city), _NO_ROWS)
         tclass, ratio = classes.get(s, no_trend)
         if latest is None:
-            value = score = last_status = None
+            value = score = coverage = vintage = period_ = None
+            provisional = False
             reason = reasons_[b - 1] if b > a else REASON_NO_DATA
         else:
-            value, reason, last_status = values_[latest], None, status_[latest]
+            value, period_, coverage, vintage, reason = (
+                values_[latest], periods_[latest], coverage_[latest], vintages_[latest], None)
+            last_status = status_[latest]
+            provisional = bool(last_status and "P" in last_status.split(","))
             score = normalise(value, static["worst"], end)
         if waiting:
             score, reason = None, waiting
         rows.append({
-            **static, "city_id": city, "city_name": city_name, "value": value,
-            "period": periods_[latest] if latest is not None else None,
+            **static, "city_id": city, "city_name": city_name, "value": value, "period": period_,
             "score": None if score is None else round(score, 2),
             "distance": None if score is None else round(100 - score, 2),
             "light": light(score), "trend": tclass, "trend_ratio": None if ratio is None else round(ratio, 4),
             "end_value": end, "end_value_source": source, "target_kind": kind, "missing_reason": reason,
-            "coverage": coverage_[latest] if latest is not None else None,
-            "vintage_id": vintages_[latest] if latest is not None else None,
-            "provisional": bool(last_status and "P" in last_status.split(",")),
-            "series": list(zip(periods_[a:b], values_[a:b], strict=True)),
+            "coverage": coverage, "vintage_id": vintage, "provisional": provisional, "series": points_[a:b],
         })
     # Validated in one call for the cohort: pydantic's own loop over a list, not one model call per row.
     validated = _ROWS.validate_python(rows)
