@@ -246,3 +246,82 @@ def test_the_rows_of_numbered_rounds_are_the_rows_of_those_rounds(ws_root: Path,
                         .select(got.columns))
             assert got.columns == ["_r", *(c for c in cols if c not in ("partnership_id", "round_id"))]
             assert got.sort(got.columns, nulls_last=True).equals(expected.sort(got.columns, nulls_last=True))
+
+
+def test_pausing_the_cycle_collector_while_scoring_leaks_nothing() -> None:
+    """Garbage with a reference cycle made while a cohort is scored is still collected afterwards (the objects
+    made meanwhile are handed back to the collector's oldest generation, not left frozen)."""
+    import gc
+    import weakref
+
+    from c2c_monitor.score.assess import _no_cycle_collection
+
+    class Node:
+        other: Any = None
+
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        with _no_cycle_collection():
+            assert not gc.isenabled()
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+            gone = weakref.ref(a)
+            del a, b
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+        gc.collect()
+        assert gone() is None
+    finally:
+        if not was_enabled:
+            gc.disable()
+
+
+# --- indicator rows of a cohort against each series scored by the per-series reference (maths.trend) ------------
+
+_PERIODS = ["2018", "2019", "2020", "2021", "2022", "2023", "2020-Q1", "2020-Q3", "2021-Q1", "2021-Q3", "2022-Q1"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_indicator_rows_follow_each_series_cut_at_its_last_break(data: Any) -> None:
+    """Whatever the mix of values, nulls and status codes (B: break in series, P: provisional) of a cohort's
+    series, each row's last value, series, provisional flag and trend are those of its own series alone, the trend
+    taken by `trend` over the points from the last break on."""
+    from c2c_monitor.definitions.catalog import load_catalogue
+    from c2c_monitor.definitions.periods import parse_period
+    from c2c_monitor.score.assess import indicator_rows_many, scored_indicators
+    from c2c_monitor.score.maths import trend
+    from c2c_monitor.score.scoreboard import CityInfo, PartnershipInfo
+
+    inds = [i for i in scored_indicators(load_catalogue(), "simplified")
+            if i.id in ("unemployment_rate", "renewable_energy_share", "joint_workshops")]
+    infos = [PartnershipInfo(id=f"p{k}", name="x", cities=[
+        CityInfo(id=f"c{2 * k}", name="a", role="european"), CityInfo(id=f"c{2 * k + 1}", name="b", role="partner")])
+        for k in range(2)]
+    rows, expected = [], {}
+    for info in infos:
+        for ind in inds:
+            for city in [c.id for c in info.cities] if ind.family == "city" else [None]:
+                periods = data.draw(st.lists(st.sampled_from(_PERIODS), unique=True, max_size=7))
+                points = [(p, data.draw(st.one_of(st.none(), st.floats(0, 60), st.sampled_from([0.0, 3.0, 42.5]))),
+                           data.draw(st.sampled_from([None, "", "B", "P", "B,P", "E", "A"]))) for p in periods]
+                rows += [(ind.id, info.id, city, p, v, None if v is not None else "no value", st_) for p, v, st_
+                         in points]
+                ordered = sorted(points, key=lambda x: parse_period(x[0]))
+                start = max((i for i, x in enumerate(ordered) if x[2] and "B" in x[2].split(",")), default=0)
+                cut = [(parse_period(p).decimal_year, v) for p, v, _ in ordered[start:] if v is not None]
+                cls, ratio = trend(cut, ind.end_value.value, ind.polarity)
+                valued = [x for x in ordered if x[1] is not None]
+                expected[(info.id, ind.id, city)] = (
+                    [(p, v) for p, v, _ in ordered], valued[-1][1] if valued else None,
+                    valued[-1][0] if valued else None, bool(valued and valued[-1][2] and "P" in valued[-1][2]),
+                    cls, None if ratio is None else round(ratio, 4))
+    results = pl.DataFrame(rows, orient="row", schema={
+        "indicator_id": pl.String, "partnership_id": pl.String, "city_id": pl.String, "period": pl.String,
+        "value": pl.Float64, "reason": pl.String, "obs_status": pl.String}).with_columns(
+        coverage=pl.lit(1.0), vintage_id=pl.lit(1, pl.Int64))
+    got = indicator_rows_many(inds, results, infos, None, {}, False, {})
+    for info in infos:
+        for r in got[info.id]:
+            assert (r.series, r.value, r.period, r.provisional, r.trend, r.trend_ratio) == \
+                expected[(info.id, r.id, r.city_id)]

@@ -123,3 +123,33 @@ def test_quarterly_trends_compare_each_quarter_with_the_same_quarter_a_year_befo
     assert cls == "on track" and ratio is not None and ratio > 1
     # Only two quarters: no same-quarter pair a year apart, so no rate to speak of.
     assert trend([(2023.125, 50.0), (2023.625, 55.0)], 60.0, "higher")[0] == "not enough data"
+
+
+# --- the set-based `trends` (a cohort's series at once, polars) against the per-series reference `trend` ------
+
+# Times as periods give them: annual mid-year, and quarters; a few years so that series overlap and tie.
+_times = st.builds(lambda y, f: y + f, st.integers(2016, 2026), st.sampled_from([0.5, 0.5, 0.125, 0.375, 0.625, 0.875]))
+# Values: nulls, zeros and negatives (linear rates), ties (a few repeated values), and wide floats.
+_values = st.one_of(st.none(), st.sampled_from([0.0, 1.0, 2.5, -3.0, 100.0]),
+                    st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False), st.floats(1e-3, 1e6))
+_series = st.tuples(st.lists(st.tuples(_times, _values), max_size=9),
+                    st.one_of(st.sampled_from([0.0, 1.0, 50.0, 100.0]), st.floats(-1e3, 1e4)),
+                    st.sampled_from(["higher", "lower"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_series, min_size=1, max_size=12))
+def test_set_based_trends_equal_the_reference_per_series(cohort) -> None:
+    import polars as pl
+
+    from c2c_monitor.score.maths import trends
+
+    rows = [(str(i), None if i % 3 == 0 else "c", t, v, target, polarity == "higher")
+            for i, (pts, target, polarity) in enumerate(cohort) for t, v in pts]
+    frame = pl.DataFrame(rows, schema={"s": pl.String, "city": pl.String, "t": pl.Float64, "v": pl.Float64,
+                                       "target": pl.Float64, "higher": pl.Boolean}, orient="row")
+    got = {(s, c): (tr, r) for s, c, tr, r in trends(frame, ["s", "city"]).iter_rows()}
+    for i, (pts, target, polarity) in enumerate(cohort):
+        expected = trend(pts, target, polarity)
+        # A series with no usable value has no row: its trend is "not enough data".
+        assert got.get((str(i), None if i % 3 == 0 else "c"), ("not enough data", None)) == expected, (pts, target)
