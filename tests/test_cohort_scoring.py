@@ -219,6 +219,8 @@ def test_the_generated_cohorts_reach_the_withholding_rules(ws_root: Path) -> Non
     assert sbs[1].stage is not None and sbs[1].stage.step == 3
     assert [r.code for r in sbs[0].local_indicators] == ["L1", "L2"]
     assert sbs[1].local_indicators[0].progress == 26.8  # from 10 to 21 of the way to 51
+    # The board names the data versions it shows, its cities' own series' too.
+    assert {r.vintage_id for r in sbs[0].local_indicators} <= set(sbs[0].vintages_used)
 
 
 @settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],

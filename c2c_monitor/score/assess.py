@@ -464,7 +464,9 @@ def _build_scoreboards(
     for pid, info in zip(pids, infos, strict=True):
         rows = indicator_tables[pid]
         view = views[pid]
-        vintages = sorted({r.vintage_id for r in rows if r.vintage_id is not None})
+        # The data versions the board shows: those of its indicators' last values and of its cities' own
+        # (local) indicators, which are SDG data loaded as vintages too.
+        vintages = sorted({r.vintage_id for r in [*rows, *locals_[pid]] if r.vintage_id is not None})
         out.append(Scoreboard(
             generated_at=generated,
             partnership=info, list=list_name, period=period, as_of_vintage=as_of,
