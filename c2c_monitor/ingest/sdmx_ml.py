@@ -291,19 +291,29 @@ def read_sdmx_ml_full(path: Path, structure: Path | None = None) -> SdmxMl:
     return out
 
 
-def structure_code_names(path: Path, structure: Path | None, dims: list[str], code_dim: str
-                         ) -> tuple[dict[str, str], dict[str, str], list[str]]:
-    """For data that names no DSD itself (the SDMX data-entry workbook): the REF_AREA and `code_dim` code-list
-    names of the DSD in `structure`, or in the one structure message found beside `path` as for SDMX-ML;
-    (area names, series names, notes). No structure is no names (areas are then matched with --map only);
-    a broken one is refused as for SDMX-ML. Of several DSDs, the one with every dimension in `dims`."""
-    notes: list[str] = []
+@dataclass
+class CodeNames:
+    """What a structure tells about data that names no DSD itself (the SDMX data-entry workbook)."""
+
+    areas: dict[str, str] = field(default_factory=dict)  # REF_AREA code -> its code-list name
+    series: dict[str, str] = field(default_factory=dict)  # SERIES code -> its code-list name
+    dimensions: list[str] = field(default_factory=list)  # the DSD's order
+    notes: list[str] = field(default_factory=list)
+
+
+def structure_code_names(path: Path, structure: Path | None, dims: list[str], code_dim: str) -> CodeNames:
+    """The REF_AREA and `code_dim` code-list names and the dimension order of the DSD in `structure`, or in the
+    one structure message found beside `path` as for SDMX-ML. No structure is no names (areas are then matched
+    with --map only); a broken one is refused as for SDMX-ML. Of several DSDs, the one with every dimension in
+    `dims`."""
+    out = CodeNames()
     if structure is None:
         structure = _find_structure(path)
         if structure is None:
-            return {}, {}, ["no SDMX structure (DSD) beside the file: area codes are matched to cities with "
-                            "--map only"]
-        notes.append(f"structure read from {structure.name}")
+            out.notes.append("no SDMX structure (DSD) beside the file: area codes are matched to cities with "
+                             "--map only")
+            return out
+        out.notes.append(f"structure read from {structure.name}")
     s_root = parse_safely(structure).getroot()
     if _local(s_root.tag) != "Structure":
         raise _refuse(structure, "not-sdmx-structure", f"root element {s_root.tag!r} is not an SDMX-ML "
@@ -318,10 +328,12 @@ def structure_code_names(path: Path, structure: Path | None, dims: list[str], co
     fits = [d for d in dsds if set(dims) <= {x.id for x in d.dimensions}]
     dsd = fits[0] if len(fits) == 1 else dsds[0] if len(dsds) == 1 else None
     if dsd is None:
-        notes.append(f"the structure file {structure.name} has {len(fits) or 'no'} DSD(s) with the workbook's "
-                     "dimensions: area codes are matched to cities with --map only")
-        return {}, {}, notes
-    areas = _names(_dsd_codelist(dsd, "REF_AREA"))
-    if not areas and "CL_REF_AREA" in getattr(sm, "codelist", {}):
-        areas = _names(sm.codelist["CL_REF_AREA"])
-    return areas, _names(_dsd_codelist(dsd, code_dim)), notes
+        out.notes.append(f"the structure file {structure.name} has {len(fits) or 'no'} DSD(s) with the "
+                         "workbook's dimensions: area codes are matched to cities with --map only")
+        return out
+    out.areas = _names(_dsd_codelist(dsd, "REF_AREA"))
+    if not out.areas and "CL_REF_AREA" in getattr(sm, "codelist", {}):
+        out.areas = _names(sm.codelist["CL_REF_AREA"])
+    out.series = _names(_dsd_codelist(dsd, code_dim))
+    out.dimensions = [d.id for d in dsd.dimensions]
+    return out

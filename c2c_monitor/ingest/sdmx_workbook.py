@@ -45,7 +45,9 @@ TOTALS = ("", "_T", "_Z")
 
 def column_index(letters: str) -> int:
     """'A' -> 1, 'Z' -> 26, 'AA' -> 27 ... 'XFD' -> 16384; ValueError for anything else."""
-    s = letters.strip().upper()
+    s = letters.strip()
+    # ASCII before upper-casing: 'ı'.upper() is 'I', 'ß'.upper() is 'SS'.
+    s = s.upper() if s.isascii() else ""
     if not _LETTERS.match(s):
         raise ValueError(f"{letters!r} is not a column letter")
     n = 0
@@ -325,7 +327,11 @@ def read_sdmx_workbook(path: Path, structure: Path | None = None) -> Workbook:
         data, more = apply_unit_mult(data, path, "value", "UNIT_MULT")  # value x 10^UNIT_MULT, as SDMX-ML
         findings += more
     code = "SERIES" if "SERIES" in layout.concepts else "INDICATOR"
-    disagg_dims = sorted(d for d in dims if d not in NOT_DISAGG)
+    names = structure_code_names(path, structure, dims, code)
+    # The disaggregation key in the SDMX-ML reader's form: its dimensions in the DSD's order (the
+    # Parameters sheet's without one).
+    order = {d: i for i, d in enumerate(names.dimensions or dims)}
+    disagg_dims = sorted((d for d in dims if d not in NOT_DISAGG), key=lambda d: (order.get(d, len(order)), d))
     parts = [pl.when(pl.col(d).is_null() | pl.col(d).is_in(list(TOTALS))).then(None)
              .otherwise(pl.lit(f"{d}=") + pl.col(d)) for d in disagg_dims]
 
@@ -340,6 +346,4 @@ def read_sdmx_workbook(path: Path, structure: Path | None = None) -> Workbook:
         .alias("disagg"),
         pl.lit("A").alias("action"),
     ).select(CANONICAL)
-    out = Workbook(frame, findings)
-    out.area_names, out.series_names, out.notes = structure_code_names(path, structure, dims, code)
-    return out
+    return Workbook(frame, findings, names.notes, names.areas, names.series)
