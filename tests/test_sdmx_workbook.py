@@ -205,9 +205,20 @@ def test_other_positions_sheets_and_unit_multipliers(tmp_path: Path) -> None:
         ("EN_POP", "2", "2020", "7000", "SEX=M")]
 
 
+def test_time_down_a_column_reads_one_value_column(tmp_path: Path) -> None:
+    """Row-wise time: TIME_PERIOD in a column, one value column (NumColumns 1)."""
+    params = [["SERIES", "DIM", "COLUMN", "A"], ["REF_AREA", "DIM", "FIX", "1"], ["TIME_PERIOD", "DIM", "COLUMN", "B"],
+              ["UNIT_MEASURE", "ATT", "FIX", "PT"]]
+    data = [["series", "year", "value"], ["SI_POV_NAHC", 2019, 12.5], ["SI_POV_NAHC", "2020", 11]]
+    got = read_sdmx_workbook(workbook(tmp_path / "w.xlsx", data, params, start="C2", num=1), DSD).frame
+    assert got.select("source_code", "area", "period", "value", "unit").rows() == [
+        ("SI_POV_NAHC", "1", "2019", "12.5", "PT"), ("SI_POV_NAHC", "1", "2020", "11", "PT")]
+
+
 @pytest.mark.parametrize(("build", "code", "words"), [
-    (dict(params=[r for r in PARAMS if r[0] != "REF_AREA"]), "missing-column", "REF_AREA"),
-    (dict(params=[r for r in PARAMS if r[0] != "SERIES"]), "missing-column", "SERIES"),
+    (dict(params=[r for r in PARAMS if r[0] != "REF_AREA"]), "bad-parameters", "does not say where REF_AREA"),
+    (dict(params=[r for r in PARAMS if r[0] != "SERIES"]), "bad-parameters", "does not say where SERIES"),
+    (dict(params=[r for r in PARAMS if r[0] != "TIME_PERIOD"]), "bad-parameters", "does not say where TIME_PERIOD"),
     (dict(params=[*PARAMS[:2], ["SEX", "DIM", "COLUMN", "Q"], *PARAMS[3:]]), "bad-parameters",
      "column Q is outside sheet 'Data'"),
     (dict(params=[*PARAMS[:2], ["SEX", "DIM", "COLUMN", "C3"], *PARAMS[3:]]), "bad-parameters",
@@ -299,3 +310,11 @@ def test_a_random_wide_workbook_reads_back_as_its_long_rows(tmp_path: Path, obs:
     back = {(r[0], r[1], "_T" if r[4] == "" else r[4].removeprefix("SEX="), r[2]): float(r[3])
             for r in got.select("source_code", "area", "period", "value", "disagg").rows()}
     assert back == {k: float(v) for k, v in obs.items()} and got.height == len(obs)
+
+
+def test_a_formula_without_its_value_is_refused_by_the_xlsx_safety_layer(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "f.xlsx", data=[DATA_ROWS[0], DATA_ROWS[1][:5] + ["=E2*2"]])
+    with pytest.raises(ReadError) as exc:
+        read_sdmx_workbook(path, DSD)
+    f = exc.value.finding
+    assert f.code == "formula-without-value" and "sheet 'Data' cell F2" in f.message and f.value == "=E2*2"

@@ -159,7 +159,8 @@ def read_layout(path: Path, rows: list[tuple[Any, ...]]) -> Layout:
     missing = [c for c in ("SERIES", "REF_AREA", "TIME_PERIOD") if c not in concepts
                and not (c == "SERIES" and "INDICATOR" in concepts)]
     if missing:
-        raise _refuse(path, "missing-column", f"sheet {PARAMETERS!r} does not say where {', '.join(missing)} "
+        # (Not "missing-column": a workbook with a Parameters sheet is meant as data, also in a folder.)
+        raise _refuse(path, "bad-parameters", f"sheet {PARAMETERS!r} does not say where {', '.join(missing)} "
                       "is (an Element row with its PosType and Position)", 1, "Element", missing[0])
     start = _labelled(rows, "DataStart")
     ref = _text(start[0]) if start else None
