@@ -13,10 +13,12 @@ from c2c_monitor.cli.context import LazyProgress, guard, opened, show_rejected, 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @workspace_options
-@click.option("--format", "fmt", type=click.Choice(["auto", "sdmx-csv", "sdmx-ml", "open-sdg", "csv", "xlsx"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["auto", "sdmx-csv", "sdmx-ml", "sdmx-xlsx", "open-sdg", "csv", "xlsx"]),
               default="auto", show_default=True)
 @click.option("--structure", type=click.Path(exists=True, dir_okay=False),
-              help="SDMX-ML structure message (DSD) of an SDMX-ML data file; by default one beside it.")
+              help="SDMX-ML structure message (DSD) of an SDMX-ML data file or SDMX workbook; by default one "
+                   "beside it.")
 @click.option("--map", "map_file", type=click.Path(exists=True, dir_okay=False),
               help="Mapping file (YAML) of source area and indicator codes.")
 @click.option("--map-indicator", "map_flags", multiple=True, metavar="CODE=INDICATOR",

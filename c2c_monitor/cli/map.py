@@ -29,7 +29,8 @@ def _common_root(inputs: list[Path]) -> Path | None:
 @click.option("--output", "-o", type=click.Path(), help="Write the mapping here (default: stdout).")
 @click.option("--encoding", help="Text encoding if not UTF-8 (e.g. cp1252).")
 @click.option("--structure", type=click.Path(exists=True, dir_okay=False),
-              help="SDMX-ML structure message (DSD) of SDMX-ML data files; by default one beside them.")
+              help="SDMX-ML structure message (DSD) of SDMX-ML data files or SDMX workbooks; by default one "
+                   "beside them.")
 @workspace_options
 def suggest_cmd(inputs: tuple[str, ...], city: str, output: str | None, encoding: str | None,
                 structure: str | None, workspace: str | None, wait: float) -> None:
@@ -82,7 +83,8 @@ def suggest_cmd(inputs: tuple[str, ...], city: str, output: str | None, encoding
 @click.option("--city", help="Workspace city for rows without an area code (default: the mapping's `city:`).")
 @click.option("--encoding", help="Text encoding if not UTF-8 (e.g. cp1252).")
 @click.option("--structure", type=click.Path(exists=True, dir_okay=False),
-              help="SDMX-ML structure message (DSD) of SDMX-ML data files; by default one beside them.")
+              help="SDMX-ML structure message (DSD) of SDMX-ML data files or SDMX workbooks; by default one "
+                   "beside them.")
 @workspace_options
 def check_cmd(mapping: str, inputs: tuple[str, ...], city: str | None, encoding: str | None, structure: str | None,
               workspace: str | None, wait: float) -> None:

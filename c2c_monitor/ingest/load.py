@@ -20,7 +20,7 @@ from c2c_monitor.errors import Finding, InputRejected, Report
 from c2c_monitor.ingest.local import LocalBatch, check_local
 from c2c_monitor.ingest.local import changes as local_changes
 from c2c_monitor.ingest.mapping import Mapping
-from c2c_monitor.ingest.readers import READERS, Parsed, detect_format, open_sdg_code, read_sdmx_ml_file
+from c2c_monitor.ingest.readers import READERS, STRUCTURED, Parsed, detect_format, open_sdg_code
 from c2c_monitor.ingest.sdmx_ml import root_kind
 from c2c_monitor.ingest.textfile import ReadError
 from c2c_monitor.ingest.validate import validate
@@ -189,7 +189,7 @@ def read_batch(paths: list[Path], fmt: str, encoding: str | None, progress: Any 
             skipped_files[str(path)] = "an SDMX structure message (read as the structure of the data beside it)"
             continue
         try:
-            p = read_sdmx_ml_file(path, encoding, structure) if f == "sdmx-ml" else READERS[f](path, encoding)
+            p = STRUCTURED[f](path, encoding, structure) if f in STRUCTURED else READERS[f](path, encoding)
         except ReadError as exc:
             if path in from_folder and exc.finding.code in NOT_DATA:
                 skipped_files[str(path)] = f"not indicator data ({exc.finding.message})"

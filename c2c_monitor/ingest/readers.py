@@ -20,6 +20,7 @@ from c2c_monitor.definitions.yamlload import YamlSyntaxError
 from c2c_monitor.errors import Finding
 from c2c_monitor.ingest.metadata import parse_metadata_yaml
 from c2c_monitor.ingest.sdmx_ml import read_sdmx_ml_full, root_kind
+from c2c_monitor.ingest.sdmx_workbook import PARAMETERS, is_workbook_header, read_sdmx_workbook
 from c2c_monitor.ingest.textfile import (
     ReadError,
     Table,
@@ -29,7 +30,7 @@ from c2c_monitor.ingest.textfile import (
     without_comments,
 )
 from c2c_monitor.ingest.unitmult import apply_unit_mult
-from c2c_monitor.ingest.xlsx import read_xlsx_table
+from c2c_monitor.ingest.xlsx import has_sheet_header, read_xlsx_table
 
 CANONICAL = ["_file", "_line", "source_code", "area", "period", "value", "unit", "obs_status", "disagg",
              "action"]
@@ -337,8 +338,21 @@ def read_sdmx_ml_file(path: Path, encoding: str | None = None, structure: Path |
     return Parsed(got.frame, got.findings, got.notes, area_names=got.area_names, series_names=got.series_names)
 
 
+def read_sdmx_xlsx_file(path: Path, encoding: str | None = None, structure: Path | None = None) -> Parsed:
+    """The SDMX data-entry workbook (a `Parameters` sheet, wide data sheets); cells are typed: no encoding."""
+    got = read_sdmx_workbook(path, structure)
+    return Parsed(got.frame, got.findings, got.notes, area_names=got.area_names, series_names=got.series_names)
+
+
+# Readers that take an SDMX structure (DSD) beside the data (`--structure`, or the one found beside the file).
+STRUCTURED: dict[str, Callable[[Path, str | None, Path | None], Parsed]] = {
+    "sdmx-ml": read_sdmx_ml_file,
+    "sdmx-xlsx": read_sdmx_xlsx_file,
+}
+
 READERS: dict[str, Callable[[Path, str | None], Parsed]] = {
     "sdmx-ml": read_sdmx_ml_file,
+    "sdmx-xlsx": read_sdmx_xlsx_file,
     "sdmx-csv": read_sdmx,
     "open-sdg": read_open_sdg,
     "csv": read_long_csv,
@@ -348,7 +362,8 @@ READERS: dict[str, Callable[[Path, str | None], Parsed]] = {
 
 def detect_format(path: Path, encoding: str | None = None) -> str:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return "xlsx"
+        # The SDMX data-entry workbook says where each concept is in a `Parameters` sheet.
+        return "sdmx-xlsx" if has_sheet_header(path, PARAMETERS, is_workbook_header) else "xlsx"
     if open_sdg_code(path):
         return "open-sdg"
     if path.suffix.lower() == ".xml" or root_kind(path) is not None:

@@ -289,3 +289,51 @@ def read_sdmx_ml_full(path: Path, structure: Path | None = None) -> SdmxMl:
     if not out.area_names and "CL_REF_AREA" in getattr(sm, "codelist", {}):
         out.area_names = _names(sm.codelist["CL_REF_AREA"])
     return out
+
+
+@dataclass
+class CodeNames:
+    """What a structure tells about data that names no DSD itself (the SDMX data-entry workbook)."""
+
+    areas: dict[str, str] = field(default_factory=dict)  # REF_AREA code -> its code-list name
+    series: dict[str, str] = field(default_factory=dict)  # SERIES code -> its code-list name
+    dimensions: list[str] = field(default_factory=list)  # the DSD's order
+    notes: list[str] = field(default_factory=list)
+
+
+def structure_code_names(path: Path, structure: Path | None, dims: list[str], code_dim: str) -> CodeNames:
+    """The REF_AREA and `code_dim` code-list names and the dimension order of the DSD in `structure`, or in the
+    one structure message found beside `path` as for SDMX-ML. No structure is no names (areas are then matched
+    with --map only); a broken one is refused as for SDMX-ML. Of several DSDs, the one with every dimension in
+    `dims`."""
+    out = CodeNames()
+    if structure is None:
+        structure = _find_structure(path)
+        if structure is None:
+            out.notes.append("no SDMX structure (DSD) beside the file: area codes are matched to cities with "
+                             "--map only")
+            return out
+        out.notes.append(f"structure read from {structure.name}")
+    s_root = parse_safely(structure).getroot()
+    if _local(s_root.tag) != "Structure":
+        raise _refuse(structure, "not-sdmx-structure", f"root element {s_root.tag!r} is not an SDMX-ML "
+                      "structure message", _line_of(s_root))
+    st = structure.stat()
+    try:
+        sm: Any = _read_structure(str(structure.resolve()), st.st_mtime_ns, st.st_size)
+    except Exception as exc:  # as in read_sdmx_ml_full: one finding, never a traceback
+        raise _refuse(structure, "bad-sdmx-structure", f"not a readable SDMX structure: "
+                      f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    dsds = list(dict(getattr(sm, "structure", {}) or {}).values())
+    fits = [d for d in dsds if set(dims) <= {x.id for x in d.dimensions}]
+    dsd = fits[0] if len(fits) == 1 else dsds[0] if len(dsds) == 1 else None
+    if dsd is None:
+        out.notes.append(f"the structure file {structure.name} has {len(fits) or 'no'} DSD(s) with the "
+                         "workbook's dimensions: area codes are matched to cities with --map only")
+        return out
+    out.areas = _names(_dsd_codelist(dsd, "REF_AREA"))
+    if not out.areas and "CL_REF_AREA" in getattr(sm, "codelist", {}):
+        out.areas = _names(sm.codelist["CL_REF_AREA"])
+    out.series = _names(_dsd_codelist(dsd, code_dim))
+    out.dimensions = [d.id for d in dsd.dimensions]
+    return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,90 @@ def _read_sheet(path: Path, wb: Any, sheet: str | None, has_formulas: bool, keep
         raise ReadError(*shown)
     df = pl.DataFrame({n: pl.Series(n, vals, dtype=pl.String) for n, vals in zip(names, data, strict=True)})
     return Table(path, df.with_columns(pl.Series("_line", lines, dtype=pl.Int64)), [])
+
+
+MAX_WORKBOOK_XML = 1 << 20  # xl/workbook.xml: the sheet list, a few kB
+
+
+def has_sheet_header(path: Path, title: str, judge: Callable[[tuple[Any, ...]], bool]) -> bool:
+    """Whether the workbook has a sheet `title` whose first row `judge` accepts, for format detection. The
+    sheet list is looked up in the archive first, so a workbook without that sheet costs no parse; any fault
+    is False (the reader then words it)."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("xl/workbook.xml")
+            if info.file_size > MAX_WORKBOOK_XML:
+                return False
+            listed = z.read(info)
+        sheet = rb'<(?:[A-Za-z_][\w.-]*:)?sheet\b[^>]*\bname="' + re.escape(title.encode()) + b'"'
+        if re.search(sheet, listed) is None:
+            return False
+        _check_archive(path)
+        wb = load_workbook(path, read_only=True, data_only=True)
+        try:
+            first = next(wb[title].iter_rows(min_row=1, max_row=1, values_only=True), ())
+        finally:
+            wb.close()
+        return judge(tuple(first))
+    except (ReadError, *_BROKEN):
+        return False
+
+
+def read_xlsx_sheets(path: Path, skip: Callable[[str], bool] = lambda title: False) -> dict[str, list[tuple[Any, ...]]]:
+    """Every sheet but those `skip` names, as raw cell values (numbers stay numbers, text stays text): row r
+    is item r-1, an empty row an empty tuple. For layouts whose meaning is in positions, not in a header row
+    (the SDMX data-entry workbook), with the same checks as `read_xlsx_table`."""
+    from openpyxl import load_workbook
+
+    try:
+        has_formulas = _check_archive(path)
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except ReadError:
+        raise
+    except _BROKEN as exc:
+        raise _malformed(path, exc) from None
+    try:
+        return {ws.title: _raw_rows(path, ws, has_formulas) for ws in wb.worksheets if not skip(ws.title)}
+    except ReadError:
+        raise
+    except _BROKEN as exc:
+        raise _malformed(path, exc) from None
+    finally:
+        wb.close()
+
+
+def _raw_rows(path: Path, ws: Any, has_formulas: bool) -> list[tuple[Any, ...]]:
+    file = str(path)
+    declared = (ws.max_row or 0) * (ws.max_column or 0)
+    if declared > MAX_CELLS:
+        raise ReadError(Finding("too-large", file, f"sheet {ws.title!r} declares {ws.max_row:,} rows x "
+                                f"{ws.max_column:,} columns, over the {MAX_CELLS:,}-cell limit"))
+    ws.reset_dimensions()
+    formulas = _formula_cells(path, ws.title) if has_formulas else {}
+    out: list[tuple[Any, ...]] = []
+    cells = 0
+    refused: list[Finding] = []
+    for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells += len(row)
+        if cells > MAX_CELLS:
+            raise ReadError(Finding("too-large", file, f"sheet {ws.title!r} holds more than {MAX_CELLS:,} cells", i))
+        for j, v in enumerate(row, start=1):
+            if v is None and (i, j) in formulas:
+                refused.append(_formula_finding(file, ws.title, i, j, formulas[(i, j)], None))
+        # Trailing blanks dropped: a row is as long as its last value.
+        last = max((j for j, v in enumerate(row) if v is not None and str(v).strip() != ""), default=-1)
+        out.append(tuple(row[:last + 1]))
+    while out and not out[-1]:
+        out.pop()
+    if refused:
+        shown = refused[:MAX_FORMULA_FINDINGS]
+        if len(refused) > len(shown):
+            shown.append(Finding("formula-without-value", file, f"{len(refused) - len(shown)} more formula cell(s) "
+                                 "without a cached value"))
+        raise ReadError(*shown)
+    return out
 
 
 def _formula_finding(file: str, title: str, row: int, col: int, text: str, column: str | None) -> Finding:
