@@ -466,7 +466,8 @@ def _build_scoreboards(
         view = views[pid]
         # The data versions the board shows: those of its indicators' last values and of its cities' own
         # (local) indicators, which are SDG data loaded as vintages too.
-        vintages = sorted({r.vintage_id for r in [*rows, *locals_[pid]] if r.vintage_id is not None})
+        vintages = sorted({v for v in [*(r.vintage_id for r in rows), *(r.vintage_id for r in locals_[pid])]
+                           if v is not None})
         out.append(Scoreboard(
             generated_at=generated,
             partnership=info, list=list_name, period=period, as_of_vintage=as_of,
