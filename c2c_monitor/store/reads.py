@@ -106,18 +106,24 @@ def superseded_all(con: DuckDBPyConnection, partnership_ids: Sequence[str], as_o
 
     A record moved to another date by a re-import leaves its old period: that period's figures changed with
     the replacing vintage even though no current row of it carries that vintage.
+
+    Only the partnerships whose rows of a dataset span more than one vintage can have a replaced version (a
+    vintage holds a key once: an import refuses a file with a duplicate id), so the window, which sorts every
+    row it takes, runs over theirs alone: at 1,000 synthetic partnerships loaded once it sorted 740,000 rows
+    to find none.
     """
     parts = []
     params: list[Any] = []
     for name, ds in DATASETS.items():
         if not (_IDENT.match(name) and _IDENT.match(ds.key)):
             raise ValueError(f"not an identifier: {name!r}, {ds.key!r}")
+        rows = f"FROM rec_{name} WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))"
         parts.append(
             "SELECT ? AS dataset, partnership_id, \"date\", next_v AS vintage_id FROM (SELECT partnership_id, "  # noqa: S608
             f"\"date\", lead(vintage_id) OVER (PARTITION BY partnership_id, {ds.key} ORDER BY vintage_id) AS next_v "
-            f"FROM rec_{name} WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))) "
-            "WHERE next_v IS NOT NULL")
-        params += [name, vintage_bound(as_of), list(partnership_ids)]
+            f"{rows} AND partnership_id IN (SELECT partnership_id {rows} GROUP BY partnership_id "
+            "HAVING min(vintage_id) < max(vintage_id))) WHERE next_v IS NOT NULL")
+        params += [name, vintage_bound(as_of), list(partnership_ids), vintage_bound(as_of), list(partnership_ids)]
     out: pl.DataFrame = frame(con.sql(" UNION ALL ".join(parts), params=params))
     return out
 
