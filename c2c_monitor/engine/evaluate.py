@@ -19,8 +19,8 @@ from c2c_monitor.engine import duckdb_backend, polars_backend, reported
 from c2c_monitor.engine.spec import grain_for, plan_for
 from c2c_monitor.store.reads import (
     current_headline_sql,
+    current_records_sql,
     frame,
-    latest_sql,
     stage_latest,
     superseded_all,
     vintage_bound,
@@ -125,8 +125,9 @@ def _records_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], partners
     ctes = ["_pop AS (SELECT partnership_id, sum(population) AS population FROM _pc GROUP BY partnership_id)"]
     params: list[Any] = []
     for d in used:
-        ctes.append(f"_rec_{d} AS ({latest_sql(f'rec_{d}', ['partnership_id', DATASETS[d].key], _IN_PARTNERSHIPS)})")
-        params += [bound, list(partnership_ids)]
+        current = current_records_sql(f"rec_{d}", ["partnership_id", DATASETS[d].key], _IN_PARTNERSHIPS)
+        ctes.append(f"_rec_{d} AS ({current})")
+        params += [bound, list(partnership_ids)] * 4
     sql, more = duckdb_backend.build_set_sql([(i.id, plan_for(i), grain_for(i)) for i in inds],
                                              {d: f"_rec_{d}" for d in DATASETS}, "_pop")
     if not sql.startswith("WITH "):

@@ -80,6 +80,23 @@ def stage_latest(con: DuckDBPyConnection, temp: str, table: str, key: Sequence[s
                 [bound, *params])
 
 
+def current_records_sql(table: str, key: Sequence[str], where: str) -> str:
+    """`latest_sql(table, key, where)` for a records table, with the window run only where a key can have two
+    versions: over the partnerships whose rows (as of the bound, under `where`) span more than one vintage. A
+    vintage holds a key once (an import refuses a file with a duplicate id), so the other partnerships' rows are
+    their current rows as they stand, read without sorting them (at 1,000 synthetic partnerships loaded once, the
+    window sorted 740,000 rows to drop none).
+
+    Parameters: the bound and `where`'s own values, four times over.
+    """
+    if "partnership_id" not in key:
+        raise ValueError("the records' key holds the partnership")
+    rows = f"FROM {table} WHERE vintage_id <= ? AND {where}"
+    revised = f"(SELECT partnership_id {rows} GROUP BY partnership_id HAVING min(vintage_id) < max(vintage_id))"
+    windowed = latest_sql(table, key, f"{where} AND partnership_id IN {revised}")  # checks the names
+    return f"SELECT * {rows} AND partnership_id NOT IN {revised} UNION ALL {windowed}"  # noqa: S608
+
+
 # The columns of the observations the indicators are computed from (`current_headline_sql`).
 HEADLINE_COLUMNS = "code, city_id, year, quarter, value, obs_status, vintage_id"
 
