@@ -153,7 +153,7 @@ def test_cities_evaluated_in_slices_give_the_same_answer(demo_ws, monkeypatch) -
         ids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships").fetchall()]
         inds = CAT.select("long")
         whole = evaluate(ws.con, inds, ids, backend="duckdb")
-        monkeypatch.setattr(ev, "CITIES_PER_QUERY", 3)
+        monkeypatch.setattr(ev, "CITY_SERIES_PER_QUERY", 100)  # two cities a slice with the long list's codes
         sliced = evaluate(ws.con, inds, ids, backend="duckdb")
     assert whole.filter(pl.col("city_id").is_not_null()).height > 1000
     assert sliced.to_dicts() == whole.to_dicts()

@@ -160,50 +160,75 @@ def evaluate_plan(plan: Plan, con: DuckDBPyConnection, tables: Mapping[str, str]
     return frame
 
 
+# The number of distinct quarters among a group's rows, without a DISTINCT aggregate (which DuckDB runs as a
+# GROUP BY of its own): a flag per quarter of the year.
+_QUARTERS_HELD = " + ".join(f"COALESCE(bool_or(qq = {q}), FALSE)::INTEGER" for q in (1, 2, 3, 4))
+
+
 def build_set_sql(plans: Sequence[tuple[str, Plan, Grain]], tables: Mapping[str, str],
                   populations: str) -> tuple[str, list[Any]]:
     """Every plan of `plans` ((indicator id, plan, grain)) in one statement, each with the semantics of `build_sql`.
 
     `build_sql` writes a statement per plan; DuckDB then plans and runs one query per indicator, and a UNION ALL
-    of them costs more to plan than to run. Here the plans are data: each dataset is read once, every row giving
-    one value per aggregate that reads it (the measure, or 1, where its filters hold; NULL elsewhere), so one
-    GROUP BY makes every aggregate of every plan; the aggregates of a plan are then put side by side and a
-    single expression, switched on the plan's kind, gives the value. Output: `indicator_id`, `_kind`, `_grain`,
-    then spec.OUTPUT_COLUMNS.
+    of them costs more to plan than to run. Here the plans are data: each dataset is read once and grouped once
+    by partnership and period, every aggregate of every plan that reads it a column of that GROUP BY (a dataset
+    read at both grains is grouped by year and by quarter in one pass, as grouping sets); the groups' aggregates
+    are then unnested to one row per aggregate and group (a few per partnership and period, where a row per
+    record and aggregate made millions), those of a plan put side by side, and a single expression, switched on
+    the plan's kind, gives the value. Each sum adds its group's rows in the order they are read, as
+    `build_sql` does. Output: `indicator_id`, `_kind`, `_grain`, then spec.OUTPUT_COLUMNS.
     """
     params: list[Any] = []
+    ctes: list[str] = []
     branches: list[str] = []
+    unnested: list[Any] = []  # the branches' parameters, which come after every CTE's filter values
     by_dataset: dict[str, list[tuple[str, int, Grain, Agg]]] = {}
     for ind_id, plan, grain in plans:
         for slot, agg in enumerate(plan.aggs):
             by_dataset.setdefault(agg.dataset, []).append((ind_id, slot, grain, agg))
-    for dataset, items in by_dataset.items():
-        vals = []
-        params += [[i for i, _, _, _ in items], [s for _, s, _, _ in items], [g == "quarter" for _, _, g, _ in items]]
-        for _, _, _, agg in items:
-            cond = " AND ".join(f"({_filter_sql(agg.dataset, f, params)})" for f in agg.filters) or "TRUE"
-            m = "1.0" if agg.measure is None else quote_ident(checked_column(agg.dataset, agg.measure))
-            vals.append(f"CASE WHEN {cond} THEN CAST({m} AS DOUBLE) END")
-        branches.append(
-            f"SELECT partnership_id, \"date\", vintage_id, unnest(?::VARCHAR[]) AS indicator_id, "
-            f"unnest(?::INTEGER[]) AS slot, unnest(?::BOOLEAN[]) AS quarterly, unnest([{', '.join(vals)}]) AS val "
-            f"FROM {quote_ident(tables[dataset])}")
+    for j, (dataset, items) in enumerate(by_dataset.items()):
+        at = {g: [it for it in items if it[2] == g] for g in ("quarter", "year")}
+        lists = []
+        for g, its in at.items():
+            vals = []
+            for _, _, _, agg in its:
+                cond = " AND ".join(f"({_filter_sql(agg.dataset, f, params)})" for f in agg.filters) or "TRUE"
+                m = "1.0" if agg.measure is None else quote_ident(checked_column(agg.dataset, agg.measure))
+                vals.append(f"SUM(CASE WHEN {cond} THEN CAST({m} AS DOUBLE) END)")
+            lists.append(f"[{', '.join(vals)}]::DOUBLE[] AS {g[0]}_vals")
+        if at["quarter"] and at["year"]:
+            by, quarterly = "GROUPING SETS ((partnership_id, y, qq), (partnership_id, y))", "GROUPING(qq) = 0"
+        elif at["quarter"]:
+            by, quarterly = "partnership_id, y, qq", "TRUE"
+        else:
+            by, quarterly = "partnership_id, y", "FALSE"
+        q = "qq" if at["quarter"] else "NULL::INTEGER"
+        ctes.append(
+            f"p{j} AS (SELECT partnership_id, y, CASE WHEN {quarterly} THEN {q} ELSE 0 END AS q, "
+            f"{quarterly} AS quarterly, {', '.join(lists)}, {_QUARTERS_HELD} AS nq, MAX(vintage_id) AS v "
+            f"FROM (SELECT *, CAST(year(\"date\") AS INTEGER) AS y, CAST(quarter(\"date\") AS INTEGER) AS qq "
+            f"FROM {quote_ident(tables[dataset])}) GROUP BY {by})")
+        for g, its in at.items():
+            if its:
+                unnested += [[i for i, _, _, _ in its], [s for _, s, _, _ in its]]
+                branches.append(
+                    f"SELECT partnership_id, y, q, nq, v, unnest(?::VARCHAR[]) AS indicator_id, "
+                    f"unnest(?::INTEGER[]) AS slot, unnest({g[0]}_vals) AS val FROM p{j} "
+                    f"WHERE {'' if g == 'quarter' else 'NOT '}quarterly")
     if not branches:
-        branches.append("SELECT NULL::VARCHAR AS partnership_id, NULL::DATE AS \"date\", NULL::BIGINT AS vintage_id, "
-                        "NULL::VARCHAR AS indicator_id, NULL::INTEGER AS slot, NULL::BOOLEAN AS quarterly, "
-                        "NULL::DOUBLE AS val WHERE FALSE")
+        branches.append("SELECT NULL::VARCHAR AS partnership_id, NULL::INTEGER AS y, NULL::INTEGER AS q, "
+                        "NULL::INTEGER AS nq, NULL::BIGINT AS v, NULL::VARCHAR AS indicator_id, "
+                        "NULL::INTEGER AS slot, NULL::DOUBLE AS val WHERE FALSE")
+    params += unnested
     params += [[i for i, _, _ in plans], [p.kind for _, p, _ in plans], [g == "quarter" for _, _, g in plans],
                [float(p.scale) for _, p, _ in plans]]
     has_prev = "COALESCE(prev_key = want, FALSE)"
     sql = (
-        "WITH r AS (" + " UNION ALL ".join(branches) + "), "
+        "WITH " + "".join(c + ", " for c in ctes) + "r AS (" + " UNION ALL ".join(branches) + "), "
         "spec AS (SELECT unnest(?::VARCHAR[]) AS indicator_id, unnest(?::VARCHAR[]) AS kind, "
         "unnest(?::BOOLEAN[]) AS quarterly, unnest(?::DOUBLE[]) AS scale), "
         # One row per aggregate and group: a group is a (partnership, period) in which the dataset has rows.
-        "d AS (SELECT indicator_id, slot, partnership_id, CAST(year(\"date\") AS INTEGER) AS y, "
-        "CASE WHEN quarterly THEN CAST(quarter(\"date\") AS INTEGER) ELSE 0 END AS q, "
-        "COALESCE(SUM(val), 0.0) AS a, COUNT(DISTINCT quarter(\"date\")) AS nq, MAX(vintage_id) AS v "
-        "FROM r GROUP BY indicator_id, slot, partnership_id, y, q), "
+        "d AS (SELECT indicator_id, slot, partnership_id, y, q, COALESCE(val, 0.0) AS a, nq, v FROM r), "
         # A plan's aggregates side by side; across two datasets, a group either has is a group of the plan.
         "g AS (SELECT indicator_id, partnership_id, y, q, COALESCE(max(a) FILTER (WHERE slot = 0), 0.0) AS a0, "
         "COALESCE(max(a) FILTER (WHERE slot = 1), 0.0) AS a1, max(nq) AS nq, max(v) AS v "

@@ -80,6 +80,23 @@ def stage_latest(con: DuckDBPyConnection, temp: str, table: str, key: Sequence[s
                 [bound, *params])
 
 
+def current_records_sql(table: str, key: Sequence[str], where: str) -> str:
+    """`latest_sql(table, key, where)` for a records table, with the window run only where a key can have two
+    versions: over the partnerships whose rows (as of the bound, under `where`) span more than one vintage. A
+    vintage holds a key once (an import refuses a file with a duplicate id), so the other partnerships' rows are
+    their current rows as they stand, read without sorting them (at 1,000 synthetic partnerships loaded once, the
+    window sorted 740,000 rows to drop none).
+
+    Parameters: the bound and `where`'s own values, four times over.
+    """
+    if "partnership_id" not in key:
+        raise ValueError("the records' key holds the partnership")
+    rows = f"FROM {table} WHERE vintage_id <= ? AND {where}"
+    revised = f"(SELECT partnership_id {rows} GROUP BY partnership_id HAVING min(vintage_id) < max(vintage_id))"
+    windowed = latest_sql(table, key, f"{where} AND partnership_id IN {revised}")  # checks the names
+    return f"SELECT * {rows} AND partnership_id NOT IN {revised} UNION ALL {windowed}"  # noqa: S608
+
+
 # The columns of the observations the indicators are computed from (`current_headline_sql`).
 HEADLINE_COLUMNS = "code, city_id, year, quarter, value, obs_status, vintage_id"
 
@@ -106,18 +123,24 @@ def superseded_all(con: DuckDBPyConnection, partnership_ids: Sequence[str], as_o
 
     A record moved to another date by a re-import leaves its old period: that period's figures changed with
     the replacing vintage even though no current row of it carries that vintage.
+
+    Only the partnerships whose rows of a dataset span more than one vintage can have a replaced version (a
+    vintage holds a key once: an import refuses a file with a duplicate id), so the window, which sorts every
+    row it takes, runs over theirs alone: at 1,000 synthetic partnerships loaded once it sorted 740,000 rows
+    to find none.
     """
     parts = []
     params: list[Any] = []
     for name, ds in DATASETS.items():
         if not (_IDENT.match(name) and _IDENT.match(ds.key)):
             raise ValueError(f"not an identifier: {name!r}, {ds.key!r}")
+        rows = f"FROM rec_{name} WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))"
         parts.append(
             "SELECT ? AS dataset, partnership_id, \"date\", next_v AS vintage_id FROM (SELECT partnership_id, "  # noqa: S608
             f"\"date\", lead(vintage_id) OVER (PARTITION BY partnership_id, {ds.key} ORDER BY vintage_id) AS next_v "
-            f"FROM rec_{name} WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))) "
-            "WHERE next_v IS NOT NULL")
-        params += [name, vintage_bound(as_of), list(partnership_ids)]
+            f"{rows} AND partnership_id IN (SELECT partnership_id {rows} GROUP BY partnership_id "
+            "HAVING min(vintage_id) < max(vintage_id))) WHERE next_v IS NOT NULL")
+        params += [name, vintage_bound(as_of), list(partnership_ids), vintage_bound(as_of), list(partnership_ids)]
     out: pl.DataFrame = frame(con.sql(" UNION ALL ".join(parts), params=params))
     return out
 
