@@ -140,7 +140,8 @@ def test_sdmx_export_loads_back_unchanged(hostile) -> None:
     ws, site = hostile
     res = run_c2c("ingest", str(site / "data" / "sdmx" / "observations.csv"), "-w", str(ws), "--dry-run",
                   "--report", str(site.parent / "report.json"))
-    assert res.returncode == 0, res.stderr
+    # Everything already held: it would load nothing, which is exit 1 with the reason (not an error, 2).
+    assert res.returncode == 1 and "nothing new" in res.stderr, res.stderr
     assert "new 0, revised 0" in res.stderr
     n = pl.read_csv(site / "data" / "sdmx" / "observations.csv", infer_schema=False).height
     assert n > 100 and f"unchanged {n}" in res.stderr
