@@ -13,7 +13,6 @@ import itertools
 import json
 from pathlib import Path
 from typing import Any
-from unittest.mock import patch
 
 import polars as pl
 import pytest
@@ -21,7 +20,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from c2c_monitor.definitions.principles import load_framework
-from c2c_monitor.score import assess
 from c2c_monitor.score.assess import build_scoreboard, build_scoreboards, workspace_catalogue
 from c2c_monitor.store import reads
 from c2c_monitor.store.schema import insert_frame, new_vintage, transaction
@@ -194,10 +192,7 @@ def test_a_generated_cohort_scores_as_each_partnership_alone(ws_root: Path, coho
         for as_of in (None, low + (span[1] - low) * cut // 100):
             kw: dict[str, Any] = {"catalogue": workspace_catalogue(ws), "framework": FW, "backend": "polars",
                                   "as_of": as_of}
-            # The cohort's evaluation on its own thread and cursor, as a large cohort's runs (one partnership
-            # is evaluated in line): the same scoreboards.
-            with patch.object(assess, "PARALLEL_FROM", 2):
-                together = build_scoreboards(ws, pids, **{**kw, "backend": "duckdb"})
+            together = build_scoreboards(ws, pids, **kw)
             alone = [build_scoreboard(ws, pid, **kw) for pid in pids]
             assert _json(together) == _json(alone)
             # Scored in another order and mixed with other partnerships: still the same.
@@ -332,19 +327,3 @@ def test_indicator_rows_follow_each_series_cut_at_its_last_break(data: Any) -> N
         for r in got[info.id]:
             assert (r.series, r.value, r.period, r.provisional, r.trend, r.trend_ratio) == \
                 expected[(info.id, r.id, r.city_id)]
-
-
-def test_a_failed_evaluation_on_its_own_thread_fails_the_scoring(ws_root: Path) -> None:
-    """The cohort's evaluation runs beside the principle side: its error is the scoring's error, not lost."""
-    cohort = [([([("a", PEOPLE[:5], ["3", "4", "5", "2"] * 7)], False)], 2, True, None)] * 3
-    with open_workspace(ws_root) as ws:
-        pids = fill(ws, cohort, f"e{next(_counter)}")
-
-        def broken(*a: Any, **k: Any) -> Any:
-            raise RuntimeError("evaluation failed")
-
-        with (patch.object(assess, "PARALLEL_FROM", 2), patch.object(assess, "evaluate", broken),
-              pytest.raises(RuntimeError, match="evaluation failed")):
-            build_scoreboards(ws, pids, catalogue=workspace_catalogue(ws), framework=FW)
-        # The workspace's own connection is still usable afterwards.
-        assert len(build_scoreboards(ws, pids, catalogue=workspace_catalogue(ws), framework=FW)) == 3

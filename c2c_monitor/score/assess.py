@@ -7,7 +7,6 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -418,40 +417,6 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-# From this many partnerships on, the evaluation runs beside the principle side (see `_evaluation`).
-PARALLEL_FROM = 50
-
-
-@contextmanager
-def _evaluation(con: DuckDBPyConnection, inds: list[Indicator], pids: list[str], as_of: int | None,
-                backend: Backend, evaluated: pl.DataFrame | None) -> Iterator[Callable[[], pl.DataFrame]]:
-    """The cohort's evaluation, as a function that returns it once it is done.
-
-    A cohort's evaluation is DuckDB's work (or polars'), which runs without Python's lock; the principle side
-    meanwhile is mostly Python. So for a cohort it runs on its own thread and cursor (a second connection to
-    the same database: reads only, and scoring never runs inside a write transaction, whose uncommitted rows a
-    cursor would not see), and the two overlap on the machine's cores. One partnership is evaluated in line:
-    a thread and a connection cost more than they save there.
-    """
-    if evaluated is not None:
-        yield lambda: evaluated
-        return
-    if len(pids) < PARALLEL_FROM:
-        yield lambda: evaluate(con, inds, pids, as_of=as_of, backend=backend)
-        return
-    cursor = con.cursor()
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="c2c-evaluate") as pool:
-            future = pool.submit(evaluate, cursor, inds, pids, as_of=as_of, backend=backend)
-            try:
-                yield future.result
-            finally:
-                future.cancel()
-                wait([future])  # never leave the cursor in use when it closes
-    finally:
-        cursor.close()
-
-
 def build_scoreboards(
     ws: Workspace, pids: list[str], list_name: ListName = "simplified", period: str | None = None,
     as_of: int | None = None, targets: TargetKind = "harmonised", backend: Backend = "duckdb",
@@ -485,12 +450,11 @@ def _build_scoreboards(
     cat = catalogue or workspace_catalogue(ws)
     fw = framework or catalog_cache.framework()
     inds = scored_indicators(cat, list_name)
-    with _evaluation(con, inds, pids, as_of, backend, evaluated) as pending:
-        local = reads.local_targets(con, as_of, sorted({c.id for info in infos for c in info.cities}))
-        stages = stage_infos(con, pids, as_of, ws.config.language)
-        steps = {pid: s.step if s else None for pid, s in stages.items()}
-        views = round_views(con, fw, pids, as_of, thresholds_of(ws.config), ws.config.language, round_id, steps)
-        results = pending()
+    results = evaluated if evaluated is not None else evaluate(con, inds, pids, as_of=as_of, backend=backend)
+    local = reads.local_targets(con, as_of, sorted({c.id for info in infos for c in info.cities}))
+    stages = stage_infos(con, pids, as_of, ws.config.language)
+    steps = {pid: s.step if s else None for pid, s in stages.items()}
+    views = round_views(con, fw, pids, as_of, thresholds_of(ws.config), ws.config.language, round_id, steps)
     actions = reads.action_versions_many(con, pids, as_of)
     locals_ = local_rows_many(con, infos, as_of)
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
