@@ -190,6 +190,21 @@ def _read_structure(path: str, mtime_ns: int, size: int) -> Any:
     return sdmx.read_sdmx(Path(path))
 
 
+def _structure_message(structure: Path) -> Any:
+    """The structure message in `structure`, parsed safely and read by sdmx1 (cached while the file is
+    unchanged); a file that is not one is refused with its line."""
+    s_root = parse_safely(structure).getroot()
+    if _local(s_root.tag) != "Structure":
+        raise _refuse(structure, "not-sdmx-structure", f"root element {s_root.tag!r} is not an SDMX-ML "
+                      "structure message", _line_of(s_root))
+    st = structure.stat()
+    try:
+        return _read_structure(str(structure.resolve()), st.st_mtime_ns, st.st_size)
+    except Exception as exc:  # sdmx1 raises many kinds; each is one finding, never a traceback
+        raise _refuse(structure, "bad-sdmx-structure", f"not a readable SDMX structure: "
+                      f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+
+
 def read_sdmx_ml(path: Path, structure: Path | None = None) -> tuple[pl.DataFrame, list[Finding]]:
     """The plain entry point (for `c2c map suggest` too): the canonical frame and the findings."""
     got = read_sdmx_ml_full(path, structure)
@@ -217,16 +232,7 @@ def read_sdmx_ml_full(path: Path, structure: Path | None = None) -> SdmxMl:
     if structure is None:
         raise _refuse(path, "missing-structure", "no structure (DSD) for this SDMX-ML message: pass "
                       "--structure DSD.xml (none, or more than one, beside the file)")
-    s_root = parse_safely(structure).getroot()
-    if _local(s_root.tag) != "Structure":
-        raise _refuse(structure, "not-sdmx-structure", f"root element {s_root.tag!r} is not an SDMX-ML "
-                      "structure message", _line_of(s_root))
-    st = structure.stat()
-    try:
-        sm: Any = _read_structure(str(structure.resolve()), st.st_mtime_ns, st.st_size)
-    except Exception as exc:  # sdmx1 raises many kinds; each is one finding, never a traceback
-        raise _refuse(structure, "bad-sdmx-structure", f"not a readable SDMX structure: "
-                      f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    sm = _structure_message(structure)
     dsds = dict(getattr(sm, "structure", {}) or {})
     dsd = dsds.get(wanted) if wanted else None
     if dsd is None and len(dsds) == 1:
@@ -314,16 +320,7 @@ def structure_code_names(path: Path, structure: Path | None, dims: list[str], co
                              "--map only")
             return out
         out.notes.append(f"structure read from {structure.name}")
-    s_root = parse_safely(structure).getroot()
-    if _local(s_root.tag) != "Structure":
-        raise _refuse(structure, "not-sdmx-structure", f"root element {s_root.tag!r} is not an SDMX-ML "
-                      "structure message", _line_of(s_root))
-    st = structure.stat()
-    try:
-        sm: Any = _read_structure(str(structure.resolve()), st.st_mtime_ns, st.st_size)
-    except Exception as exc:  # as in read_sdmx_ml_full: one finding, never a traceback
-        raise _refuse(structure, "bad-sdmx-structure", f"not a readable SDMX structure: "
-                      f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+    sm = _structure_message(structure)
     dsds = list(dict(getattr(sm, "structure", {}) or {}).values())
     fits = [d for d in dsds if set(dims) <= {x.id for x in d.dimensions}]
     dsd = fits[0] if len(fits) == 1 else dsds[0] if len(dsds) == 1 else None

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +92,10 @@ def _cell_ref(row: int, col: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
-def read_xlsx_table(path: Path, sheet: str | None = None, keep_repeated: bool = False) -> Table:
-    """One sheet (the first unless named) as strings; `keep_repeated` names a repeated header's later copies
-    "name#2", "name#3" instead of refusing the file (form exports repeat a label on purpose)."""
+@contextmanager
+def _workbook(path: Path) -> Iterator[tuple[Any, bool]]:
+    """The workbook (read-only, formulas as their cached values) after the archive's checks, and whether it
+    holds formulas; openpyxl's many errors on a damaged file, opening or reading, become one finding."""
     from openpyxl import load_workbook
 
     try:
@@ -104,7 +106,7 @@ def read_xlsx_table(path: Path, sheet: str | None = None, keep_repeated: bool = 
     except _BROKEN as exc:
         raise _malformed(path, exc) from None
     try:
-        return _read_sheet(path, wb, sheet, has_formulas, keep_repeated)
+        yield wb, has_formulas
     except ReadError:
         raise
     except _BROKEN as exc:
@@ -113,13 +115,25 @@ def read_xlsx_table(path: Path, sheet: str | None = None, keep_repeated: bool = 
         wb.close()
 
 
+def _check_declared(path: Path, ws: Any) -> None:
+    """Refuse a sheet whose <dimension> declares more cells than the limit, before a cell is read."""
+    declared = (ws.max_row or 0) * (ws.max_column or 0)
+    if declared > MAX_CELLS:
+        raise ReadError(Finding("too-large", str(path), f"sheet {ws.title!r} declares {ws.max_row:,} rows x "
+                                f"{ws.max_column:,} columns, over the {MAX_CELLS:,}-cell limit"))
+
+
+def read_xlsx_table(path: Path, sheet: str | None = None, keep_repeated: bool = False) -> Table:
+    """One sheet (the first unless named) as strings; `keep_repeated` names a repeated header's later copies
+    "name#2", "name#3" instead of refusing the file (form exports repeat a label on purpose)."""
+    with _workbook(path) as (wb, has_formulas):
+        return _read_sheet(path, wb, sheet, has_formulas, keep_repeated)
+
+
 def _read_sheet(path: Path, wb: Any, sheet: str | None, has_formulas: bool, keep_repeated: bool = False) -> Table:
     file = str(path)
     ws = wb[sheet] if sheet and sheet in wb.sheetnames else wb.worksheets[0]
-    declared = (ws.max_row or 0) * (ws.max_column or 0)  # from the sheet's <dimension>, before reading a cell
-    if declared > MAX_CELLS:
-        raise ReadError(Finding("too-large", file, f"sheet {ws.title!r} declares {ws.max_row:,} rows x "
-                                f"{ws.max_column:,} columns, over the {MAX_CELLS:,}-cell limit"))
+    _check_declared(path, ws)
     # A stale <dimension> would cut rows off (openpyxl stops at its last row) or pad every row to it:
     # read the cells that are there.
     ws.reset_dimensions()
@@ -170,12 +184,7 @@ def _read_sheet(path: Path, wb: Any, sheet: str | None, has_formulas: bool, keep
         for j, col in enumerate(data):
             v = row[j] if j < len(row) else None
             col.append(None if v is None else (repr(v) if isinstance(v, float) else str(v)))
-    if refused:
-        shown = refused[:MAX_FORMULA_FINDINGS]
-        if len(refused) > len(shown):
-            shown.append(Finding("formula-without-value", file, f"{len(refused) - len(shown)} more formula cell(s) "
-                                 "without a cached value"))
-        raise ReadError(*shown)
+    _refuse_formulas(file, refused)
     df = pl.DataFrame({n: pl.Series(n, vals, dtype=pl.String) for n, vals in zip(names, data, strict=True)})
     return Table(path, df.with_columns(pl.Series("_line", lines, dtype=pl.Int64)), [])
 
@@ -213,31 +222,13 @@ def read_xlsx_sheets(path: Path, skip: Callable[[str], bool] = lambda title: Fal
     """Every sheet but those `skip` names, as raw cell values (numbers stay numbers, text stays text): row r
     is item r-1, an empty row an empty tuple. For layouts whose meaning is in positions, not in a header row
     (the SDMX data-entry workbook), with the same checks as `read_xlsx_table`."""
-    from openpyxl import load_workbook
-
-    try:
-        has_formulas = _check_archive(path)
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except ReadError:
-        raise
-    except _BROKEN as exc:
-        raise _malformed(path, exc) from None
-    try:
+    with _workbook(path) as (wb, has_formulas):
         return {ws.title: _raw_rows(path, ws, has_formulas) for ws in wb.worksheets if not skip(ws.title)}
-    except ReadError:
-        raise
-    except _BROKEN as exc:
-        raise _malformed(path, exc) from None
-    finally:
-        wb.close()
 
 
 def _raw_rows(path: Path, ws: Any, has_formulas: bool) -> list[tuple[Any, ...]]:
     file = str(path)
-    declared = (ws.max_row or 0) * (ws.max_column or 0)
-    if declared > MAX_CELLS:
-        raise ReadError(Finding("too-large", file, f"sheet {ws.title!r} declares {ws.max_row:,} rows x "
-                                f"{ws.max_column:,} columns, over the {MAX_CELLS:,}-cell limit"))
+    _check_declared(path, ws)
     ws.reset_dimensions()
     formulas = _formula_cells(path, ws.title) if has_formulas else {}
     out: list[tuple[Any, ...]] = []
@@ -255,13 +246,18 @@ def _raw_rows(path: Path, ws: Any, has_formulas: bool) -> list[tuple[Any, ...]]:
         out.append(tuple(row[:last + 1]))
     while out and not out[-1]:
         out.pop()
+    _refuse_formulas(file, refused)
+    return out
+
+
+def _refuse_formulas(file: str, refused: list[Finding]) -> None:
+    """Refuse the sheet if formula cells had no cached value: the first findings, and how many more."""
     if refused:
         shown = refused[:MAX_FORMULA_FINDINGS]
         if len(refused) > len(shown):
             shown.append(Finding("formula-without-value", file, f"{len(refused) - len(shown)} more formula cell(s) "
                                  "without a cached value"))
         raise ReadError(*shown)
-    return out
 
 
 def _formula_finding(file: str, title: str, row: int, col: int, text: str, column: str | None) -> Finding:
