@@ -105,6 +105,10 @@ def test_three_phones_rate_the_projector_updates_and_the_round_is_stored(running
         assert proj.content().count("fewer than 5 answers") == 10  # three people: k=5 hides every score
         proj.screenshot(path=str(shots / "projector-revealed.png"), full_page=True)
         fac.get_by_role("button", name="Close the round and store it").click()
+        # The form posts and redirects to the page that says so: read it once it has loaded (read while the
+        # redirect was still loading, the page was empty once in CI although the round had been stored).
+        fac.wait_for_url("**msg=stored*")
+        fac.wait_for_load_state()
         assert "stored as vintage" in fac.content()
         fac.screenshot(path=str(shots / "facilitator-closed.png"), full_page=True)
         browser.close()
