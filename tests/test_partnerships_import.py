@@ -69,3 +69,16 @@ def test_duplicate_ids_and_unknown_columns_are_named(demo_copy, tmp_path) -> Non
     bad.write_text("partnership_id,name,mayor\nx,y,z\n")
     res = run_c2c("partnerships", "import", str(bad), "-w", str(demo_copy))
     assert res.returncode == 2 and "column 'mayor'" in res.stderr and "column 'european_city_id'" in res.stderr
+
+
+def test_a_partnership_without_a_round_says_so_on_its_page(demo_copy, tmp_path) -> None:
+    """A newly registered partnership has held no workshop round: its page says that, in the page's language,
+    rather than "0 participants in round –"."""
+    new_city = ROW[:6] + ["ouidah", "Ouidah", "Benin", "76000"] + ROW[10:]
+    assert run_c2c("partnerships", "import", str(_file(tmp_path, [new_city])), "-w", str(demo_copy)).returncode == 0
+    for lang, said in (("en", "No workshop round held yet."), ("fr", "Aucun cycle d'atelier tenu pour l'instant.")):
+        out = tmp_path / f"site-{lang}"
+        res = run_c2c("publish", "lyon-2", "-w", str(demo_copy), "-o", str(out), "--no-pdf", "-q", "--lang", lang)
+        assert res.returncode == 0, res.stderr
+        page = (out / "partnerships" / "lyon-2.html").read_text(encoding="utf-8")
+        assert said in page.replace("&#39;", "'") and "round –" not in page and "cycle –" not in page
