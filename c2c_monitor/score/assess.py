@@ -89,17 +89,6 @@ def _decimal(period: str) -> float:
     return _period(period).decimal_year
 
 
-def indicator_rows(
-    indicators: list[Indicator], results: pl.DataFrame, info: PartnershipInfo, period: str | None,
-    local_targets: dict[tuple[str, str], float], use_local: bool, step: int | None = None,
-) -> list[IndicatorRow]:
-    """`step`: the step of the City Partnerships process the partnership reached (None: not recorded); an
-    indicator expected only from a later step keeps its value but is not scored, and says why. One
-    partnership's `indicator_rows_many`."""
-    return indicator_rows_many(indicators, results, [info], period, local_targets, use_local,
-                               {info.id: step})[info.id]
-
-
 # The columns of one series, as lists: what indicator_rows_many reads of each (indicator, city) of a partnership.
 _SERIES = ("period", "value", "reason", "coverage", "vintage_id", "obs_status")
 _KEYS = ["partnership_id", "indicator_id", "city_id"]
@@ -161,7 +150,8 @@ def indicator_rows_many(
     local_targets: dict[tuple[str, str], float], use_local: bool, steps: dict[str, int | None],
 ) -> dict[str, list[IndicatorRow]]:
     """The indicator rows of each partnership of a cohort (`results`: their evaluation), by partnership id;
-    `steps`: the step of the City Partnerships process each reached (see `indicator_rows`)."""
+    `steps`: the step of the City Partnerships process each reached (None: not recorded); an indicator expected only
+    from a later step keeps its value but is not scored, and says why."""
     spans, (periods_, values_, reasons_, coverage_, vintages_, status_), frame = _series(results, period)
     # What a row takes from its indicator alone, read once for the cohort rather than once per series.
     fixed: list[dict[str, Any]] = [
@@ -269,10 +259,6 @@ def _not_after(period: str, cutoff: Period) -> bool:
     if p.is_annual:
         return p.year < cutoff.year
     return p <= cutoff
-
-
-def aggregates(rows: list[IndicatorRow]) -> list[Aggregate]:
-    return aggregates_many({"": rows})[""]
 
 
 def aggregates_many(tables: dict[str, list[IndicatorRow]]) -> dict[str, list[Aggregate]]:
