@@ -1,7 +1,9 @@
 """The records' version reads that skip the partnerships whose rows all come from one vintage, on histories that
 mix those with partnerships re-imported several times: `reads.superseded_all` against a reference written here
 (for every key, each version but the newest as of the bound stood at its date until the next version's vintage),
-and `reads.current_records_sql` against the store's one window, `latest_sql`."""
+and `reads.current_records_sql` against the store's one window, `latest_sql`; and the same two when
+`reads.records_revised` says no row of the partnerships has a second vintage, which the evaluation reads without
+a window."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from c2c_monitor.definitions.records import DATASETS
-from c2c_monitor.store.reads import current_records_sql, latest_sql, superseded_all
+from c2c_monitor.store.reads import current_records_sql, latest_sql, records_revised, superseded_all
 from c2c_monitor.store.schema import _records_ddl
 
 # A partnership's history of one dataset: keys, each with the vintages (distinct: a vintage holds a key once)
@@ -72,3 +74,29 @@ def test_superseded_versions_match_a_reference(store, pids, as_of) -> None:
     assert set(got["dataset"].unique()) <= set(DATASETS)
     bound = 10**9 if as_of is None else as_of
     assert sorted(got.iter_rows()) == sorted(_reference(store, pids, bound))  # each replaced version once
+
+
+def _one_vintage(store: dict[str, dict[str, list[tuple[int, int]]]], pids: list[str], bound: int) -> bool:
+    """The reference of `records_revised`: the partnerships' rows up to the bound carry at most one vintage."""
+    seen = {v for pid in pids for versions in store.get(pid, {}).values() for v, _ in versions if v <= bound}
+    return len(seen) <= 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(store=_store, pids=_pids, as_of=_as_of)
+def test_reads_without_a_window_when_no_row_has_a_second_vintage(store, pids, as_of) -> None:
+    con = _connect(store)
+    where = "partnership_id IN (SELECT unnest(?::VARCHAR[]))"
+    key = ["partnership_id", "activity_id"]
+    bound = 10**9 if as_of is None else as_of
+    revised = records_revised(con, pids, sorted(DATASETS), bound)
+    assert set(revised) == set(DATASETS)
+    assert revised["activities"] is (not _one_vintage(store, pids, bound))
+    assert not any(v for d, v in revised.items() if d != "activities")  # the other tables are empty
+    sql = current_records_sql("rec_activities", key, where, revised["activities"])
+    got = con.execute(sql, [bound, pids] * (4 if revised["activities"] else 1)).fetchall()
+    want = con.execute(latest_sql("rec_activities", key, where), [bound, pids]).fetchall()
+    assert sorted(got, key=repr) == sorted(want, key=repr)
+    moved = superseded_all(con, pids, as_of, [d for d, v in revised.items() if v])
+    assert moved.schema == superseded_all(con, pids, as_of).schema
+    assert sorted(moved.iter_rows()) == sorted(_reference(store, pids, bound))

@@ -21,6 +21,7 @@ from c2c_monitor.store.reads import (
     current_headline_sql,
     current_records_sql,
     frame,
+    records_revised,
     stage_latest,
     superseded_all,
     vintage_bound,
@@ -118,16 +119,19 @@ def _changed_by(df: pl.DataFrame, moved: pl.DataFrame, uses: pl.DataFrame) -> pl
 
 
 def _records_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], partnership_ids: Sequence[str],
-                    bound: int) -> pl.DataFrame:
+                    bound: int, revised: dict[str, bool]) -> pl.DataFrame:
     """Every records indicator in one statement (`duckdb_backend.build_set_sql`), the partnerships' current
-    records and populations read inside it (common table expressions, each read once) rather than staged first."""
+    records and populations read inside it (common table expressions, each read once) rather than staged first.
+    `revised`: which datasets may hold a key in two versions (`reads.records_revised`); the others are read as
+    they stand."""
     used = sorted({a.dataset for i in inds for a in plan_for(i).aggs})
     ctes = ["_pop AS (SELECT partnership_id, sum(population) AS population FROM _pc GROUP BY partnership_id)"]
     params: list[Any] = []
     for d in used:
-        current = current_records_sql(f"rec_{d}", ["partnership_id", DATASETS[d].key], _IN_PARTNERSHIPS)
+        current = current_records_sql(f"rec_{d}", ["partnership_id", DATASETS[d].key], _IN_PARTNERSHIPS,
+                                      revised[d])
         ctes.append(f"_rec_{d} AS ({current})")
-        params += [bound, list(partnership_ids)] * 4
+        params += [bound, list(partnership_ids)] * (4 if revised[d] else 1)
     sql, more = duckdb_backend.build_set_sql([(i.id, plan_for(i), grain_for(i)) for i in inds],
                                              {d: f"_rec_{d}" for d in DATASETS}, "_pop")
     if not sql.startswith("WITH "):
@@ -205,15 +209,19 @@ def evaluate(
     # that computes them all (planned in some 60 ms however empty the tables) is not run. One partnership of
     # a statistical office's workspace, which holds observations only, is the common case (issue 19).
     if records and _holds_records(con, partnership_ids, used, bound):
+        # Which datasets' rows come from more than one vintage: only they can hold a replaced version, which the
+        # current rows and the vintage rule must look for (a cohort loaded once has none).
+        revised = records_revised(con, partnership_ids, used, bound)
         if backend == "polars":
             _stage_records(con, partnership_ids, bound)
             df = _records_polars(con, records)
         else:
-            df = _records_duckdb(con, records, partnership_ids, bound)
+            df = _records_duckdb(con, records, partnership_ids, bound, revised)
         uses = pl.DataFrame([(i.id, a.dataset, grain_for(i)) for i in records for a in plan_for(i).aggs],
                             schema={"indicator_id": pl.String, "dataset": pl.String, "_grain": pl.String},
                             orient="row").unique()
-        df = _changed_by(df, superseded_all(con, partnership_ids, as_of), uses)
+        moved = superseded_all(con, partnership_ids, as_of, [d for d in used if revised[d]])
+        df = _changed_by(df, moved, uses)
         parts.append(df.with_columns(pl.lit(None, pl.String).alias("city_id"),
                                      pl.lit(None, pl.String).alias("obs_status")))
     reported_inds = [i for i in indicators if i.family != "partnership"]

@@ -80,21 +80,49 @@ def stage_latest(con: DuckDBPyConnection, temp: str, table: str, key: Sequence[s
                 [bound, *params])
 
 
-def current_records_sql(table: str, key: Sequence[str], where: str) -> str:
+def records_revised(con: DuckDBPyConnection, partnership_ids: Sequence[str], datasets: Sequence[str],
+                    bound: int) -> dict[str, bool]:
+    """For each of `datasets`, whether the partnerships' rows in it (as of the bound) come from more than one
+    vintage: only then can a key have two versions (a vintage holds a key once: an import refuses a file with a
+    duplicate id), and only then do `current_records_sql` and `superseded_all` need their windows.
+
+    One statement, an aggregate per table: a cohort loaded once is the common case, and for it the current rows
+    are the rows as they stand. (Inside the evaluation's statement, the per-partnership check made DuckDB keep a
+    copy of every row the cohort has in each table, 650,000 participants at 1,000 partnerships, to read them twice.)
+    """
+    for d in datasets:
+        if d not in DATASETS:
+            raise ValueError(f"not a records dataset: {d!r}")
+    if not datasets:
+        return {}
+    parts = [f"SELECT ? AS dataset, min(vintage_id) < max(vintage_id) AS revised FROM rec_{d} "  # noqa: S608
+             "WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))" for d in datasets]
+    params = [p for d in datasets for p in (d, bound, list(partnership_ids))]
+    found = dict(con.execute(" UNION ALL ".join(parts), params).fetchall())
+    return {d: bool(found.get(d)) for d in datasets}
+
+
+def current_records_sql(table: str, key: Sequence[str], where: str, revised: bool = True) -> str:
     """`latest_sql(table, key, where)` for a records table, with the window run only where a key can have two
     versions: over the partnerships whose rows (as of the bound, under `where`) span more than one vintage. A
     vintage holds a key once (an import refuses a file with a duplicate id), so the other partnerships' rows are
     their current rows as they stand, read without sorting them (at 1,000 synthetic partnerships loaded once, the
     window sorted 740,000 rows to drop none).
 
-    Parameters: the bound and `where`'s own values, four times over.
+    `revised`: whether those rows may span more than one vintage at all (`records_revised`); when they do not, the
+    rows as they stand are read without looking for the partnerships that do.
+
+    Parameters: the bound and `where`'s own values, four times over (once when not `revised`).
     """
     if "partnership_id" not in key:
         raise ValueError("the records' key holds the partnership")
     rows = f"FROM {table} WHERE vintage_id <= ? AND {where}"
-    revised = f"(SELECT partnership_id {rows} GROUP BY partnership_id HAVING min(vintage_id) < max(vintage_id))"
-    windowed = latest_sql(table, key, f"{where} AND partnership_id IN {revised}")  # checks the names
-    return f"SELECT * {rows} AND partnership_id NOT IN {revised} UNION ALL {windowed}"  # noqa: S608
+    latest_sql(table, key, where)  # checks the names
+    if not revised:
+        return f"SELECT * {rows}"  # noqa: S608
+    revised_ids = f"(SELECT partnership_id {rows} GROUP BY partnership_id HAVING min(vintage_id) < max(vintage_id))"
+    windowed = latest_sql(table, key, f"{where} AND partnership_id IN {revised_ids}")
+    return f"SELECT * {rows} AND partnership_id NOT IN {revised_ids} UNION ALL {windowed}"  # noqa: S608
 
 
 # The columns of the observations the indicators are computed from (`current_headline_sql`).
@@ -117,7 +145,8 @@ def current_headline_sql() -> str:
                       inner=HEADLINE_COLUMNS + ", period, disagg, action") + " AND action <> 'D'"
 
 
-def superseded_all(con: DuckDBPyConnection, partnership_ids: Sequence[str], as_of: int | None) -> pl.DataFrame:
+def superseded_all(con: DuckDBPyConnection, partnership_ids: Sequence[str], as_of: int | None,
+                   datasets: Sequence[str] | None = None) -> pl.DataFrame:
     """Where each replaced version of a record stood, and the vintage that replaced it, for every records
     dataset in one query: (dataset, partnership_id, date, vintage_id), up to `as_of`.
 
@@ -128,10 +157,17 @@ def superseded_all(con: DuckDBPyConnection, partnership_ids: Sequence[str], as_o
     vintage holds a key once: an import refuses a file with a duplicate id), so the window, which sorts every
     row it takes, runs over theirs alone: at 1,000 synthetic partnerships loaded once it sorted 740,000 rows
     to find none.
+
+    `datasets`: the datasets to look in (default: every one); the others are known to hold no replaced version
+    (`records_revised`). With none to look in, no statement runs.
     """
+    import polars as pl
+
     parts = []
     params: list[Any] = []
     for name, ds in DATASETS.items():
+        if datasets is not None and name not in datasets:
+            continue
         if not (_IDENT.match(name) and _IDENT.match(ds.key)):
             raise ValueError(f"not an identifier: {name!r}, {ds.key!r}")
         rows = f"FROM rec_{name} WHERE vintage_id <= ? AND partnership_id IN (SELECT unnest(?::VARCHAR[]))"
@@ -141,6 +177,9 @@ def superseded_all(con: DuckDBPyConnection, partnership_ids: Sequence[str], as_o
             f"{rows} AND partnership_id IN (SELECT partnership_id {rows} GROUP BY partnership_id "
             "HAVING min(vintage_id) < max(vintage_id))) WHERE next_v IS NOT NULL")
         params += [name, vintage_bound(as_of), list(partnership_ids), vintage_bound(as_of), list(partnership_ids)]
+    if not parts:
+        return pl.DataFrame(schema={"dataset": pl.String, "partnership_id": pl.String, "date": pl.Date,
+                                    "vintage_id": pl.Int64})
     out: pl.DataFrame = frame(con.sql(" UNION ALL ".join(parts), params=params))
     return out
 
