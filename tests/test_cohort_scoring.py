@@ -79,6 +79,44 @@ def test_the_demo_cohort_scores_as_each_partnership_alone(demo_ws: Path) -> None
     assert any(sb.actions for sb in together)
 
 
+@pytest.mark.parametrize("targets", ["harmonised", "local"])
+def test_rows_built_without_validation_are_what_validation_gives(demo_ws: Path, targets: str) -> None:
+    """Indicator rows and aggregates are built from values already of their fields' types (`assess._trusted`), not
+    validated again: validating the same values must give the same models, down to each value's type (the
+    repr tells 1 from 1.0 and a tuple from a list), the same JSON (the fields in the model's order) and the
+    same fields set; and no row may share a list with another, as validated rows never do."""
+    from c2c_monitor.score.assess import _trusted
+    from c2c_monitor.score.scoreboard import Aggregate, IndicatorRow
+
+    with open_workspace(demo_ws) as ws:
+        pids = reads.partnership_ids(ws.con)
+        sbs = build_scoreboards(ws, pids, "long", catalogue=workspace_catalogue(ws), framework=FW,
+                                targets=targets)  # type: ignore[arg-type]
+    rows = [r for sb in sbs for r in sb.indicators]
+    aggregates = [a for sb in sbs for a in sb.aggregates]
+    # The demo reaches the rows' branches: values and none, scores, trends, records.
+    assert {r.light for r in rows} >= {"green", "amber", "red", "none"}
+    assert any(r.family == "partnership" and r.value is not None for r in rows)
+    assert any(r.value is None and r.missing_reason for r in rows)
+    assert any(r.trend_ratio is not None for r in rows)
+    assert targets == "harmonised" or any(r.target_kind == "local" for r in rows)
+    for built, model in ((rows, IndicatorRow), (aggregates, Aggregate)):
+        assert built
+        for m in built:
+            again = model.model_validate(m.model_dump())
+            assert repr(m.__dict__) == repr(again.__dict__)
+            assert m.model_dump_json() == again.model_dump_json()
+            assert m.model_fields_set == again.model_fields_set
+    lists = [id(x) for r in rows for x in (r.dac, r.principles, r.series)] + [id(a.indicator_ids) for a in aggregates]
+    assert len(lists) == len(set(lists))
+    # Rows that are not the model's fields in its order are refused, not built.
+    first = rows[0].model_dump()
+    with pytest.raises(ValueError, match="IndicatorRow"):
+        _trusted(IndicatorRow, [dict(reversed(first.items()))])
+    with pytest.raises(ValueError, match="IndicatorRow"):
+        _trusted(IndicatorRow, [{**first, "extra": 1}])
+
+
 def test_the_number_of_statements_does_not_grow_with_the_cohort(demo_ws: Path) -> None:
     counts = []
     with open_workspace(demo_ws) as ws:
