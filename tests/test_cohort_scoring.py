@@ -107,7 +107,8 @@ def test_rows_built_without_validation_are_what_validation_gives(demo_ws: Path, 
             assert repr(m.__dict__) == repr(again.__dict__)
             assert m.model_dump_json() == again.model_dump_json()
             assert m.model_fields_set == again.model_fields_set
-    lists = [id(x) for r in rows for x in (r.dac, r.principles, r.series)] + [id(a.indicator_ids) for a in aggregates]
+    lists = [id(x) for r in rows for x in (r.dac, r.principles, r.series)]
+    lists += [id(a.indicator_ids) for a in aggregates] + [id(sb.rules) for sb in sbs]
     assert len(lists) == len(set(lists))
     # Rows that are not the model's fields in its order are refused, not built.
     first = rows[0].model_dump()

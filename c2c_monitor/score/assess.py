@@ -190,15 +190,21 @@ def indicator_rows_many(
     `steps`: the step of the City Partnerships process each reached (None: not recorded); an indicator expected only
     from a later step keeps its value but is not scored, and says why."""
     spans, (periods_, values_, reasons_, coverage_, vintages_, status_), frame = _series(results, period)
-    # What a row takes from its indicator alone, read once for the cohort rather than once per series: its first
-    # fields, in the model's order (a row's keys are in that order: `_trusted`).
-    fixed: list[dict[str, Any]] = [
-        dict(id=ind.id, title=ind.title, family=ind.family, list=ind.list, harmonised=ind.harmonised,
-             sdg=ind.sdg.label, sdg_goal=ind.sdg.goal_number, ec_objective=ind.ec_objective, dac=list(ind.dac),
-             principles=list(ind.principles), unit=ind.unit, polarity=ind.polarity) for ind in indicators]
+    # What a row takes from its indicator alone, read once for the cohort rather than once per series: a row of
+    # each indicator with every field of IndicatorRow in the model's order (`_trusted`), the series' own fields
+    # still None. Each row starts as a copy of its indicator's (a dict copy is one allocation, where a literal
+    # with 31 keys built and merged two).
+    fixed: list[dict[str, Any]] = []
+    for ind in indicators:
+        template = dict.fromkeys(IndicatorRow.model_fields)
+        template.update(id=ind.id, title=ind.title, family=ind.family, list=ind.list, harmonised=ind.harmonised,
+                        sdg=ind.sdg.label, sdg_goal=ind.sdg.goal_number, ec_objective=ind.ec_objective,
+                        dac=list(ind.dac), principles=list(ind.principles), unit=ind.unit, polarity=ind.polarity,
+                        worst=ind.bounds.worst, expected_from_step=ind.expected_from_step)
+        fixed.append(template)
     # First pass: each series' end value (the harmonised one, or the city's own 2030 target), which its trend
     # is measured against.
-    plan: list[tuple[str, dict[str, Any], Indicator, str | None, str | None, float, TargetKind, str, str | None]] = []
+    plan: list[tuple[str, dict[str, Any], str | None, str | None, float, TargetKind, str, str | None]] = []
     for info in infos:
         names = {c.id: c.name for c in info.cities}
         city_ids: list[str | None] = [c.id for c in info.cities]
@@ -215,12 +221,11 @@ def indicator_rows_many(
                     t = local_targets[(ind.observation_code, city)]
                     if t != worst and (t > worst) == (end > worst):
                         end, kind, source = float(t), "local", "city's own 2030 target"
-                plan.append((info.id, static, ind, city, names.get(city) if city else None, end, kind, source,
-                             waiting))
+                plan.append((info.id, static, city, names.get(city) if city else None, end, kind, source, waiting))
     # The trends of the cohort's series in one set-based pass (maths.trends), against their end values.
-    numbered = [(spans[key][3], p) for p in plan if (key := (p[0], p[1]["id"], p[3])) in spans]
+    numbered = [(spans[key][3], p) for p in plan if (key := (p[0], p[1]["id"], p[2])) in spans]
     targets = pl.DataFrame(
-        {"_s": [s for s, _ in numbered], "target": [float(p[5]) for _, p in numbered],
+        {"_s": [s for s, _ in numbered], "target": [float(p[4]) for _, p in numbered],
          "higher": [p[1]["polarity"] == "higher" for _, p in numbered]},
         schema={"_s": pl.UInt32, "target": pl.Float64, "higher": pl.Boolean})
     found = trends(_trend_points(frame).join(targets, on="_s"), ["_s"])
@@ -229,7 +234,7 @@ def indicator_rows_many(
     # Every (period, value) point of the cohort made once; a series is a slice of them.
     points_ = list(zip(periods_, values_, strict=True))
     rows: list[dict[str, Any]] = []
-    for pid, static, ind, city, city_name, end, kind, source, waiting in plan:
+    for pid, static, city, city_name, end, kind, source, waiting in plan:
         # This series' rows: positions a to b of the cohort's columns (none: a == b); `latest`: the position of
         # its last value.
         a, b, latest, s = spans.get((pid, static["id"], city), _NO_ROWS)
@@ -243,26 +248,36 @@ def indicator_rows_many(
                 values_[latest], periods_[latest], coverage_[latest], vintages_[latest], None)
             last_status = status_[latest]
             provisional = bool(last_status and "P" in last_status.split(","))
-            score = normalise(value, ind.bounds.worst, end)
+            score = normalise(value, static["worst"], end)
         if waiting:
             score, reason = None, waiting
-        # Every field of IndicatorRow, in its order; each row its own lists (as validation made them), not its
-        # indicator's shared ones.
-        rows.append({
-            **static, "dac": [*static["dac"]], "principles": [*static["principles"]], "city_id": city,
-            "city_name": city_name, "value": value, "period": period_,
-            "score": None if score is None else round(score, 2),
-            "distance": None if score is None else round(100 - score, 2),
-            "light": light(score), "trend": tclass, "trend_ratio": None if ratio is None else round(ratio, 4),
-            "end_value": end, "end_value_source": source, "target_kind": kind, "worst": ind.bounds.worst,
-            "missing_reason": reason, "coverage": coverage, "vintage_id": vintage, "provisional": provisional,
-            "series": points_[a:b], "expected_from_step": ind.expected_from_step,
-        })
+        # The series' fields; each row its own lists (as validation made them), not its indicator's shared ones.
+        row = static.copy()
+        row["dac"] = [*static["dac"]]
+        row["principles"] = [*static["principles"]]
+        row["city_id"] = city
+        row["city_name"] = city_name
+        row["value"] = value
+        row["period"] = period_
+        row["score"] = None if score is None else round(score, 2)
+        row["distance"] = None if score is None else round(100 - score, 2)
+        row["light"] = light(score)
+        row["trend"] = tclass
+        row["trend_ratio"] = None if ratio is None else round(ratio, 4)
+        row["end_value"] = end
+        row["end_value_source"] = source
+        row["target_kind"] = kind
+        row["missing_reason"] = reason
+        row["coverage"] = coverage
+        row["vintage_id"] = vintage
+        row["provisional"] = provisional
+        row["series"] = points_[a:b]
+        rows.append(row)
     # Built from values that are already of their fields' types (`_trusted`), not validated once more.
     validated = _trusted(IndicatorRow, rows)
     out: dict[str, list[IndicatorRow]] = {info.id: [] for info in infos}
-    for (pid, *_), row in zip(plan, validated, strict=True):
-        out[pid].append(row)
+    for (pid, *_), model in zip(plan, validated, strict=True):
+        out[pid].append(model)
     return out
 
 
@@ -485,6 +500,7 @@ def _build_scoreboards(
     locals_ = local_rows_many(con, infos, as_of)
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     indicator_tables = indicator_rows_many(inds, results, infos, period, local, targets == "local", steps)
+    rules = RULES.describe()  # once for the cohort; each scoreboard's validation makes its own copy
     aggregate_tables = aggregates_many(indicator_tables)
     out = []
     for pid, info in zip(pids, infos, strict=True):
@@ -498,7 +514,7 @@ def _build_scoreboards(
             generated_at=generated,
             partnership=info, list=list_name, period=period, as_of_vintage=as_of,
             vintages_used=vintages, catalog_version=cat.version, framework_version=fw.version,
-            rules_version=RULES.version, rules=RULES.describe(), targets=targets,
+            rules_version=RULES.version, rules=rules, targets=targets,
             round_id=view.current, previous_round_id=view.previous, principles=view.principles, indicators=rows,
             aggregates=aggregate_tables[pid], min_group_size=ws.config.min_group_size,
             n_participants=view.n_participants, groups=view.groups, round_withheld=view.withheld,
