@@ -100,3 +100,53 @@ def test_reads_without_a_window_when_no_row_has_a_second_vintage(store, pids, as
     moved = superseded_all(con, pids, as_of, [d for d, v in revised.items() if v])
     assert moved.schema == superseded_all(con, pids, as_of).schema
     assert sorted(moved.iter_rows()) == sorted(_reference(store, pids, bound))
+
+
+def _changed_by_reference(df: pl.DataFrame, moved: pl.DataFrame, uses: pl.DataFrame) -> pl.DataFrame:
+    """The vintage rule as engine/evaluate._changed_by first wrote it: every row joined to the moved records'
+    periods and every row sorted, whatever its kind, before the windows."""
+    gone = moved.join(uses, on="dataset").with_columns(
+        pl.when(pl.col("_grain") == "year").then(pl.col("date").dt.year().cast(pl.String))
+        .otherwise(pl.format("{}-Q{}", pl.col("date").dt.year(), pl.col("date").dt.quarter())).alias("period"))
+    gone = gone.group_by("indicator_id", "partnership_id", "period").agg(
+        pl.col("vintage_id").max().cast(pl.Int64).alias("_moved"))
+    by = ["indicator_id", "partnership_id"]
+    df = df.join(gone, on=[*by, "period"], how="left").with_columns(
+        pl.max_horizontal(pl.col("vintage_id"), pl.col("_moved")).cast(pl.Int64).alias("vintage_id")).drop("_moved")
+    v = pl.col("vintage_id")
+    return df.sort(*by, "period").with_columns(
+        pl.when(pl.col("_kind") == "in_place").then(v.cum_max().over(by))
+        .when(pl.col("_kind") == "growth").then(pl.max_horizontal(v, v.shift(1).over(by)))
+        .otherwise(v).alias("vintage_id"))
+
+
+# An indicator of each kind the rule treats apart, and one it leaves alone; each reads one dataset at one grain.
+_KINDS = {"i_place": ("in_place", "activities", "year"), "i_growth": ("growth", "participants", "quarter"),
+          "i_count": ("count", "activities", "quarter")}
+_PERIOD = {"year": ["2022", "2023", "2024"], "quarter": ["2023-Q4", "2024-Q1", "2024-Q2", "2024-Q3"]}
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_the_vintage_rule_over_only_the_kinds_that_need_order_is_the_rule(data) -> None:
+    from c2c_monitor.engine.evaluate import _changed_by
+
+    rows = []
+    for ind, (kind, _, grain) in _KINDS.items():
+        for pid in data.draw(st.lists(st.sampled_from(["p1", "p2", "p3"]), unique=True)):
+            for period in data.draw(st.lists(st.sampled_from(_PERIOD[grain]), unique=True)):
+                rows.append((ind, kind, grain, pid, period, data.draw(st.one_of(st.none(), st.integers(1, 9)))))
+    rows = data.draw(st.permutations(rows))  # in any order, as a statement returns them
+    df = pl.DataFrame(rows, orient="row", schema={"indicator_id": pl.String, "_kind": pl.String, "_grain": pl.String,
+                                                  "partnership_id": pl.String, "period": pl.String,
+                                                  "vintage_id": pl.Int64})
+    moved = pl.DataFrame(data.draw(st.lists(st.tuples(
+        st.sampled_from(["activities", "participants", "budget_lines"]), st.sampled_from(["p1", "p2", "p4"]),
+        st.dates(dt.date(2022, 1, 1), dt.date(2024, 12, 31)), st.integers(1, 12)), max_size=6)), orient="row",
+        schema={"dataset": pl.String, "partnership_id": pl.String, "date": pl.Date, "vintage_id": pl.Int64})
+    uses = pl.DataFrame([(i, d, g) for i, (_, d, g) in _KINDS.items()], orient="row",
+                        schema={"indicator_id": pl.String, "dataset": pl.String, "_grain": pl.String})
+    key = ["indicator_id", "partnership_id", "period"]
+    got = _changed_by(df, moved, uses)
+    assert got.schema == _changed_by_reference(df, moved, uses).schema
+    assert got.sort(key).to_dicts() == _changed_by_reference(df, moved, uses).sort(key).to_dicts()

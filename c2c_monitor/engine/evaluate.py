@@ -102,20 +102,24 @@ def _changed_by(df: pl.DataFrame, moved: pl.DataFrame, uses: pl.DataFrame) -> pl
     """
     if df.height == 0:
         return df
-    gone = moved.join(uses, on="dataset").with_columns(
-        pl.when(pl.col("_grain") == "year").then(pl.col("date").dt.year().cast(pl.String))
-        .otherwise(pl.format("{}-Q{}", pl.col("date").dt.year(), pl.col("date").dt.quarter())).alias("period"))
-    gone = gone.group_by("indicator_id", "partnership_id", "period").agg(
-        pl.col("vintage_id").max().cast(pl.Int64).alias("_moved"))
     by = ["indicator_id", "partnership_id"]
-    df = df.join(gone, on=[*by, "period"], how="left").with_columns(
-        pl.max_horizontal(pl.col("vintage_id"), pl.col("_moved")).cast(pl.Int64).alias("vintage_id")).drop("_moved")
-    df = df.sort(*by, "period")
+    if moved.height:  # (none when no dataset of the cohort was re-imported: reads.records_revised)
+        gone = moved.join(uses, on="dataset").with_columns(
+            pl.when(pl.col("_grain") == "year").then(pl.col("date").dt.year().cast(pl.String))
+            .otherwise(pl.format("{}-Q{}", pl.col("date").dt.year(), pl.col("date").dt.quarter())).alias("period"))
+        gone = gone.group_by("indicator_id", "partnership_id", "period").agg(
+            pl.col("vintage_id").max().cast(pl.Int64).alias("_moved"))
+        df = df.join(gone, on=[*by, "period"], how="left").with_columns(
+            pl.max_horizontal(pl.col("vintage_id"), pl.col("_moved")).alias("vintage_id")).drop("_moved")
+    df = df.with_columns(pl.col("vintage_id").cast(pl.Int64))
+    # Only the kinds whose figure depends on earlier periods are put in period order: an indicator has one kind,
+    # so each (indicator, partnership) is whole on one side, and the evaluation is sorted at its end anyway.
+    earlier = pl.col("_kind").is_in(["in_place", "growth"])
     v = pl.col("vintage_id")
-    return df.with_columns(
+    ordered = df.filter(earlier).sort(*by, "period").with_columns(
         pl.when(pl.col("_kind") == "in_place").then(v.cum_max().over(by))  # every earlier period counts
-        .when(pl.col("_kind") == "growth").then(pl.max_horizontal(v, v.shift(1).over(by)))  # the period before
-        .otherwise(v).alias("vintage_id"))
+        .otherwise(pl.max_horizontal(v, v.shift(1).over(by))).alias("vintage_id"))  # growth: the period before
+    return pl.concat([df.filter(~earlier), ordered])
 
 
 def _records_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], partnership_ids: Sequence[str],
