@@ -115,11 +115,12 @@ def _trusted(model: type[_M], rows: list[dict[str, Any]]) -> list[_M]:
         raise ValueError(f"rows that are not {model.__name__}'s fields in order")
     new = model.__new__
     put = object.__setattr__
+    fields = set(rows[0])  # every row's keys; each model gets its own copy of the set, as validation gives it
     out = []
     for row in rows:
         m = new(model)
         put(m, "__dict__", row)
-        put(m, "__pydantic_fields_set__", set(row))
+        put(m, "__pydantic_fields_set__", fields.copy())
         put(m, "__pydantic_extra__", None)
         put(m, "__pydantic_private__", None)
         out.append(m)
@@ -166,7 +167,9 @@ def _series(results: pl.DataFrame, period: str | None
         *(pl.col(k).first() for k in _KEYS), a=pl.col("_i").first(), b=pl.col("_i").last() + 1,
         latest=pl.col("_i").filter(pl.col("value").is_not_null()).last())
     columns = [frame[c].to_list() for c in _SERIES]
-    spans = {(pid, ind, city): (a, b, latest, s) for s, pid, ind, city, a, b, latest in runs.iter_rows()}
+    # (Rows read as columns zipped: polars' iter_rows took a third more for these 33,000 rows at 1,000.)
+    spans = {(pid, ind, city): (a, b, latest, s)
+             for s, pid, ind, city, a, b, latest in zip(*(runs[c].to_list() for c in runs.columns), strict=True)}
     return spans, columns, frame
 
 
@@ -229,7 +232,8 @@ def indicator_rows_many(
          "higher": [p[1]["polarity"] == "higher" for _, p in numbered]},
         schema={"_s": pl.UInt32, "target": pl.Float64, "higher": pl.Boolean})
     found = trends(_trend_points(frame).join(targets, on="_s"), ["_s"])
-    classes = {s: (tclass, ratio) for s, tclass, ratio in found.iter_rows()}
+    classes = {s: (tclass, ratio) for s, tclass, ratio in zip(*(found[c].to_list() for c in found.columns),
+                                                               strict=True)}
     no_trend = ("not enough data", None)
     # Every (period, value) point of the cohort made once; a series is a slice of them.
     points_ = list(zip(periods_, values_, strict=True))
