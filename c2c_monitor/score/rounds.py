@@ -74,18 +74,19 @@ def disclosed_states(rows: pl.DataFrame, t: Thresholds, by: Sequence[str] = KEYS
     people `P01`, of two `A/P01`), so the people of a load and of the one before compare as the same people.
     """
     keys = list(by)
-    rows = rows.with_columns(pl.col("vintage_id").n_unique().over(keys).alias("_n_loads"))
-    # A round of one load has one state, its rows as they are (most rounds: no join for them).
-    single = rows.filter(pl.col("_n_loads") == 1).with_columns(pl.col("vintage_id").alias("_load"))
-    multi = rows.filter(pl.col("_n_loads") > 1)
+    # A round of one load has one state, its rows as they are (most rounds: no join, no load to choose).
+    n_loads = rows.group_by(keys).agg(pl.col("vintage_id").n_unique().alias("_n_loads"))
+    several = n_loads.filter(pl.col("_n_loads") > 1).select(keys)
+    if several.height == 0:
+        return reads.round_state(rows, keys, pl.lit(False))
+    single = reads.round_state(rows.join(several, on=keys, how="anti"), keys, pl.lit(False))
+    multi = rows.join(several, on=keys, how="semi")
     loads = multi.select(*keys, pl.col("vintage_id").alias("_load")).unique()
-    staged = pl.concat([single, multi.join(loads, on=keys).filter(pl.col("vintage_id") <= pl.col("_load"))
-                        .select(single.columns)])
-    states = reads.round_state(staged, [*keys, "_load"], pl.col("_n_loads") > 1)
+    staged = multi.join(loads, on=keys).filter(pl.col("vintage_id") <= pl.col("_load"))
+    states = reads.round_state(staged, [*keys, "_load"], pl.lit(True))
     people: dict[tuple[Any, ...], list[tuple[int, set[str]]]] = {}
-    # Only a round of several loads has a load to choose: its people, load by load (not every round's people).
-    for *round_key, load, codes in (states.filter(pl.col("_n_loads") > 1)
-                                    .group_by(*keys, "_load").agg(pl.col("participant_code").unique())
+    # A round of several loads has a load to choose: its people, load by load.
+    for *round_key, load, codes in (states.group_by(*keys, "_load").agg(pl.col("participant_code").unique())
                                     .sort(*keys, "_load").iter_rows()):
         people.setdefault(tuple(round_key), []).append((load, set(codes)))
     chosen = []
@@ -96,9 +97,7 @@ def disclosed_states(rows: pl.DataFrame, t: Thresholds, by: Sequence[str] = KEYS
             chosen.append((*key, shown[-1] if shown else seq[-1][0]))
     pick = pl.DataFrame(chosen, schema={**{k: states.schema[k] for k in keys}, "_load": states.schema["_load"]},
                         orient="row")
-    return pl.concat([states.filter(pl.col("_n_loads") == 1),
-                      states.filter(pl.col("_n_loads") > 1).join(pick, on=[*keys, "_load"], how="semi")]
-                     ).drop("_load", "_n_loads")
+    return pl.concat([single, states.join(pick, on=[*keys, "_load"], how="semi").drop("_load")])
 
 
 def _split(frame: pl.DataFrame, keys: Sequence[Key]) -> dict[Key, list[dict[str, Any]]]:
