@@ -1,19 +1,23 @@
 """score/rounds.disclosed_states and store/reads.round_state take shortcuts where a cohort allows them (rounds of
 one load skip the join of loads, rows without a sheet skip the sheets' passes, rows already newest first are not
 sorted): held equal here to the general form they had before (the reference below, kept verbatim), on rows
-mixing loads, sheets, legacy rows, duplicate answers and codes that differ only by case or spaces."""
+mixing loads, sheets, legacy rows, duplicate answers and codes that differ only by case or spaces. And the two
+facilities round_views builds a cohort's rows with: Python's rounding once per distinct value, and models validated
+from a frame's JSON."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel, TypeAdapter
 
 from c2c_monitor.score.disclosure import Thresholds, published_rounds
-from c2c_monitor.score.rounds import disclosed_states
+from c2c_monitor.score.rounds import disclosed_states, python_round
 from c2c_monitor.store.reads import round_state
 
 SCHEMA = {"_r": pl.Int32, "participant_code": pl.String, "stakeholder_group": pl.String, "question_id": pl.String,
@@ -105,3 +109,38 @@ def test_round_state_equal_reference(rows: list[tuple[Any, ...]], sheets: bool, 
     if reverse:
         frame = frame.sort("vintage_id", descending=True, maintain_order=True)
     _same(round_state(frame, ["_r"], pl.lit(qualify)), _round_state_reference(frame, ["_r"], pl.lit(qualify)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.floats(min_value=0, allow_nan=False, allow_infinity=False),
+                          st.fractions(0, 1, max_denominator=200).map(float)), max_size=50),
+       st.integers(0, 5))
+def test_python_round_is_pythons_round(values: list[float | None], digits: int) -> None:
+    """rounds.python_round maps each value to Python's own `round`, ties included (0.03125 to 4 places is 0.0312,
+    where scaling and rounding half away from zero gives 0.0313)."""
+    got = python_round(pl.Series(values + [0.03125], dtype=pl.Float64), digits).to_list()
+    assert got == [None if v is None else round(v, digits) for v in values + [0.03125]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=8), st.integers(0, 2**40), st.one_of(st.none(), st.floats(allow_nan=False,
+                                                                                                       allow_infinity=False)),
+                          st.booleans()), max_size=30))
+def test_models_from_frame_json_keep_every_value(rows: list[tuple[str, int, float | None, bool]]) -> None:
+    """round_views validates a cohort's rows from their frame's JSON (polars writes it, pydantic reads it): every
+    string, integer and float (to the last bit) comes out as the frame held it, as a dict's validation gives it."""
+    class Row(BaseModel):
+        text: str
+        count: int
+        value: float | None
+        flag: bool
+
+    frame = pl.DataFrame(rows, schema={"text": pl.String, "count": pl.Int64, "value": pl.Float64, "flag": pl.Boolean},
+                         orient="row")
+    adapter = TypeAdapter(list[Row])
+    from_json = adapter.validate_json(frame.write_json())
+    from_dicts = adapter.validate_python(frame.rows(named=True))
+    assert [(r.text, r.count, r.value, r.flag) for r in from_json] == rows
+    assert [r.model_dump_json() for r in from_json] == [r.model_dump_json() for r in from_dicts]
+    assert all(r.value is None or math.copysign(1, r.value) == math.copysign(1, v) for r, (_, _, v, _) in
+               zip(from_json, rows, strict=True))

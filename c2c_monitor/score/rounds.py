@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from pydantic import TypeAdapter
 
 from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.errors import C2CError
@@ -27,7 +28,7 @@ from c2c_monitor.score.ratings import (
     principle_results,
     question_stats,
 )
-from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus
+from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus, QuestionRow
 from c2c_monitor.store import reads
 
 if TYPE_CHECKING:
@@ -100,17 +101,42 @@ def disclosed_states(rows: pl.DataFrame, t: Thresholds, by: Sequence[str] = KEYS
     return pl.concat([single, states.join(pick, on=[*keys, "_load"], how="semi").drop("_load")])
 
 
-def _split(frame: pl.DataFrame, keys: Sequence[Key]) -> dict[Key, list[dict[str, Any]]]:
-    """A frame's rows by round: `keys[_r]`."""
-    out: dict[Key, list[dict[str, Any]]] = {}
-    for r in frame.rows(named=True):  # at once, not a generator step a row
-        out.setdefault(keys[r[R]], []).append(r)
+# A cohort's question rows and group rows are validated in one call each (not a model's constructor a row), from
+# their frame's JSON: polars writes it without a Python object a value, pydantic reads it without one either, and
+# a float goes through both unchanged (shortest round-trip form; tests/test_round_states.py checks it).
+_QUESTION_ROWS = TypeAdapter(list[QuestionRow])
+_GROUP_ROWS = TypeAdapter(list[GroupRow])
+
+
+def python_round(values: pl.Series, digits: int) -> pl.Series:
+    """`round(x, digits)` of each value exactly as Python rounds it, computed once per distinct value.
+
+    Python rounds the float's exact binary value to the nearest decimal, ties to even; polars' own `round` scales
+    first and rounds ties away from zero, so the two differ on some values (0.03125 to 4 places: 0.0312 in Python,
+    0.0313 scaled). A cohort's shares and scores take few distinct values, so the mapping is small. Nulls stay
+    null; the values here (shares, scores) are never -0.0 nor NaN, which a float's hash would not tell apart.
+    """
+    distinct = values.drop_nulls().unique()
+    return values.replace_strict(distinct, [round(x, digits) for x in distinct.to_list()], default=None,
+                                 return_dtype=pl.Float64)
+
+
+def _by_round(frame: pl.DataFrame, models: list[Any], keys: Sequence[Key], *more: str) -> dict[Any, list[Any]]:
+    """The models made from a frame's rows, by round (`keys[_r]`), or by round number and the columns `more`."""
+    out: dict[Any, list[Any]] = {}
+    if more:
+        for key, model in zip(frame.select(R, *more).iter_rows(), models, strict=True):
+            out.setdefault(key, []).append(model)
+    else:
+        for r, model in zip(frame[R].to_list(), models, strict=True):
+            out.setdefault(keys[r], []).append(model)
     return out
 
 
-def _group_rows(rows: list[dict[str, Any]]) -> list[GroupRow]:
-    return [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
-                     score=None if g["score"] is None else round(g["score"], 3)) for g in rows]
+def _group_rows(frame: pl.DataFrame, keys: Sequence[Key]) -> dict[Key, list[GroupRow]]:
+    """`group_breakdown` rows (by `_r`) as each round's GroupRows, scores to 3 places."""
+    frame = frame.with_columns(python_round(frame["score"], 3))
+    return _by_round(frame, _GROUP_ROWS.validate_json(frame.drop(R).write_json()), keys)
 
 
 def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_of: int | None, t: Thresholds,
@@ -158,7 +184,7 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     shown_frame = pl.DataFrame({R: sorted(number[k] for k in shown)}, schema={R: pl.Int32})
     current_ratings = ratings.join(shown_frame, on=R, how="semi")
 
-    groups = _split(group_breakdown(fw, current_ratings, t.k_mean, t, by=by), keys)
+    groups = _group_rows(group_breakdown(fw, current_ratings, t.k_mean, t, by=by), keys)
     # Partner types regroup only what the group table already shows, under the same rule (score/disclosure).
     mappings = reads.group_types_many(con, pids, as_of)
     typed = pl.DataFrame([(number[pid, current], g, kind) for pid, m in mappings.items()
@@ -166,8 +192,8 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
                           for g, kind in m.items()],
                          schema={R: pl.Int32, "stakeholder_group": pl.String, "partner_type": pl.String}, orient="row")
     with_types = current_ratings.join(typed.select(R).unique(), on=R, how="semi")
-    types = _split(group_breakdown(fw, partner_type_ratings(with_types, typed, t.k_mean, t, by=by), t.k_mean, t,
-                                   by=by), keys)
+    types = _group_rows(group_breakdown(fw, partner_type_ratings(with_types, typed, t.k_mean, t, by=by), t.k_mean, t,
+                                        by=by), keys)
 
     # Question statistics and principle results of every round shown (current and previous) in one pass.
     # Spreads are never shown beside a group breakdown (score/disclosure.spread_disclosed): the current round
@@ -186,16 +212,15 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     texts = framework_texts(fw, lang)
     qtext = pl.DataFrame([(qid, text) for _, qs in texts for qid, text in qs.items()],
                          schema={"question_id": pl.String, "text": pl.String}, orient="row")
-    # The questions of the current rounds only, as the plain dicts a PrincipleRow validates into QuestionRows.
+    # The questions of the current rounds only, as QuestionRows (validated in one call), by round and principle.
     current_questions = (questions.join(shown_frame, on=R, how="semi", maintain_order="left")
                          .join(qtext, on="question_id", how="left", maintain_order="left")
                          .select(R, "principle_id", pl.col("question_id").alias("id"), "text", "n", "median",
                                  "iqr", "low", "high", "share_dont_know", "disagreement", "agreed",
                                  "agreed_reason", "score", "n_not_applicable", "n_dont_know", "n_blank"))
-    by_principle: dict[tuple[int, str], list[dict[str, Any]]] = {}
-    for r in current_questions.rows(named=True):
-        r["share_dont_know"] = round(r["share_dont_know"], 4)
-        by_principle.setdefault((r.pop(R), r.pop("principle_id")), []).append(r)
+    current_questions = current_questions.with_columns(python_round(current_questions["share_dont_know"], 4))
+    by_principle = _by_round(current_questions, _QUESTION_ROWS.validate_json(
+        current_questions.drop(R, "principle_id").write_json()), keys, "principle_id")
     results: dict[Key, list[dict[str, Any]]] = {}
     for r in principles.rows(named=True):
         key = keys[r[R]]
@@ -205,14 +230,14 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     out = {}
     for pid, (_, current, previous) in chosen.items():
         key = (pid, current or "")
-        group_rows = _group_rows(groups.get(key, [])) if key in shown else []
+        group_rows = groups.get(key, []) if key in shown else []
         res = results.get(key) if key in shown else None
         prev = {p["principle_id"]: p for p in results.get((pid, previous), [])} \
             if previous is not None and previous_shown[pid] else {}
         step = (steps or {}).get(pid)
         out[pid] = RoundView(principle_list(fw, res, prev, current, lang, step, texts), current, previous,
                              len(people.get(key, ())) if current else 0, group_rows, withheld[pid],
-                             _group_rows(types.get(key, [])) if group_rows else [])
+                             types.get(key, []) if group_rows else [])
     return out
 
 
@@ -225,7 +250,7 @@ def principle_list(fw: Framework, res: Sequence[Mapping[str, Any]] | None,
                    prev: Mapping[str, Mapping[str, Any]], current: str | None, lang: str, step: int | None,
                    texts: Sequence[tuple[str, dict[str, str]]] | None = None) -> list[PrincipleRow]:
     """One row per principle of the framework, from the current round's results and the previous round's
-    (`score/ratings.principle_results` rows: a principle's score, coverage, counts and its questions as dicts);
+    (`score/ratings.principle_results` rows: a principle's score, coverage, counts and its QuestionRows);
     `texts`: `framework_texts(fw, lang)`, when the caller already has them."""
     rows = []
     texts = texts if texts is not None else framework_texts(fw, lang)
@@ -248,8 +273,7 @@ def principle_list(fw: Framework, res: Sequence[Mapping[str, Any]] | None,
             previous_score=None if previous is None else round(previous, 3),
             trend=principle_trend(score, previous),
             disagreements=r["disagreements"] if r else [],
-            # Plain dicts, validated as QuestionRows by the PrincipleRow's one validation call: a cohort makes
-            # ~100 a partnership, and a model's own constructor costs a Python call each.
+            # QuestionRows already (round_views validates a cohort's in one call), taken as they are.
             questions=r["questions"] if r else [],
             n_ratings=r["n_ratings"] if r else 0,
             n_not_applicable_dont_know=r["n_not_applicable_dont_know"] if r else 0,
