@@ -28,7 +28,7 @@ from c2c_monitor.score.ratings import (
     principle_results,
     question_stats,
 )
-from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus, QuestionRow
+from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus
 from c2c_monitor.store import reads
 
 if TYPE_CHECKING:
@@ -101,10 +101,10 @@ def disclosed_states(rows: pl.DataFrame, t: Thresholds, by: Sequence[str] = KEYS
     return pl.concat([single, states.join(pick, on=[*keys, "_load"], how="semi").drop("_load")])
 
 
-# A cohort's question rows and group rows are validated in one call each (not a model's constructor a row), from
-# their frame's JSON: polars writes it without a Python object a value, pydantic reads it without one either, and
-# a float goes through both unchanged (shortest round-trip form; tests/test_round_states.py checks it).
-_QUESTION_ROWS = TypeAdapter(list[QuestionRow])
+# A cohort's principle rows (their question rows inside) and group rows are validated in one call each (not a
+# model's constructor a row), from their frame's JSON: polars writes it without a Python object a value, pydantic
+# reads it without one either, and a float goes through both unchanged (shortest round-trip form;
+# tests/test_round_states.py checks it).
 _GROUP_ROWS = TypeAdapter(list[GroupRow])
 
 
@@ -121,15 +121,11 @@ def python_round(values: pl.Series, digits: int) -> pl.Series:
                                  return_dtype=pl.Float64)
 
 
-def _by_round(frame: pl.DataFrame, models: list[Any], keys: Sequence[Key], *more: str) -> dict[Any, list[Any]]:
-    """The models made from a frame's rows, by round (`keys[_r]`), or by round number and the columns `more`."""
-    out: dict[Any, list[Any]] = {}
-    if more:
-        for key, model in zip(frame.select(R, *more).iter_rows(), models, strict=True):
-            out.setdefault(key, []).append(model)
-    else:
-        for r, model in zip(frame[R].to_list(), models, strict=True):
-            out.setdefault(keys[r], []).append(model)
+def _by_round(frame: pl.DataFrame, models: list[Any], keys: Sequence[Key]) -> dict[Key, list[Any]]:
+    """The models made from a frame's rows, by round (`keys[_r]`)."""
+    out: dict[Key, list[Any]] = {}
+    for r, model in zip(frame[R].to_list(), models, strict=True):
+        out.setdefault(keys[r], []).append(model)
     return out
 
 
@@ -212,33 +208,81 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     texts = framework_texts(fw, lang)
     qtext = pl.DataFrame([(qid, text) for _, qs in texts for qid, text in qs.items()],
                          schema={"question_id": pl.String, "text": pl.String}, orient="row")
-    # The questions of the current rounds only, as QuestionRows (validated in one call), by round and principle.
+    # The questions of the current rounds only, each principle's as a list beside its result.
     current_questions = (questions.join(shown_frame, on=R, how="semi", maintain_order="left")
                          .join(qtext, on="question_id", how="left", maintain_order="left")
                          .select(R, "principle_id", pl.col("question_id").alias("id"), "text", "n", "median",
                                  "iqr", "low", "high", "share_dont_know", "disagreement", "agreed",
                                  "agreed_reason", "score", "n_not_applicable", "n_dont_know", "n_blank"))
     current_questions = current_questions.with_columns(python_round(current_questions["share_dont_know"], 4))
-    by_principle = _by_round(current_questions, _QUESTION_ROWS.validate_json(
-        current_questions.drop(R, "principle_id").write_json()), keys, "principle_id")
-    results: dict[Key, list[dict[str, Any]]] = {}
-    for r in principles.rows(named=True):
-        key = keys[r[R]]
-        r["questions"] = by_principle.get((r[R], r["principle_id"]), []) if key in shown else []
-        results.setdefault(key, []).append(r)
+    # Each partnership's current round (when shown) and previous round (when shown), by number.
+    slots = [(number[pid, current] if current is not None and (pid, current) in shown else None,
+              number[pid, previous] if previous is not None and previous_shown[pid] else None,
+              current is not None, (steps or {}).get(pid)) for pid, (_, current, previous) in chosen.items()]
+    rows_of = principle_rows(fw, principles, current_questions, slots, texts)
 
     out = {}
-    for pid, (_, current, previous) in chosen.items():
+    for (pid, (_, current, previous)), principle_rows_ in zip(chosen.items(), rows_of, strict=True):
         key = (pid, current or "")
         group_rows = groups.get(key, []) if key in shown else []
-        res = results.get(key) if key in shown else None
-        prev = {p["principle_id"]: p for p in results.get((pid, previous), [])} \
-            if previous is not None and previous_shown[pid] else {}
-        step = (steps or {}).get(pid)
-        out[pid] = RoundView(principle_list(fw, res, prev, current, lang, step, texts), current, previous,
-                             len(people.get(key, ())) if current else 0, group_rows, withheld[pid],
-                             types.get(key, []) if group_rows else [])
+        out[pid] = RoundView(principle_rows_, current, previous, len(people.get(key, ())) if current else 0,
+                             group_rows, withheld[pid], types.get(key, []) if group_rows else [])
     return out
+
+
+_PRINCIPLE_ROWS = TypeAdapter(list[PrincipleRow])
+
+
+def principle_rows(fw: Framework, principles: pl.DataFrame, questions: pl.DataFrame,
+                   slots: Sequence[tuple[int | None, int | None, bool, int | None]],
+                   texts: Sequence[tuple[str, dict[str, str]]]) -> list[list[PrincipleRow]]:
+    """`principle_list` of many partnerships in one polars pass and one validation call.
+
+    `principles`: `score/ratings.principle_results` principle rows (by `_r`); `questions`: the question rows of
+    the current rounds as QuestionRow fields (by `_r` and principle_id); `slots`: a partnership each, (its current
+    round's number when shown, its previous round's when shown, whether it has a current round, its step);
+    `texts`: `framework_texts`. Returns each partnership's rows, in the order of `slots`; tests/test_round_states.py
+    holds them equal to `principle_list`'s.
+    """
+    schema: dict[str, Any] = {"_cur": pl.Int32, "_prev": pl.Int32, "_held": pl.Boolean, "_step": pl.Int64}
+    frame = pl.DataFrame(slots, schema=schema, orient="row").with_row_index("_i")
+    framework = pl.DataFrame({
+        "_p": range(len(fw.principles)), "id": [p.id for p in fw.principles], "title": [t for t, _ in texts],
+        "expected_from_step": pl.Series([p.expected_from_step for p in fw.principles], dtype=pl.Int64),
+        "n_questions": [len(p.questions) for p in fw.principles]})
+    result = principles.select(pl.col(R).cast(pl.Int32).alias("_cur"), pl.col("principle_id").alias("id"), "score",
+                               "coverage", "n_answered", "disagreements", "n_ratings", "n_not_applicable_dont_know",
+                               "n_blank", pl.lit(True).alias("_hit"))
+    previous = principles.select(pl.col(R).cast(pl.Int32).alias("_prev"), pl.col("principle_id").alias("id"),
+                                 pl.col("score").alias("_previous"))
+    fields = [c for c in questions.columns if c not in (R, "principle_id")]
+    listed = questions.group_by(R, "principle_id", maintain_order=True).agg(pl.struct(fields).alias("questions"))
+    listed = listed.select(pl.col(R).cast(pl.Int32).alias("_cur"), pl.col("principle_id").alias("id"), "questions")
+    g = (frame.join(framework, how="cross").join(result, on=["_cur", "id"], how="left")
+         .join(previous, on=["_prev", "id"], how="left").join(listed, on=["_cur", "id"], how="left")
+         .sort("_i", "_p"))
+    hit = pl.col("_hit").fill_null(False)
+    waiting = (pl.col("_step") < pl.col("expected_from_step")).fill_null(False)  # not_expected
+    status = (pl.when(waiting).then(pl.lit("not expected yet")).when(~pl.col("_held")).then(pl.lit("not assessed"))
+              .when(~hit | pl.col("score").is_null()).then(pl.lit("insufficient data")).otherwise(pl.lit("scored")))
+    # principle_trend of the unrounded scores, once per distinct pair.
+    pairs = g.select("score", "_previous").unique()
+    trends = pairs.with_columns(pl.Series("trend", [principle_trend(a, b) for a, b in pairs.iter_rows()],
+                                          dtype=pl.String))
+    g = g.join(trends, on=["score", "_previous"], how="left", nulls_equal=True, maintain_order="left")
+    g = g.select(
+        "id", "title", "expected_from_step",
+        pl.when(~waiting).then(python_round(g["score"], 3)).alias("score"), status.alias("status"),
+        pl.when(hit).then(pl.col("coverage")).otherwise(0.0).alias("coverage"), "n_questions",
+        pl.when(hit).then(pl.col("n_answered")).otherwise(0).alias("n_answered"),
+        python_round(g["_previous"], 3).alias("previous_score"), "trend",
+        pl.col("disagreements").fill_null(pl.lit([], dtype=g.schema["disagreements"])),
+        pl.col("questions").fill_null(pl.lit([], dtype=g.schema["questions"])),
+        *(pl.when(hit).then(pl.col(c)).otherwise(0).alias(c)
+          for c in ("n_ratings", "n_not_applicable_dont_know", "n_blank")))
+    models = _PRINCIPLE_ROWS.validate_json(g.write_json())
+    n = len(fw.principles)
+    return [models[i * n:(i + 1) * n] for i in range(len(slots))]
 
 
 def framework_texts(fw: Framework, lang: str) -> list[tuple[str, dict[str, str]]]:
@@ -250,7 +294,7 @@ def principle_list(fw: Framework, res: Sequence[Mapping[str, Any]] | None,
                    prev: Mapping[str, Mapping[str, Any]], current: str | None, lang: str, step: int | None,
                    texts: Sequence[tuple[str, dict[str, str]]] | None = None) -> list[PrincipleRow]:
     """One row per principle of the framework, from the current round's results and the previous round's
-    (`score/ratings.principle_results` rows: a principle's score, coverage, counts and its QuestionRows);
+    (`score/ratings.principle_results` rows: a principle's score, coverage, counts and its questions as dicts);
     `texts`: `framework_texts(fw, lang)`, when the caller already has them."""
     rows = []
     texts = texts if texts is not None else framework_texts(fw, lang)
@@ -273,7 +317,7 @@ def principle_list(fw: Framework, res: Sequence[Mapping[str, Any]] | None,
             previous_score=None if previous is None else round(previous, 3),
             trend=principle_trend(score, previous),
             disagreements=r["disagreements"] if r else [],
-            # QuestionRows already (round_views validates a cohort's in one call), taken as they are.
+            # Plain dicts, validated as QuestionRows by the PrincipleRow's one validation call.
             questions=r["questions"] if r else [],
             n_ratings=r["n_ratings"] if r else 0,
             n_not_applicable_dont_know=r["n_not_applicable_dont_know"] if r else 0,
