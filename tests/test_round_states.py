@@ -3,7 +3,7 @@ one load skip the join of loads, rows without a sheet skip the sheets' passes, r
 sorted): held equal here to the general form they had before (the reference below, kept verbatim), on rows
 mixing loads, sheets, legacy rows, duplicate answers and codes that differ only by case or spaces. And the two
 facilities round_views builds a cohort's rows with: Python's rounding once per distinct value, and models validated
-from a frame's JSON."""
+from a frame's JSON; and principle_rows, every partnership's principle rows at once, against principle_list."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, TypeAdapter
 
+from c2c_monitor.definitions.principles import load_framework
 from c2c_monitor.score.disclosure import Thresholds, published_rounds
-from c2c_monitor.score.rounds import disclosed_states, python_round
+from c2c_monitor.score.rounds import disclosed_states, framework_texts, principle_list, principle_rows, python_round
 from c2c_monitor.store.reads import round_state
 
 SCHEMA = {"_r": pl.Int32, "participant_code": pl.String, "stakeholder_group": pl.String, "question_id": pl.String,
@@ -144,3 +145,66 @@ def test_models_from_frame_json_keep_every_value(rows: list[tuple[str, int, floa
     assert [r.model_dump_json() for r in from_json] == [r.model_dump_json() for r in from_dicts]
     assert all(r.value is None or math.copysign(1, r.value) == math.copysign(1, v) for r, (_, _, v, _) in
                zip(from_json, rows, strict=True))
+
+
+# The framework with some principles expected only from a step of the process (the shipped one has none), so that
+# "not expected yet" is compared too.
+_SHIPPED = load_framework()
+FW = _SHIPPED.model_copy(update={"principles": [p.model_copy(update={"expected_from_step": [None, 2, 4][i % 3]})
+                                                for i, p in enumerate(_SHIPPED.principles)]})
+TEXTS = framework_texts(FW, "en")
+_PRINCIPLE_SCHEMA = {"_r": pl.Int32, "principle_id": pl.String, "score": pl.Float64, "coverage": pl.Float64,
+                     "n_answered": pl.Int64, "n_ratings": pl.Int64, "n_not_applicable_dont_know": pl.Int64,
+                     "n_blank": pl.Int64, "disagreements": pl.List(pl.String)}
+_QUESTION_SCHEMA = {"_r": pl.Int32, "principle_id": pl.String, "id": pl.String, "text": pl.String, "n": pl.Int64,
+                    "median": pl.Float64, "iqr": pl.Float64, "low": pl.Int64, "high": pl.Int64,
+                    "share_dont_know": pl.Float64, "disagreement": pl.Boolean, "agreed": pl.Int64,
+                    "agreed_reason": pl.String, "score": pl.Float64, "n_not_applicable": pl.Int64,
+                    "n_dont_know": pl.Int64, "n_blank": pl.Int64}
+_score = st.one_of(st.none(), st.floats(1, 5), st.integers(2, 10).map(lambda h: h / 2))
+
+
+@st.composite
+def _results(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """principle_results-like rows for rounds 0-3 (every principle), and question rows for some of them."""
+    principles, questions = [], []
+    for r in range(4):
+        for p in FW.principles:
+            principles.append((r, p.id, draw(_score), draw(st.floats(0, 1)), draw(st.integers(0, 9)),
+                               draw(st.integers(0, 50)), draw(st.integers(0, 9)), draw(st.integers(0, 9)),
+                               draw(st.lists(st.sampled_from([q.id for q in p.questions]), max_size=2))))
+            for q in draw(st.lists(st.sampled_from(p.questions), max_size=2)):
+                rating = st.one_of(st.none(), st.integers(1, 5))
+                share = round(draw(st.floats(0, 1)), 4)
+                questions.append((r, p.id, q.id, TEXTS[0][1].get(q.id, "text"), draw(st.integers(0, 9)), draw(_score),
+                                  draw(st.one_of(st.none(), st.floats(0, 4))), draw(rating), draw(rating), share,
+                                  draw(st.booleans()), draw(rating),
+                                  draw(st.one_of(st.none(), st.just("agreed"))), draw(_score), draw(st.integers(0, 3)),
+                                  draw(st.integers(0, 3)), draw(st.integers(0, 3))))
+    return (pl.DataFrame(principles, schema=_PRINCIPLE_SCHEMA, orient="row"),
+            pl.DataFrame(questions, schema=_QUESTION_SCHEMA, orient="row"))
+
+
+_slot = st.tuples(st.one_of(st.none(), st.integers(0, 3)), st.one_of(st.none(), st.integers(0, 3)), st.booleans(),
+                  st.one_of(st.none(), st.integers(1, 6)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_results(), st.lists(_slot, max_size=6))
+def test_principle_rows_equal_principle_list(results: tuple[pl.DataFrame, pl.DataFrame],
+                                             slots: list[tuple[int | None, int | None, bool, int | None]]) -> None:
+    """rounds.principle_rows (every partnership at once) against principle_list (one partnership, the reference):
+    shown and not shown rounds, previous rounds, steps before and after a principle is expected, scores None."""
+    principles, questions = results
+    slots = [(cur, prev, held or cur is not None, step) for cur, prev, held, step in slots]  # shown: held
+    got = principle_rows(FW, principles, questions, slots, TEXTS)
+    by_round = {r: [dict(d, questions=[{k: v for k, v in q.items() if k not in ("_r", "principle_id")}
+                                       for q in questions.filter((pl.col("_r") == r)
+                                                                 & (pl.col("principle_id") == d["principle_id"]))
+                                       .iter_rows(named=True)])
+                    for d in principles.filter(pl.col("_r") == r).iter_rows(named=True)] for r in range(4)}
+    for (cur, prev, held, step), rows in zip(slots, got, strict=True):
+        expected = principle_list(FW, by_round[cur] if cur is not None else None,
+                                  {d["principle_id"]: d for d in by_round[prev]} if prev is not None else {},
+                                  "round" if held else None, "en", step, TEXTS)
+        assert [r.model_dump_json() for r in rows] == [r.model_dump_json() for r in expected]
