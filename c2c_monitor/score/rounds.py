@@ -129,6 +129,11 @@ def _by_round(frame: pl.DataFrame, models: list[Any], keys: Sequence[Key]) -> di
     return out
 
 
+def _of(rounds: pl.DataFrame) -> pl.Expr:
+    """Is a row's round (`_r`) one of `rounds`' (a frame with that column)?"""
+    return pl.col(R).is_in(rounds[R].unique().implode())
+
+
 def _group_rows(frame: pl.DataFrame, keys: Sequence[Key]) -> dict[Key, list[GroupRow]]:
     """`group_breakdown` rows (by `_r`) as each round's GroupRows, scores to 3 places."""
     frame = frame.with_columns(python_round(frame["score"], 3))
@@ -178,7 +183,8 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
         previous_shown[pid] = previous is not None and why[-2] is None
     shown = {(pid, c) for pid, (_, c, _) in chosen.items() if c is not None and withheld[pid] is None}
     shown_frame = pl.DataFrame({R: sorted(number[k] for k in shown)}, schema={R: pl.Int32})
-    current_ratings = ratings.join(shown_frame, on=R, how="semi")
+    # Rows of some rounds: a filter on the round number (`_of`), a tenth of a semi join's time over a cohort's rows.
+    current_ratings = ratings.filter(_of(shown_frame))
 
     groups = _group_rows(group_breakdown(fw, current_ratings, t.k_mean, t, by=by), keys)
     # Partner types regroup only what the group table already shows, under the same rule (score/disclosure).
@@ -187,7 +193,7 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
                           if (current := chosen[pid][1]) is not None and (pid, current) in groups
                           for g, kind in m.items()],
                          schema={R: pl.Int32, "stakeholder_group": pl.String, "partner_type": pl.String}, orient="row")
-    with_types = current_ratings.join(typed.select(R).unique(), on=R, how="semi")
+    with_types = current_ratings.filter(_of(typed))
     types = _group_rows(group_breakdown(fw, partner_type_ratings(with_types, typed, t.k_mean, t, by=by), t.k_mean, t,
                                         by=by), keys)
 
@@ -199,17 +205,17 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     wanted_frame = pl.DataFrame(
         sorted((number[pid, rid], len(people.get((pid, rid), ())), g) for pid, rid, g in wanted),
         schema={R: pl.Int32, "people": pl.Int64, "groups_shown": pl.Boolean}, orient="row")
-    stats = question_stats(ratings.join(wanted_frame, on=R, how="semi"), by=by, values=False)
+    stats = question_stats(ratings.filter(_of(wanted_frame)), by=by, values=False)
     numbered = pl.DataFrame({"partnership_id": [p for p, _ in keys], "round_id": [r for _, r in keys],
                              R: pl.Series(range(len(keys)), dtype=pl.Int32)})
     agreed = (reads.agreed_ratings(con, pids, as_of).join(numbered, on=KEYS, how="inner").drop(KEYS)
-              .join(wanted_frame, on=R, how="semi"))
+              .filter(_of(wanted_frame)))
     questions, principles = principle_results(fw, stats, wanted_frame, agreed, by, thresholds=t)
     texts = framework_texts(fw, lang)
     qtext = pl.DataFrame([(qid, text) for _, qs in texts for qid, text in qs.items()],
                          schema={"question_id": pl.String, "text": pl.String}, orient="row")
     # The questions of the current rounds only, each principle's as a list beside its result.
-    current_questions = (questions.join(shown_frame, on=R, how="semi", maintain_order="left")
+    current_questions = (questions.filter(_of(shown_frame))
                          .join(qtext, on="question_id", how="left", maintain_order="left")
                          .select(R, "principle_id", pl.col("question_id").alias("id"), "text", "n", "median",
                                  "iqr", "low", "high", "share_dont_know", "disagreement", "agreed",
