@@ -3,7 +3,7 @@ one load skip the join of loads, rows without a sheet skip the sheets' passes, r
 sorted): held equal here to the general form they had before (the reference below, kept verbatim), on rows
 mixing loads, sheets, legacy rows, duplicate answers and codes that differ only by case or spaces. And the two
 facilities round_views builds a cohort's rows with: Python's rounding once per distinct value, and models validated
-from a frame's JSON; and principle_rows, every partnership's principle rows at once, against principle_list."""
+from a frame's JSON; and principle_lists, every partnership's principle rows at once, against principle_list."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from c2c_monitor.definitions.principles import load_framework
 from c2c_monitor.score.disclosure import Thresholds, published_rounds
-from c2c_monitor.score.rounds import disclosed_states, framework_texts, principle_list, principle_rows, python_round
+from c2c_monitor.score.rounds import disclosed_states, framework_texts, principle_list, principle_lists, python_round
 from c2c_monitor.store.reads import round_state
 
 SCHEMA = {"_r": pl.Int32, "participant_code": pl.String, "stakeholder_group": pl.String, "question_id": pl.String,
@@ -191,13 +191,13 @@ _slot = st.tuples(st.one_of(st.none(), st.integers(0, 3)), st.one_of(st.none(), 
 
 @settings(max_examples=60, deadline=None)
 @given(_results(), st.lists(_slot, max_size=6))
-def test_principle_rows_equal_principle_list(results: tuple[pl.DataFrame, pl.DataFrame],
+def test_principle_lists_equal_principle_list(results: tuple[pl.DataFrame, pl.DataFrame],
                                              slots: list[tuple[int | None, int | None, bool, int | None]]) -> None:
-    """rounds.principle_rows (every partnership at once) against principle_list (one partnership, the reference):
+    """rounds.principle_lists (every partnership at once) against principle_list (one partnership, the reference):
     shown and not shown rounds, previous rounds, steps before and after a principle is expected, scores None."""
     principles, questions = results
     slots = [(cur, prev, held or cur is not None, step) for cur, prev, held, step in slots]  # shown: held
-    got = principle_rows(FW, principles, questions, slots, TEXTS)
+    got = principle_lists(FW, principles, questions, slots, TEXTS)
     by_round = {r: [dict(d, questions=[{k: v for k, v in q.items() if k not in ("_r", "principle_id")}
                                        for q in questions.filter((pl.col("_r") == r)
                                                                  & (pl.col("principle_id") == d["principle_id"]))

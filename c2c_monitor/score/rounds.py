@@ -225,13 +225,13 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     slots = [(number[pid, current] if current is not None and (pid, current) in shown else None,
               number[pid, previous] if previous is not None and previous_shown[pid] else None,
               current is not None, (steps or {}).get(pid)) for pid, (_, current, previous) in chosen.items()]
-    rows_of = principle_rows(fw, principles, current_questions, slots, texts)
+    rows_of = principle_lists(fw, principles, current_questions, slots, texts)
 
     out = {}
-    for (pid, (_, current, previous)), principle_rows_ in zip(chosen.items(), rows_of, strict=True):
+    for (pid, (_, current, previous)), principle_rows in zip(chosen.items(), rows_of, strict=True):
         key = (pid, current or "")
         group_rows = groups.get(key, []) if key in shown else []
-        out[pid] = RoundView(principle_rows_, current, previous, len(people.get(key, ())) if current else 0,
+        out[pid] = RoundView(principle_rows, current, previous, len(people.get(key, ())) if current else 0,
                              group_rows, withheld[pid], types.get(key, []) if group_rows else [])
     return out
 
@@ -239,7 +239,7 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
 _PRINCIPLE_ROWS = TypeAdapter(list[PrincipleRow])
 
 
-def principle_rows(fw: Framework, principles: pl.DataFrame, questions: pl.DataFrame,
+def principle_lists(fw: Framework, principles: pl.DataFrame, questions: pl.DataFrame,
                    slots: Sequence[tuple[int | None, int | None, bool, int | None]],
                    texts: Sequence[tuple[str, dict[str, str]]]) -> list[list[PrincipleRow]]:
     """`principle_list` of many partnerships in one polars pass and one validation call.
