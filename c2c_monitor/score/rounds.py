@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from pydantic import TypeAdapter
 
 from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.errors import C2CError
@@ -74,18 +75,19 @@ def disclosed_states(rows: pl.DataFrame, t: Thresholds, by: Sequence[str] = KEYS
     people `P01`, of two `A/P01`), so the people of a load and of the one before compare as the same people.
     """
     keys = list(by)
-    rows = rows.with_columns(pl.col("vintage_id").n_unique().over(keys).alias("_n_loads"))
-    # A round of one load has one state, its rows as they are (most rounds: no join for them).
-    single = rows.filter(pl.col("_n_loads") == 1).with_columns(pl.col("vintage_id").alias("_load"))
-    multi = rows.filter(pl.col("_n_loads") > 1)
+    # A round of one load has one state, its rows as they are (most rounds: no join, no load to choose).
+    n_loads = rows.group_by(keys).agg(pl.col("vintage_id").n_unique().alias("_n_loads"))
+    several = n_loads.filter(pl.col("_n_loads") > 1).select(keys)
+    if several.height == 0:
+        return reads.round_state(rows, keys, pl.lit(False))
+    single = reads.round_state(rows.join(several, on=keys, how="anti"), keys, pl.lit(False))
+    multi = rows.join(several, on=keys, how="semi")
     loads = multi.select(*keys, pl.col("vintage_id").alias("_load")).unique()
-    staged = pl.concat([single, multi.join(loads, on=keys).filter(pl.col("vintage_id") <= pl.col("_load"))
-                        .select(single.columns)])
-    states = reads.round_state(staged, [*keys, "_load"], pl.col("_n_loads") > 1)
+    staged = multi.join(loads, on=keys).filter(pl.col("vintage_id") <= pl.col("_load"))
+    states = reads.round_state(staged, [*keys, "_load"], pl.lit(True))
     people: dict[tuple[Any, ...], list[tuple[int, set[str]]]] = {}
-    # Only a round of several loads has a load to choose: its people, load by load (not every round's people).
-    for *round_key, load, codes in (states.filter(pl.col("_n_loads") > 1)
-                                    .group_by(*keys, "_load").agg(pl.col("participant_code").unique())
+    # A round of several loads has a load to choose: its people, load by load.
+    for *round_key, load, codes in (states.group_by(*keys, "_load").agg(pl.col("participant_code").unique())
                                     .sort(*keys, "_load").iter_rows()):
         people.setdefault(tuple(round_key), []).append((load, set(codes)))
     chosen = []
@@ -96,22 +98,46 @@ def disclosed_states(rows: pl.DataFrame, t: Thresholds, by: Sequence[str] = KEYS
             chosen.append((*key, shown[-1] if shown else seq[-1][0]))
     pick = pl.DataFrame(chosen, schema={**{k: states.schema[k] for k in keys}, "_load": states.schema["_load"]},
                         orient="row")
-    return pl.concat([states.filter(pl.col("_n_loads") == 1),
-                      states.filter(pl.col("_n_loads") > 1).join(pick, on=[*keys, "_load"], how="semi")]
-                     ).drop("_load", "_n_loads")
+    return pl.concat([single, states.join(pick, on=[*keys, "_load"], how="semi").drop("_load")])
 
 
-def _split(frame: pl.DataFrame, keys: Sequence[Key]) -> dict[Key, list[dict[str, Any]]]:
-    """A frame's rows by round: `keys[_r]`."""
-    out: dict[Key, list[dict[str, Any]]] = {}
-    for r in frame.rows(named=True):  # at once, not a generator step a row
-        out.setdefault(keys[r[R]], []).append(r)
+# A cohort's principle rows (their question rows inside) and group rows are validated in one call each (not a
+# model's constructor a row), from their frame's JSON: polars writes it without a Python object a value, pydantic
+# reads it without one either, and a float goes through both unchanged (shortest round-trip form;
+# tests/test_round_states.py checks it).
+_GROUP_ROWS = TypeAdapter(list[GroupRow])
+
+
+def python_round(values: pl.Series, digits: int) -> pl.Series:
+    """`round(x, digits)` of each value exactly as Python rounds it, computed once per distinct value.
+
+    Python rounds the float's exact binary value to the nearest decimal, ties to even; polars' own `round` scales
+    first and rounds ties away from zero, so the two differ on some values (0.03125 to 4 places: 0.0312 in Python,
+    0.0313 scaled). A cohort's shares and scores take few distinct values, so the mapping is small. Nulls stay
+    null; the values here (shares, scores) are never -0.0 nor NaN, which a float's hash would not tell apart.
+    """
+    distinct = values.drop_nulls().unique()
+    return values.replace_strict(distinct, [round(x, digits) for x in distinct.to_list()], default=None,
+                                 return_dtype=pl.Float64)
+
+
+def _by_round(frame: pl.DataFrame, models: list[Any], keys: Sequence[Key]) -> dict[Key, list[Any]]:
+    """The models made from a frame's rows, by round (`keys[_r]`)."""
+    out: dict[Key, list[Any]] = {}
+    for r, model in zip(frame[R].to_list(), models, strict=True):
+        out.setdefault(keys[r], []).append(model)
     return out
 
 
-def _group_rows(rows: list[dict[str, Any]]) -> list[GroupRow]:
-    return [GroupRow(group=g["group"], principle_id=g["principle_id"], n_participants=g["n_participants"],
-                     score=None if g["score"] is None else round(g["score"], 3)) for g in rows]
+def _of(rounds: pl.DataFrame) -> pl.Expr:
+    """Is a row's round (`_r`) one of `rounds`' (a frame with that column)?"""
+    return pl.col(R).is_in(rounds[R].unique().implode())
+
+
+def _group_rows(frame: pl.DataFrame, keys: Sequence[Key]) -> dict[Key, list[GroupRow]]:
+    """`group_breakdown` rows (by `_r`) as each round's GroupRows, scores to 3 places."""
+    frame = frame.with_columns(python_round(frame["score"], 3))
+    return _by_round(frame, _GROUP_ROWS.validate_json(frame.drop(R).write_json()), keys)
 
 
 def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_of: int | None, t: Thresholds,
@@ -157,18 +183,19 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
         previous_shown[pid] = previous is not None and why[-2] is None
     shown = {(pid, c) for pid, (_, c, _) in chosen.items() if c is not None and withheld[pid] is None}
     shown_frame = pl.DataFrame({R: sorted(number[k] for k in shown)}, schema={R: pl.Int32})
-    current_ratings = ratings.join(shown_frame, on=R, how="semi")
+    # Rows of some rounds: a filter on the round number (`_of`), a tenth of a semi join's time over a cohort's rows.
+    current_ratings = ratings.filter(_of(shown_frame))
 
-    groups = _split(group_breakdown(fw, current_ratings, t.k_mean, t, by=by), keys)
+    groups = _group_rows(group_breakdown(fw, current_ratings, t.k_mean, t, by=by), keys)
     # Partner types regroup only what the group table already shows, under the same rule (score/disclosure).
     mappings = reads.group_types_many(con, pids, as_of)
     typed = pl.DataFrame([(number[pid, current], g, kind) for pid, m in mappings.items()
                           if (current := chosen[pid][1]) is not None and (pid, current) in groups
                           for g, kind in m.items()],
                          schema={R: pl.Int32, "stakeholder_group": pl.String, "partner_type": pl.String}, orient="row")
-    with_types = current_ratings.join(typed.select(R).unique(), on=R, how="semi")
-    types = _split(group_breakdown(fw, partner_type_ratings(with_types, typed, t.k_mean, t, by=by), t.k_mean, t,
-                                   by=by), keys)
+    with_types = current_ratings.filter(_of(typed))
+    types = _group_rows(group_breakdown(fw, partner_type_ratings(with_types, typed, t.k_mean, t, by=by), t.k_mean, t,
+                                        by=by), keys)
 
     # Question statistics and principle results of every round shown (current and previous) in one pass.
     # Spreads are never shown beside a group breakdown (score/disclosure.spread_disclosed): the current round
@@ -178,43 +205,90 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     wanted_frame = pl.DataFrame(
         sorted((number[pid, rid], len(people.get((pid, rid), ())), g) for pid, rid, g in wanted),
         schema={R: pl.Int32, "people": pl.Int64, "groups_shown": pl.Boolean}, orient="row")
-    stats = question_stats(ratings.join(wanted_frame, on=R, how="semi"), by=by, values=False)
+    stats = question_stats(ratings.filter(_of(wanted_frame)), by=by, values=False)
     numbered = pl.DataFrame({"partnership_id": [p for p, _ in keys], "round_id": [r for _, r in keys],
                              R: pl.Series(range(len(keys)), dtype=pl.Int32)})
     agreed = (reads.agreed_ratings(con, pids, as_of).join(numbered, on=KEYS, how="inner").drop(KEYS)
-              .join(wanted_frame, on=R, how="semi"))
+              .filter(_of(wanted_frame)))
     questions, principles = principle_results(fw, stats, wanted_frame, agreed, by, thresholds=t)
     texts = framework_texts(fw, lang)
     qtext = pl.DataFrame([(qid, text) for _, qs in texts for qid, text in qs.items()],
                          schema={"question_id": pl.String, "text": pl.String}, orient="row")
-    # The questions of the current rounds only, as the plain dicts a PrincipleRow validates into QuestionRows.
-    current_questions = (questions.join(shown_frame, on=R, how="semi", maintain_order="left")
+    # The questions of the current rounds only, each principle's as a list beside its result.
+    current_questions = (questions.filter(_of(shown_frame))
                          .join(qtext, on="question_id", how="left", maintain_order="left")
                          .select(R, "principle_id", pl.col("question_id").alias("id"), "text", "n", "median",
                                  "iqr", "low", "high", "share_dont_know", "disagreement", "agreed",
                                  "agreed_reason", "score", "n_not_applicable", "n_dont_know", "n_blank"))
-    by_principle: dict[tuple[int, str], list[dict[str, Any]]] = {}
-    for r in current_questions.rows(named=True):
-        r["share_dont_know"] = round(r["share_dont_know"], 4)
-        by_principle.setdefault((r.pop(R), r.pop("principle_id")), []).append(r)
-    results: dict[Key, list[dict[str, Any]]] = {}
-    for r in principles.rows(named=True):
-        key = keys[r[R]]
-        r["questions"] = by_principle.get((r[R], r["principle_id"]), []) if key in shown else []
-        results.setdefault(key, []).append(r)
+    current_questions = current_questions.with_columns(python_round(current_questions["share_dont_know"], 4))
+    # Each partnership's current round (when shown) and previous round (when shown), by number.
+    slots = [(number[pid, current] if current is not None and (pid, current) in shown else None,
+              number[pid, previous] if previous is not None and previous_shown[pid] else None,
+              current is not None, (steps or {}).get(pid)) for pid, (_, current, previous) in chosen.items()]
+    rows_of = principle_lists(fw, principles, current_questions, slots, texts)
 
     out = {}
-    for pid, (_, current, previous) in chosen.items():
+    for (pid, (_, current, previous)), principle_rows in zip(chosen.items(), rows_of, strict=True):
         key = (pid, current or "")
-        group_rows = _group_rows(groups.get(key, [])) if key in shown else []
-        res = results.get(key) if key in shown else None
-        prev = {p["principle_id"]: p for p in results.get((pid, previous), [])} \
-            if previous is not None and previous_shown[pid] else {}
-        step = (steps or {}).get(pid)
-        out[pid] = RoundView(principle_list(fw, res, prev, current, lang, step, texts), current, previous,
-                             len(people.get(key, ())) if current else 0, group_rows, withheld[pid],
-                             _group_rows(types.get(key, [])) if group_rows else [])
+        group_rows = groups.get(key, []) if key in shown else []
+        out[pid] = RoundView(principle_rows, current, previous, len(people.get(key, ())) if current else 0,
+                             group_rows, withheld[pid], types.get(key, []) if group_rows else [])
     return out
+
+
+_PRINCIPLE_ROWS = TypeAdapter(list[PrincipleRow])
+
+
+def principle_lists(fw: Framework, principles: pl.DataFrame, questions: pl.DataFrame,
+                   slots: Sequence[tuple[int | None, int | None, bool, int | None]],
+                   texts: Sequence[tuple[str, dict[str, str]]]) -> list[list[PrincipleRow]]:
+    """`principle_list` of many partnerships in one polars pass and one validation call.
+
+    `principles`: `score/ratings.principle_results` principle rows (by `_r`); `questions`: the question rows of
+    the current rounds as QuestionRow fields (by `_r` and principle_id); `slots`: a partnership each, (its current
+    round's number when shown, its previous round's when shown, whether it has a current round, its step);
+    `texts`: `framework_texts`. Returns each partnership's rows, in the order of `slots`; tests/test_round_states.py
+    holds them equal to `principle_list`'s.
+    """
+    schema: dict[str, Any] = {"_cur": pl.Int32, "_prev": pl.Int32, "_held": pl.Boolean, "_step": pl.Int64}
+    frame = pl.DataFrame(slots, schema=schema, orient="row").with_row_index("_i")
+    framework = pl.DataFrame({
+        "_p": range(len(fw.principles)), "id": [p.id for p in fw.principles], "title": [t for t, _ in texts],
+        "expected_from_step": pl.Series([p.expected_from_step for p in fw.principles], dtype=pl.Int64),
+        "n_questions": [len(p.questions) for p in fw.principles]})
+    result = principles.select(pl.col(R).cast(pl.Int32).alias("_cur"), pl.col("principle_id").alias("id"), "score",
+                               "coverage", "n_answered", "disagreements", "n_ratings", "n_not_applicable_dont_know",
+                               "n_blank", pl.lit(True).alias("_hit"))
+    previous = principles.select(pl.col(R).cast(pl.Int32).alias("_prev"), pl.col("principle_id").alias("id"),
+                                 pl.col("score").alias("_previous"))
+    fields = [c for c in questions.columns if c not in (R, "principle_id")]
+    listed = questions.group_by(R, "principle_id", maintain_order=True).agg(pl.struct(fields).alias("questions"))
+    listed = listed.select(pl.col(R).cast(pl.Int32).alias("_cur"), pl.col("principle_id").alias("id"), "questions")
+    g = (frame.join(framework, how="cross").join(result, on=["_cur", "id"], how="left")
+         .join(previous, on=["_prev", "id"], how="left").join(listed, on=["_cur", "id"], how="left")
+         .sort("_i", "_p"))
+    hit = pl.col("_hit").fill_null(False)
+    waiting = (pl.col("_step") < pl.col("expected_from_step")).fill_null(False)  # not_expected
+    status = (pl.when(waiting).then(pl.lit("not expected yet")).when(~pl.col("_held")).then(pl.lit("not assessed"))
+              .when(~hit | pl.col("score").is_null()).then(pl.lit("insufficient data")).otherwise(pl.lit("scored")))
+    # principle_trend of the unrounded scores, once per distinct pair.
+    pairs = g.select("score", "_previous").unique()
+    trends = pairs.with_columns(pl.Series("trend", [principle_trend(a, b) for a, b in pairs.iter_rows()],
+                                          dtype=pl.String))
+    g = g.join(trends, on=["score", "_previous"], how="left", nulls_equal=True, maintain_order="left")
+    g = g.select(
+        "id", "title", "expected_from_step",
+        pl.when(~waiting).then(python_round(g["score"], 3)).alias("score"), status.alias("status"),
+        pl.when(hit).then(pl.col("coverage")).otherwise(0.0).alias("coverage"), "n_questions",
+        pl.when(hit).then(pl.col("n_answered")).otherwise(0).alias("n_answered"),
+        python_round(g["_previous"], 3).alias("previous_score"), "trend",
+        pl.col("disagreements").fill_null(pl.lit([], dtype=g.schema["disagreements"])),
+        pl.col("questions").fill_null(pl.lit([], dtype=g.schema["questions"])),
+        *(pl.when(hit).then(pl.col(c)).otherwise(0).alias(c)
+          for c in ("n_ratings", "n_not_applicable_dont_know", "n_blank")))
+    models = _PRINCIPLE_ROWS.validate_json(g.write_json())
+    n = len(fw.principles)
+    return [models[i * n:(i + 1) * n] for i in range(len(slots))]
 
 
 def framework_texts(fw: Framework, lang: str) -> list[tuple[str, dict[str, str]]]:
@@ -249,8 +323,7 @@ def principle_list(fw: Framework, res: Sequence[Mapping[str, Any]] | None,
             previous_score=None if previous is None else round(previous, 3),
             trend=principle_trend(score, previous),
             disagreements=r["disagreements"] if r else [],
-            # Plain dicts, validated as QuestionRows by the PrincipleRow's one validation call: a cohort makes
-            # ~100 a partnership, and a model's own constructor costs a Python call each.
+            # Plain dicts, validated as QuestionRows by the PrincipleRow's one validation call.
             questions=r["questions"] if r else [],
             n_ratings=r["n_ratings"] if r else 0,
             n_not_applicable_dont_know=r["n_not_applicable_dont_know"] if r else 0,
