@@ -177,9 +177,16 @@ def test_start_status_stop_in_the_background(folder: Path, tmp_path: Path) -> No
     assert _client(["preload", "status"], env, tmp_path).returncode == NOT_TAKEN
 
 
-def test_ctrl_c_reaches_the_command_in_the_worker(folder: Path, supervisor: subprocess.Popen[bytes],
-                                                 demo_ws: Path, tmp_path: Path) -> None:
-    """The user's Ctrl-C goes to `c2c`, the client; it must stop the command, which runs in the worker."""
+def _serving(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL])
+def test_stopping_c2c_stops_the_command_in_the_worker(how: signal.Signals, folder: Path,
+                                                      supervisor: subprocess.Popen[bytes], demo_ws: Path,
+                                                      tmp_path: Path) -> None:
+    """Ctrl-C goes to `c2c`, the client, which passes it on; a `c2c` killed outright takes its command with it."""
     ws = tmp_path / "ws"
     shutil.copytree(demo_ws, ws)
     env = _env(folder)
@@ -196,9 +203,16 @@ def test_ctrl_c_reaches_the_command_in_the_worker(folder: Path, supervisor: subp
         while "http://127.0.0.1" not in line and time.monotonic() < deadline:
             line = (client.stderr.readline() if client.stderr else "") or line
         assert "http://127.0.0.1" in line
-        client.send_signal(signal.SIGINT)
-        # Without the forwarding the server in the worker would run on, and the client wait for its status.
+        while not _serving(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _serving(port)
+        client.send_signal(how)
+        # Without the hand-over the server in the worker would run on (and, for Ctrl-C, the client wait for it).
         assert client.wait(timeout=30) != NOT_TAKEN
+        deadline = time.monotonic() + 30
+        while _serving(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _serving(port)
     finally:
         if client.poll() is None:
             client.kill()
@@ -225,3 +239,28 @@ def test_a_message_longer_than_allowed_or_cut_short_is_not_read() -> None:
         with a:
             a.sendall((10).to_bytes(4, "big") + b'{"a"')
         assert receive(b) == (None, [])
+
+
+def test_waiting_workers_go_when_their_supervisor_is_killed(folder: Path, tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "from c2c_monitor.cli.preload_server import supervise; "
+                             "supervise(2, 300.0)"], env=_env(folder), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    log = folder / "preload.log"
+    deadline = time.monotonic() + 60
+    while (log.read_text(encoding="utf-8").count("ready") if log.exists() else 0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = [int(line.split()[1]) for line in log.read_text(encoding="utf-8").splitlines() if "ready" in line]
+    assert len(workers) == 2
+    proc.kill()
+    proc.wait(timeout=30)
+
+    def alive(pid: int) -> bool:  # running, and not a zombie waiting for init to reap it
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 30
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(p) for p in workers)

@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -130,6 +131,19 @@ def _take(request: dict[str, Any], fds: list[int]) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # the client forwards the user's Ctrl-C
 
 
+def _end_with_client(conn: socket.socket) -> None:
+    """A `c2c` killed outright (SIGKILL) cannot pass its signal on: end the command as if it had been killed.
+
+    The client sends nothing after its request, so a read returns only when it has gone (or a status was
+    sent and this process is ending anyway).
+    """
+    try:
+        conn.recv(1)
+    except OSError:
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _run_command() -> int:
     from c2c_monitor.cli.tree import main
 
@@ -163,7 +177,18 @@ def worker(listen_fd: int) -> None:
     # The log (the supervisor's preload.log) says when each worker is ready, and how long loading took.
     print(f"worker {os.getpid()} ready after {time.monotonic() - started:.2f} s", file=sys.stderr, flush=True)
     listener = socket.socket(fileno=listen_fd)
-    conn, _ = listener.accept()
+    # A supervisor killed outright leaves no one to stop this worker: look once a second whether it is still
+    # the parent, and go if not.
+    parent = os.getppid()
+    listener.settimeout(1.0)
+    while True:
+        try:
+            conn, _ = listener.accept()
+            break
+        except TimeoutError:
+            if os.getppid() != parent:
+                os._exit(0)
+    conn.settimeout(None)
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     listener.close()
     if peer_uid(conn) != os.getuid():
@@ -179,6 +204,7 @@ def worker(listen_fd: int) -> None:
         os._exit(STALE)
     send(conn, {"pid": os.getpid()})
     _take(request, fds)
+    threading.Thread(target=_end_with_client, args=(conn,), daemon=True).start()
     code = _run_command()
     try:
         atexit._run_exitfuncs()  # before the status: the client's shell must not see files still being closed
