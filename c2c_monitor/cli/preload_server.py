@@ -122,7 +122,9 @@ def _take(request: dict[str, Any], fds: list[int]) -> None:
     os.environ.update(request["env"])
     time.tzset()  # the C library read TZ when this process started
     os.umask(int(request["umask"]))
-    infos = request.get("stdio") or [{}, {}, {}]
+    infos = request.get("stdio")
+    if not (isinstance(infos, list) and len(infos) == 3 and all(isinstance(i, dict) for i in infos)):
+        infos = [{}, {}, {}]
     for name, fd, info in (("stdin", 0, infos[0]), ("stdout", 1, infos[1]), ("stderr", 2, infos[2])):
         stream = _stdio(fd, info, fd != 0)
         setattr(sys, name, stream)
@@ -171,6 +173,7 @@ def worker(listen_fd: int) -> None:
     # Until a command is taken, the supervisor's SIGUSR1 ends this worker; once taken, the command runs out.
     signal.signal(signal.SIGUSR1, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C meant for a supervisor run in the foreground
+    parent = os.getppid()
     started = time.monotonic()
     _preload()
     loaded = _files()
@@ -179,7 +182,6 @@ def worker(listen_fd: int) -> None:
     listener = socket.socket(fileno=listen_fd)
     # A supervisor killed outright leaves no one to stop this worker: look once a second whether it is still
     # the parent, and go if not.
-    parent = os.getppid()
     listener.settimeout(1.0)
     while True:
         try:
@@ -202,8 +204,12 @@ def worker(listen_fd: int) -> None:
     if _files() != loaded:
         send(conn, {"refused": "its code changed on disk"})
         os._exit(STALE)
+    try:
+        _take(request, fds)
+    except (OSError, KeyError, TypeError, ValueError) as exc:  # a folder gone meanwhile: the script runs it
+        send(conn, {"refused": f"cannot take the command: {exc}"})
+        os._exit(0)
     send(conn, {"pid": os.getpid()})
-    _take(request, fds)
     threading.Thread(target=_end_with_client, args=(conn,), daemon=True).start()
     code = _run_command()
     try:
