@@ -65,6 +65,7 @@ CORPUS = [
     ("mixed-decimal-marks.csv", [], ("mixed-decimals", 2, "value")),
     ("decimal-comma-in-comma-file.csv", [], ("decimal-comma", 2, "value")),
     ("not-really.xlsx", [], ("malformed-xlsx", None, None)),
+    ("empty-file.xlsx", [], ("empty-file", None, None)),  # said so, not "not a zip file"
     ("open-sdg-without-value/indicator_11-1-1.csv", ["--city", "bonn", "--map-indicator", "11-1-1=slum_population"],
      ("missing-column", 1, "Value")),
     ("unknown-area.csv", ["--map-indicator", "x=no_such_indicator"], ("unknown-indicator", None, "indicator")),

@@ -40,7 +40,8 @@ def test_assess_loads_its_own_command_only(demo_copy: Path) -> None:
                      ("c2c_monitor.cli.", "c2c_monitor.publish", "c2c_monitor.workshop", "jinja2"))
     assert "c2c_monitor.cli.assess" in mods  # the probe saw the command run
     others = {m for m in mods if m.startswith("c2c_monitor.cli.")} - {
-        "c2c_monitor.cli.assess", "c2c_monitor.cli.context", "c2c_monitor.cli.complete", "c2c_monitor.cli.messages"}
+        "c2c_monitor.cli.assess", "c2c_monitor.cli.context", "c2c_monitor.cli.complete", "c2c_monitor.cli.messages",
+        "c2c_monitor.cli.tree"}
     assert others == set()
     assert not {m for m in mods if not m.startswith("c2c_monitor.cli.")}, "publishing or workshop code loaded"
 
@@ -163,3 +164,17 @@ def test_partnerships_without_a_round_get_the_views_the_full_pass_gives(demo_cop
             assert alone[quiet].current is None and len(alone[quiet].principles) == len(fw.principles)
         with pytest.raises(C2CError, match="no workshop round"):
             round_views(con, fw, [quiet], None, t, "en", "R1", {})
+
+
+def test_the_c2c_script_loads_only_the_standard_library_before_it_knows_whether_a_worker_takes_over() -> None:
+    """`entry` asks for a preloaded worker first (`c2c preload`): that look must not cost the imports it saves."""
+    probe = ("import sys\nbefore = set(sys.modules)\nimport c2c_monitor.cli.preload_client\n"
+             "print(' '.join(sorted(set(sys.modules) - before)))\n")
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    loaded = set(res.stdout.split())
+    ours = {m for m in loaded if m.split(".")[0] == "c2c_monitor"}
+    assert ours == {"c2c_monitor", "c2c_monitor.cli", "c2c_monitor.cli.preload_client"}
+    others = {m.split(".")[0] for m in loaded - ours}
+    assert others <= set(sys.stdlib_module_names) | {"__future__"}, others - set(sys.stdlib_module_names)
+    assert "click" not in loaded and "json" in loaded  # the probe saw the client's own imports

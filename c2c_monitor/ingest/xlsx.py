@@ -99,6 +99,8 @@ def _workbook(path: Path) -> Iterator[tuple[Any, bool]]:
     from openpyxl import load_workbook
 
     try:
+        if path.stat().st_size == 0:  # zipfile would call it "not a zip file", which hides the plain cause
+            raise ReadError(Finding("empty-file", str(path), "the file is empty"))
         has_formulas = _check_archive(path)
         wb = load_workbook(path, read_only=True, data_only=True)
     except ReadError:
