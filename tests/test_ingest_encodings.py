@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import example, assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from c2c_monitor.ingest.fieldcount import first_ragged
