@@ -431,3 +431,48 @@ def test_no_spreads_beside_a_group_breakdown(ws_root: Path) -> None:
     q = next(q for p in view.principles for q in p.questions if q.id == "P02.1")
     assert {g.group for g in view.groups} == {"civil_society", MERGED_GROUP}
     assert q.median == 4.0 and (q.low, q.high, q.iqr, q.disagreement) == (None, None, None, False)
+
+
+# Found by the property test above (session 10, in one of several hundred random rounds; 300 more passed): the
+# published figures of this round leave one rating vector only for civil society's three members on P01.1. Their
+# group score (5.0) rests on P01.1 alone (P01.2 has two numeric ratings in the group), the merged other groups'
+# score (4.0) and the question's median over the round leave no other split. The group plan publishes the
+# whole partition (civil society and everyone else merged); a rule that closes this without losing most group
+# tables is not designed yet (see the closing note of session 10). strict: when a rule closes it, this fails and
+# the mark must go.
+PINNED_ROUND = [
+    ("civil_society", {"P01.2": "4", "P02.1": "5", "P01.1": "5"}),
+    ("private_sector", {"P01.2": "4", "P01.1": "5", "P02.1": "4"}),
+    ("local_government", {"P01.2": "4", "P02.1": "2", "P01.1": "4"}),
+    ("local_government", {"P01.1": "4", "P02.1": "5", "P01.2": "5"}),
+    ("civil_society", {"P02.1": "4", "P01.1": "5", "P01.2": "na"}),
+    ("civil_society", {"P01.2": "5", "P01.1": "5", "P02.1": "4"}),
+    ("private_sector", {"P02.1": "2", "P01.2": "4", "P01.1": "na"}),
+]
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: a whole published partition can pin a unanimous group of three")
+def test_the_round_the_property_test_found_pins_nobody(ws_root: Path) -> None:
+    from c2c_monitor.publish.site import write_site
+    from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
+    from c2c_monitor.workshop.sheets import store_ratings
+
+    pid = f"pp-{next(_counter)}"
+    people = [(f"ZQ{i:02d}", g, answers) for i, (g, answers) in enumerate(PINNED_ROUND, 1)]
+    rows = [(code, g, q, a) for code, g, ans in people for q, a in ans.items()]
+    frame = pl.DataFrame(rows, schema={"participant_code": pl.String, "stakeholder_group": pl.String,
+                                       "question_id": pl.String, "answer": pl.String}, orient="row")
+    frame = frame.select(pl.lit(pid).alias("partnership_id"), pl.lit("R0").alias("round_id"), "participant_code",
+                         "stakeholder_group", pl.lit(None, pl.String).alias("city_id"), "question_id", "answer",
+                         pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
+                         pl.lit(None, pl.String).alias("comment"))
+    with open_workspace(ws_root) as ws:
+        _add_partnership(ws, pid)
+        store_ratings(ws.con, pid, "R0", dt.date(2020, 6, 1), frame, "test", b"", sheet="test")
+        cat = workspace_catalogue(ws)
+        site = ws_root.parent / f"site-{pid}"
+        write_site(ws, build_scoreboards(ws, [pid], catalogue=cat, framework=FW), site, cat, FW, pdf=False)
+    pub = _read_site(site, pid)
+    assert pub is not None and set(pub["groups"]) == {"civil_society", "other groups (merged)"}  # type: ignore[arg-type]
+    _check_round(pub, [(code, g, {q: int(a) if a.isdigit() else a for q, a in ans.items()})
+                       for code, g, ans in people])
