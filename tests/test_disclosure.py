@@ -312,6 +312,16 @@ def _add_partnership(ws: Workspace, pid: str) -> None:
 _counter = itertools.count()
 
 
+def _ratings_frame(pid: str, round_id: str, rows: list[tuple[str, str, str, str]]) -> pl.DataFrame:
+    """A round's sheet as `store_ratings` takes it: (participant code, group, question, answer) rows."""
+    frame = pl.DataFrame(rows, schema={"participant_code": pl.String, "stakeholder_group": pl.String,
+                                       "question_id": pl.String, "answer": pl.String}, orient="row")
+    return frame.select(pl.lit(pid).alias("partnership_id"), pl.lit(round_id).alias("round_id"), "participant_code",
+                        "stakeholder_group", pl.lit(None, pl.String).alias("city_id"), "question_id", "answer",
+                        pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
+                        pl.lit(None, pl.String).alias("comment"))
+
+
 # No shrinking: a failure prints its draws, and shrinking a publish-per-example test takes minutes.
 @settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -333,12 +343,7 @@ def test_no_published_file_pins_down_anyones_rating(ws_root: Path, rounds: list,
             people = [p for p in people if any(a is not None for a in p[2].values())]  # all blank: not there
             if not rows:
                 continue
-            frame = pl.DataFrame(rows, schema={"participant_code": pl.String, "stakeholder_group": pl.String,
-                                               "question_id": pl.String, "answer": pl.String}, orient="row")
-            frame = frame.select(pl.lit(pid).alias("partnership_id"), pl.lit(f"R{r}").alias("round_id"),
-                                 "participant_code", "stakeholder_group", pl.lit(None, pl.String).alias("city_id"),
-                                 "question_id", "answer", pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
-                                 pl.lit(None, pl.String).alias("comment"))
+            frame = _ratings_frame(pid, f"R{r}", rows)
             store_ratings(ws.con, pid, f"R{r}", dt.date(2020 + r, 6, 1), frame, "test", b"", sheet="test")
             site = ws_root.parent / f"site-{pid}-{r}"
             sbs = build_scoreboards(ws, [pid], catalogue=cat, framework=fw, backend="polars")  # the faster engine
@@ -359,12 +364,7 @@ def test_no_published_file_pins_down_anyones_rating(ws_root: Path, rounds: list,
 def _sheet(pid: str, round_id: str, codes: list[str], rating: str = "4") -> pl.DataFrame:
     rows = [(c, "civil_society", q, str((i % 5) + 1) if rating == "mixed" else rating)
             for i, c in enumerate(codes) for q in QUESTIONS]
-    frame = pl.DataFrame(rows, schema={"participant_code": pl.String, "stakeholder_group": pl.String,
-                                       "question_id": pl.String, "answer": pl.String}, orient="row")
-    return frame.select(pl.lit(pid).alias("partnership_id"), pl.lit(round_id).alias("round_id"), "participant_code",
-                        "stakeholder_group", pl.lit(None, pl.String).alias("city_id"), "question_id", "answer",
-                        pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
-                        pl.lit(None, pl.String).alias("comment"))
+    return _ratings_frame(pid, round_id, rows)
 
 
 def test_a_sheet_adding_fewer_than_k_people_to_a_round_waits(ws_root: Path) -> None:
@@ -418,12 +418,7 @@ def test_no_spreads_beside_a_group_breakdown(ws_root: Path) -> None:
     others = {"X0": ("private_sector", "4"), "X1": ("private_sector", "4"), "X2": ("local_government", "4")}
     rows = [(c, "civil_society", "P02.1", a) for c, a in civil.items()] + \
         [(c, g, "P02.1", a) for c, (g, a) in others.items()]
-    frame = pl.DataFrame(rows, schema={"participant_code": pl.String, "stakeholder_group": pl.String,
-                                       "question_id": pl.String, "answer": pl.String}, orient="row")
-    frame = frame.select(pl.lit(pid).alias("partnership_id"), pl.lit("R").alias("round_id"), "participant_code",
-                         "stakeholder_group", pl.lit(None, pl.String).alias("city_id"), "question_id", "answer",
-                         pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
-                         pl.lit(None, pl.String).alias("comment"))
+    frame = _ratings_frame(pid, "R", rows)
     with open_workspace(ws_root) as ws:
         _add_partnership(ws, pid)
         store_ratings(ws.con, pid, "R", dt.date(2024, 1, 1), frame, "t", b"", sheet="t")
@@ -460,12 +455,7 @@ def test_the_round_the_property_test_found_pins_nobody(ws_root: Path) -> None:
     pid = f"pp-{next(_counter)}"
     people = [(f"ZQ{i:02d}", g, answers) for i, (g, answers) in enumerate(PINNED_ROUND, 1)]
     rows = [(code, g, q, a) for code, g, ans in people for q, a in ans.items()]
-    frame = pl.DataFrame(rows, schema={"participant_code": pl.String, "stakeholder_group": pl.String,
-                                       "question_id": pl.String, "answer": pl.String}, orient="row")
-    frame = frame.select(pl.lit(pid).alias("partnership_id"), pl.lit("R0").alias("round_id"), "participant_code",
-                         "stakeholder_group", pl.lit(None, pl.String).alias("city_id"), "question_id", "answer",
-                         pl.col("answer").cast(pl.Int32, strict=False).alias("rating"),
-                         pl.lit(None, pl.String).alias("comment"))
+    frame = _ratings_frame(pid, "R0", rows)
     with open_workspace(ws_root) as ws:
         _add_partnership(ws, pid)
         store_ratings(ws.con, pid, "R0", dt.date(2020, 6, 1), frame, "test", b"", sheet="test")
@@ -473,6 +463,6 @@ def test_the_round_the_property_test_found_pins_nobody(ws_root: Path) -> None:
         site = ws_root.parent / f"site-{pid}"
         write_site(ws, build_scoreboards(ws, [pid], catalogue=cat, framework=FW), site, cat, FW, pdf=False)
     pub = _read_site(site, pid)
-    assert pub is not None and set(pub["groups"]) == {"civil_society", "other groups (merged)"}  # type: ignore[arg-type]
+    assert pub is not None and set(pub["groups"]) == {"civil_society", "other groups (merged)"}  # type: ignore[call-overload]
     _check_round(pub, [(code, g, {q: int(a) if a.isdigit() else a for q, a in ans.items()})
                        for code, g, ans in people])
