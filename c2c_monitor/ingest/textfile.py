@@ -235,8 +235,9 @@ def _polars_frame(path: Path, raw: bytes, sep: str) -> pl.DataFrame | None:
     # polars reads a record with extra fields silently when they are all empty (`a,b,` under two columns): with a
     # short record elsewhere the counts still agree, so a line ending in a separator gets the full check.
     s = sep.encode()
-    trailing = raw.endswith(s) or s + b"\n" in raw or s + b"\r\n" in raw
-    even = b'"' not in raw and not trailing and separators == lines * (raw if end < 0 else raw[:end]).count(s)
+    # (The scans for a trailing separator last: only a file whose counts agree needs them.)
+    even = (b'"' not in raw and separators == lines * (raw if end < 0 else raw[:end]).count(s)
+            and not (raw.endswith(s) or s + b"\n" in raw or s + b"\r\n" in raw))
     if not even:
         _refuse_ragged(path, raw, sep)
     try:
