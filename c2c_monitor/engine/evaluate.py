@@ -21,7 +21,8 @@ from c2c_monitor.store.reads import (
     current_headline_sql,
     current_records_sql,
     frame,
-    records_revised,
+    records_held,
+    small_frame,
     stage_latest,
     superseded_all,
     vintage_bound,
@@ -60,23 +61,6 @@ def _stage_cities(con: DuckDBPyConnection, partnership_ids: Sequence[str]) -> li
         "UNION SELECT p.partnership_id, c.city_id, c.population FROM p JOIN cities c "
         "ON c.city_id = p.partner_city_id", [list(partnership_ids)])
     return [r[0] for r in con.execute("SELECT DISTINCT city_id FROM _pc ORDER BY 1").fetchall()]
-
-
-def _holds_records(con: DuckDBPyConnection, partnership_ids: Sequence[str], datasets: Sequence[str],
-                   bound: int) -> bool:
-    """Whether any of `datasets` holds a row of the partnerships up to `bound`, whatever its version says: when
-    none does, no records indicator has a group to compute. (The tables' rows as one union, filtered once and cut
-    at the first: planned in a few ms, where a check per table took twice as long.)"""
-    for d in datasets:
-        if d not in DATASETS:
-            raise ValueError(f"not a records dataset: {d!r}")
-    if not datasets:
-        return False
-    rows = " UNION ALL ".join(f"SELECT partnership_id, vintage_id FROM rec_{d}" for d in datasets)  # noqa: S608
-    held = con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM ({rows}) WHERE vintage_id <= ? "  # noqa: S608
-                       "AND list_contains(?::VARCHAR[], partnership_id) LIMIT 1)",
-                       [bound, list(partnership_ids)]).fetchall()
-    return bool(held[0][0])
 
 
 def _stage_records(con: DuckDBPyConnection, partnership_ids: Sequence[str], bound: int) -> None:
@@ -140,7 +124,19 @@ def _records_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], partners
                                              {d: f"_rec_{d}" for d in DATASETS}, "_pop")
     if not sql.startswith("WITH "):
         raise ValueError("expected a statement with common table expressions")
-    out: pl.DataFrame = frame(con.sql("WITH " + ", ".join(ctes) + ", " + sql[len("WITH "):], params=params + more))
+    return _read(con, "WITH " + ", ".join(ctes) + ", " + sql[len("WITH "):], params + more,
+                 len(partnership_ids) <= SMALL_COHORT)
+
+
+# A cohort this small (`c2c assess`, `compare`) has results of some hundreds of rows: each statement is read as rows,
+# planned once (`reads.small_frame`), where reading it as a relation planned it twice.
+SMALL_COHORT = 4
+
+
+def _read(con: DuckDBPyConnection, sql: str, params: list[Any], small: bool) -> pl.DataFrame:
+    if small:
+        return small_frame(con, sql, params)
+    out: pl.DataFrame = frame(con.sql(sql, params=params))
     return out
 
 
@@ -192,7 +188,7 @@ def _cities_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], cities: l
     sql = f"WITH _o AS MATERIALIZED ({current_headline_sql()}) {union}"  # noqa: S608
     params = [p for _, ps in branches for p in ps]
     step = max(1, CITY_SERIES_PER_QUERY // max(len(codes), 1))
-    parts = [frame(con.sql(sql, params=[bound, cities[k:k + step], codes, *params]))
+    parts = [_read(con, sql, [bound, cities[k:k + step], codes, *params], len(cities) <= 2 * SMALL_COHORT)
              for k in range(0, max(len(cities), 1), step)]
     return pl.concat(parts)
 
@@ -211,11 +207,11 @@ def evaluate(
     parts: list[pl.DataFrame] = []
     # Without a stored record of these partnerships no records indicator has a period to show: the statement
     # that computes them all (planned in some 60 ms however empty the tables) is not run. One partnership of
-    # a statistical office's workspace, which holds observations only, is the common case (issue 19).
-    if records and _holds_records(con, partnership_ids, used, bound):
-        # Which datasets' rows come from more than one vintage: only they can hold a replaced version, which the
-        # current rows and the vintage rule must look for (a cohort loaded once has none).
-        revised = records_revised(con, partnership_ids, used, bound)
+    # a statistical office's workspace, which holds observations only, is the common case (issue 19). The same
+    # statement says which datasets' rows come from more than one vintage: only they can hold a replaced version,
+    # which the current rows and the vintage rule must look for (a cohort loaded once has none).
+    revised = records_held(con, partnership_ids, used, bound) if records else None
+    if revised is not None:
         if backend == "polars":
             _stage_records(con, partnership_ids, bound)
             df = _records_polars(con, records)
