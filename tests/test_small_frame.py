@@ -12,6 +12,7 @@ from polars.testing import assert_frame_equal
 
 from c2c_monitor.definitions.catalog import load_catalogue
 from c2c_monitor.engine import evaluate as ev
+from c2c_monitor.store import reads
 from c2c_monitor.store.reads import frame, small_frame
 from c2c_monitor.store.workspace import open_workspace
 
@@ -42,8 +43,18 @@ def test_one_partnership_evaluates_the_same_read_either_way(demo_ws, monkeypatch
     with open_workspace(demo_ws) as ws:
         pids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships ORDER BY 1 LIMIT 2").fetchall()]
         small = ev.evaluate(ws.con, inds, pids, backend="duckdb")
-        monkeypatch.setattr(ev, "SMALL_COHORT", 0)
+        monkeypatch.setattr(reads, "SMALL_COHORT", 0)
         arrow = ev.evaluate(ws.con, inds, pids, backend="duckdb")
     assert small.filter(pl.col("city_id").is_null()).height > 0  # records indicators
     assert small.filter(pl.col("city_id").is_not_null()).height > 0  # city indicators
+    assert_frame_equal(small, arrow)
+
+
+def test_agreed_ratings_read_the_same_either_way(demo_ws, monkeypatch) -> None:
+    with open_workspace(demo_ws) as ws:
+        pids = [r[0] for r in ws.con.execute("SELECT DISTINCT partnership_id FROM agreed ORDER BY 1").fetchall()]
+        small = reads.agreed_ratings(ws.con, pids[:1], None)
+        monkeypatch.setattr(reads, "SMALL_COHORT", 0)
+        arrow = reads.agreed_ratings(ws.con, pids[:1], None)
+    assert small.height > 0
     assert_frame_equal(small, arrow)

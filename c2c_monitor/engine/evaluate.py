@@ -17,6 +17,7 @@ from c2c_monitor.definitions.catalog import Indicator
 from c2c_monitor.definitions.records import DATASETS
 from c2c_monitor.engine import duckdb_backend, polars_backend, reported
 from c2c_monitor.engine.spec import grain_for, plan_for
+from c2c_monitor.store import reads
 from c2c_monitor.store.reads import (
     current_headline_sql,
     current_records_sql,
@@ -125,15 +126,12 @@ def _records_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], partners
     if not sql.startswith("WITH "):
         raise ValueError("expected a statement with common table expressions")
     return _read(con, "WITH " + ", ".join(ctes) + ", " + sql[len("WITH "):], params + more,
-                 len(partnership_ids) <= SMALL_COHORT)
-
-
-# A cohort this small (`c2c assess`, `compare`) has results of some hundreds of rows: each statement is read as rows,
-# planned once (`reads.small_frame`), where reading it as a relation planned it twice.
-SMALL_COHORT = 4
+                 len(partnership_ids) <= reads.SMALL_COHORT)
 
 
 def _read(con: DuckDBPyConnection, sql: str, params: list[Any], small: bool) -> pl.DataFrame:
+    """A statement's result: as rows when it is known to be small (a few partnerships': `reads.small_frame`,
+    planned once, where reading it as a relation planned it twice), else through Arrow."""
     if small:
         return small_frame(con, sql, params)
     out: pl.DataFrame = frame(con.sql(sql, params=params))
@@ -188,7 +186,7 @@ def _cities_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], cities: l
     sql = f"WITH _o AS MATERIALIZED ({current_headline_sql()}) {union}"  # noqa: S608
     params = [p for _, ps in branches for p in ps]
     step = max(1, CITY_SERIES_PER_QUERY // max(len(codes), 1))
-    parts = [_read(con, sql, [bound, cities[k:k + step], codes, *params], len(cities) <= 2 * SMALL_COHORT)
+    parts = [_read(con, sql, [bound, cities[k:k + step], codes, *params], len(cities) <= 2 * reads.SMALL_COHORT)
              for k in range(0, max(len(cities), 1), step)]
     return pl.concat(parts)
 

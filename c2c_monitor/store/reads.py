@@ -71,6 +71,19 @@ def small_frame(con: DuckDBPyConnection, sql: str, params: Sequence[Any]) -> pl.
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+# A cohort of this many partnerships at most (`c2c assess`, `compare`: one or two) has reads of some hundreds of
+# rows: read as rows, each statement planned once (`small_frame`).
+SMALL_COHORT = 4
+
+
+def _cohort_frame(con: DuckDBPyConnection, sql: str, params: list[Any], n_partnerships: int) -> pl.DataFrame:
+    """A read of `n_partnerships`' rows as a polars frame: as rows for a small cohort, else through Arrow."""
+    if n_partnerships <= SMALL_COHORT:
+        return small_frame(con, sql, params)
+    out: pl.DataFrame = frame(con.sql(sql, params=params))
+    return out
+
+
 def vintage_bound(as_of: int | None) -> int:
     """The highest vintage a read may see: `as_of`, or every vintage."""
     return NO_LIMIT if as_of is None else as_of
@@ -342,6 +355,7 @@ def rounds_rating_rows(con: DuckDBPyConnection, pids: Sequence[str], round_ids: 
     if not set(columns) <= set(SCORED_RATING_COLUMNS):
         raise ValueError(f"not a scored rating column: {sorted(set(columns) - set(SCORED_RATING_COLUMNS))}")
     select = ", ".join(f"t.{c}" for c in columns if c not in ("partnership_id", "round_id"))
+    # (Through Arrow whatever the cohort: a partnership's rounds hold a row per person and question, thousands.)
     rows: pl.DataFrame = frame(con.sql(
         "WITH h AS (SELECT unnest(?::VARCHAR[]) AS pid, unnest(?::VARCHAR[]) AS rid, "  # noqa: S608 (checked columns)
         "unnest(range(?::BIGINT))::INTEGER AS _r) "
@@ -406,12 +420,11 @@ def _newest_answers(legacy: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
 def agreed_ratings(con: DuckDBPyConnection, pids: Sequence[str], as_of: int | None) -> pl.DataFrame:
     """The agreed rating of each question of each round of the partnerships, up to `as_of`: partnership_id,
     round_id, question_id, rating, reason."""
-    agreed: pl.DataFrame = frame(con.sql(
-        latest_sql("agreed", ["partnership_id", "round_id", "question_id"],
-                   "partnership_id IN (SELECT unnest(?::VARCHAR[]))",
-                   select="partnership_id, round_id, question_id, rating, reason"),
-        params=[vintage_bound(as_of), list(pids)]))
-    return agreed
+    return _cohort_frame(
+        con, latest_sql("agreed", ["partnership_id", "round_id", "question_id"],
+                        "partnership_id IN (SELECT unnest(?::VARCHAR[]))",
+                        select="partnership_id, round_id, question_id, rating, reason"),
+        [vintage_bound(as_of), list(pids)], len(pids))
 
 
 def round_held_on(con: DuckDBPyConnection, pid: str, round_id: str) -> tuple[Any, int] | None:
