@@ -8,8 +8,8 @@ without a command, or when its socket has been removed or replaced.
 
 Before it runs a command a worker checks that nothing it loaded has changed on disk (every file of the package,
 its templates, catalogs and definitions among them, and each library's top module and folder, by size and
-modification time: `_files`): after an upgrade or an edit it refuses, the `c2c` script runs the command itself, and the supervisor replaces every waiting worker
-with one that loads the new code.
+modification time: `_files`): after an upgrade or an edit it refuses, the `c2c` script runs the command
+itself, and the supervisor replaces every waiting worker with one that loads the new code.
 """
 
 from __future__ import annotations
