@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from c2c_monitor.definitions.catalog import Filter
+from c2c_monitor.definitions.records import DATASETS
 from c2c_monitor.engine.spec import (
     REASON_NO_POP,
     REASON_NO_PREV,
@@ -52,13 +53,25 @@ def _filter_sql(dataset: str, flt: Filter, params: list[Any]) -> str:
     raise ValueError(flt.op)
 
 
+def _in_order(dataset: str, measure: str | None) -> str:
+    """` ORDER BY ...` for the sum of `measure` when it is a float column: by the records' key, then the value.
+
+    Floats added in another order can differ in the last bit, and DuckDB adds a group's rows in the order its
+    threads meet them, which also follows the order rows are stored in. Whole numbers (counts, an integer
+    column) add up exactly in any order, so their sums stay unordered (an ordered aggregate sorts its group)."""
+    column = DATASETS[dataset].column(measure) if measure is not None else None
+    if column is None or column.type != "float":
+        return ""
+    return f" ORDER BY {quote_ident(checked_column(dataset, DATASETS[dataset].key))}, {quote_ident(column.name)}"
+
+
 def _agg_sql(agg: Agg, params: list[Any]) -> str:
     conds = [_filter_sql(agg.dataset, f, params) for f in agg.filters] or ["TRUE"]
     cond = " AND ".join(f"({c})" for c in conds)
     if agg.measure is None:
         return f"CAST(COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) AS DOUBLE)"
     m = quote_ident(checked_column(agg.dataset, agg.measure))
-    return f"COALESCE(SUM(CASE WHEN {cond} THEN CAST({m} AS DOUBLE) END), 0.0)"
+    return f"COALESCE(SUM(CASE WHEN {cond} THEN CAST({m} AS DOUBLE) END{_in_order(agg.dataset, agg.measure)}), 0.0)"
 
 
 def build_sql(plan: Plan, tables: Mapping[str, str], grain: Grain,
@@ -175,8 +188,9 @@ def build_set_sql(plans: Sequence[tuple[str, Plan, Grain]], tables: Mapping[str,
     read at both grains is grouped by year and by quarter in one pass, as grouping sets); the groups' aggregates
     are then unnested to one row per aggregate and group (a few per partnership and period, where a row per
     record and aggregate made millions), those of a plan put side by side, and a single expression, switched on
-    the plan's kind, gives the value. Each sum adds its group's rows in the order they are read, as
-    `build_sql` does. Output: `indicator_id`, `_kind`, `_grain`, then spec.OUTPUT_COLUMNS.
+    the plan's kind, gives the value. A sum of a float column adds its group's rows in the order of the records'
+    keys (`_in_order`), as `build_sql` does: the same bits however the rows are stored or read. Output:
+    `indicator_id`, `_kind`, `_grain`, then spec.OUTPUT_COLUMNS.
     """
     params: list[Any] = []
     ctes: list[str] = []
@@ -194,7 +208,7 @@ def build_set_sql(plans: Sequence[tuple[str, Plan, Grain]], tables: Mapping[str,
             for _, _, _, agg in its:
                 cond = " AND ".join(f"({_filter_sql(agg.dataset, f, params)})" for f in agg.filters) or "TRUE"
                 m = "1.0" if agg.measure is None else quote_ident(checked_column(agg.dataset, agg.measure))
-                vals.append(f"SUM(CASE WHEN {cond} THEN CAST({m} AS DOUBLE) END)")
+                vals.append(f"SUM(CASE WHEN {cond} THEN CAST({m} AS DOUBLE) END{_in_order(agg.dataset, agg.measure)})")
             lists.append(f"[{', '.join(vals)}]::DOUBLE[] AS {g[0]}_vals")
         if at["quarter"] and at["year"]:
             by, quarterly = "GROUPING SETS ((partnership_id, y, qq), (partnership_id, y))", "GROUPING(qq) = 0"

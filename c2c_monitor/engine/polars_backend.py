@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from c2c_monitor.definitions.catalog import Filter
+from c2c_monitor.definitions.records import DATASETS
 from c2c_monitor.engine.spec import (
     REASON_NO_POP,
     REASON_NO_PREV,
@@ -60,8 +61,16 @@ def _agg_expr(agg: Agg, name: str) -> pl.Expr:
     cond = _cond(agg)
     if agg.measure is None:
         return cond.cast(pl.Int64).sum().cast(pl.Float64).alias(name)
-    m = pl.col(checked_column(agg.dataset, agg.measure)).cast(pl.Float64)
-    return pl.when(cond).then(m).otherwise(None).sum().fill_null(0.0).alias(name)
+    measure = checked_column(agg.dataset, agg.measure)
+    m = pl.when(cond).then(pl.col(measure).cast(pl.Float64)).otherwise(None)
+    if DATASETS[agg.dataset].column(measure).type == "float":  # type: ignore[union-attr]
+        # Floats added in another order can differ in the last bit, and polars' sum of a group also depends on
+        # where its rows sit: a group's values are put in the order of the records' keys (then the values), as
+        # the DuckDB backend adds them, and summed as that list. (A sort followed by `sum` is dropped by the
+        # query optimiser, a sum being indifferent to order in exact arithmetic.)
+        key = checked_column(agg.dataset, DATASETS[agg.dataset].key)
+        return m.sort_by(key, measure).implode().list.sum().fill_null(0.0).alias(name)
+    return m.sum().fill_null(0.0).alias(name)
 
 
 def _with_period(lf: pl.LazyFrame, grain: Grain) -> pl.LazyFrame:
