@@ -96,3 +96,35 @@ def test_sums_do_not_depend_on_the_order_records_are_stored_in(data) -> None:
     frames, shuffled = data
     assert_frame_equal(_duckdb(frames), _duckdb(shuffled), check_exact=True)
     assert_frame_equal(_polars(frames), _polars(shuffled), check_exact=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(AMOUNTS, min_size=4, max_size=4), order=st.permutations(range(4)))
+def test_quarters_roll_up_to_the_same_year_in_any_order(values, order) -> None:
+    """A city's annual figure rolled up from its quarters (sum or mean) is the same bits whatever their order."""
+    from c2c_monitor.engine import reported
+
+    inds = [CAT.indicators["disaster_affected"], CAT.indicators["poverty_rate"]]  # rules: sum, mean
+    assert [i.annual_rule for i in inds] == ["sum", "mean"]
+
+    def observations(rows: list[int]) -> pl.DataFrame:
+        return pl.DataFrame([{"code": i.observation_code, "city_id": "c", "year": 2023, "quarter": q + 1,
+                              "disagg": "", "value": values[q], "obs_status": None, "vintage_id": 1}
+                             for i in inds for q in rows],
+                            schema={"code": pl.String, "city_id": pl.String, "year": pl.Int32, "quarter": pl.Int32,
+                                    "disagg": pl.String, "value": pl.Float64, "obs_status": pl.String,
+                                    "vintage_id": pl.Int64})
+
+    def both(obs: pl.DataFrame) -> tuple[list[pl.DataFrame], pl.DataFrame]:
+        con = duckdb.connect()
+        con.register("_o", obs)
+        con.execute("CREATE TABLE o AS SELECT * FROM _o")  # stored in the frame's order
+        con.execute("CREATE TABLE pc AS SELECT 'p' AS partnership_id, 'c' AS city_id")
+        sql, params = reported.build_set_sql(inds, "SELECT * FROM o", "pc")
+        return ([reported.evaluate_polars(i, obs) for i in inds],
+                pl.DataFrame(con.sql(sql, params=params)).sort("indicator_id"))
+
+    (pa, da), (pb, db) = both(observations(list(range(4)))), both(observations(list(order)))
+    for a, b in zip(pa, pb, strict=True):
+        assert_frame_equal(a, b, check_exact=True)
+    assert_frame_equal(da, db, check_exact=True)

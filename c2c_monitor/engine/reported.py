@@ -49,7 +49,10 @@ def evaluate_polars(ind: Indicator, obs: pl.DataFrame) -> pl.DataFrame:
         )
         rule = ind.annual_rule
         v = pl.col("value")
-        agg = v.sum() if rule == "sum" else v.mean() if rule == "mean" else v.sort_by("quarter").last()
+        # The quarters added in their order (as a list: a sort before `sum` is dropped by the query optimiser), so a
+        # rolled-up figure has the same bits however the rows arrive, as `build_set_sql`'s list_sum gives it.
+        total = v.sort_by("quarter").implode().list.sum()
+        agg = total if rule == "sum" else total / pl.len() if rule == "mean" else v.sort_by("quarter").last()
         rolled = q.group_by("city_id", "year").agg(
             pl.lit(0, pl.Int32).alias("quarter"),
             agg.alias("value"),
@@ -90,7 +93,9 @@ def build_sql(ind: Indicator, relation: str) -> tuple[str, list[Any]]:
                f"{blank} AS reason, 1.0 AS coverage, CAST(vintage_id AS BIGINT) AS vintage_id, "
                f"obs_status FROM o WHERE quarter > 0 ORDER BY city_id, period")
         return sql, [ind.observation_code, REASON_BLANK]
-    agg = {"sum": "SUM(value)", "mean": "AVG(value)", "last": "arg_max(value, quarter)"}[ind.annual_rule]
+    # (The quarters added in their order: the same bits however the rows arrive.)
+    agg = {"sum": "SUM(value ORDER BY quarter)", "mean": "SUM(value ORDER BY quarter) / COUNT(value)",
+           "last": "arg_max(value, quarter)"}[ind.annual_rule]
     sql = (
         f"WITH o AS ({base}), "
         "a AS (SELECT city_id, year, 0 AS quarter, value, "
