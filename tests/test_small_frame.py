@@ -43,8 +43,12 @@ def test_one_partnership_evaluates_the_same_read_either_way(demo_ws, monkeypatch
     with open_workspace(demo_ws) as ws:
         pids = [r[0] for r in ws.con.execute("SELECT partnership_id FROM partnerships ORDER BY 1 LIMIT 2").fetchall()]
         small = ev.evaluate(ws.con, inds, pids, backend="duckdb")
+        monkeypatch.setattr(ev, "SMALL_SERIES", 10**6)  # the long list's city series read as rows too
+        rows = ev.evaluate(ws.con, inds, pids, backend="duckdb")
         monkeypatch.setattr(reads, "SMALL_COHORT", 0)
+        monkeypatch.setattr(ev, "SMALL_SERIES", 0)
         arrow = ev.evaluate(ws.con, inds, pids, backend="duckdb")
+    assert_frame_equal(rows, arrow)
     assert small.filter(pl.col("city_id").is_null()).height > 0  # records indicators
     assert small.filter(pl.col("city_id").is_not_null()).height > 0  # city indicators
     assert_frame_equal(small, arrow)
