@@ -81,12 +81,11 @@ def test_the_demo_cohort_scores_as_each_partnership_alone(demo_ws: Path) -> None
 
 @pytest.mark.parametrize("targets", ["harmonised", "local"])
 def test_rows_built_without_validation_are_what_validation_gives(demo_ws: Path, targets: str) -> None:
-    """Indicator rows and aggregates are built from values already of their fields' types (`assess._trusted`), not
+    """Indicator rows and aggregates are built from values already of their fields' types (`scoreboard.trusted`), not
     validated again: validating the same values must give the same models, down to each value's type (the
     repr tells 1 from 1.0 and a tuple from a list), the same JSON (the fields in the model's order) and the
     same fields set; and no row may share a list with another, as validated rows never do."""
-    from c2c_monitor.score.assess import _trusted
-    from c2c_monitor.score.scoreboard import Aggregate, IndicatorRow
+    from c2c_monitor.score.scoreboard import Aggregate, IndicatorRow, trusted
 
     with open_workspace(demo_ws) as ws:
         pids = reads.partnership_ids(ws.con)
@@ -113,9 +112,9 @@ def test_rows_built_without_validation_are_what_validation_gives(demo_ws: Path, 
     # Rows that are not the model's fields in its order are refused, not built.
     first = rows[0].model_dump()
     with pytest.raises(ValueError, match="IndicatorRow"):
-        _trusted(IndicatorRow, [dict(reversed(first.items()))])
+        trusted(IndicatorRow, [dict(reversed(first.items()))])
     with pytest.raises(ValueError, match="IndicatorRow"):
-        _trusted(IndicatorRow, [{**first, "extra": 1}])
+        trusted(IndicatorRow, [{**first, "extra": 1}])
 
 
 def test_the_number_of_statements_does_not_grow_with_the_cohort(demo_ws: Path) -> None:

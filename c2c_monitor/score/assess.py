@@ -11,10 +11,9 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from pydantic import BaseModel
 
 from c2c_monitor.definitions.actions import CLOSED_STATUSES, HIGH_PRIORITY
 from c2c_monitor.definitions.catalog import Catalogue, Indicator
@@ -40,6 +39,7 @@ from c2c_monitor.score.scoreboard import (
     Scoreboard,
     StageInfo,
     TargetKind,
+    trusted,
 )
 from c2c_monitor.store import catalog_cache, reads
 from c2c_monitor.store.config import Config
@@ -93,41 +93,9 @@ def _decimal(period: str) -> float:
 _SERIES = ("period", "value", "reason", "coverage", "vintage_id", "obs_status")
 _KEYS = ["partnership_id", "indicator_id", "city_id"]
 _NO_ROWS = (0, 0, None, None)  # a series without rows in the evaluation: its span, last value, number
-_M = TypeVar("_M", bound=BaseModel)
 
 
-def _trusted(model: type[_M], rows: list[dict[str, Any]]) -> list[_M]:
-    """`model` instances of `rows` without validating them again: what pydantic's `model_construct` does for a
-    row that holds every field (no default to fill in), without its Python loop over each row's fields.
-
-    Only for the rows this module builds from one dict literal (so the first row's keys, checked to be the model's
-    fields in their order, are every row's): each
-    value is taken from a validated model's field of the same type (the catalogue's `Indicator`, `PartnershipInfo`),
-    read from an evaluation column of a fixed polars type (`_series` checks them) or computed here with the
-    field's type, and every list is the row's own. tests/test_cohort_scoring.py holds these models equal to
-    pydantic's validation of the same rows, JSON and value types included. At 1,000 partnerships validating the
-    33,000 indicator rows and 26,000 aggregates took about 0.35 s of the scoring's 4 s; this takes a few hundredths.
-    """
-    if not rows:
-        return []
-    # A row's fields in the model's order, as validation stores them: the JSON follows that order.
-    if list(rows[0]) != list(model.model_fields) or model.__pydantic_post_init__ is not None:
-        raise ValueError(f"rows that are not {model.__name__}'s fields in order")
-    new = model.__new__
-    put = object.__setattr__
-    fields = set(rows[0])  # every row's keys; each model gets its own copy of the set, as validation gives it
-    out = []
-    for row in rows:
-        m = new(model)
-        put(m, "__dict__", row)
-        put(m, "__pydantic_fields_set__", fields.copy())
-        put(m, "__pydantic_extra__", None)
-        put(m, "__pydantic_private__", None)
-        out.append(m)
-    return out
-
-
-# The types `indicator_rows_many` takes from the evaluation's columns as they are (`_trusted`).
+# The types `indicator_rows_many` takes from the evaluation's columns as they are (`trusted`).
 _TYPES = {"period": pl.String, "value": pl.Float64, "reason": pl.String, "coverage": pl.Float64,
           "vintage_id": pl.Int64, "obs_status": pl.String}
 
@@ -194,7 +162,7 @@ def indicator_rows_many(
     from a later step keeps its value but is not scored, and says why."""
     spans, (periods_, values_, reasons_, coverage_, vintages_, status_), frame = _series(results, period)
     # What a row takes from its indicator alone, read once for the cohort rather than once per series: a row of
-    # each indicator with every field of IndicatorRow in the model's order (`_trusted`), the series' own fields
+    # each indicator with every field of IndicatorRow in the model's order (`trusted`), the series' own fields
     # still None. Each row starts as a copy of its indicator's (a dict copy is one allocation, where a literal
     # with 31 keys built and merged two).
     fixed: list[dict[str, Any]] = []
@@ -277,8 +245,8 @@ def indicator_rows_many(
         row["provisional"] = provisional
         row["series"] = points_[a:b]
         rows.append(row)
-    # Built from values that are already of their fields' types (`_trusted`), not validated once more.
-    validated = _trusted(IndicatorRow, rows)
+    # Built from values that are already of their fields' types (`trusted`), not validated once more.
+    validated = trusted(IndicatorRow, rows)
     out: dict[str, list[IndicatorRow]] = {info.id: [] for info in infos}
     for (pid, *_), model in zip(plan, validated, strict=True):
         out[pid].append(model)
@@ -347,8 +315,8 @@ def aggregates_many(tables: dict[str, list[IndicatorRow]]) -> dict[str, list[Agg
                 "n_indicators": len(ids_), "n_scored": len(scored),
                 "coverage": round(len(scored) / n, 4), "indicator_ids": list(ids_)})
         counts.append(len(layout))
-    # Built from the rows' own validated values (`_trusted`): counts, rounded means of scores, catalogue keys.
-    validated = _trusted(Aggregate, found)
+    # Built from the rows' own validated values (`trusted`): counts, rounded means of scores, catalogue keys.
+    validated = trusted(Aggregate, found)
     out = {}
     start = 0
     for pid, n in zip(tables, counts, strict=True):

@@ -118,6 +118,21 @@ def question_stats(ratings: pl.DataFrame, by: Sequence[str] = (), values: bool =
 _SCALE = [1, 2, 3, 4, 5]
 
 
+def _people(ratings: pl.DataFrame, by: Sequence[str]) -> pl.Expr:
+    """The aggregate that counts a question's distinct participants (`n_people`) in `ratings` grouped by `by` and
+    question.
+
+    A round's current ratings hold one answer per participant and question (`reads.round_state` keeps the newest),
+    so the count is the group's number of rows whenever the (round, question, participant) keys are all distinct:
+    known when their hashes are (equal keys hash equally), which costs a third of counting distinct codes group by
+    group. Otherwise the codes are counted.
+    """
+    key = pl.struct(*by, "question_id", "participant_code").hash()
+    if ratings.select(key.n_unique()).item() == ratings.height:
+        return pl.len().alias("n_people")
+    return pl.col("participant_code").n_unique().alias("n_people")
+
+
 def _counted_stats(numeric: pl.DataFrame, by: Sequence[str], dtype: Any) -> pl.DataFrame:
     """`question_stats` (without `values`) from how many ratings of each point of the scale each question got.
 
@@ -128,12 +143,17 @@ def _counted_stats(numeric: pl.DataFrame, by: Sequence[str], dtype: Any) -> pl.D
     `question_stats` uses this only when every numeric answer's rating is on the scale; tests/test_ratings.py
     compares the two forms.
     """
-    grouped = numeric.group_by(*by, "question_id").agg(
-        *((pl.col("_numeric") & (pl.col("rating") == v)).sum().alias(f"_c{v}") for v in _SCALE),
-        pl.col("rating").filter(pl.col("_numeric")).len().alias("n_values"),
-        (pl.col("answer") == "dk").sum().alias("n_dk"),
-        (pl.col("answer") == "na").sum().alias("n_na"),
-        pl.col("participant_code").n_unique().alias("n_people"),
+    # Each row's flags computed once as columns, so that the group-by sums plain columns (polars' fast path for
+    # `sum`), where a conditional expression inside each aggregate was evaluated group by group: about a third of
+    # the time over a cohort's 1.2 M ratings.
+    flagged = numeric.with_columns(
+        *((pl.col("_numeric") & (pl.col("rating") == v)).alias(f"_c{v}") for v in _SCALE),
+        (pl.col("answer") == "dk").alias("n_dk"), (pl.col("answer") == "na").alias("n_na"))
+    grouped = flagged.group_by(*by, "question_id").agg(
+        *(pl.col(f"_c{v}").sum() for v in _SCALE),
+        pl.col("_numeric").sum().alias("n_values"),
+        pl.col("n_dk").sum(), pl.col("n_na").sum(),
+        _people(flagged, by),
     )
     counts = [pl.col(f"_c{v}") for v in _SCALE]
     n = pl.col("n").cast(pl.Int64)
