@@ -92,8 +92,7 @@ def question_stats(ratings: pl.DataFrame, by: Sequence[str] = (), values: bool =
     median, quartiles, range, and for the disclosure rule the number of ratings, how many share the commonest
     value and (`values`) the ratings themselves."""
     numeric = ratings.with_columns(pl.col("answer").is_in(NUMERIC).alias("_numeric"))
-    on_scale = pl.col("rating").is_in(_SCALE).fill_null(False)
-    if not values and numeric.select((~pl.col("_numeric") | on_scale).all()).item():
+    if not values and _on_scale(numeric):
         return _counted_stats(numeric, by, ratings.schema["rating"])
     # Which answers are ratings is tested once a row: as a filter inside each aggregate below, the string test
     # ran once per aggregate.
@@ -133,6 +132,41 @@ def _people(ratings: pl.DataFrame, by: Sequence[str]) -> pl.Expr:
     return pl.col("participant_code").n_unique().alias("n_people")
 
 
+# A group's counts of each point of the scale (`_c1`..`_c5`) and their sum `n`, the columns `_nth` and
+# `_scale_quantile` read.
+_COUNTS = [pl.col(f"_c{v}") for v in _SCALE]
+_N = pl.col("n").cast(pl.Int64)
+
+
+def _on_scale(ratings: pl.DataFrame) -> bool:
+    """Is every numeric answer's rating (`_numeric`) a point of the scale, so that counts determine its order?"""
+    on_scale = pl.col("rating").is_in(_SCALE).fill_null(False)
+    return bool(ratings.select((~pl.col("_numeric") | on_scale).all()).item())
+
+
+def _scale_flags() -> list[pl.Expr]:
+    """Each row's flags `_c1`..`_c5` (a numeric answer of that rating), for a group-by to sum as plain columns."""
+    return [(pl.col("_numeric") & (pl.col("rating") == v)).alias(f"_c{v}") for v in _SCALE]
+
+
+def _nth(k: pl.Expr) -> pl.Expr:
+    """The k-th smallest rating (0-based) of a group, from its running counts."""
+    running = pl.lit(0, pl.Int64)
+    expr: Any = pl
+    for v, c in zip(_SCALE, _COUNTS, strict=True):
+        running = running + c.cast(pl.Int64)
+        expr = expr.when(k < running).then(pl.lit(v, pl.Int64))
+    out: pl.Expr = expr.otherwise(None)
+    return out
+
+
+def _scale_quantile(p: float) -> pl.Expr:
+    """polars' `quantile(p, interpolation="linear")` of a group's ratings, from its counts (`median` at 0.5)."""
+    pos = (_N - 1).cast(pl.Float64) * p
+    lower, upper = _nth(pos.floor().cast(pl.Int64)), _nth(pos.ceil().cast(pl.Int64))
+    return pl.when(_N > 0).then(lower + (upper - lower) * (pos - pos.floor()))
+
+
 def _counted_stats(numeric: pl.DataFrame, by: Sequence[str], dtype: Any) -> pl.DataFrame:
     """`question_stats` (without `values`) from how many ratings of each point of the scale each question got.
 
@@ -147,32 +181,14 @@ def _counted_stats(numeric: pl.DataFrame, by: Sequence[str], dtype: Any) -> pl.D
     # `sum`), where a conditional expression inside each aggregate was evaluated group by group: about a third of
     # the time over a cohort's 1.2 M ratings.
     flagged = numeric.with_columns(
-        *((pl.col("_numeric") & (pl.col("rating") == v)).alias(f"_c{v}") for v in _SCALE),
-        (pl.col("answer") == "dk").alias("n_dk"), (pl.col("answer") == "na").alias("n_na"))
+        *_scale_flags(), (pl.col("answer") == "dk").alias("n_dk"), (pl.col("answer") == "na").alias("n_na"))
     grouped = flagged.group_by(*by, "question_id").agg(
         *(pl.col(f"_c{v}").sum() for v in _SCALE),
         pl.col("_numeric").sum().alias("n_values"),
         pl.col("n_dk").sum(), pl.col("n_na").sum(),
         _people(flagged, by),
     )
-    counts = [pl.col(f"_c{v}") for v in _SCALE]
-    n = pl.col("n").cast(pl.Int64)
-
-    def nth(k: pl.Expr) -> pl.Expr:
-        """The k-th smallest rating (0-based) of a question, from its running counts."""
-        running = pl.lit(0, pl.Int64)
-        expr: Any = pl
-        for v, c in zip(_SCALE, counts, strict=True):
-            running = running + c.cast(pl.Int64)
-            expr = expr.when(k < running).then(pl.lit(v, pl.Int64))
-        out: pl.Expr = expr.otherwise(None)
-        return out
-
-    def quantile(p: float) -> pl.Expr:
-        pos = (n - 1).cast(pl.Float64) * p
-        lower, upper = nth(pos.floor().cast(pl.Int64)), nth(pos.ceil().cast(pl.Int64))
-        return pl.when(n > 0).then(lower + (upper - lower) * (pos - pos.floor()))
-
+    counts, n, nth, quantile = _COUNTS, _N, _nth, _scale_quantile
     return grouped.with_columns(pl.sum_horizontal(counts).cast(pl.UInt32).alias("n")).select(
         *by, "question_id", "n",
         quantile(0.5).cast(pl.Float64).alias("median"),
@@ -362,6 +378,29 @@ def group_plans(ratings: pl.DataFrame, t: Thresholds, by: Sequence[str] = ()) ->
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+def group_medians(ratings: pl.DataFrame, by: Sequence[str], k_mean: int, counted: bool | None = None) -> pl.DataFrame:
+    """The median rating of each question by each group (`by`, `group`, question_id, median, n) where at least
+    `k_mean` ratings are behind it (the group table's rule).
+
+    `counted` (None: whenever every numeric answer's rating is on the scale) reads the medians off each group's
+    five counts of the scale, as `question_stats` does, so that the group-by only sums plain columns; False sorts
+    each group's ratings (polars' `median`), the reference tests/test_ratings.py holds the counted form to.
+    """
+    keys = list(by)
+    numeric = ratings.with_columns(pl.col("answer").is_in(NUMERIC).alias("_numeric"))
+    if counted is None:
+        counted = _on_scale(numeric)
+    if not counted:
+        return (numeric.filter("_numeric").group_by(*keys, "group", "question_id")
+                .agg(pl.col("rating").median().alias("median"), pl.col("rating").count().alias("n"))
+                .filter(pl.col("n") >= k_mean))
+    # On the scale, every numeric answer has a rating: the counts add up to `count()` of the ratings.
+    return (numeric.with_columns(*_scale_flags()).group_by(*keys, "group", "question_id")
+            .agg(*(c.sum() for c in _COUNTS))
+            .with_columns(pl.sum_horizontal(_COUNTS).cast(pl.UInt32).alias("n")).filter(pl.col("n") >= k_mean)
+            .select(*keys, "group", "question_id", _scale_quantile(0.5).cast(pl.Float64).alias("median"), "n"))
+
+
 def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size: int,
                     thresholds: Thresholds | None = None, by: Sequence[str] = ()) -> pl.DataFrame:
     """Principle scores by stakeholder group, as score/disclosure.group_plan allows them.
@@ -383,10 +422,7 @@ def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size:
         return pl.DataFrame(schema=schema)
     r = ratings.join(plans, on=[*keys, "stakeholder_group"], how="inner")
     keep = r.group_by(*keys, "group").agg(pl.col("participant_code").n_unique().alias("n_participants"))
-    num = r.filter(pl.col("answer").is_in(NUMERIC))
-    per_q = (num.group_by(*keys, "group", "question_id")
-             .agg(pl.col("rating").median().alias("median"), pl.col("rating").count().alias("n"))
-             .filter(pl.col("n") >= t.k_mean))
+    per_q = group_medians(r, keys, t.k_mean)
     per_q = per_q.with_columns(pl.col("question_id").str.split(".").list.first().alias("principle_id"))
     scores = per_q.group_by(*keys, "group", "principle_id").agg(pl.col("median").mean().alias("score"))
     # Every shown group on every principle, a score or None: a group whose row went missing where it gave too
