@@ -366,7 +366,8 @@ def principle_results(framework: Framework, stats: pl.DataFrame, rounds: pl.Data
 
 def group_plans(ratings: pl.DataFrame, t: Thresholds, by: Sequence[str] = ()) -> pl.DataFrame:
     """score/disclosure.group_plan of each round (each value of `by`): `by`, stakeholder_group and `group`, its
-    published label; the groups a plan leaves out have no row. `ratings` has no null stakeholder group."""
+    published label; the groups a plan leaves out have no row. `ratings` (or their distinct by, stakeholder_group
+    and participant_code) has no null stakeholder group."""
     keys = list(by)
     sizes: dict[tuple[Any, ...], dict[str, int]] = {}
     for row in ratings.group_by(*keys, "stakeholder_group").agg(pl.col("participant_code").n_unique()).iter_rows():
@@ -417,11 +418,15 @@ def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size:
     if ratings.height == 0:
         return pl.DataFrame(schema=schema)
     ratings = ratings.with_columns(pl.col("stakeholder_group").fill_null(""))
-    plans = group_plans(ratings, t, keys)
+    # Who is in which group of each round, once: the plans and the shown groups' sizes count these few rows (a
+    # person a group), not the ratings (a person a question) twice over.
+    people = ratings.select(*keys, "stakeholder_group", "participant_code").unique()
+    plans = group_plans(people, t, keys)
     if plans.height == 0:
         return pl.DataFrame(schema=schema)
     r = ratings.join(plans, on=[*keys, "stakeholder_group"], how="inner")
-    keep = r.group_by(*keys, "group").agg(pl.col("participant_code").n_unique().alias("n_participants"))
+    keep = (people.join(plans, on=[*keys, "stakeholder_group"], how="inner")
+            .group_by(*keys, "group").agg(pl.col("participant_code").n_unique().alias("n_participants")))
     per_q = group_medians(r, keys, t.k_mean)
     per_q = per_q.with_columns(pl.col("question_id").str.split(".").list.first().alias("principle_id"))
     scores = per_q.group_by(*keys, "group", "principle_id").agg(pl.col("median").mean().alias("score"))
@@ -458,7 +463,7 @@ def partner_type_ratings(ratings: pl.DataFrame, mapping: Mapping[str, str] | pl.
                                schema={"stakeholder_group": pl.String, "partner_type": pl.String})
     on = [c for c in mapping.columns if c != "partner_type"]
     ratings = ratings.with_columns(pl.col("stakeholder_group").fill_null(""))
-    plans = group_plans(ratings, t, keys)
+    plans = group_plans(ratings.select(*keys, "stakeholder_group", "participant_code").unique(), t, keys)
     r = ratings.join(plans, on=[*keys, "stakeholder_group"], how="inner").join(
         mapping.rename({"partner_type": "_type"}), on=on, how="left")
     # Groups shown on their own are labelled with themselves; the rest went into the merged group.
