@@ -190,8 +190,11 @@ def test_question_statistics_counted_from_the_scale_are_the_sorted_ones(rows) ->
                 "answer": pl.String, "rating": pl.Int32}, orient="row")
     # As drawn (a participant may answer a question twice: people are counted one by one) and with one answer per
     # participant and question, as a round's current ratings hold them (people counted as the group's rows).
-    for f in (frame, frame.unique(["participant_code", "question_id", "round_id"], keep="first", maintain_order=True)):
-        counted = question_stats(f, by=["round_id"], values=False).sort("round_id", "question_id")
+    # And told so (`one_answer_each`, what round_views says of rows without a sheet): the same frame again.
+    one_each = frame.unique(["participant_code", "question_id", "round_id"], keep="first", maintain_order=True)
+    for f, told in ((frame, False), (one_each, False), (one_each, True)):
+        counted = question_stats(f, by=["round_id"], values=False, one_answer_each=told).sort("round_id",
+                                                                                              "question_id")
         sorted_ = question_stats(f, by=["round_id"], values=True).drop("values").sort("round_id", "question_id")
         assert counted.schema == sorted_.schema
         assert counted.rows() == sorted_.rows()

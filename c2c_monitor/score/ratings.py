@@ -87,13 +87,16 @@ def _disagree(n: int, iqr: float | None, rng: float | None, rules: PrincipleRule
     return iqr >= rules.disagreement_iqr or (n >= rules.disagreement_min_n and rng >= rules.disagreement_range)
 
 
-def question_stats(ratings: pl.DataFrame, by: Sequence[str] = (), values: bool = True) -> pl.DataFrame:
+def question_stats(ratings: pl.DataFrame, by: Sequence[str] = (), values: bool = True,
+                   one_answer_each: bool = False) -> pl.DataFrame:
     """Per question (and per value of `by`, e.g. partnership and round, for a whole cohort in one pass): counts,
     median, quartiles, range, and for the disclosure rule the number of ratings, how many share the commonest
-    value and (`values`) the ratings themselves."""
+    value and (`values`) the ratings themselves. `one_answer_each`: the caller knows that each participant
+    answered each question of each value of `by` at most once (rows `store.reads.round_state` reduced to the newest
+    answer of each), so the participants of a question are its rows, not checked again (see `_people`)."""
     numeric = ratings.with_columns(pl.col("answer").is_in(NUMERIC).alias("_numeric"))
     if not values and _on_scale(numeric):
-        return _counted_stats(numeric, by, ratings.schema["rating"])
+        return _counted_stats(numeric, by, ratings.schema["rating"], one_answer_each)
     # Which answers are ratings is tested once a row: as a filter inside each aggregate below, the string test
     # ran once per aggregate.
     num = pl.col("rating").filter(pl.col("_numeric"))
@@ -167,7 +170,8 @@ def _scale_quantile(p: float) -> pl.Expr:
     return pl.when(_N > 0).then(lower + (upper - lower) * (pos - pos.floor()))
 
 
-def _counted_stats(numeric: pl.DataFrame, by: Sequence[str], dtype: Any) -> pl.DataFrame:
+def _counted_stats(numeric: pl.DataFrame, by: Sequence[str], dtype: Any, one_answer_each: bool = False
+                   ) -> pl.DataFrame:
     """`question_stats` (without `values`) from how many ratings of each point of the scale each question got.
 
     Ratings are whole numbers 1-5, so five counts determine every order statistic: the k-th smallest rating is
@@ -186,7 +190,7 @@ def _counted_stats(numeric: pl.DataFrame, by: Sequence[str], dtype: Any) -> pl.D
         *(pl.col(f"_c{v}").sum() for v in _SCALE),
         pl.col("_numeric").sum().alias("n_values"),
         pl.col("n_dk").sum(), pl.col("n_na").sum(),
-        _people(flagged, by),
+        pl.len().alias("n_people") if one_answer_each else _people(flagged, by),
     )
     counts, n, nth, quantile = _COUNTS, _N, _nth, _scale_quantile
     return grouped.with_columns(pl.sum_horizontal(counts).cast(pl.UInt32).alias("n")).select(

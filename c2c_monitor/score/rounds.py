@@ -249,7 +249,10 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     wanted_frame = pl.DataFrame(
         sorted((number[pid, rid], len(people.get((pid, rid), ())), g) for pid, rid, g in wanted),
         schema={R: pl.Int32, "people": pl.Int64, "groups_shown": pl.Boolean}, orient="row")
-    stats = question_stats(ratings.filter(_of(wanted_frame)), by=by, values=False)
+    # Rows without a sheet come out of `reads.round_state` as the newest answer of each participant to each question
+    # of a round, one each: the question statistics need not check that again over the cohort's ratings.
+    legacy = rows["sheet"].null_count() == rows.height
+    stats = question_stats(ratings.filter(_of(wanted_frame)), by=by, values=False, one_answer_each=legacy)
     numbered = pl.DataFrame({"partnership_id": [p for p, _ in keys], "round_id": [r for _, r in keys],
                              R: pl.Series(range(len(keys)), dtype=pl.Int32)})
     agreed = (reads.agreed_ratings(con, pids, as_of).join(numbered, on=KEYS, how="inner").drop(KEYS)
