@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,24 @@ def test_rows_built_without_validation_are_what_validation_gives(demo_ws: Path, 
         trusted(IndicatorRow, [dict(reversed(first.items()))])
     with pytest.raises(ValueError, match="IndicatorRow"):
         trusted(IndicatorRow, [{**first, "extra": 1}])
+
+
+def test_an_error_of_the_principle_side_reaches_the_caller_and_no_thread_outlives_scoring(demo_ws: Path) -> None:
+    """A cohort's principle side runs on a second thread (assess._beside): its error (here an unknown round) is raised
+    to the caller as scoring one partnership raises it, and the thread has ended when build_scoreboards returns or
+    raises."""
+    from c2c_monitor.errors import C2CError
+
+    before = threading.active_count()
+    with open_workspace(demo_ws) as ws:
+        pids = reads.partnership_ids(ws.con)[:3]
+        cat = workspace_catalogue(ws)
+        for cohort in (pids[:1], pids):
+            with pytest.raises(C2CError, match="no workshop round 'R-none'"):
+                build_scoreboards(ws, cohort, catalogue=cat, framework=FW, round_id="R-none")
+            assert threading.active_count() == before
+        assert len(build_scoreboards(ws, pids, catalogue=cat, framework=FW)) == 3
+        assert threading.active_count() == before
 
 
 def test_the_number_of_statements_does_not_grow_with_the_cohort(demo_ws: Path) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
@@ -92,6 +93,7 @@ def _decimal(period: str) -> float:
 # The columns of one series, as lists: what indicator_rows_many reads of each (indicator, city) of a partnership.
 _SERIES = ("period", "value", "reason", "coverage", "vintage_id", "obs_status")
 _KEYS = ["partnership_id", "indicator_id", "city_id"]
+_T = TypeVar("_T")
 _NO_ROWS = (0, 0, None, None)  # a series without rows in the evaluation: its span, last value, number
 
 
@@ -430,6 +432,38 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def _beside(call: Callable[[], _T], thread: bool) -> Iterator[Callable[[], _T]]:
+    """`call` run on a second thread (when `thread`) while the block goes on; the block takes its result (or its
+    exception, raised again) from the function it is given. On leaving, the thread has always ended, whether the
+    block took the result or raised: nothing runs on after the cohort is scored."""
+    if not thread:
+        yield call
+        return
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="c2c-scoring", daemon=True)
+    worker.start()
+
+    def result() -> _T:
+        worker.join()
+        if "error" in box:
+            raise box["error"]
+        value: _T = box["value"]
+        return value
+
+    try:
+        yield result
+    finally:
+        worker.join()
+
+
 def build_scoreboards(
     ws: Workspace, pids: list[str], list_name: ListName = "simplified", period: str | None = None,
     as_of: int | None = None, targets: TargetKind = "harmonised", backend: Backend = "duckdb",
@@ -467,13 +501,18 @@ def _build_scoreboards(
     local = reads.local_targets(con, as_of, sorted({c.id for info in infos for c in info.cities}))
     stages = stage_infos(con, pids, as_of, ws.config.language)
     steps = {pid: s.step if s else None for pid, s in stages.items()}
-    views = round_views(con, fw, pids, as_of, thresholds_of(ws.config), ws.config.language, round_id, steps)
     actions = reads.action_versions_many(con, pids, as_of)
     locals_ = local_rows_many(con, infos, as_of)
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    indicator_tables = indicator_rows_many(inds, results, infos, period, local, targets == "local", steps)
-    rules = RULES.describe()  # once for the cohort; each scoreboard's validation makes its own copy
-    aggregate_tables = aggregates_many(indicator_tables)
+    # The principle side (its reads and polars passes, which release the GIL) runs on a second thread while this
+    # one builds the indicator rows (Python, holding it): the two sides share no data, and nothing else uses the
+    # connection meanwhile. One partnership (`c2c assess`) stays on this thread.
+    with _beside(lambda: round_views(con, fw, pids, as_of, thresholds_of(ws.config), ws.config.language, round_id,
+                                     steps), len(pids) > 1) as principle_side:
+        indicator_tables = indicator_rows_many(inds, results, infos, period, local, targets == "local", steps)
+        rules = RULES.describe()  # once for the cohort; each scoreboard's validation makes its own copy
+        aggregate_tables = aggregates_many(indicator_tables)
+        views = principle_side()
     out = []
     for pid, info in zip(pids, infos, strict=True):
         rows = indicator_tables[pid]
