@@ -512,15 +512,19 @@ def _build_scoreboards(
         indicator_tables = indicator_rows_many(inds, results, infos, period, local, targets == "local", steps)
         rules = RULES.describe()  # once for the cohort; each scoreboard's validation makes its own copy
         aggregate_tables = aggregates_many(indicator_tables)
+        # What depends on neither side's rows is made here too, before waiting for the principle side. The data
+        # versions a board shows: those of its indicators' last values and of its cities' own (local)
+        # indicators, which are SDG data loaded as vintages too.
+        vintages_used = {pid: sorted({v for v in [*(r.vintage_id for r in indicator_tables[pid]),
+                                                  *(r.vintage_id for r in locals_[pid])] if v is not None})
+                         for pid in pids}
+        action_tables = {pid: _action_rows(actions[pid]) for pid in pids}
         views = principle_side()
     out = []
     for pid, info in zip(pids, infos, strict=True):
         rows = indicator_tables[pid]
         view = views[pid]
-        # The data versions the board shows: those of its indicators' last values and of its cities' own
-        # (local) indicators, which are SDG data loaded as vintages too.
-        vintages = sorted({v for v in [*(r.vintage_id for r in rows), *(r.vintage_id for r in locals_[pid])]
-                           if v is not None})
+        vintages = vintages_used[pid]
         out.append(Scoreboard(
             generated_at=generated,
             partnership=info, list=list_name, period=period, as_of_vintage=as_of,
@@ -529,7 +533,7 @@ def _build_scoreboards(
             round_id=view.current, previous_round_id=view.previous, principles=view.principles, indicators=rows,
             aggregates=aggregate_tables[pid], min_group_size=ws.config.min_group_size,
             n_participants=view.n_participants, groups=view.groups, round_withheld=view.withheld,
-            min_spread_size=ws.config.min_spread_size, actions=_action_rows(actions[pid]),
+            min_spread_size=ws.config.min_spread_size, actions=action_tables[pid],
             local_indicators=locals_[pid], stage=stages[pid], partner_types=view.partner_types,
         ))
     return out
