@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -81,12 +82,12 @@ def test_the_demo_cohort_scores_as_each_partnership_alone(demo_ws: Path) -> None
 
 @pytest.mark.parametrize("targets", ["harmonised", "local"])
 def test_rows_built_without_validation_are_what_validation_gives(demo_ws: Path, targets: str) -> None:
-    """Indicator rows and aggregates are built from values already of their fields' types (`assess._trusted`), not
-    validated again: validating the same values must give the same models, down to each value's type (the
-    repr tells 1 from 1.0 and a tuple from a list), the same JSON (the fields in the model's order) and the
-    same fields set; and no row may share a list with another, as validated rows never do."""
-    from c2c_monitor.score.assess import _trusted
-    from c2c_monitor.score.scoreboard import Aggregate, IndicatorRow
+    """Indicator rows, aggregates, principle, question and group rows are built from values already of their fields'
+    types (`scoreboard.trusted`, `rounds.frame_models`), not validated again: validating the same values must give
+    the same models, down to each value's type (the repr tells 1 from 1.0 and a tuple from a list), the same JSON
+    (the fields in the model's order) and the same fields set; and no row may share a list with another, as
+    validated rows never do."""
+    from c2c_monitor.score.scoreboard import Aggregate, GroupRow, IndicatorRow, PrincipleRow, QuestionRow, trusted
 
     with open_workspace(demo_ws) as ws:
         pids = reads.partnership_ids(ws.con)
@@ -100,7 +101,14 @@ def test_rows_built_without_validation_are_what_validation_gives(demo_ws: Path, 
     assert any(r.value is None and r.missing_reason for r in rows)
     assert any(r.trend_ratio is not None for r in rows)
     assert targets == "harmonised" or any(r.target_kind == "local" for r in rows)
-    for built, model in ((rows, IndicatorRow), (aggregates, Aggregate)):
+    # The principle side (score/rounds.frame_models): principle rows, their question rows, group and type rows.
+    principles = [p for sb in sbs for p in sb.principles]
+    questions = [q for p in principles for q in p.questions]
+    groups = [g for sb in sbs for g in [*sb.groups, *sb.partner_types]]
+    assert any(p.status == "scored" for p in principles) and any(p.disagreements for p in principles)
+    assert any(q.iqr is None for q in questions) and any(q.iqr is not None for q in questions)
+    for built, model in ((rows, IndicatorRow), (aggregates, Aggregate), (principles, PrincipleRow),
+                         (questions, QuestionRow), (groups, GroupRow)):
         assert built
         for m in built:
             again = model.model_validate(m.model_dump())
@@ -109,13 +117,32 @@ def test_rows_built_without_validation_are_what_validation_gives(demo_ws: Path, 
             assert m.model_fields_set == again.model_fields_set
     lists = [id(x) for r in rows for x in (r.dac, r.principles, r.series)]
     lists += [id(a.indicator_ids) for a in aggregates] + [id(sb.rules) for sb in sbs]
+    lists += [id(x) for p in principles for x in (p.disagreements, p.questions)]
     assert len(lists) == len(set(lists))
     # Rows that are not the model's fields in its order are refused, not built.
     first = rows[0].model_dump()
     with pytest.raises(ValueError, match="IndicatorRow"):
-        _trusted(IndicatorRow, [dict(reversed(first.items()))])
+        trusted(IndicatorRow, [dict(reversed(first.items()))])
     with pytest.raises(ValueError, match="IndicatorRow"):
-        _trusted(IndicatorRow, [{**first, "extra": 1}])
+        trusted(IndicatorRow, [{**first, "extra": 1}])
+
+
+def test_an_error_of_the_principle_side_reaches_the_caller_and_no_thread_outlives_scoring(demo_ws: Path) -> None:
+    """A cohort's principle side runs on a second thread (assess._beside): its error (here an unknown round) is raised
+    to the caller as scoring one partnership raises it, and the thread has ended when build_scoreboards returns or
+    raises."""
+    from c2c_monitor.errors import C2CError
+
+    before = threading.active_count()
+    with open_workspace(demo_ws) as ws:
+        pids = reads.partnership_ids(ws.con)[:3]
+        cat = workspace_catalogue(ws)
+        for cohort in (pids[:1], pids):
+            with pytest.raises(C2CError, match="no workshop round 'R-none'"):
+                build_scoreboards(ws, cohort, catalogue=cat, framework=FW, round_id="R-none")
+            assert threading.active_count() == before
+        assert len(build_scoreboards(ws, pids, catalogue=cat, framework=FW)) == 3
+        assert threading.active_count() == before
 
 
 def test_the_number_of_statements_does_not_grow_with_the_cohort(demo_ws: Path) -> None:

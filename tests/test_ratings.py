@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from c2c_monitor.definitions.principles import load_framework
 from c2c_monitor.score.assess import principle_rows
 from c2c_monitor.score.disclosure import Thresholds
-from c2c_monitor.score.ratings import aggregate, group_breakdown, principle_results, question_stats
+from c2c_monitor.score.ratings import aggregate, group_breakdown, group_medians, principle_results, question_stats
 from c2c_monitor.store.workspace import open_workspace
 
 FW = load_framework()
@@ -188,7 +188,33 @@ def test_question_statistics_counted_from_the_scale_are_the_sorted_ones(rows) ->
          for p, q, r, a, rating in rows],
         schema={"participant_code": pl.String, "question_id": pl.String, "round_id": pl.String,
                 "answer": pl.String, "rating": pl.Int32}, orient="row")
-    counted = question_stats(frame, by=["round_id"], values=False).sort("round_id", "question_id")
-    sorted_ = question_stats(frame, by=["round_id"], values=True).drop("values").sort("round_id", "question_id")
+    # As drawn (a participant may answer a question twice: people are counted one by one) and with one answer per
+    # participant and question, as a round's current ratings hold them (people counted as the group's rows).
+    # And told so (`one_answer_each`, what round_views says of rows without a sheet): the same frame again.
+    one_each = frame.unique(["participant_code", "question_id", "round_id"], keep="first", maintain_order=True)
+    for f, told in ((frame, False), (one_each, False), (one_each, True)):
+        counted = question_stats(f, by=["round_id"], values=False, one_answer_each=told).sort("round_id",
+                                                                                              "question_id")
+        sorted_ = question_stats(f, by=["round_id"], values=True).drop("values").sort("round_id", "question_id")
+        assert counted.schema == sorted_.schema
+        assert counted.rows() == sorted_.rows()
+
+
+@given(stored_answers, st.integers(3, 5))
+def test_group_medians_counted_from_the_scale_are_the_sorted_ones(rows, k_mean: int) -> None:
+    """The group table's question medians read off each group's counts of the scale (what group_breakdown uses when
+    every rating is on it) against polars' median of the sorted ratings (the reference): the same rows, medians
+    and counts, groups under `k_mean` ratings left out, ties and single points included."""
+    frame = pl.DataFrame(
+        [(p, q, r, a, int(a) if a.isdigit() else None, f"G{int(p[1:]) % 2}") for p, q, r, a, _ in rows],
+        schema={"participant_code": pl.String, "question_id": pl.String, "round_id": pl.String,
+                "answer": pl.String, "rating": pl.Int32, "group": pl.String}, orient="row")
+    order = ["round_id", "group", "question_id"]
+    counted = group_medians(frame, ["round_id"], k_mean, counted=True).sort(order)
+    sorted_ = group_medians(frame, ["round_id"], k_mean, counted=False).sort(order)
     assert counted.schema == sorted_.schema
     assert counted.rows() == sorted_.rows()
+    # Ratings off the scale (or none) are never counted: the default falls back to sorting them.
+    off = frame.with_columns(rating=pl.when(pl.col("answer") == "3").then(7).otherwise(pl.col("rating")))
+    assert group_medians(off, ["round_id"], k_mean).sort(order).rows() == \
+        group_medians(off, ["round_id"], k_mean, counted=False).sort(order).rows()

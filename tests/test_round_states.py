@@ -2,8 +2,9 @@
 one load skip the join of loads, rows without a sheet skip the sheets' passes, rows already newest first are not
 sorted): held equal here to the general form they had before (the reference below, kept verbatim), on rows
 mixing loads, sheets, legacy rows, duplicate answers and codes that differ only by case or spaces. And the two
-facilities round_views builds a cohort's rows with: Python's rounding once per distinct value, and models validated
-from a frame's JSON; and principle_lists, every partnership's principle rows at once, against principle_list."""
+facilities round_views builds a cohort's rows with: Python's rounding once per distinct value, and models made from
+a frame's columns, each column checked once (frame_models), or validated from its JSON; and principle_lists, every
+partnership's principle rows at once, against principle_list."""
 
 from __future__ import annotations
 
@@ -12,13 +13,22 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, TypeAdapter
 
 from c2c_monitor.definitions.principles import load_framework
 from c2c_monitor.score.disclosure import Thresholds, published_rounds
-from c2c_monitor.score.rounds import disclosed_states, framework_texts, principle_list, principle_lists, python_round
+from c2c_monitor.score.rounds import (
+    disclosed_states,
+    frame_models,
+    framework_texts,
+    principle_list,
+    principle_lists,
+    python_round,
+)
+from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow
 from c2c_monitor.store.reads import round_state
 
 SCHEMA = {"_r": pl.Int32, "participant_code": pl.String, "stakeholder_group": pl.String, "question_id": pl.String,
@@ -128,8 +138,9 @@ def test_python_round_is_pythons_round(values: list[float | None], digits: int) 
                                                                                                        allow_infinity=False)),
                           st.booleans()), max_size=30))
 def test_models_from_frame_json_keep_every_value(rows: list[tuple[str, int, float | None, bool]]) -> None:
-    """round_views validates a cohort's rows from their frame's JSON (polars writes it, pydantic reads it): every
-    string, integer and float (to the last bit) comes out as the frame held it, as a dict's validation gives it."""
+    """round_views validates a cohort's group rows from their frame's JSON (polars writes it, pydantic reads it):
+    every string, integer and float (to the last bit) comes out as the frame held it, as a dict's validation gives
+    it."""
     class Row(BaseModel):
         text: str
         count: int
@@ -208,3 +219,24 @@ def test_principle_lists_equal_principle_list(results: tuple[pl.DataFrame, pl.Da
                                   {d["principle_id"]: d for d in by_round[prev]} if prev is not None else {},
                                   "round" if held else None, "en", step, TEXTS)
         assert [r.model_dump_json() for r in rows] == [r.model_dump_json() for r in expected]
+
+
+def test_frame_models_refuse_a_column_that_does_not_fit() -> None:
+    """rounds.frame_models builds models without validating each value, so it checks each column once: a column
+    whose values validation would convert (integers for a float field), a null in a field that takes no None, a
+    text outside a Literal's, or columns out of the model's order are refused; a column of nulls fits an
+    optional field whatever its type."""
+    ok = pl.DataFrame({"group": ["a"], "principle_id": ["P01"], "n_participants": [3], "score": [2.5]})
+    assert [m.model_dump() for m in frame_models(GroupRow, ok)] == [GroupRow(group="a", principle_id="P01",
+                                                                             n_participants=3, score=2.5).model_dump()]
+    assert frame_models(GroupRow, ok.with_columns(score=pl.lit(None)))[0].score is None
+    for bad in (ok.with_columns(score=pl.lit(2)), ok.with_columns(group=pl.lit(None, pl.String)),
+                ok.with_columns(n_participants=pl.lit(3.0)), ok.select(reversed(ok.columns))):
+        with pytest.raises(ValueError, match="GroupRow"):
+            frame_models(GroupRow, bad)
+    row = PrincipleRow(id="P01", title="t", score=None, status="scored", coverage=1.0, n_questions=1, n_answered=1,
+                       previous_score=None, trend="stable", disagreements=[])
+    frame = pl.DataFrame([row.model_dump()]).with_columns(questions=pl.lit(None))
+    assert frame_models(PrincipleRow, frame, skip=("questions",))[0].status == "scored"
+    with pytest.raises(ValueError, match="PrincipleRow.status"):
+        frame_models(PrincipleRow, frame.with_columns(status=pl.lit("fine")), skip=("questions",))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,7 +15,6 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
-from pydantic import BaseModel
 
 from c2c_monitor.definitions.actions import CLOSED_STATUSES, HIGH_PRIORITY
 from c2c_monitor.definitions.catalog import Catalogue, Indicator
@@ -40,6 +40,7 @@ from c2c_monitor.score.scoreboard import (
     Scoreboard,
     StageInfo,
     TargetKind,
+    trusted,
 )
 from c2c_monitor.store import catalog_cache, reads
 from c2c_monitor.store.config import Config
@@ -92,42 +93,11 @@ def _decimal(period: str) -> float:
 # The columns of one series, as lists: what indicator_rows_many reads of each (indicator, city) of a partnership.
 _SERIES = ("period", "value", "reason", "coverage", "vintage_id", "obs_status")
 _KEYS = ["partnership_id", "indicator_id", "city_id"]
+_T = TypeVar("_T")
 _NO_ROWS = (0, 0, None, None)  # a series without rows in the evaluation: its span, last value, number
-_M = TypeVar("_M", bound=BaseModel)
 
 
-def _trusted(model: type[_M], rows: list[dict[str, Any]]) -> list[_M]:
-    """`model` instances of `rows` without validating them again: what pydantic's `model_construct` does for a
-    row that holds every field (no default to fill in), without its Python loop over each row's fields.
-
-    Only for the rows this module builds from one dict literal (so the first row's keys, checked to be the model's
-    fields in their order, are every row's): each
-    value is taken from a validated model's field of the same type (the catalogue's `Indicator`, `PartnershipInfo`),
-    read from an evaluation column of a fixed polars type (`_series` checks them) or computed here with the
-    field's type, and every list is the row's own. tests/test_cohort_scoring.py holds these models equal to
-    pydantic's validation of the same rows, JSON and value types included. At 1,000 partnerships validating the
-    33,000 indicator rows and 26,000 aggregates took about 0.35 s of the scoring's 4 s; this takes a few hundredths.
-    """
-    if not rows:
-        return []
-    # A row's fields in the model's order, as validation stores them: the JSON follows that order.
-    if list(rows[0]) != list(model.model_fields) or model.__pydantic_post_init__ is not None:
-        raise ValueError(f"rows that are not {model.__name__}'s fields in order")
-    new = model.__new__
-    put = object.__setattr__
-    fields = set(rows[0])  # every row's keys; each model gets its own copy of the set, as validation gives it
-    out = []
-    for row in rows:
-        m = new(model)
-        put(m, "__dict__", row)
-        put(m, "__pydantic_fields_set__", fields.copy())
-        put(m, "__pydantic_extra__", None)
-        put(m, "__pydantic_private__", None)
-        out.append(m)
-    return out
-
-
-# The types `indicator_rows_many` takes from the evaluation's columns as they are (`_trusted`).
+# The types `indicator_rows_many` takes from the evaluation's columns as they are (`trusted`).
 _TYPES = {"period": pl.String, "value": pl.Float64, "reason": pl.String, "coverage": pl.Float64,
           "vintage_id": pl.Int64, "obs_status": pl.String}
 
@@ -194,7 +164,7 @@ def indicator_rows_many(
     from a later step keeps its value but is not scored, and says why."""
     spans, (periods_, values_, reasons_, coverage_, vintages_, status_), frame = _series(results, period)
     # What a row takes from its indicator alone, read once for the cohort rather than once per series: a row of
-    # each indicator with every field of IndicatorRow in the model's order (`_trusted`), the series' own fields
+    # each indicator with every field of IndicatorRow in the model's order (`trusted`), the series' own fields
     # still None. Each row starts as a copy of its indicator's (a dict copy is one allocation, where a literal
     # with 31 keys built and merged two).
     fixed: list[dict[str, Any]] = []
@@ -277,8 +247,8 @@ def indicator_rows_many(
         row["provisional"] = provisional
         row["series"] = points_[a:b]
         rows.append(row)
-    # Built from values that are already of their fields' types (`_trusted`), not validated once more.
-    validated = _trusted(IndicatorRow, rows)
+    # Built from values that are already of their fields' types (`trusted`), not validated once more.
+    validated = trusted(IndicatorRow, rows)
     out: dict[str, list[IndicatorRow]] = {info.id: [] for info in infos}
     for (pid, *_), model in zip(plan, validated, strict=True):
         out[pid].append(model)
@@ -347,8 +317,8 @@ def aggregates_many(tables: dict[str, list[IndicatorRow]]) -> dict[str, list[Agg
                 "n_indicators": len(ids_), "n_scored": len(scored),
                 "coverage": round(len(scored) / n, 4), "indicator_ids": list(ids_)})
         counts.append(len(layout))
-    # Built from the rows' own validated values (`_trusted`): counts, rounded means of scores, catalogue keys.
-    validated = _trusted(Aggregate, found)
+    # Built from the rows' own validated values (`trusted`): counts, rounded means of scores, catalogue keys.
+    validated = trusted(Aggregate, found)
     out = {}
     start = 0
     for pid, n in zip(tables, counts, strict=True):
@@ -462,6 +432,38 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def _beside(call: Callable[[], _T], thread: bool) -> Iterator[Callable[[], _T]]:
+    """`call` run on a second thread (when `thread`) while the block goes on; the block takes its result (or its
+    exception, raised again) from the function it is given. On leaving, the thread has always ended, whether the
+    block took the result or raised: nothing runs on after the cohort is scored."""
+    if not thread:
+        yield call
+        return
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="c2c-scoring", daemon=True)
+    worker.start()
+
+    def result() -> _T:
+        worker.join()
+        if "error" in box:
+            raise box["error"]
+        value: _T = box["value"]
+        return value
+
+    try:
+        yield result
+    finally:
+        worker.join()
+
+
 def build_scoreboards(
     ws: Workspace, pids: list[str], list_name: ListName = "simplified", period: str | None = None,
     as_of: int | None = None, targets: TargetKind = "harmonised", backend: Backend = "duckdb",
@@ -499,21 +501,30 @@ def _build_scoreboards(
     local = reads.local_targets(con, as_of, sorted({c.id for info in infos for c in info.cities}))
     stages = stage_infos(con, pids, as_of, ws.config.language)
     steps = {pid: s.step if s else None for pid, s in stages.items()}
-    views = round_views(con, fw, pids, as_of, thresholds_of(ws.config), ws.config.language, round_id, steps)
     actions = reads.action_versions_many(con, pids, as_of)
     locals_ = local_rows_many(con, infos, as_of)
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    indicator_tables = indicator_rows_many(inds, results, infos, period, local, targets == "local", steps)
-    rules = RULES.describe()  # once for the cohort; each scoreboard's validation makes its own copy
-    aggregate_tables = aggregates_many(indicator_tables)
+    # The principle side (its reads and polars passes, which release the GIL) runs on a second thread while this
+    # one builds the indicator rows (Python, holding it): the two sides share no data, and nothing else uses the
+    # connection meanwhile. One partnership (`c2c assess`) stays on this thread.
+    with _beside(lambda: round_views(con, fw, pids, as_of, thresholds_of(ws.config), ws.config.language, round_id,
+                                     steps), len(pids) > 1) as principle_side:
+        indicator_tables = indicator_rows_many(inds, results, infos, period, local, targets == "local", steps)
+        rules = RULES.describe()  # once for the cohort; each scoreboard's validation makes its own copy
+        aggregate_tables = aggregates_many(indicator_tables)
+        # What depends on neither side's rows is made here too, before waiting for the principle side. The data
+        # versions a board shows: those of its indicators' last values and of its cities' own (local)
+        # indicators, which are SDG data loaded as vintages too.
+        vintages_used = {pid: sorted({v for v in [*(r.vintage_id for r in indicator_tables[pid]),
+                                                  *(r.vintage_id for r in locals_[pid])] if v is not None})
+                         for pid in pids}
+        action_tables = {pid: _action_rows(actions[pid]) for pid in pids}
+        views = principle_side()
     out = []
     for pid, info in zip(pids, infos, strict=True):
         rows = indicator_tables[pid]
         view = views[pid]
-        # The data versions the board shows: those of its indicators' last values and of its cities' own
-        # (local) indicators, which are SDG data loaded as vintages too.
-        vintages = sorted({v for v in [*(r.vintage_id for r in rows), *(r.vintage_id for r in locals_[pid])]
-                           if v is not None})
+        vintages = vintages_used[pid]
         out.append(Scoreboard(
             generated_at=generated,
             partnership=info, list=list_name, period=period, as_of_vintage=as_of,
@@ -522,7 +533,7 @@ def _build_scoreboards(
             round_id=view.current, previous_round_id=view.previous, principles=view.principles, indicators=rows,
             aggregates=aggregate_tables[pid], min_group_size=ws.config.min_group_size,
             n_participants=view.n_participants, groups=view.groups, round_withheld=view.withheld,
-            min_spread_size=ws.config.min_spread_size, actions=_action_rows(actions[pid]),
+            min_spread_size=ws.config.min_spread_size, actions=action_tables[pid],
             local_indicators=locals_[pid], stage=stages[pid], partner_types=view.partner_types,
         ))
     return out

@@ -11,12 +11,13 @@ thresholds on medians and spreads. Only the arithmetic around those decisions is
 
 from __future__ import annotations
 
+import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import polars as pl
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from c2c_monitor.definitions.principles import Framework
 from c2c_monitor.errors import C2CError
@@ -28,7 +29,7 @@ from c2c_monitor.score.ratings import (
     principle_results,
     question_stats,
 )
-from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus
+from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus, QuestionRow, trusted
 from c2c_monitor.store import reads
 
 if TYPE_CHECKING:
@@ -101,11 +102,52 @@ def disclosed_states(rows: pl.DataFrame, t: Thresholds, by: Sequence[str] = KEYS
     return pl.concat([single, states.join(pick, on=[*keys, "_load"], how="semi").drop("_load")])
 
 
-# A cohort's principle rows (their question rows inside) and group rows are validated in one call each (not a
-# model's constructor a row), from their frame's JSON: polars writes it without a Python object a value, pydantic
-# reads it without one either, and a float goes through both unchanged (shortest round-trip form;
-# tests/test_round_states.py checks it).
+# A cohort's principle rows (their question rows inside) are built from their frames' columns as models
+# (`frame_models`), each column's type and nulls checked once against its field, rather than validated a value at a
+# time; its group rows are validated from their frame's JSON in one call.
+_M = TypeVar("_M", bound=BaseModel)
+# A frame's JSON: polars writes it without a Python object a value, pydantic reads it without one either, and a
+# float goes through both unchanged (shortest round-trip form).
 _GROUP_ROWS = TypeAdapter(list[GroupRow])
+# The Python type each polars type gives (`to_list`), for the field types these rows have.
+_SCALARS: dict[type, Any] = {str: pl.String, float: pl.Float64, bool: pl.Boolean}
+
+
+def _column_fits(dtype: pl.DataType, column: pl.Series, annotation: Any) -> bool:
+    """Does every value of `column` (of type `dtype`) come out of `to_list` as validation of `annotation` keeps it?"""
+    args = get_args(annotation)
+    if get_origin(annotation) in (Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        # A column of nulls only is None everywhere, whatever its type (an empty frame's, or pl.Null).
+        return len(inner) == 1 and (column.null_count() == column.len()
+                                    or _column_fits(dtype, column.drop_nulls(), inner[0]))
+    if column.null_count():
+        return False
+    if get_origin(annotation) is Literal:
+        return dtype == pl.String and bool(column.is_in(list(args)).all())
+    if get_origin(annotation) is list:
+        return isinstance(dtype, pl.List) and args == (str,) and (
+            dtype.inner == pl.String or (dtype.inner == pl.Null and not column.list.len().sum()))  # [] only
+    if annotation is int:
+        return dtype.is_integer()
+    return annotation in _SCALARS and dtype == _SCALARS[annotation]
+
+
+def frame_models(model: type[_M], frame: pl.DataFrame, skip: Sequence[str] = ()) -> list[_M]:
+    """`model` instances of `frame`'s rows, its columns named and ordered as the model's fields, made without
+    validating each value (`scoreboard.trusted`): each column is checked once instead, that its polars type gives
+    the field's Python type (a float column for a float field, integers for an int field, strings for a text or one
+    of a Literal's texts, lists of strings) and that it has no null unless the field takes None; a column that does
+    not fit raises. `skip`: fields the caller fills in itself (its column holds a placeholder, unchecked).
+    tests/test_round_states.py holds these models to pydantic's validation of the same rows."""
+    names = list(model.model_fields)
+    if frame.columns != names:
+        raise ValueError(f"columns that are not {model.__name__}'s fields in order: {frame.columns}")
+    for name in names:
+        if name not in skip and not _column_fits(frame.schema[name], frame[name], model.model_fields[name].annotation):
+            raise ValueError(f"{model.__name__}.{name}: a column of type {frame.schema[name]} that does not fit")
+    columns = [frame[c].to_list() for c in names]
+    return trusted(model, [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)])
 
 
 def python_round(values: pl.Series, digits: int) -> pl.Series:
@@ -137,6 +179,8 @@ def _of(rounds: pl.DataFrame) -> pl.Expr:
 def _group_rows(frame: pl.DataFrame, keys: Sequence[Key]) -> dict[Key, list[GroupRow]]:
     """`group_breakdown` rows (by `_r`) as each round's GroupRows, scores to 3 places."""
     frame = frame.with_columns(python_round(frame["score"], 3))
+    # Validated from the frame's JSON in one call: for these small rows (four short fields) that is quicker than
+    # `frame_models`, whose cost is a dict and a model a row (0.04 against 0.06 s for 23,000 rows at 1,000).
     return _by_round(frame, _GROUP_ROWS.validate_json(frame.drop(R).write_json()), keys)
 
 
@@ -205,7 +249,10 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     wanted_frame = pl.DataFrame(
         sorted((number[pid, rid], len(people.get((pid, rid), ())), g) for pid, rid, g in wanted),
         schema={R: pl.Int32, "people": pl.Int64, "groups_shown": pl.Boolean}, orient="row")
-    stats = question_stats(ratings.filter(_of(wanted_frame)), by=by, values=False)
+    # Rows without a sheet come out of `reads.round_state` as the newest answer of each participant to each question
+    # of a round, one each: the question statistics need not check that again over the cohort's ratings.
+    legacy = rows["sheet"].null_count() == rows.height
+    stats = question_stats(ratings.filter(_of(wanted_frame)), by=by, values=False, one_answer_each=legacy)
     numbered = pl.DataFrame({"partnership_id": [p for p, _ in keys], "round_id": [r for _, r in keys],
                              R: pl.Series(range(len(keys)), dtype=pl.Int32)})
     agreed = (reads.agreed_ratings(con, pids, as_of).join(numbered, on=KEYS, how="inner").drop(KEYS)
@@ -236,13 +283,10 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     return out
 
 
-_PRINCIPLE_ROWS = TypeAdapter(list[PrincipleRow])
-
-
 def principle_lists(fw: Framework, principles: pl.DataFrame, questions: pl.DataFrame,
                    slots: Sequence[tuple[int | None, int | None, bool, int | None]],
                    texts: Sequence[tuple[str, dict[str, str]]]) -> list[list[PrincipleRow]]:
-    """`principle_list` of many partnerships in one polars pass and one validation call.
+    """`principle_list` of many partnerships in one polars pass, the models made from its columns (`frame_models`).
 
     `principles`: `score/ratings.principle_results` principle rows (by `_r`); `questions`: the question rows of
     the current rounds as QuestionRow fields (by `_r` and principle_id); `slots`: a partnership each, (its current
@@ -261,12 +305,11 @@ def principle_lists(fw: Framework, principles: pl.DataFrame, questions: pl.DataF
                                "n_blank", pl.lit(True).alias("_hit"))
     previous = principles.select(pl.col(R).cast(pl.Int32).alias("_prev"), pl.col("principle_id").alias("id"),
                                  pl.col("score").alias("_previous"))
-    fields = [c for c in questions.columns if c not in (R, "principle_id")]
-    listed = questions.group_by(R, "principle_id", maintain_order=True).agg(pl.struct(fields).alias("questions"))
-    listed = listed.select(pl.col(R).cast(pl.Int32).alias("_cur"), pl.col("principle_id").alias("id"), "questions")
+    # Each principle's questions: the current round's question rows of that principle, in their order.
+    listed = questions.select(pl.col(R).cast(pl.Int32).alias("_cur"), pl.col("principle_id").alias("_pid"),
+                              *QuestionRow.model_fields).with_row_index("_q")
     g = (frame.join(framework, how="cross").join(result, on=["_cur", "id"], how="left")
-         .join(previous, on=["_prev", "id"], how="left").join(listed, on=["_cur", "id"], how="left")
-         .sort("_i", "_p"))
+         .join(previous, on=["_prev", "id"], how="left").sort("_i", "_p"))
     hit = pl.col("_hit").fill_null(False)
     waiting = (pl.col("_step") < pl.col("expected_from_step")).fill_null(False)  # not_expected
     status = (pl.when(waiting).then(pl.lit("not expected yet")).when(~pl.col("_held")).then(pl.lit("not assessed"))
@@ -283,10 +326,23 @@ def principle_lists(fw: Framework, principles: pl.DataFrame, questions: pl.DataF
         pl.when(hit).then(pl.col("n_answered")).otherwise(0).alias("n_answered"),
         python_round(g["_previous"], 3).alias("previous_score"), "trend",
         pl.col("disagreements").fill_null(pl.lit([], dtype=g.schema["disagreements"])),
-        pl.col("questions").fill_null(pl.lit([], dtype=g.schema["questions"])),
+        pl.lit(None, pl.Null).alias("questions"),  # filled in below, with the rows' question models
         *(pl.when(hit).then(pl.col(c)).otherwise(0).alias(c)
-          for c in ("n_ratings", "n_not_applicable_dont_know", "n_blank")))
-    models = _PRINCIPLE_ROWS.validate_json(g.write_json())
+          for c in ("n_ratings", "n_not_applicable_dont_know", "n_blank")),
+        "_cur")
+    # The question rows in the order of the principle rows they go into (each principle row its own models, as
+    # validation makes them, should two rows show the same round), and how many each principle row takes.
+    placed = (g.select("_cur", pl.col("id").alias("_pid")).with_row_index("_g")
+              .join(listed, on=["_cur", "_pid"], how="inner").sort("_g", "_q"))
+    counts = placed.group_by("_g").len()
+    taken = (g.with_row_index("_g").join(counts, on="_g", how="left", maintain_order="left")["len"]
+             .fill_null(0).to_list())
+    question_models = frame_models(QuestionRow, placed.select(*QuestionRow.model_fields))
+    models = frame_models(PrincipleRow, g.select(*PrincipleRow.model_fields), skip=("questions",))
+    start = 0
+    for model, n in zip(models, taken, strict=True):
+        model.__dict__["questions"] = question_models[start:start + n]
+        start += n
     n = len(fw.principles)
     return [models[i * n:(i + 1) * n] for i in range(len(slots))]
 

@@ -7,7 +7,7 @@ Its JSON form is the documented, stable `c2c assess --format json` schema
 from __future__ import annotations
 
 import builtins
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -224,6 +224,41 @@ class Scoreboard(Model):
     stage: StageInfo | None = None
     # Ratings by UN-Habitat partner type (seed 003) under the same disclosure rule as `groups`.
     partner_types: builtins.list[GroupRow] = []
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def trusted(model: type[_M], rows: list[dict[str, Any]]) -> list[_M]:
+    """`model` instances of `rows` without validating them again: what pydantic's `model_construct` does for a
+    row that holds every field (no default to fill in), without its Python loop over each row's fields.
+
+    Only for rows that all hold the same keys, every field of the model in its order (the first row's keys are
+    checked): rows built from one dict literal, or from a frame's columns taken in the model's order. Each value
+    must already be of its field's type and exactly what validation would make of it (a float for a float field,
+    a list of its own for a list field): a validated model's field of the same type, a column of a fixed polars
+    type, or a value computed with the field's type. tests/test_cohort_scoring.py holds the models scoring builds
+    this way equal to pydantic's validation of the same rows, JSON, value types and fields set included. At
+    1,000 partnerships validating the 33,000 indicator rows and 26,000 aggregates took about 0.35 s of the
+    scoring's 4 s; this takes a few hundredths.
+    """
+    if not rows:
+        return []
+    # A row's fields in the model's order, as validation stores them: the JSON follows that order.
+    if list(rows[0]) != list(model.model_fields) or model.__pydantic_post_init__ is not None:
+        raise ValueError(f"rows that are not {model.__name__}'s fields in order")
+    new = model.__new__
+    put = object.__setattr__
+    fields = set(rows[0])  # every row's keys; each model gets its own copy of the set, as validation gives it
+    out = []
+    for row in rows:
+        m = new(model)
+        put(m, "__dict__", row)
+        put(m, "__pydantic_fields_set__", fields.copy())
+        put(m, "__pydantic_extra__", None)
+        put(m, "__pydantic_private__", None)
+        out.append(m)
+    return out
 
 
 def scoreboard_json_schema() -> dict[str, Any]:
