@@ -22,6 +22,7 @@ from c2c_monitor.score.disclosure import (
     group_plan,
     median_disclosed,
     median_disclosed_expr,
+    pinned_cell,
     spread_disclosed,
     spread_disclosed_expr,
 )
@@ -328,18 +329,109 @@ def principle_results(framework: Framework, stats: pl.DataFrame, rounds: pl.Data
             p.drop("_p", "_sum"))
 
 
-def group_plans(ratings: pl.DataFrame, t: Thresholds, by: Sequence[str] = ()) -> pl.DataFrame:
+def group_plans(ratings: pl.DataFrame, t: Thresholds, by: Sequence[str] = (), screen: bool = True) -> pl.DataFrame:
     """score/disclosure.group_plan of each round (each value of `by`): `by`, stakeholder_group and `group`, its
-    published label; the groups a plan leaves out have no row. `ratings` has no null stakeholder group."""
+    published label; the groups a plan leaves out have no row. `ratings` has no null stakeholder group.
+
+    A group whose published cells score/disclosure.pinned_cell finds readable is merged with the small ones and
+    the plan made again; a readable merged group leaves the round without a group table. `screen=False` skips
+    the set-based screen (below) and looks at every round question by question: the reference the tests hold
+    the screen to.
+    """
     keys = list(by)
     sizes: dict[tuple[Any, ...], dict[str, int]] = {}
     for row in ratings.group_by(*keys, "stakeholder_group").agg(pl.col("participant_code").n_unique()).iter_rows():
         sizes.setdefault(tuple(row[:-2]), {})[str(row[-2])] = int(row[-1])
     # The rule itself is decided round by round, by the disclosure module.
-    rows = [(*key, g, label) for key, round_sizes in sizes.items() for g, label in group_plan(round_sizes, t).items()]
+    plans = {key: group_plan(round_sizes, t) for key, round_sizes in sizes.items()}
     schema: dict[str, pl.DataType | type[pl.DataType]] = {k: ratings.schema[k] for k in keys}
     schema |= {"stakeholder_group": pl.String, "group": pl.String}
-    return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def frame() -> pl.DataFrame:
+        rows = [(*key, g, label) for key, plan in plans.items() for g, label in plan.items()]
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
+    labels = frame()
+    # One pass over the ratings: how many of each rating every group gave every question. Cells, questions and
+    # their order statistics all follow from these counts.
+    per_group = ratings.filter(pl.col("answer").is_in(NUMERIC)).group_by(*keys, "stakeholder_group", "question_id") \
+        .agg((pl.col("rating") == j).sum().alias(c) for j, c in zip(_SCALE, _COUNTS, strict=True))
+    looked = per_group
+    if screen:
+        suspects = _suspect_cells(per_group, labels, t, keys)
+        looked = per_group.clear() if suspects.height == 0 else \
+            per_group.join(suspects.select(keys).unique(), on=keys, how="semi") if keys else per_group
+    by_round: dict[tuple[Any, ...], dict[str, dict[str, list[int]]]] = {}
+    for row in looked.iter_rows():
+        ratings_given = [j for j, n in zip(_SCALE, row[-len(_COUNTS):], strict=True) for _ in range(n)]
+        by_round.setdefault(tuple(row[:len(keys)]), {}).setdefault(row[len(keys) + 1], {})[row[len(keys)]] = \
+            ratings_given
+    changed = False
+    for key, questions in by_round.items():
+        plan = _unpinned_plan(questions, sizes[key], plans[key], t)
+        changed |= plan != plans[key]
+        plans[key] = plan
+    return frame() if changed else labels
+
+
+_SCALE = [int(a) for a in NUMERIC]
+_COUNTS = [f"_{j}" for j in _SCALE]
+
+
+def _suspect_cells(per_group: pl.DataFrame, labels: pl.DataFrame, t: Thresholds, keys: list[str]) -> pl.DataFrame:
+    """The cells (`keys`, group, question) that need pinned_cell's look (their rounds are looked at whole): a
+    published cell whose raters all gave one rating v that one of them could not have changed to v - 1 or
+    v + 1 without moving the question's median. `per_group`: counts of each rating (`_COUNTS`) by `keys`,
+    stakeholder group and question; `labels`: group_plans' rows.
+
+    Any other cell passes pinned_cell's first test, and moving one rating one step is enough to know: a
+    further move changes the same order statistics and more. With the question's ratings sorted, v - 1 would
+    take the place of the first v (index `below`, the count of ratings under v) and v + 1 that of the last
+    (`upto` - 1); the median (indices (n - 1) // 2 and n // 2) moves exactly when that index is one of its two.
+    """
+    cells = (per_group.join(labels, on=[*keys, "stakeholder_group"], how="inner")
+             .group_by(*keys, "group", "question_id").agg(pl.col(c).sum() for c in _COUNTS))
+    given = [pl.col(c) > 0 for c in _COUNTS]
+    agreed = (cells.filter((pl.sum_horizontal(_COUNTS) >= t.k_mean) & (pl.sum_horizontal(given) == 1))
+              .select(*keys, "group", "question_id",
+                      pl.coalesce(pl.when(g).then(j) for g, j in zip(given, _SCALE, strict=True)).alias("v")))
+    if agreed.height == 0:
+        return agreed
+    questions = per_group.group_by(*keys, "question_id").agg(pl.col(c).sum() for c in _COUNTS)
+    v = pl.col("v")
+    counted = agreed.join(questions, on=[*keys, "question_id"]).with_columns(
+        pl.sum_horizontal(_COUNTS).alias("n"),
+        pl.sum_horizontal(pl.when(v > j).then(pl.col(c)).otherwise(0) for j, c in zip(_SCALE, _COUNTS, strict=True))
+        .alias("below"),
+        pl.sum_horizontal(pl.when(v >= j).then(pl.col(c)).otherwise(0) for j, c in zip(_SCALE, _COUNTS, strict=True))
+        .alias("upto"))
+    a, b = (pl.col("n") - 1) // 2, pl.col("n") // 2
+    down, up = pl.col("below"), pl.col("upto") - 1
+    moves = (((v > _SCALE[0]) & (down != a) & (down != b)) | ((v < _SCALE[-1]) & (up != a) & (up != b)))
+    return counted.filter(~moves)
+
+
+def _unpinned_plan(questions: Mapping[str, Mapping[str, list[int]]], sizes: Mapping[str, int],
+                   plan: dict[str, str], t: Thresholds) -> dict[str, str]:
+    """One round's plan with no cell pinned_cell finds readable. `questions`: question -> stakeholder group ->
+    numeric ratings."""
+    merge: set[str] = set()
+    while plan:
+        pinned = None
+        for per_group in questions.values():
+            grouped: dict[str | None, list[int]] = {}
+            for g, values in per_group.items():
+                grouped.setdefault(plan.get(g), []).extend(values)
+            pinned = pinned_cell(grouped, t)
+            if pinned is not None:
+                break
+        if pinned is None:
+            return plan
+        if pinned == MERGED_GROUP:
+            return {}
+        merge.add(pinned)
+        plan = group_plan(sizes, t, merge)
+    return plan
 
 
 def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size: int,
