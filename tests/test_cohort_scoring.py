@@ -371,7 +371,9 @@ def test_indicator_rows_follow_each_series_cut_at_its_last_break(data: Any) -> N
         for ind in inds:
             for city in [c.id for c in info.cities] if ind.family == "city" else [None]:
                 periods = data.draw(st.lists(st.sampled_from(_PERIODS), unique=True, max_size=7))
-                points = [(p, data.draw(st.one_of(st.none(), st.floats(0, 60), st.sampled_from([0.0, 3.0, 42.5]))),
+                # Values from 0.001 up (and 0): the reference's math.exp and math.log raise on the growth rates of
+                # 60 after 1e-300 (the cohort's polars form gives inf), which is not what this test is about.
+                points = [(p, data.draw(st.one_of(st.none(), st.floats(1e-3, 60), st.sampled_from([0.0, 3.0, 42.5]))),
                            data.draw(st.sampled_from([None, "", "B", "P", "B,P", "E", "A"]))) for p in periods]
                 rows += [(ind.id, info.id, city, p, v, None if v is not None else "no value", st_) for p, v, st_
                          in points]

@@ -52,7 +52,7 @@ def evaluate_polars(ind: Indicator, obs: pl.DataFrame) -> pl.DataFrame:
         # The quarters added in their order (as a list: a sort before `sum` is dropped by the query optimiser), so a
         # rolled-up figure has the same bits however the rows arrive, as `build_set_sql`'s list_sum gives it.
         total = v.sort_by("quarter").implode().list.sum()
-        agg = total if rule == "sum" else total / pl.len() if rule == "mean" else v.sort_by("quarter").last()
+        agg = total if rule == "sum" else total / v.count() if rule == "mean" else v.sort_by("quarter").last()
         rolled = q.group_by("city_id", "year").agg(
             pl.lit(0, pl.Int32).alias("quarter"),
             agg.alias("value"),

@@ -15,6 +15,10 @@ partner-type breakdown is meant to call `group_plan` too), in the manner of stat
   smallest shown groups are merged into "other groups" until that holds. Inside a shown group a question's
   median counts only with `k_mean` ratings, and a principle score is the mean of the question scores that are
   themselves published, so no published total minus published parts isolates fewer than `k_mean` ratings;
+* readable agreement: a group whose members all gave a question one rating is merged away when the published
+  medians (the question's over the round, and the group cells' behind the group scores) leave them no other
+  rating (`pinned_cell`; ratings.group_plans applies it), and a readable merged group takes the round's group
+  table with it: a whole published partition can otherwise pin a unanimous group of three;
 * across rounds: a round whose participants are those of an earlier published round plus or minus fewer than
   `k_mean` people (compared by participant code) is withheld, since differencing the two rounds' figures
   would read the few people who came or went. The same holds between the loads of one round (sheets merged
@@ -88,15 +92,17 @@ def spread_disclosed_expr(n_ratings: pl.Expr, most_equal: pl.Expr, groups_shown:
     return (n_ratings >= t.k_spread) & ~groups_shown & (most_equal <= n_ratings - 2)
 
 
-def group_plan(sizes: Mapping[str, int], t: Thresholds = DEFAULT) -> dict[str, str]:
+def group_plan(sizes: Mapping[str, int], t: Thresholds = DEFAULT, merge: Collection[str] = ()) -> dict[str, str]:
     """Published label of each stakeholder group (its own name, or MERGED_GROUP); groups absent are withheld.
 
     `sizes`: participants per stakeholder group of one round. The shown groups and the merged one all have
     `k_mean` people, and nobody is left out unless the left-out people number 0 (so the round total minus the
-    shown groups never isolates fewer than `k_mean` people).
+    shown groups never isolates fewer than `k_mean` people). Groups in `merge` are never shown on their own
+    (`pinned_cell` found them readable).
     """
     # People without a group ("") are never a group of their own.
-    own = sorted((g for g, n in sizes.items() if n >= t.k_mean and g), key=lambda g: (sizes[g], g))
+    own = sorted((g for g, n in sizes.items() if n >= t.k_mean and g and g not in merge),
+                 key=lambda g: (sizes[g], g))
     merged = [g for g in sizes if g not in own and sizes[g] > 0]
     rest = sum(sizes[g] for g in merged)
     while 0 < rest < t.k_mean and own:
@@ -108,6 +114,62 @@ def group_plan(sizes: Mapping[str, int], t: Thresholds = DEFAULT) -> dict[str, s
         plan |= {g: MERGED_GROUP for g in merged}
     # With no group of its own left, one merged group would repeat the round's figures under another name.
     return plan
+
+
+def _median(values: Sequence[int]) -> float:
+    s = sorted(values)
+    m = len(s) // 2
+    return float(s[m]) if len(s) % 2 else (s[m - 1] + s[m]) / 2
+
+
+def pinned_cell(cells: Mapping[str | None, Sequence[int]], t: Thresholds = DEFAULT,
+                scale: Sequence[int] = (1, 2, 3, 4, 5)) -> str | None:
+    """A published cell of one question whose raters all gave one rating that the published figures give away.
+
+    `cells`: the numeric ratings of one question of one round, by published group label (None: people in no
+    published group). What a round with groups shown publishes of the question is its median over everyone
+    and, inside a group, the median of a cell of `k_mean` ratings or more (through the group's principle score;
+    spreads are never shown beside groups). A cell whose raters all gave v is safe when another rating vector
+    gives the same figures with one of them not giving v: one of them giving another rating w (every cell of
+    `k_mean` or more keeps its median v) with the question's median unchanged; or one of them trading ratings
+    with a person of another cell whose median, if published, stays the same (the question's median cannot
+    move: the ratings are the same). A cell with neither is pinned (tests/test_disclosure.py's reader found
+    one: three people of one group, the rest of the room merged, and a median with no room to move).
+    Sufficient, not necessary: a cell called pinned may have other alternatives, so this withholds more than
+    the least it must.
+    """
+    everyone = [x for c in cells.values() for x in c]
+    if len(everyone) < t.k_mean:
+        return None  # nothing of the question is published
+    median = _median(everyone)
+    published = {g: c for g, c in cells.items() if g is not None and len(c) >= t.k_mean}
+    for g in sorted(published):
+        cell = published[g]
+        v = cell[0]
+        if any(x != v for x in cell):
+            continue
+        rest = list(everyone)
+        rest.remove(v)
+        if any(_median([*rest, w]) == median for w in scale if w != v):
+            continue
+        traded = False
+        for h, other in cells.items():
+            if h == g:
+                continue
+            for x in set(other) - {v}:
+                if h not in published:
+                    traded = True
+                else:
+                    moved = list(other)
+                    moved.remove(x)
+                    traded = _median([*moved, v]) == _median(other)
+                if traded:
+                    break
+            if traded:
+                break
+        if not traded:
+            return g
+    return None
 
 
 def round_withheld(current: Collection[str], published_before: Sequence[Collection[str]],

@@ -22,6 +22,7 @@ from c2c_monitor.score.disclosure import (
     group_plan,
     median_disclosed,
     median_disclosed_expr,
+    pinned_cell,
     spread_disclosed,
     spread_disclosed_expr,
 )
@@ -368,19 +369,130 @@ def principle_results(framework: Framework, stats: pl.DataFrame, rounds: pl.Data
             p.drop("_p", "_sum"))
 
 
-def group_plans(ratings: pl.DataFrame, t: Thresholds, by: Sequence[str] = ()) -> pl.DataFrame:
-    """score/disclosure.group_plan of each round (each value of `by`): `by`, stakeholder_group and `group`, its
-    published label; the groups a plan leaves out have no row. `ratings` (or their distinct by, stakeholder_group
-    and participant_code) has no null stakeholder group."""
+def group_plans(people: pl.DataFrame, t: Thresholds, by: Sequence[str] = ()) -> pl.DataFrame:
+    """score/disclosure.group_plan of each round (each value of `by`) from its groups' sizes alone: `by`,
+    stakeholder_group and `group`, its published label; the groups a plan leaves out have no row. `people` (the
+    ratings, or their distinct by, stakeholder_group and participant_code) has no null stakeholder group.
+    `disclosed_plans` makes the plans the outputs use: these, less the groups found readable."""
     keys = list(by)
+    sizes = _sizes(people, keys)
+    return _plans_frame({key: group_plan(round_sizes, t) for key, round_sizes in sizes.items()}, people, keys)
+
+
+def _sizes(people: pl.DataFrame, keys: list[str]) -> dict[tuple[Any, ...], dict[str, int]]:
+    """Participants of each stakeholder group of each round (each value of `keys`)."""
     sizes: dict[tuple[Any, ...], dict[str, int]] = {}
-    for row in ratings.group_by(*keys, "stakeholder_group").agg(pl.col("participant_code").n_unique()).iter_rows():
+    for row in people.group_by(*keys, "stakeholder_group").agg(pl.col("participant_code").n_unique()).iter_rows():
         sizes.setdefault(tuple(row[:-2]), {})[str(row[-2])] = int(row[-1])
-    # The rule itself is decided round by round, by the disclosure module.
-    rows = [(*key, g, label) for key, round_sizes in sizes.items() for g, label in group_plan(round_sizes, t).items()]
-    schema: dict[str, pl.DataType | type[pl.DataType]] = {k: ratings.schema[k] for k in keys}
+    return sizes
+
+
+def _plans_frame(plans: Mapping[tuple[Any, ...], Mapping[str, str]], like: pl.DataFrame,
+                 keys: list[str]) -> pl.DataFrame:
+    rows = [(*key, g, label) for key, plan in plans.items() for g, label in plan.items()]
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {k: like.schema[k] for k in keys}
     schema |= {"stakeholder_group": pl.String, "group": pl.String}
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def disclosed_plans(ratings: pl.DataFrame, people: pl.DataFrame, t: Thresholds, by: Sequence[str] = (),
+                    screen: bool = True) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The group plans the outputs publish: `group_plans`, less the groups whose published cells
+    score/disclosure.pinned_cell finds readable. Such a group is merged with the small ones and its round's plan
+    made again; a readable merged group leaves the round without a group table.
+
+    `ratings` with `stakeholder_group` filled ("" for none), `people` their distinct by, stakeholder_group and
+    participant_code. Returns the plans and, when every numeric rating is on the scale, each group's counts of
+    the scale by question (`by`, stakeholder_group, question_id, _c1.._c5), from which the group medians follow.
+    Only rounds the set-based screen (`_suspect_cells`) cannot clear are looked at question by question;
+    `screen=False` looks at every round, the reference tests/test_disclosure.py holds the screen to.
+    """
+    keys = list(by)
+    sizes = _sizes(people, keys)
+    plans = {key: group_plan(round_sizes, t) for key, round_sizes in sizes.items()}
+    labels = _plans_frame(plans, people, keys)
+    numeric = ratings.with_columns(pl.col("answer").is_in(NUMERIC).alias("_numeric"))
+    per_group = None
+    if _on_scale(numeric):
+        per_group = (numeric.with_columns(*_scale_flags()).group_by(*keys, "stakeholder_group", "question_id")
+                     .agg(c.sum() for c in _COUNTS))
+    by_round: dict[tuple[Any, ...], dict[str, dict[str, list[int]]]] = {}
+    if per_group is not None:
+        look = per_group
+        if screen:
+            suspects = _suspect_cells(per_group, labels, t, keys)
+            look = per_group.clear() if suspects.height == 0 else \
+                per_group.join(suspects.select(keys).unique(), on=keys, how="semi") if keys else per_group
+        for row in look.iter_rows():
+            given = [v for v, n in zip(_SCALE, row[-len(_SCALE):], strict=True) for _ in range(n)]
+            by_round.setdefault(tuple(row[:len(keys)]), {}).setdefault(row[len(keys) + 1], {})[row[len(keys)]] = \
+                given
+    else:  # ratings off the scale: every round looked at from its ratings
+        for row in (numeric.filter("_numeric").group_by(*keys, "question_id", "stakeholder_group")
+                    .agg(pl.col("rating")).iter_rows()):
+            by_round.setdefault(tuple(row[:-3]), {}).setdefault(row[-3], {})[row[-2]] = row[-1]
+    changed = False
+    for key, questions in by_round.items():
+        plan = _unpinned_plan(questions, sizes[key], plans[key], t)
+        changed |= plan != plans[key]
+        plans[key] = plan
+    return (_plans_frame(plans, people, keys) if changed else labels), per_group
+
+
+def _suspect_cells(per_group: pl.DataFrame, labels: pl.DataFrame, t: Thresholds, keys: list[str]) -> pl.DataFrame:
+    """The cells (`keys`, group, question) that need pinned_cell's look (their rounds are looked at whole): a
+    published cell whose raters all gave one rating v that one of them could not have changed to v - 1 or
+    v + 1 without moving the question's median. `per_group`: counts of each rating (`_c1`..`_c5`) by `keys`,
+    stakeholder group and question; `labels`: the plans' rows.
+
+    Any other cell passes pinned_cell's first test, and moving one rating one step is enough to know: a
+    further move changes the same order statistics and more. With the question's ratings sorted, v - 1 would
+    take the place of the first v (index `below`, the count of ratings under v) and v + 1 that of the last
+    (`upto` - 1); the median (indices (n - 1) // 2 and n // 2) moves exactly when that index is one of its two.
+    """
+    cells = (per_group.join(labels, on=[*keys, "stakeholder_group"], how="inner")
+             .group_by(*keys, "group", "question_id").agg(c.sum() for c in _COUNTS))
+    given = [c > 0 for c in _COUNTS]
+    agreed = (cells.filter((pl.sum_horizontal(_COUNTS) >= t.k_mean) & (pl.sum_horizontal(given) == 1))
+              .select(*keys, "group", "question_id",
+                      pl.coalesce(pl.when(g).then(v) for g, v in zip(given, _SCALE, strict=True)).alias("v")))
+    if agreed.height == 0:
+        return agreed
+    questions = per_group.group_by(*keys, "question_id").agg(c.sum() for c in _COUNTS)
+    v = pl.col("v")
+    counted = agreed.join(questions, on=[*keys, "question_id"]).with_columns(
+        pl.sum_horizontal(_COUNTS).alias("n"),
+        pl.sum_horizontal(pl.when(v > j).then(c).otherwise(0) for j, c in zip(_SCALE, _COUNTS, strict=True))
+        .alias("below"),
+        pl.sum_horizontal(pl.when(v >= j).then(c).otherwise(0) for j, c in zip(_SCALE, _COUNTS, strict=True))
+        .alias("upto"))
+    a, b = (pl.col("n") - 1) // 2, pl.col("n") // 2
+    down, up = pl.col("below"), pl.col("upto") - 1
+    moves = (((v > _SCALE[0]) & (down != a) & (down != b)) | ((v < _SCALE[-1]) & (up != a) & (up != b)))
+    return counted.filter(~moves)
+
+
+def _unpinned_plan(questions: Mapping[str, Mapping[str, list[int]]], sizes: Mapping[str, int],
+                   plan: dict[str, str], t: Thresholds) -> dict[str, str]:
+    """One round's plan with no cell pinned_cell finds readable. `questions`: question -> stakeholder group ->
+    numeric ratings."""
+    merge: set[str] = set()
+    while plan:
+        pinned = None
+        for per_group in questions.values():
+            grouped: dict[str | None, list[int]] = {}
+            for g, values in per_group.items():
+                grouped.setdefault(plan.get(g), []).extend(values)
+            pinned = pinned_cell(grouped, t)
+            if pinned is not None:
+                break
+        if pinned is None:
+            return plan
+        if pinned == MERGED_GROUP:
+            return {}
+        merge.add(pinned)
+        plan = group_plan(sizes, t, merge)
+    return plan
 
 
 def group_medians(ratings: pl.DataFrame, by: Sequence[str], k_mean: int, counted: bool | None = None) -> pl.DataFrame:
@@ -400,8 +512,12 @@ def group_medians(ratings: pl.DataFrame, by: Sequence[str], k_mean: int, counted
                 .agg(pl.col("rating").median().alias("median"), pl.col("rating").count().alias("n"))
                 .filter(pl.col("n") >= k_mean))
     # On the scale, every numeric answer has a rating: the counts add up to `count()` of the ratings.
-    return (numeric.with_columns(*_scale_flags()).group_by(*keys, "group", "question_id")
-            .agg(*(c.sum() for c in _COUNTS))
+    return _counted_medians(numeric.with_columns(*_scale_flags()), keys, k_mean)
+
+
+def _counted_medians(flags: pl.DataFrame, keys: list[str], k_mean: int) -> pl.DataFrame:
+    """`group_medians` from rows of counts of the scale (`_c1`..`_c5`, summed by `keys`, group, question)."""
+    return (flags.group_by(*keys, "group", "question_id").agg(*(c.sum() for c in _COUNTS))
             .with_columns(pl.sum_horizontal(_COUNTS).cast(pl.UInt32).alias("n")).filter(pl.col("n") >= k_mean)
             .select(*keys, "group", "question_id", _scale_quantile(0.5).cast(pl.Float64).alias("median"), "n"))
 
@@ -425,13 +541,15 @@ def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size:
     # Who is in which group of each round, once: the plans and the shown groups' sizes count these few rows (a
     # person a group), not the ratings (a person a question) twice over.
     people = ratings.select(*keys, "stakeholder_group", "participant_code").unique()
-    plans = group_plans(people, t, keys)
+    plans, per_group = disclosed_plans(ratings, people, t, keys)
     if plans.height == 0:
         return pl.DataFrame(schema=schema)
-    r = ratings.join(plans, on=[*keys, "stakeholder_group"], how="inner")
     keep = (people.join(plans, on=[*keys, "stakeholder_group"], how="inner")
             .group_by(*keys, "group").agg(pl.col("participant_code").n_unique().alias("n_participants")))
-    per_q = group_medians(r, keys, t.k_mean)
+    if per_group is not None:  # the groups' counts the plans were checked on give their medians
+        per_q = _counted_medians(per_group.join(plans, on=[*keys, "stakeholder_group"], how="inner"), keys, t.k_mean)
+    else:
+        per_q = group_medians(ratings.join(plans, on=[*keys, "stakeholder_group"], how="inner"), keys, t.k_mean)
     per_q = per_q.with_columns(pl.col("question_id").str.split(".").list.first().alias("principle_id"))
     scores = per_q.group_by(*keys, "group", "principle_id").agg(pl.col("median").mean().alias("score"))
     # Every shown group on every principle, a score or None: a group whose row went missing where it gave too
@@ -467,7 +585,8 @@ def partner_type_ratings(ratings: pl.DataFrame, mapping: Mapping[str, str] | pl.
                                schema={"stakeholder_group": pl.String, "partner_type": pl.String})
     on = [c for c in mapping.columns if c != "partner_type"]
     ratings = ratings.with_columns(pl.col("stakeholder_group").fill_null(""))
-    plans = group_plans(ratings.select(*keys, "stakeholder_group", "participant_code").unique(), t, keys)
+    plans, _ = disclosed_plans(ratings, ratings.select(*keys, "stakeholder_group", "participant_code").unique(), t,
+                               keys)
     r = ratings.join(plans, on=[*keys, "stakeholder_group"], how="inner").join(
         mapping.rename({"partner_type": "_type"}), on=on, how="left")
     # Groups shown on their own are labelled with themselves; the rest went into the merged group.
