@@ -74,8 +74,9 @@ class Rules(BaseModel):
             "Disclosure control (thresholds are the defaults; a workspace may raise them): a median needs 3 "
             "ratings, a spread (lowest, highest, interquartile range, disagreement flag) 5 and is withheld when "
             "all ratings but one are equal or when the round's stakeholder groups are shown; stakeholder "
-            "groups need 3 people, and the people outside the groups shown are none or at least 3; a round "
-            "a few people (under 3) apart from an earlier published "
+            "groups need 3 people, and the people outside the groups shown are none or at least 3; a group "
+            "whose members all gave a question one rating is merged when the published medians would leave them "
+            "no other; a round a few people (under 3) apart from an earlier published "
             "round is withheld, and a sheet adding under 3 people to a round waits for more.",
         ]
 
