@@ -45,7 +45,7 @@ class PrincipleRules(BaseModel):
 
 class Rules(BaseModel):
     model_config = ConfigDict(frozen=True)
-    version: str = "rules-2"
+    version: str = "rules-3"  # rules-3: the readable-agreement disclosure rule (a group table can be withheld)
     indicators: IndicatorRules = IndicatorRules()
     principles: PrincipleRules = PrincipleRules()
 
