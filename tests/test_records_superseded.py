@@ -2,7 +2,7 @@
 mix those with partnerships re-imported several times: `reads.superseded_all` against a reference written here
 (for every key, each version but the newest as of the bound stood at its date until the next version's vintage),
 and `reads.current_records_sql` against the store's one window, `latest_sql`; and the same two when
-`reads.records_revised` says no row of the partnerships has a second vintage, which the evaluation reads without
+`reads.records_held` says no row of the partnerships has a second vintage, which the evaluation reads without
 a window."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from c2c_monitor.definitions.records import DATASETS
-from c2c_monitor.store.reads import current_records_sql, latest_sql, records_revised, superseded_all
+from c2c_monitor.store.reads import current_records_sql, latest_sql, records_held, superseded_all
 from c2c_monitor.store.schema import _records_ddl
 
 # A partnership's history of one dataset: keys, each with the vintages (distinct: a vintage holds a key once)
@@ -50,6 +50,12 @@ def _connect(store: dict[str, dict[str, list[tuple[int, int]]]]) -> duckdb.DuckD
     return con
 
 
+def _window(as_of: int | None) -> tuple[str, list[str], int]:
+    """The filter, key and vintage bound of the activities' reads for these tests."""
+    return ("partnership_id IN (SELECT unnest(?::VARCHAR[]))", ["partnership_id", "activity_id"],
+            10**9 if as_of is None else as_of)
+
+
 _pids = st.lists(st.sampled_from(["p1", "p2", "p3", "p4", "p5"]), unique=True)
 _as_of = st.one_of(st.none(), st.integers(0, 6))
 
@@ -58,9 +64,7 @@ _as_of = st.one_of(st.none(), st.integers(0, 6))
 @given(store=_store, pids=_pids, as_of=_as_of)
 def test_current_records_are_the_windows_rows(store, pids, as_of) -> None:
     con = _connect(store)
-    where = "partnership_id IN (SELECT unnest(?::VARCHAR[]))"
-    key = ["partnership_id", "activity_id"]
-    bound = 10**9 if as_of is None else as_of
+    where, key, bound = _window(as_of)
     got = con.execute(current_records_sql("rec_activities", key, where), [bound, pids] * 4).fetchall()
     want = con.execute(latest_sql("rec_activities", key, where), [bound, pids]).fetchall()
     assert sorted(got, key=repr) == sorted(want, key=repr)
@@ -77,7 +81,8 @@ def test_superseded_versions_match_a_reference(store, pids, as_of) -> None:
 
 
 def _one_vintage(store: dict[str, dict[str, list[tuple[int, int]]]], pids: list[str], bound: int) -> bool:
-    """The reference of `records_revised`: the partnerships' rows up to the bound carry at most one vintage."""
+    """The reference of `records_held`'s answer for a dataset: the partnerships' rows up to the bound carry at
+    most one vintage."""
     seen = {v for pid in pids for versions in store.get(pid, {}).values() for v, _ in versions if v <= bound}
     return len(seen) <= 1
 
@@ -86,10 +91,12 @@ def _one_vintage(store: dict[str, dict[str, list[tuple[int, int]]]], pids: list[
 @given(store=_store, pids=_pids, as_of=_as_of)
 def test_reads_without_a_window_when_no_row_has_a_second_vintage(store, pids, as_of) -> None:
     con = _connect(store)
-    where = "partnership_id IN (SELECT unnest(?::VARCHAR[]))"
-    key = ["partnership_id", "activity_id"]
-    bound = 10**9 if as_of is None else as_of
-    revised = records_revised(con, pids, sorted(DATASETS), bound)
+    where, key, bound = _window(as_of)
+    held = records_held(con, pids, sorted(DATASETS), bound)
+    # None exactly when the partnerships hold no row up to the bound; then nothing can have a second vintage.
+    assert (held is None) is (not any(v <= bound for pid in pids for versions in store.get(pid, {}).values()
+                                      for v, _ in versions))
+    revised = held if held is not None else dict.fromkeys(DATASETS, False)
     assert set(revised) == set(DATASETS)
     assert revised["activities"] is (not _one_vintage(store, pids, bound))
     assert not any(v for d, v in revised.items() if d != "activities")  # the other tables are empty

@@ -88,7 +88,7 @@ def _changed_by(df: pl.DataFrame, moved: pl.DataFrame, uses: pl.DataFrame) -> pl
     if df.height == 0:
         return df
     by = ["indicator_id", "partnership_id"]
-    if moved.height:  # (none when no dataset of the cohort was re-imported: reads.records_revised)
+    if moved.height:  # (none when no dataset of the cohort was re-imported: reads.records_held)
         gone = moved.join(uses, on="dataset").with_columns(
             pl.when(pl.col("_grain") == "year").then(pl.col("date").dt.year().cast(pl.String))
             .otherwise(pl.format("{}-Q{}", pl.col("date").dt.year(), pl.col("date").dt.quarter())).alias("period"))
@@ -111,7 +111,7 @@ def _records_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], partners
                     bound: int, revised: dict[str, bool]) -> pl.DataFrame:
     """Every records indicator in one statement (`duckdb_backend.build_set_sql`), the partnerships' current
     records and populations read inside it (common table expressions, each read once) rather than staged first.
-    `revised`: which datasets may hold a key in two versions (`reads.records_revised`); the others are read as
+    `revised`: which datasets may hold a key in two versions (`reads.records_held`); the others are read as
     they stand."""
     used = sorted({a.dataset for i in inds for a in plan_for(i).aggs})
     ctes = ["_pop AS (SELECT partnership_id, sum(population) AS population FROM _pc GROUP BY partnership_id)"]

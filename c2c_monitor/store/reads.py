@@ -121,14 +121,6 @@ def stage_latest(con: DuckDBPyConnection, temp: str, table: str, key: Sequence[s
                 [bound, *params])
 
 
-def records_revised(con: DuckDBPyConnection, partnership_ids: Sequence[str], datasets: Sequence[str],
-                    bound: int) -> dict[str, bool]:
-    """For each of `datasets`, whether the partnerships' rows in it (as of the bound) come from more than one
-    vintage (`records_held`, whatever it says of rows held)."""
-    held = records_held(con, partnership_ids, datasets, bound)
-    return held if held is not None else dict.fromkeys(datasets, False)
-
-
 def records_held(con: DuckDBPyConnection, partnership_ids: Sequence[str], datasets: Sequence[str],
                  bound: int) -> dict[str, bool] | None:
     """None when none of `datasets` holds a row of the partnerships up to the bound (no records indicator then
@@ -163,7 +155,7 @@ def current_records_sql(table: str, key: Sequence[str], where: str, revised: boo
     their current rows as they stand, read without sorting them (at 1,000 synthetic partnerships loaded once, the
     window sorted 740,000 rows to drop none).
 
-    `revised`: whether those rows may span more than one vintage at all (`records_revised`); when they do not, the
+    `revised`: whether those rows may span more than one vintage at all (`records_held`); when they do not, the
     rows as they stand are read without looking for the partnerships that do.
 
     Parameters: the bound and `where`'s own values, four times over (once when not `revised`).
@@ -213,7 +205,7 @@ def superseded_all(con: DuckDBPyConnection, partnership_ids: Sequence[str], as_o
     to find none.
 
     `datasets`: the datasets to look in (default: every one); the others are known to hold no replaced version
-    (`records_revised`). With none to look in, no statement runs.
+    (`records_held`). With none to look in, no statement runs.
     """
     import polars as pl
 
