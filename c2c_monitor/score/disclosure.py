@@ -17,7 +17,7 @@ partner-type breakdown is meant to call `group_plan` too), in the manner of stat
   themselves published, so no published total minus published parts isolates fewer than `k_mean` ratings;
 * readable agreement: a group whose members all gave a question one rating is merged away when the published
   medians (the question's over the round, and the group cells' behind the group scores) leave them no other
-  rating (`pinned_cell`; ratings.group_plans applies it), and a readable merged group takes the round's group
+  rating (`pinned_cell`; ratings.disclosed_plans applies it), and a readable merged group takes the round's group
   table with it: a whole published partition can otherwise pin a unanimous group of three;
 * across rounds: a round whose participants are those of an earlier published round plus or minus fewer than
   `k_mean` people (compared by participant code) is withheld, since differencing the two rounds' figures

@@ -369,16 +369,6 @@ def principle_results(framework: Framework, stats: pl.DataFrame, rounds: pl.Data
             p.drop("_p", "_sum"))
 
 
-def group_plans(people: pl.DataFrame, t: Thresholds, by: Sequence[str] = ()) -> pl.DataFrame:
-    """score/disclosure.group_plan of each round (each value of `by`) from its groups' sizes alone: `by`,
-    stakeholder_group and `group`, its published label; the groups a plan leaves out have no row. `people` (the
-    ratings, or their distinct by, stakeholder_group and participant_code) has no null stakeholder group.
-    `disclosed_plans` makes the plans the outputs use: these, less the groups found readable."""
-    keys = list(by)
-    sizes = _sizes(people, keys)
-    return _plans_frame({key: group_plan(round_sizes, t) for key, round_sizes in sizes.items()}, people, keys)
-
-
 def _sizes(people: pl.DataFrame, keys: list[str]) -> dict[tuple[Any, ...], dict[str, int]]:
     """Participants of each stakeholder group of each round (each value of `keys`)."""
     sizes: dict[tuple[Any, ...], dict[str, int]] = {}
@@ -397,9 +387,10 @@ def _plans_frame(plans: Mapping[tuple[Any, ...], Mapping[str, str]], like: pl.Da
 
 def disclosed_plans(ratings: pl.DataFrame, people: pl.DataFrame, t: Thresholds, by: Sequence[str] = (),
                     screen: bool = True) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """The group plans the outputs publish: `group_plans`, less the groups whose published cells
-    score/disclosure.pinned_cell finds readable. Such a group is merged with the small ones and its round's plan
-    made again; a readable merged group leaves the round without a group table.
+    """The group plans the outputs publish: disclosure.group_plan of each round (each value of `by`) from its
+    groups' sizes, less the groups whose published cells score/disclosure.pinned_cell finds readable. Such a group
+    is merged with the small ones and its round's plan made again; a readable merged group leaves the round
+    without a group table.
 
     `ratings` with `stakeholder_group` filled ("" for none), `people` their distinct by, stakeholder_group and
     participant_code. Returns the plans and, when every numeric rating is on the scale, each group's counts of
