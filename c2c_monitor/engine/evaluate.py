@@ -22,8 +22,8 @@ from c2c_monitor.store.reads import (
     current_headline_sql,
     current_records_sql,
     frame,
+    read_frame,
     records_held,
-    small_frame,
     stage_latest,
     superseded_all,
     vintage_bound,
@@ -125,17 +125,8 @@ def _records_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], partners
                                              {d: f"_rec_{d}" for d in DATASETS}, "_pop")
     if not sql.startswith("WITH "):
         raise ValueError("expected a statement with common table expressions")
-    return _read(con, "WITH " + ", ".join(ctes) + ", " + sql[len("WITH "):], params + more,
+    return read_frame(con, "WITH " + ", ".join(ctes) + ", " + sql[len("WITH "):], params + more,
                  len(partnership_ids) <= reads.SMALL_COHORT)
-
-
-def _read(con: DuckDBPyConnection, sql: str, params: list[Any], small: bool) -> pl.DataFrame:
-    """A statement's result: as rows when it is known to be small (a few partnerships': `reads.small_frame`,
-    planned once, where reading it as a relation planned it twice), else through Arrow."""
-    if small:
-        return small_frame(con, sql, params)
-    out: pl.DataFrame = frame(con.sql(sql, params=params))
-    return out
 
 
 def _records_polars(con: DuckDBPyConnection, inds: Sequence[Indicator]) -> pl.DataFrame:
@@ -169,7 +160,7 @@ def _cities_polars(con: DuckDBPyConnection, inds: Sequence[Indicator], cities: l
 # clustered by city, so each slice reads only its own row groups (zone maps) and the slices together read about
 # what one query over all cities would.
 CITY_SERIES_PER_QUERY = 10_000
-# At most this many (city, code) series: the city statement's result is read as rows (`_read`).
+# At most this many (city, code) series: the city statement's result is read as rows (`reads.read_frame`).
 SMALL_SERIES = 32
 
 
@@ -191,7 +182,7 @@ def _cities_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], cities: l
     # Read as rows only when the slice has few series (one partnership's simplified list: 2 cities x 11 codes): a
     # row costs about 3 us more than through Arrow, and this statement's second planning a few ms.
     small = len(cities) * len(codes) <= SMALL_SERIES
-    parts = [_read(con, sql, [bound, cities[k:k + step], codes, *params], small)
+    parts = [read_frame(con, sql, [bound, cities[k:k + step], codes, *params], small)
              for k in range(0, max(len(cities), 1), step)]
     return pl.concat(parts)
 
