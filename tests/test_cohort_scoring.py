@@ -43,19 +43,39 @@ def _json(sbs: list[Any]) -> list[str]:
     return out
 
 
-class CountingConnection:
-    """A DuckDB connection that counts the statements sent to it (execute and sql)."""
+_COUNTING = threading.Lock()
 
-    def __init__(self, con: Any) -> None:
-        self.con, self.n = con, 0
+
+class CountingConnection:
+    """A DuckDB connection that counts the statements sent to it (execute and sql), and to the cursors made from it
+    (the principle side reads on a cursor of its own, on a second thread): `n` counts all of them, `on_cursors`
+    those of the cursors."""
+
+    def __init__(self, con: Any, counter: list[int] | None = None, slot: int = 0) -> None:
+        self.con, self.counter, self.slot = con, counter if counter is not None else [0, 0], slot
+
+    @property
+    def n(self) -> int:
+        return self.counter[0] + self.counter[1]
+
+    @property
+    def on_cursors(self) -> int:
+        return self.counter[1]
+
+    def _count(self) -> None:
+        with _COUNTING:  # two threads count: `+=` is a read and a write, which they could interleave
+            self.counter[self.slot] += 1
 
     def execute(self, *a: Any, **k: Any) -> Any:
-        self.n += 1
+        self._count()
         return self.con.execute(*a, **k)
 
     def sql(self, *a: Any, **k: Any) -> Any:
-        self.n += 1
+        self._count()
         return self.con.sql(*a, **k)
+
+    def cursor(self) -> CountingConnection:
+        return CountingConnection(self.con.cursor(), self.counter, 1)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.con, name)
@@ -128,8 +148,8 @@ def test_rows_built_without_validation_are_what_validation_gives(demo_ws: Path, 
 
 
 def test_an_error_of_the_principle_side_reaches_the_caller_and_no_thread_outlives_scoring(demo_ws: Path) -> None:
-    """A cohort's principle side runs on a second thread (assess._beside): its error (here an unknown round) is raised
-    to the caller as scoring one partnership raises it, and the thread has ended when build_scoreboards returns or
+    """The principle side runs on a second thread (assess._beside), for one partnership as for a cohort: its error
+    (here an unknown round) reaches the caller, and the thread has ended when build_scoreboards returns or
     raises."""
     from c2c_monitor.errors import C2CError
 
@@ -156,6 +176,7 @@ def test_the_number_of_statements_does_not_grow_with_the_cohort(demo_ws: Path) -
                                     cohort, catalogue=cat, framework=FW)
             assert len(sbs) == len(cohort)
             counts.append(counting.n)
+            assert counting.on_cursors > 0  # the principle side's statements (its own cursor) are counted too
     assert counts[0] == counts[1] == counts[2], counts
 
 

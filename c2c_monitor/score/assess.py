@@ -433,13 +433,10 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 @contextmanager
-def _beside(call: Callable[[], _T], thread: bool) -> Iterator[Callable[[], _T]]:
-    """`call` run on a second thread (when `thread`) while the block goes on; the block takes its result (or its
-    exception, raised again) from the function it is given. On leaving, the thread has always ended, whether the
-    block took the result or raised: nothing runs on after the cohort is scored."""
-    if not thread:
-        yield call
-        return
+def _beside(call: Callable[[], _T]) -> Iterator[Callable[[], _T]]:
+    """`call` run on a second thread while the block goes on; the block takes its result (or its exception, raised
+    again) from the function it is given. On leaving, the thread has always ended, whether the block took the
+    result or raised: nothing runs on after the cohort is scored."""
     box: dict[str, Any] = {}
 
     def run() -> None:
@@ -462,6 +459,21 @@ def _beside(call: Callable[[], _T], thread: bool) -> Iterator[Callable[[], _T]]:
         yield result
     finally:
         worker.join()
+
+
+@contextmanager
+def _principle_side(ws: Workspace, fw: Framework, pids: list[str], as_of: int | None, round_id: str | None,
+                    steps: dict[str, int | None]) -> Iterator[Callable[[], dict[str, RoundView]]]:
+    """`round_views` of the cohort on a second thread and a cursor (DuckDB: one connection per thread), closed
+    once the thread has ended."""
+    cursor = ws.con.cursor()
+    try:
+        cursor.execute("SET enable_progress_bar = false")  # session settings are not inherited
+        with _beside(lambda: round_views(cursor, fw, pids, as_of, thresholds_of(ws.config), ws.config.language,
+                                         round_id, steps)) as result:
+            yield result
+    finally:
+        cursor.close()
 
 
 def build_scoreboards(
@@ -497,18 +509,18 @@ def _build_scoreboards(
     cat = catalogue or workspace_catalogue(ws)
     fw = framework or catalog_cache.framework()
     inds = scored_indicators(cat, list_name)
-    results = evaluated if evaluated is not None else evaluate(con, inds, pids, as_of=as_of, backend=backend)
-    local = reads.local_targets(con, as_of, sorted({c.id for info in infos for c in info.cities}))
     stages = stage_infos(con, pids, as_of, ws.config.language)
     steps = {pid: s.step if s else None for pid, s in stages.items()}
-    actions = reads.action_versions_many(con, pids, as_of)
-    locals_ = local_rows_many(con, infos, as_of)
-    generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    # The principle side (its reads and polars passes, which release the GIL) runs on a second thread while this
-    # one builds the indicator rows (Python, holding it): the two sides share no data, and nothing else uses the
-    # connection meanwhile. One partnership (`c2c assess`) stays on this thread.
-    with _beside(lambda: round_views(con, fw, pids, as_of, thresholds_of(ws.config), ws.config.language, round_id,
-                                     steps), len(pids) > 1) as principle_side:
+    # The principle side (its reads and polars passes) runs on a second thread, on a DuckDB connection of its own
+    # to the same database, while this one evaluates the indicators (DuckDB) and builds their rows (Python):
+    # DuckDB and polars leave Python's lock while they work, so the two sides overlap (a quarter of a demo
+    # `c2c assess`). They share no data; the principle side reads no temporary table of the evaluation's.
+    with _principle_side(ws, fw, pids, as_of, round_id, steps) as principle_side:
+        results = evaluated if evaluated is not None else evaluate(con, inds, pids, as_of=as_of, backend=backend)
+        local = reads.local_targets(con, as_of, sorted({c.id for info in infos for c in info.cities}))
+        actions = reads.action_versions_many(con, pids, as_of)
+        locals_ = local_rows_many(con, infos, as_of)
+        generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         indicator_tables = indicator_rows_many(inds, results, infos, period, local, targets == "local", steps)
         rules = RULES.describe()  # once for the cohort; each scoreboard's validation makes its own copy
         aggregate_tables = aggregates_many(indicator_tables)
