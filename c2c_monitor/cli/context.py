@@ -158,7 +158,10 @@ class LazyProgress:
             self.bar = Progress(transient=True)
             self.bar.start()
             self.task = self.bar.add_task("ingest", total=total)
-        self.bar.update(self.task, completed=done, description=what[:40])
+        from rich.markup import escape
+
+        # A file's name is shown as it is: rich would read `[...]` in it as markup (render/console).
+        self.bar.update(self.task, completed=done, description=escape(what[:40]))
 
     def stop(self) -> None:
         if self.bar is not None:

@@ -6,10 +6,12 @@ import io
 from collections.abc import Callable
 
 from rich import box
-from rich.console import Console, JustifyMethod
+from rich.console import JustifyMethod
 from rich.table import Table
+from rich.text import Text
 
 from c2c_monitor.errors import SafeWriter
+from c2c_monitor.render.console import text_console
 from c2c_monitor.render.csv_export import safe_cell
 from c2c_monitor.render.i18n import Translator
 from c2c_monitor.score.comparison import Comparison
@@ -20,12 +22,12 @@ CHANGE_SYMBOL = {"improved": "▲", "deteriorated": "▼", "unchanged": "=", "ne
 def render_table(c: Comparison, lang: str = "en") -> str:
     _ = Translator(lang)
     buf = io.StringIO()
-    con = Console(file=buf, width=100, highlight=False, emoji=False)
+    con = text_console(buf, 100)
     if c.over_time:
         o = c.over_time
         workshop, indicators, vintages = _("workshop"), _("indicators"), _("vintages")
-        con.print(f"[bold]{o.partnership_name}[/bold]: {workshop} {o.round_before or '–'} → "
-                  f"{o.round_after or '–'}; {indicators} {o.period_before} → {o.period_after}")
+        con.print(Text.assemble((o.partnership_name, "bold"), f": {workshop} {o.round_before or '–'} → "
+                                f"{o.round_after or '–'}; {indicators} {o.period_before} → {o.period_after}"))
         t = Table(box=box.SIMPLE_HEAD, width=100, title=_("Principles"), title_justify="left")
         principle_cols: tuple[tuple[str, JustifyMethod], ...] = (
             (_("Principle"), "left"), (_("Before"), "right"), (_("After"), "right"), (_("Change"), "left"))

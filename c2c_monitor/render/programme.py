@@ -6,9 +6,10 @@ import io
 from collections.abc import Callable, Iterator
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from c2c_monitor.render.console import text_console
 from c2c_monitor.render.i18n import Translator
 from c2c_monitor.score.programme import Programme
 from c2c_monitor.store.cells import csv_text
@@ -36,8 +37,8 @@ def heading(p: Programme, _: Translator | None = None) -> str:
 
 def render_table(p: Programme) -> str:
     buf = io.StringIO()
-    con = Console(file=buf, width=110, highlight=False, emoji=False)
-    con.print("[bold]Programme view[/bold]: " + heading(p))
+    con = text_console(buf, 110)
+    con.print(Text.assemble(("Programme view", "bold"), ": " + heading(p)))
     t = Table(box=box.SIMPLE_HEAD, width=110, title="Principle profile (1–5)", title_justify="left")
     for col in ("Principle", "n", "Mean", "Median", "Q1–Q3", "Lowest–highest"):
         t.add_column(col, justify="left" if col == "Principle" else "right")

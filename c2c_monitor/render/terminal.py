@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from c2c_monitor.render.console import text_console
 from c2c_monitor.render.i18n import Translator, fmt_value
 from c2c_monitor.render.symbols import LIGHT_SYMBOL, STATUS_SYMBOL, TREND_SYMBOL
 from c2c_monitor.score.scoreboard import ActionRow, GroupRow, Scoreboard
@@ -41,8 +41,7 @@ def _board_table(title: str) -> Table:
 def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en") -> str:
     _ = Translator(lang)
     buf = io.StringIO()
-    console = Console(file=buf, width=WIDTH, force_terminal=color, no_color=color is False,
-                      highlight=False, emoji=False)
+    console = text_console(buf, WIDTH, color)
     p = sb.partnership
     cities = " – ".join(f"{c.name} ({c.country})" for c in p.cities)
     console.print(Text(f"{p.name}", style="bold"), Text(f"  {p.theme or ''}", style="italic"))
@@ -159,7 +158,7 @@ def render_terminal(sb: Scoreboard, color: bool | None = None, lang: str = "en")
 def render_frame(df: pl.DataFrame, width: int = WIDTH) -> str:
     """Any small result table (history, lists) as a plain terminal table."""
     buf = io.StringIO()
-    console = Console(file=buf, width=width, highlight=False, emoji=False)
+    console = text_console(buf, width)
     t = Table(box=box.SIMPLE_HEAD, header_style="bold")
     for name in df.columns:
         t.add_column(name, no_wrap=True, min_width=len(name))
@@ -207,6 +206,6 @@ def action_table(actions: list[ActionRow], title: str | None = None, _: Translat
 
 def render_action_plan(actions: list[ActionRow]) -> str:
     buf = io.StringIO()
-    console = Console(file=buf, width=WIDTH, highlight=False, emoji=False)
+    console = text_console(buf, WIDTH)
     console.print(action_table(actions))
     return buf.getvalue()
