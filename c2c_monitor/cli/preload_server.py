@@ -80,6 +80,10 @@ def _warm() -> None:
     table = Table("a", "b")
     table.add_row("Medellín", "1.0")
     Console(file=io.StringIO(), width=80).print(table)
+    # The command's DuckDB instance, made now: only attaching its workspace store is left to the command.
+    from c2c_monitor.store.workspace import prepare_instance
+
+    prepare_instance()
 
 
 def _files() -> dict[str, tuple[int, int]]:

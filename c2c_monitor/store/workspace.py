@@ -115,6 +115,47 @@ def init_workspace(root: Path, name: str | None = None) -> Path:
     return root
 
 
+# A DuckDB instance made ahead of a command (`prepare_instance`), taken by the next `open_workspace`.
+_READY: list[DuckDBPyConnection] = []
+
+
+def _instance() -> DuckDBPyConnection:
+    """A new in-memory DuckDB instance: extensions never auto-load (offline)."""
+    import duckdb
+
+    return duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+
+
+def prepare_instance() -> None:
+    """Make the DuckDB instance the next `open_workspace` of this process will use (a preloaded worker, while it
+    waits for its command): making one takes some 20 ms, whatever the database, and attaching the store to it
+    a few."""
+    if not _READY:
+        _READY.append(_instance())
+
+
+def _connect(db: Path) -> DuckDBPyConnection:
+    """A connection whose default database is the store `db`.
+
+    The store is attached to an instance of its own (made now, or ahead by `prepare_instance`) under the name
+    DuckDB gives a file opened directly (its stem, `workspace`), made the default, and the in-memory database the
+    instance started with is detached: statements, temporary tables and every cursor made from the connection
+    (each a connection of its own, which starts in the instance's default database) then see what a connection
+    opened on the file would. Closing the connection closes the instance, which checkpoints the store.
+    """
+    con = _READY.pop() if _READY else _instance()
+    try:
+        con.execute("ATTACH ? AS workspace", [str(db)])
+        con.execute("USE workspace")
+        con.execute("DETACH memory")
+        # No progress bar of DuckDB's own on the user's terminal.
+        con.execute("SET enable_progress_bar = false")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 @contextlib.contextmanager
 def open_workspace(root: Path, wait: float = 0.0, create: bool = False) -> Iterator[Workspace]:
     import duckdb
@@ -127,10 +168,7 @@ def open_workspace(root: Path, wait: float = 0.0, create: bool = False) -> Itera
     with _lock(root, wait):
         config = read_config(root)  # a broken c2c.toml is refused before the store is opened
         try:
-            # No progress bar of DuckDB's own on the user's terminal; extensions never auto-load (offline).
-            con = duckdb.connect(str(db), config={"autoinstall_known_extensions": False,
-                                                  "autoload_known_extensions": False})
-            con.execute("SET enable_progress_bar = false")
+            con = _connect(db)
         except duckdb.Error as exc:
             raise WorkspaceError(f"{db}: cannot open the workspace store: {exc}") from None
         try:

@@ -1,0 +1,67 @@
+"""The workspace connection: the store attached to an instance of its own, seen as a file opened directly.
+
+`store/workspace._connect` attaches the store (to an instance made then, or ahead by a preloaded worker) and
+detaches the in-memory database the instance starts with. These tests hold what every command relies on: the
+store is the default database of the connection and of each cursor made from it (the principle side and the
+publish observations read on cursors), temporary tables stay the connection's, a path with quotes is bound not
+spliced, and closing writes everything to the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from c2c_monitor.store import workspace as wsmod
+from c2c_monitor.store.workspace import init_workspace, open_workspace, prepare_instance
+
+
+@pytest.mark.parametrize("prepared", [False, True])
+def test_the_store_is_the_default_database_of_the_connection_and_its_cursors(tmp_path: Path,
+                                                                              prepared: bool) -> None:
+    root = tmp_path / "it's a \"workspace\" [x]"  # quotes and brackets in the path: bound, not spliced
+    init_workspace(root, "w")
+    if prepared:
+        prepare_instance()
+        ready = wsmod._READY[0]
+    with open_workspace(root) as ws:
+        if prepared:
+            assert ws.con is ready and not wsmod._READY  # the instance made ahead was taken, once
+        ws.con.execute("CREATE TABLE own (x INTEGER)")
+        ws.con.execute("INSERT INTO own VALUES (1), (2)")
+        ws.con.execute("CREATE TEMP TABLE scratch AS SELECT 3 AS x")
+        cur = ws.con.cursor()
+        try:
+            assert cur.execute("SELECT current_database()").fetchone() == ("workspace",)
+            assert cur.execute("SELECT sum(x) FROM own").fetchone() == (3,)
+            with pytest.raises(duckdb.CatalogException):
+                cur.execute("SELECT * FROM scratch")  # another connection's temporary table
+        finally:
+            cur.close()
+        names = {r[0] for r in ws.con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+        assert "memory" not in names and "workspace" in names
+    # Closed: the rows are in the file itself (checkpointed, no write-ahead log left), as a direct open sees them.
+    db = root / wsmod.DB_NAME
+    assert not Path(f"{db}.wal").exists()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT sum(x) FROM own").fetchone() == (3,)
+    finally:
+        con.close()
+
+
+def test_a_store_that_cannot_be_attached_is_refused_and_the_instance_closed(tmp_path: Path) -> None:
+    from c2c_monitor.errors import WorkspaceError
+
+    root = tmp_path / "ws"
+    init_workspace(root, "w")
+    (root / wsmod.DB_NAME).write_bytes(b"not a DuckDB file" * 100)
+    prepare_instance()
+    ready = wsmod._READY[0]
+    with pytest.raises(WorkspaceError, match="cannot open the workspace store"):
+        with open_workspace(root):
+            pass
+    with pytest.raises(duckdb.ConnectionException):
+        ready.execute("SELECT 1")  # closed, not left open beside the refusal
