@@ -18,6 +18,7 @@ from c2c_monitor.definitions.records import DATASETS
 from c2c_monitor.engine import duckdb_backend, polars_backend, reported
 from c2c_monitor.engine.spec import grain_for, plan_for
 from c2c_monitor.store import reads
+from c2c_monitor.store.beside import reading_beside
 from c2c_monitor.store.reads import (
     current_headline_sql,
     current_records_sql,
@@ -50,17 +51,21 @@ RESULT_SCHEMA = {
 _IN_PARTNERSHIPS = "partnership_id IN (SELECT unnest(?::VARCHAR[]))"
 
 
+# The partnerships' two cities with their populations. Two equality joins of the partnerships asked for, not one
+# join on `city_id IN (european, partner)`: DuckDB plans that as a nested loop over every partnership and every
+# city before filtering (2.8 s of a 3.4 s `c2c assess` in the 35,000-city benchmark workspace). UNION keeps one
+# row when both sides are one city. One parameter: the partnership ids.
+_PARTNERSHIP_CITIES = (
+    "WITH p AS (SELECT partnership_id, european_city_id, partner_city_id "
+    "FROM partnerships WHERE partnership_id IN (SELECT unnest(?::VARCHAR[]))) "
+    "SELECT p.partnership_id, c.city_id, c.population FROM p JOIN cities c ON c.city_id = p.european_city_id "
+    "UNION SELECT p.partnership_id, c.city_id, c.population FROM p JOIN cities c "
+    "ON c.city_id = p.partner_city_id")
+
+
 def _stage_cities(con: DuckDBPyConnection, partnership_ids: Sequence[str]) -> list[str]:
     """Stage the partnerships' two cities (`_pc`, with populations); returns the city ids."""
-    # Two equality joins of the partnerships asked for, not one join on `city_id IN (european, partner)`: DuckDB
-    # plans that as a nested loop over every partnership and every city before filtering (2.8 s of a 3.4 s
-    # `c2c assess` in the 35,000-city benchmark workspace). UNION keeps one row when both sides are one city.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _pc AS WITH p AS (SELECT partnership_id, european_city_id, partner_city_id "
-        "FROM partnerships WHERE partnership_id IN (SELECT unnest(?::VARCHAR[]))) "
-        "SELECT p.partnership_id, c.city_id, c.population FROM p JOIN cities c ON c.city_id = p.european_city_id "
-        "UNION SELECT p.partnership_id, c.city_id, c.population FROM p JOIN cities c "
-        "ON c.city_id = p.partner_city_id", [list(partnership_ids)])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _pc AS {_PARTNERSHIP_CITIES}", [list(partnership_ids)])
     return [r[0] for r in con.execute("SELECT DISTINCT city_id FROM _pc ORDER BY 1").fetchall()]
 
 
@@ -114,8 +119,11 @@ def _records_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], partners
     `revised`: which datasets may hold a key in two versions (`reads.records_held`); the others are read as
     they stand."""
     used = sorted({a.dataset for i in inds for a in plan_for(i).aggs})
-    ctes = ["_pop AS (SELECT partnership_id, sum(population) AS population FROM _pc GROUP BY partnership_id)"]
-    params: list[Any] = []
+    # The populations from the store itself, not from the staged `_pc`: this statement may run on a cursor of its
+    # own (`evaluate`), which does not see the caller's temporary tables.
+    ctes = [f"_pop AS (SELECT partnership_id, sum(population) AS population FROM ({_PARTNERSHIP_CITIES}) "  # noqa: S608
+            "GROUP BY partnership_id)"]  # (a constant of this module)
+    params: list[Any] = [list(partnership_ids)]
     for d in used:
         current = current_records_sql(f"rec_{d}", ["partnership_id", DATASETS[d].key], _IN_PARTNERSHIPS,
                                       revised[d])
@@ -187,6 +195,35 @@ def _cities_duckdb(con: DuckDBPyConnection, inds: Sequence[Indicator], cities: l
     return pl.concat(parts)
 
 
+def _records_part(con: DuckDBPyConnection, records: Sequence[Indicator], used: Sequence[str],
+                  partnership_ids: Sequence[str], as_of: int | None, bound: int,
+                  backend: Backend) -> pl.DataFrame | None:
+    """Every records indicator of the partnerships, with the vintage rule applied; None when they hold no record.
+
+    The polars backend reads the records staged on `con` (`_stage_records`, which needs `_pc`): it runs on the
+    caller's connection. The DuckDB statement reads the store only, and may run on a cursor.
+    """
+    # Without a stored record of these partnerships no records indicator has a period to show: the statement
+    # that computes them all (planned in some 60 ms however empty the tables) is not run. One partnership of
+    # a statistical office's workspace, which holds observations only, is the common case (issue 19). The same
+    # statement says which datasets' rows come from more than one vintage: only they can hold a replaced version,
+    # which the current rows and the vintage rule must look for (a cohort loaded once has none).
+    revised = records_held(con, partnership_ids, used, bound)
+    if revised is None:
+        return None
+    if backend == "polars":
+        _stage_records(con, partnership_ids, bound)
+        df = _records_polars(con, records)
+    else:
+        df = _records_duckdb(con, records, partnership_ids, bound, revised)
+    uses = pl.DataFrame([(i.id, a.dataset, grain_for(i)) for i in records for a in plan_for(i).aggs],
+                        schema={"indicator_id": pl.String, "dataset": pl.String, "_grain": pl.String},
+                        orient="row").unique()
+    moved = superseded_all(con, partnership_ids, as_of, [d for d in used if revised[d]])
+    df = _changed_by(df, moved, uses)
+    return df.with_columns(pl.lit(None, pl.String).alias("city_id"), pl.lit(None, pl.String).alias("obs_status"))
+
+
 def evaluate(
     con: DuckDBPyConnection,
     indicators: Sequence[Indicator],
@@ -198,30 +235,21 @@ def evaluate(
     records = [i for i in indicators if i.family == "partnership"]
     used = sorted({a.dataset for i in records for a in plan_for(i).aggs})
     cities = _stage_cities(con, partnership_ids)
-    parts: list[pl.DataFrame] = []
-    # Without a stored record of these partnerships no records indicator has a period to show: the statement
-    # that computes them all (planned in some 60 ms however empty the tables) is not run. One partnership of
-    # a statistical office's workspace, which holds observations only, is the common case (issue 19). The same
-    # statement says which datasets' rows come from more than one vintage: only they can hold a replaced version,
-    # which the current rows and the vintage rule must look for (a cohort loaded once has none).
-    revised = records_held(con, partnership_ids, used, bound) if records else None
-    if revised is not None:
-        if backend == "polars":
-            _stage_records(con, partnership_ids, bound)
-            df = _records_polars(con, records)
-        else:
-            df = _records_duckdb(con, records, partnership_ids, bound, revised)
-        uses = pl.DataFrame([(i.id, a.dataset, grain_for(i)) for i in records for a in plan_for(i).aggs],
-                            schema={"indicator_id": pl.String, "dataset": pl.String, "_grain": pl.String},
-                            orient="row").unique()
-        moved = superseded_all(con, partnership_ids, as_of, [d for d in used if revised[d]])
-        df = _changed_by(df, moved, uses)
-        parts.append(df.with_columns(pl.lit(None, pl.String).alias("city_id"),
-                                     pl.lit(None, pl.String).alias("obs_status")))
     reported_inds = [i for i in indicators if i.family != "partnership"]
-    if reported_inds:
-        evaluate_cities = _cities_polars if backend == "polars" else _cities_duckdb
-        parts.append(evaluate_cities(con, reported_inds, cities, bound))
+    evaluate_cities = _cities_polars if backend == "polars" else _cities_duckdb
+    record_part: pl.DataFrame | None
+    city_part: pl.DataFrame | None
+    if backend == "duckdb" and records and reported_inds:
+        # The records indicators (their statements and frames) on a second thread and a cursor of their own while
+        # this one evaluates the city indicators: DuckDB and polars leave Python's lock while they work.
+        with reading_beside(con, lambda cursor: _records_part(cursor, records, used, partnership_ids, as_of, bound,
+                                                              backend), "c2c-records") as records_part:
+            city_part = evaluate_cities(con, reported_inds, cities, bound)
+            record_part = records_part()
+    else:
+        record_part = _records_part(con, records, used, partnership_ids, as_of, bound, backend) if records else None
+        city_part = evaluate_cities(con, reported_inds, cities, bound) if reported_inds else None
+    parts = [p for p in (record_part, city_part) if p is not None]
     if not parts:
         return pl.DataFrame(schema=RESULT_SCHEMA)
     out = pl.concat([df.select([pl.col(c).cast(t) for c, t in RESULT_SCHEMA.items()]) for df in parts],

@@ -5,14 +5,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -43,6 +42,7 @@ from c2c_monitor.score.scoreboard import (
     trusted,
 )
 from c2c_monitor.store import catalog_cache, reads
+from c2c_monitor.store.beside import reading_beside
 from c2c_monitor.store.config import Config
 from c2c_monitor.store.workspace import Workspace
 
@@ -93,7 +93,6 @@ def _decimal(period: str) -> float:
 # The columns of one series, as lists: what indicator_rows_many reads of each (indicator, city) of a partnership.
 _SERIES = ("period", "value", "reason", "coverage", "vintage_id", "obs_status")
 _KEYS = ["partnership_id", "indicator_id", "city_id"]
-_T = TypeVar("_T")
 _NO_ROWS = (0, 0, None, None)  # a series without rows in the evaluation: its span, last value, number
 
 
@@ -432,50 +431,6 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-@contextmanager
-def _beside(call: Callable[[], _T]) -> Iterator[Callable[[], _T]]:
-    """`call` run on a second thread while the block goes on; the block takes its result (or its exception, raised
-    again) from the function it is given. On leaving, the thread has always ended, whether the block took the
-    result or raised: nothing runs on after the cohort is scored."""
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as exc:  # handed to the caller's thread, raised there
-            box["error"] = exc
-
-    worker = threading.Thread(target=run, name="c2c-scoring", daemon=True)
-    worker.start()
-
-    def result() -> _T:
-        worker.join()
-        if "error" in box:
-            raise box["error"]
-        value: _T = box["value"]
-        return value
-
-    try:
-        yield result
-    finally:
-        worker.join()
-
-
-@contextmanager
-def _principle_side(ws: Workspace, fw: Framework, pids: list[str], as_of: int | None, round_id: str | None,
-                    steps: dict[str, int | None]) -> Iterator[Callable[[], dict[str, RoundView]]]:
-    """`round_views` of the cohort on a second thread and a cursor (DuckDB: one connection per thread), closed
-    once the thread has ended."""
-    cursor = ws.con.cursor()
-    try:
-        cursor.execute("SET enable_progress_bar = false")  # session settings are not inherited
-        with _beside(lambda: round_views(cursor, fw, pids, as_of, thresholds_of(ws.config), ws.config.language,
-                                         round_id, steps)) as result:
-            yield result
-    finally:
-        cursor.close()
-
-
 def build_scoreboards(
     ws: Workspace, pids: list[str], list_name: ListName = "simplified", period: str | None = None,
     as_of: int | None = None, targets: TargetKind = "harmonised", backend: Backend = "duckdb",
@@ -515,7 +470,9 @@ def _build_scoreboards(
     # to the same database, while this one evaluates the indicators (DuckDB) and builds their rows (Python):
     # DuckDB and polars leave Python's lock while they work, so the two sides overlap (a quarter of a demo
     # `c2c assess`). They share no data; the principle side reads no temporary table of the evaluation's.
-    with _principle_side(ws, fw, pids, as_of, round_id, steps) as principle_side:
+    t = thresholds_of(ws.config)
+    with reading_beside(con, lambda cursor: round_views(cursor, fw, pids, as_of, t, ws.config.language, round_id,
+                                                        steps), "c2c-principles") as principle_side:
         results = evaluated if evaluated is not None else evaluate(con, inds, pids, as_of=as_of, backend=backend)
         local = reads.local_targets(con, as_of, sorted({c.id for info in infos for c in info.cities}))
         actions = reads.action_versions_many(con, pids, as_of)
