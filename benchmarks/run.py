@@ -94,10 +94,15 @@ def new_workspace(root: Path) -> Any:
 class Preloaded:
     """`c2c preload` in a private socket folder, and wall times of commands a loaded worker takes.
 
-    Each timed command is issued once a loaded worker waits (the preloader's log says when each is ready), as
-    when a person types one command after another; a command that no worker took shows as a worker that never
-    gets replaced, and raises instead of printing a time that was not preloaded.
+    By default each timed command is issued once every worker is loaded and waiting (the preloader's log says
+    when each is ready), as when a person types one command after another: the worker that took the previous
+    command has been replaced, its replacement loaded in the second or so between two commands. `back_to_back`
+    issues each command as soon as the previous one ended, once one loaded worker waits: a script's use, where
+    the replacement loads (a second of CPU) while the next command runs. A command that no worker took shows as
+    a worker that never gets replaced, and raises instead of printing a time that was not preloaded.
     """
+
+    WORKERS = 2
 
     def __init__(self, exe: str, env: dict[str, str]) -> None:
         self.exe = exe
@@ -107,7 +112,7 @@ class Preloaded:
         self.taken = 0
 
     def __enter__(self) -> Preloaded:
-        subprocess.run([self.exe, "preload", "start", "--workers", "2"], env=self.env, check=True,
+        subprocess.run([self.exe, "preload", "start", "--workers", str(self.WORKERS)], env=self.env, check=True,
                        stderr=subprocess.DEVNULL)
         return self
 
@@ -127,11 +132,12 @@ class Preloaded:
                                    f"{n} expected (is the `c2c` script c2c_monitor.cli:entry? reinstall)")
             time.sleep(0.05)
 
-    def run(self, argv: list[str], repeats: int) -> float:
+    def run(self, argv: list[str], repeats: int, back_to_back: bool = False) -> float:
         """Best wall time of `c2c ARGV` through the preloader (the first of repeats + 1 runs discarded)."""
         times = []
         for _ in range(repeats + 1):
-            self._wait(self.taken + 1)  # the two first workers, then each one's replacement, once loaded
+            # Every worker loaded (the first ones, then each replacement), or only one of them (back to back).
+            self._wait(self.taken + (1 if back_to_back else self.WORKERS))
             t = time.perf_counter()
             subprocess.run([self.exe, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True,
                            env=self.env)
@@ -466,8 +472,11 @@ def fig_startup(cfg: dict[str, int], tmp: Path) -> None:
            kind="wall")
     with Preloaded(exe, dict(os.environ)) as pre:
         report(4, "same, with `c2c preload` running", pre.run(argv, cfg["startup_repeats"]), base, 0.35,
-               "each run issued once a loaded worker waits; the script's own start-up, the hand-over, evaluation, "
-               "scoring, snapshot and table", kind="wall")
+               "each run issued once every worker is loaded, as a person types commands; the script's own start-up, "
+               "the hand-over, evaluation, scoring, snapshot and table", kind="wall")
+        report(4, "same, preloaded, commands back to back", pre.run(argv, cfg["startup_repeats"], back_to_back=True),
+               base, None, "each run issued as soon as the previous one ended, while the worker replacing the one "
+               "that took it loads (a script's use); no target", kind="wall")
 
 
 # --- 5. scale ---------------------------------------------------------------------------------------
@@ -657,7 +666,7 @@ def interactive(cfg: dict[str, int], root: Path, n_parts: int) -> None:
            base_t, 1.5, "", kind="wall")
     with Preloaded(exe, env) as pre:
         report(6, f"national, preloaded: c2c assess {pid}", pre.run(["assess", pid], cfg["repeats"]), base_t, 1.0,
-               "with `c2c preload` running, each run issued once a loaded worker waits", kind="wall")
+               "with `c2c preload` running, each run issued once every worker is loaded", kind="wall")
         report(6, f"national, preloaded: c2c compare {pid} {other}", pre.run(["compare", pid, other], cfg["repeats"]),
                base_t, 1.5, "", kind="wall")
         report(6, f"national, preloaded: c2c publish {pid} --no-pdf",
