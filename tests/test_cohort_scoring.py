@@ -148,9 +148,9 @@ def test_rows_built_without_validation_are_what_validation_gives(demo_ws: Path, 
 
 
 def test_an_error_of_the_principle_side_reaches_the_caller_and_no_thread_outlives_scoring(demo_ws: Path) -> None:
-    """The principle side runs on a second thread (store/beside.reading_beside), for one partnership as for a cohort: its error
-    (here an unknown round) reaches the caller, and the thread has ended when build_scoreboards returns or
-    raises."""
+    """The principle side runs on a second thread (store/beside.reading_beside), for one partnership as for a
+    cohort: its error (here an unknown round) reaches the caller, and the thread has ended when build_scoreboards
+    returns or raises."""
     from c2c_monitor.errors import C2CError
 
     before = threading.active_count()

@@ -54,6 +54,7 @@ from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
 from c2c_monitor.score.scoreboard import ListName, Scoreboard
 from c2c_monitor.store import catalog_cache, reads
 from c2c_monitor.store.atomic import current_umask
+from c2c_monitor.store.beside import new_cursor
 from c2c_monitor.store.workspace import DEFAULT_TITLE, Workspace
 
 if TYPE_CHECKING:
@@ -135,9 +136,7 @@ class _ObservationsRead:
 
     def __init__(self, con: DuckDBPyConnection, city_ids: list[str], cat: Catalogue, as_of: int | None) -> None:
         self.key = (city_ids, as_of)
-        self._cursor = con.cursor()  # a connection of its own to the same database: a cursor is one thread's
-        # Session settings are not inherited: as on the workspace's own connection, no progress bar on stdout.
-        self._cursor.execute("SET enable_progress_bar = false")
+        self._cursor = new_cursor(con)  # a connection of its own to the same database: a cursor is one thread's
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="c2c-observations")
         self._future: Future[pl.DataFrame] = self._pool.submit(opendata.observations, self._cursor, city_ids, cat,
                                                                as_of)
