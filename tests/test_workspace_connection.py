@@ -65,3 +65,34 @@ def test_a_store_that_cannot_be_attached_is_refused_and_the_instance_closed(tmp_
             pass
     with pytest.raises(duckdb.ConnectionException):
         ready.execute("SELECT 1")  # closed, not left open beside the refusal
+
+
+def test_a_failing_block_interrupts_the_read_beside_it_instead_of_waiting_for_it() -> None:
+    """store/beside.reading_beside: when the caller's block raises (an error, a Ctrl-C), the second thread's
+    statement is interrupted; without that, the command waited for it to finish (here some seconds, in a national
+    evaluation minutes) before it could report the error."""
+    import threading
+
+    from c2c_monitor.store.beside import reading_beside
+
+    outcome: list[str] = []
+    started = threading.Event()
+
+    def read(cursor: duckdb.DuckDBPyConnection) -> None:
+        started.set()
+        try:
+            cursor.execute("SELECT count(*) FROM range(20000000000) t(x) WHERE x % 7 = 3").fetchall()
+            outcome.append("finished")
+        except duckdb.InterruptException:
+            outcome.append("interrupted")
+            raise
+
+    con = duckdb.connect()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with reading_beside(con, read):
+                started.wait()
+                raise KeyboardInterrupt
+    finally:
+        con.close()
+    assert outcome == ["interrupted"]

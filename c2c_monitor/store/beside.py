@@ -58,10 +58,29 @@ def beside(call: Callable[[], _T], name: str = "c2c-beside") -> Iterator[Callabl
 @contextmanager
 def reading_beside(con: DuckDBPyConnection, read: Callable[[DuckDBPyConnection], _T],
                    name: str = "c2c-beside") -> Iterator[Callable[[], _T]]:
-    """`read(cursor)` on a second thread and a new cursor of `con` (`beside`), the cursor closed once it ended."""
+    """`read(cursor)` on a second thread and a new cursor of `con` (`beside`), the cursor closed once it ended.
+
+    When the block raises (an error, or the user's Ctrl-C), the read's statement is interrupted before the thread
+    is waited for: a long one (a national evaluation) would otherwise hold the command until it had finished.
+    """
     cursor = new_cursor(con)
+    ended = threading.Event()
+
+    def run() -> _T:
+        try:
+            return read(cursor)
+        finally:
+            ended.set()
+
     try:
-        with beside(lambda: read(cursor), name) as result:
-            yield result
+        with beside(run, name) as result:
+            try:
+                yield result
+            except BaseException:
+                # Until the read has ended: an interruption that came before its statement started is lost, so it
+                # is sent again. The read's own error, if any, is never raised: the block's is.
+                while not ended.wait(0.05):
+                    cursor.interrupt()
+                raise
     finally:
         cursor.close()
