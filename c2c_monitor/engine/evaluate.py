@@ -234,19 +234,20 @@ def evaluate(
     bound = vintage_bound(as_of)
     records = [i for i in indicators if i.family == "partnership"]
     used = sorted({a.dataset for i in records for a in plan_for(i).aggs})
-    cities = _stage_cities(con, partnership_ids)
     reported_inds = [i for i in indicators if i.family != "partnership"]
     evaluate_cities = _cities_polars if backend == "polars" else _cities_duckdb
     record_part: pl.DataFrame | None
     city_part: pl.DataFrame | None
     if backend == "duckdb" and records and reported_inds:
         # The records indicators (their statements and frames) on a second thread and a cursor of their own while
-        # this one evaluates the city indicators: DuckDB and polars leave Python's lock while they work.
+        # this one stages the cities and evaluates the city indicators: DuckDB and polars leave Python's lock
+        # while they work, and the records statement reads the store only (not `_pc`), so it starts first.
         with reading_beside(con, lambda cursor: _records_part(cursor, records, used, partnership_ids, as_of, bound,
                                                               backend), "c2c-records") as records_part:
-            city_part = evaluate_cities(con, reported_inds, cities, bound)
+            city_part = evaluate_cities(con, reported_inds, _stage_cities(con, partnership_ids), bound)
             record_part = records_part()
     else:
+        cities = _stage_cities(con, partnership_ids)  # (the polars backend's records read the staged `_pc` too)
         record_part = _records_part(con, records, used, partnership_ids, as_of, bound, backend) if records else None
         city_part = evaluate_cities(con, reported_inds, cities, bound) if reported_inds else None
     parts = [p for p in (record_part, city_part) if p is not None]
