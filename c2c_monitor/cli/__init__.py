@@ -16,19 +16,28 @@ if TYPE_CHECKING:
 
     from c2c_monitor.cli.tree import COMMANDS, LazyGroup, cli, main
 
-__all__ = ["COMMANDS", "LazyGroup", "cli", "entry", "main"]
+__all__ = ["COMMANDS", "LazyGroup", "cli", "entry", "main", "run_here"]
 
 
 def entry() -> None:
-    """The `c2c` script: in a preloaded worker when `c2c preload start` left one waiting, else in this process."""
+    """The `c2c` script: in a preloaded worker when `c2c preload start` left one waiting, else in this process
+    (`one_command` says how it starts and ends)."""
     from c2c_monitor.cli.preload_client import run_preloaded
 
     code = run_preloaded(sys.argv[1:])
     if code is not None:
         sys.exit(code)
+    run_here()
+
+
+def run_here() -> None:
+    """The command in this process (`python -m c2c_monitor.cli` too), started and ended as `one_command` says."""
+    from c2c_monitor.cli.one_command import collector_off_at_start, end, run_command
+
+    collector_off_at_start()
     from c2c_monitor.cli.tree import main
 
-    main()
+    end(run_command(main))
 
 
 def __getattr__(name: str) -> Any:

@@ -1,5 +1,6 @@
-"""`python -m c2c_monitor.cli`: the same as the `c2c` command."""
+"""`python -m c2c_monitor.cli`: the same as the `c2c` command, run in this process (never handed to a preloaded
+worker: the tests run the command line this way)."""
 
-from c2c_monitor.cli import main
+from c2c_monitor.cli import run_here
 
-main()
+run_here()

@@ -14,7 +14,6 @@ itself, and the supervisor replaces every waiting worker with one that loads the
 
 from __future__ import annotations
 
-import atexit
 import importlib
 import io
 import os
@@ -25,10 +24,10 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
+from c2c_monitor.cli.one_command import run_command, wind_up
 from c2c_monitor.cli.preload_client import (
     compatibility,
     package_dir,
@@ -165,28 +164,6 @@ def _end_with_client(conn: socket.socket) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _run_command() -> int:
-    from c2c_monitor.cli.tree import main
-
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code
-        if code is None:
-            return 0
-        if isinstance(code, int):
-            return code
-        print(code, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        traceback.print_exc()
-        return 130
-    except BaseException:  # noqa: BLE001 - as Python itself: the traceback on the user's standard error, status 1
-        traceback.print_exc()
-        return 1
-    return 0
-
-
 def worker(listen_fd: int) -> None:
     """Load everything, wait for one command, run it, send its status and exit."""
     # Until a command is taken, the supervisor's SIGUSR1 ends this worker; once taken, the command runs out.
@@ -230,11 +207,11 @@ def worker(listen_fd: int) -> None:
         os._exit(0)
     send(conn, {"pid": os.getpid()})
     threading.Thread(target=_end_with_client, args=(conn,), daemon=True).start()
-    code = _run_command()
+    from c2c_monitor.cli.tree import main
+
+    code = run_command(main)
     try:
-        atexit._run_exitfuncs()  # before the status: the client's shell must not see files still being closed
-        sys.stdout.flush()
-        sys.stderr.flush()
+        wind_up()  # before the status: the client's shell must not see files still being closed
     except Exception:  # noqa: BLE001 - a closed pipe on the way out changes nothing about the status
         pass
     try:
