@@ -559,3 +559,98 @@ def test_the_round_the_property_test_found_pins_nobody(ws_root: Path) -> None:
                                                                "private_sector": MERGED_GROUP}
     _check_round(pub, [(code, g, {q: int(a) if a.isdigit() else a for q, a in ans.items()})
                        for code, g, ans in people])
+
+
+# --- the group table and the partner-type table read together ---------------------------------------------------
+def _joint_split(ratings: dict[str, list[int]], cells: list[frozenset[str]], target: frozenset[str]) -> bool:
+    """An exhaustive reader of both tables: is there a rating vector (same group sizes) giving the question's
+    median and every published cell's median (cells of K_MEAN ratings or more) in which a member of `target`
+    did not give the rating all of them truly gave?"""
+    groups = sorted(ratings)
+    v = ratings[sorted(target)[0]][0]
+    published = [c for c in cells if sum(len(ratings[g]) for g in c) >= K_MEAN]
+    want = {c: _median([x for g in sorted(c) for x in ratings[g]]) for c in published}
+    median = _median([x for g in groups for x in ratings[g]])
+    options = [list(itertools.combinations_with_replacement(NUMERIC, len(ratings[g]))) for g in groups]
+    for split in itertools.product(*options):
+        alt = dict(zip(groups, split, strict=True))
+        if all(x == v for g in target for x in alt[g]):
+            continue
+        if _median([x for g in groups for x in alt[g]]) == median and \
+                all(_median([x for g in sorted(c) for x in alt[g]]) == want[c] for c in published):
+            return True
+    return False
+
+
+# Found by searching rooms of three groups with the first two of one partner type: each table alone leaves
+# local_government's three 5s another reading, the two together none.
+JOINT_LEAK = {"local_government": [5, 5, 5], "academia": [2, 5, 4], "civil_society": [3, 4, 3, 1]}
+SMALL_CELL = st.lists(st.sampled_from(NUMERIC), min_size=1, max_size=3)
+UNIONS = [frozenset({"a", "b"}), frozenset({"a", "c"}), frozenset({"b", "c"})]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(NUMERIC), SMALL_CELL, SMALL_CELL, st.lists(st.sampled_from(UNIONS), max_size=2, unique=True))
+@example(5, [2, 5, 4], [3, 4, 3], [frozenset({"a", "b"})])
+def test_a_cell_called_safe_jointly_has_another_split_and_one_called_pinned_has_none_found(
+        v: int, b: list[int], c: list[int], unions: list[frozenset[str]]) -> None:
+    from c2c_monitor.score.disclosure import pinned_jointly
+
+    ratings = {"a": [v] * 3, "b": b, "c": c}
+    cells = [frozenset({g}) for g in ratings] + unions
+    pinned = pinned_jointly(ratings, cells)
+    if pinned is not None:  # only a published cell whose raters agree is ever called pinned
+        values = [x for g in pinned for x in ratings[g]]
+        assert pinned in cells and len(values) >= K_MEAN and len(set(values)) == 1
+        return
+    for cell in cells:
+        values = [x for g in cell for x in ratings[g]]
+        if len(values) >= K_MEAN and len(set(values)) == 1:
+            assert _joint_split(ratings, cells, cell), f"{sorted(cell)} is readable but was called safe"
+
+
+def test_the_two_tables_together_pin_a_group_that_neither_pins_alone() -> None:
+    from c2c_monitor.score.disclosure import pinned_jointly
+
+    r = JOINT_LEAK
+    types = {"local_authorities": r["local_government"] + r["academia"], "civil_society": r["civil_society"]}
+    assert pinned_cell(dict(r)) is None and pinned_cell(dict(types)) is None  # each table alone passes
+    cells = [frozenset({g}) for g in r] + [frozenset({"local_government", "academia"})]
+    assert pinned_jointly(r, cells) == frozenset({"local_government"})
+    assert not _joint_split(r, cells, frozenset({"local_government"}))  # and the exhaustive reader agrees
+    assert _joint_split(r, [frozenset({g}) for g in r], frozenset({"local_government"}))  # groups alone: safe
+
+
+def _typed_round(ws_root: Path, first: list[int]) -> tuple[list[object], list[object]]:
+    """One round of JOINT_LEAK's room (P01.1's ratings; local government's replaced by `first`), local government
+    and academia mapped to one partner type: the round view's group and partner-type tables."""
+    from c2c_monitor.score.assess import principle_rows
+    from c2c_monitor.store.schema import new_vintage
+    from c2c_monitor.workshop.sheets import store_ratings
+
+    other = {"P01.2": [1, 2, 3, 2, 3, 4, 3, 4, 5, 1], "P02.1": [4, 3, 2, 1, 2, 3, 5, 4, 3, 2]}
+    p01 = [*first, *JOINT_LEAK["academia"], *JOINT_LEAK["civil_society"]]
+    groups = ["local_government"] * 3 + ["academia"] * 3 + ["civil_society"] * 4
+    rows = [(f"ZQ{i:02d}", g, q, str(values[i])) for i, g in enumerate(groups)
+            for q, values in (("P01.1", p01), *other.items())]
+    pid = f"pp-{next(_counter)}"
+    with open_workspace(ws_root) as ws:
+        _add_partnership(ws, pid)
+        store_ratings(ws.con, pid, "R0", dt.date(2020, 6, 1), _ratings_frame(pid, "R0", rows), "test", b"",
+                      sheet="test")
+        vid = new_vintage(ws.con, "group_types", "test", None, 3)
+        for g, kind in (("local_government", "local_authorities"), ("academia", "local_authorities"),
+                        ("civil_society", "civil_society")):
+            ws.con.execute("INSERT INTO group_types VALUES (?, ?, ?, ?)", [pid, g, kind, vid])
+        view = principle_rows(ws.con, FW, pid, None)
+    return list(view.groups), list(view.partner_types)
+
+
+def test_a_round_whose_two_tables_pin_a_group_shows_its_groups_only(ws_root: Path) -> None:
+    groups, types = _typed_round(ws_root, JOINT_LEAK["local_government"])
+    assert {g.group for g in groups} == {"local_government", "academia", "civil_society"}
+    assert types == []
+    # The same room with one local-government rating changed: nothing is pinned, and the type table is shown.
+    groups, types = _typed_round(ws_root, [5, 5, 4])
+    assert {g.group for g in types} == {"local_authorities", "civil_society"}
+    assert {g.n_participants for g in types} == {6, 4}

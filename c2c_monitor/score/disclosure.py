@@ -19,6 +19,10 @@ partner-type breakdown is meant to call `group_plan` too), in the manner of stat
   medians (the question's over the round, and the group cells' behind the group scores) leave them no other
   rating (`pinned_cell`; ratings.disclosed_plans applies it), and a readable merged group takes the round's group
   table with it: a whole published partition can otherwise pin a unanimous group of three;
+* partner types: a type is a union of groups the group table shows on their own (ratings.partner_type_ratings),
+  and the type table passes the same rule; read beside the group table it can still pin a unanimous group (a
+  type's median rules out the one rating the group could otherwise have changed), so a round whose two tables
+  together pin a cell (`pinned_jointly`; ratings.types_pin_a_cell) shows its group table only;
 * across rounds: a round whose participants are those of an earlier published round plus or minus fewer than
   `k_mean` people (compared by participant code) is withheld, since differencing the two rounds' figures
   would read the few people who came or went. The same holds between the loads of one round (sheets merged
@@ -169,6 +173,63 @@ def pinned_cell(cells: Mapping[str | None, Sequence[int]], t: Thresholds = DEFAU
                 break
         if not traded:
             return g
+    return None
+
+
+def pinned_jointly(ratings: Mapping[str, Sequence[int]], cells: Collection[frozenset[str]], t: Thresholds = DEFAULT,
+                   scale: Sequence[int] = (1, 2, 3, 4, 5)) -> frozenset[str] | None:
+    """`pinned_cell` for a round whose published cells overlap: the group table's and the partner-type table's
+    (a type is a union of shown groups), read together.
+
+    `ratings`: the numeric ratings of one question of one round by stakeholder group; `cells`: every published
+    cell of the round, as the set of stakeholder groups it holds (each table's own groups, merged group and
+    types). The question's median over everyone is published, and so is the median of each cell holding
+    `k_mean` ratings or more. Each table alone passed `pinned_cell`, but an alternative one table leaves open
+    may move a median of the other: a type's median can rule out the one rating a unanimous group could
+    otherwise have changed. A cell whose raters all gave v is safe here when another rating vector gives every
+    published median with one of them not giving v: a member of one of its groups giving another rating w, or
+    trading ratings with a person of a group outside the cell (the question's median cannot move then), every
+    published cell holding a changed group keeping its median. Returns the first cell with neither (sorted, so
+    the answer does not depend on the order of `cells`), or None. Sufficient, not necessary, as `pinned_cell`.
+    """
+    everyone = [x for values in ratings.values() for x in values]
+    if len(everyone) < t.k_mean:
+        return None  # nothing of the question is published
+    median = _median(everyone)
+
+    def members(cell: frozenset[str]) -> list[int]:
+        return [x for g in sorted(cell) for x in ratings.get(g, ())]
+
+    published = [c for c in cells if len(members(c)) >= t.k_mean]
+    medians = {c: _median(members(c)) for c in published}
+
+    def kept(changed: Mapping[str, list[int]]) -> bool:
+        """Does every published cell holding a changed group keep its median?"""
+        for c in published:
+            if any(g in c for g in changed):
+                values = [x for g in sorted(c) for x in changed.get(g, ratings.get(g, ()))]
+                if _median(values) != medians[c]:
+                    return False
+        return True
+
+    def without(values: Sequence[int], x: int) -> list[int]:
+        out = list(values)
+        out.remove(x)
+        return out
+
+    for cell in sorted(published, key=lambda c: sorted(c)):
+        values = members(cell)
+        v = values[0]
+        if any(x != v for x in values):
+            continue
+        rest = without(everyone, v)
+        safe = any(_median([*rest, w]) == median and kept({g: [*without(ratings[g], v), w]})
+                   for g in sorted(cell) if ratings.get(g) for w in scale if w != v)
+        safe = safe or any(kept({g: [*without(ratings[g], v), x], h: [*without(ratings[h], x), v]})
+                           for g in sorted(cell) if ratings.get(g)
+                           for h in sorted(ratings) if h not in cell for x in sorted(set(ratings[h]) - {v}))
+        if not safe:
+            return cell
     return None
 
 

@@ -23,12 +23,13 @@ from c2c_monitor.score.disclosure import (
     median_disclosed,
     median_disclosed_expr,
     pinned_cell,
+    pinned_jointly,
     spread_disclosed,
     spread_disclosed_expr,
 )
 
 __all__ = ["MERGED_GROUP", "PrincipleResult", "QuestionResult", "aggregate", "group_breakdown",
-           "partner_type_ratings"]
+           "partner_type_ratings", "types_pin_a_cell"]
 NUMERIC = ["1", "2", "3", "4", "5"]
 # A stakeholder group the facilitator has not mapped to a partner type.
 UNCLASSIFIED = "not classified"
@@ -584,3 +585,51 @@ def partner_type_ratings(ratings: pl.DataFrame, mapping: Mapping[str, str] | pl.
     return r.with_columns(
         pl.when(pl.col("group") == pl.col("stakeholder_group")).then(pl.col("_type").fill_null(UNCLASSIFIED))
         .otherwise(pl.lit(MERGED_GROUP)).alias("stakeholder_group")).drop("group", "_type")
+
+
+def types_pin_a_cell(ratings: pl.DataFrame, mapping: pl.DataFrame, t: Thresholds,
+                     by: Sequence[str]) -> set[tuple[Any, ...]]:
+    """The values of `by` (rounds) whose group table and partner-type table, read together, let a reader tell
+    that everyone of a published cell gave one rating (score/disclosure.pinned_jointly): their type tables are
+    withheld. Each table passed the rule on its own; this is the check of the two side by side.
+
+    `ratings` and `mapping` as `partner_type_ratings` takes them (`mapping` a frame by `by`). Only rounds with a
+    type cell that is not also one of the group table's cells are looked at, question by question: when every type
+    is a group of its own and nothing more is merged, the type table publishes nothing the group table does not.
+    """
+    keys = list(by)
+    if ratings.height == 0:
+        return set()
+    ratings = ratings.with_columns(pl.col("stakeholder_group").fill_null(""))
+    people = ratings.select(*keys, "stakeholder_group", "participant_code").unique()
+    group_plans, _ = disclosed_plans(ratings, people, t, keys)
+    typed = partner_type_ratings(ratings.with_columns(pl.col("stakeholder_group").alias("_own")), mapping, t.k_mean, t,
+                                 keys)
+    type_plans, _ = disclosed_plans(typed, typed.select(*keys, "stakeholder_group", "participant_code").unique(), t,
+                                    keys)
+    # Each stakeholder group's cell in either table: (round, own group) -> group label, type label.
+    cells_of = (typed.select(*keys, "_own", "stakeholder_group").unique()
+                .join(type_plans.rename({"group": "_type_cell"}), on=[*keys, "stakeholder_group"], how="inner")
+                .join(group_plans.rename({"stakeholder_group": "_own", "group": "_group_cell"}), on=[*keys, "_own"],
+                      how="inner"))
+    tables: dict[tuple[Any, ...], tuple[dict[str, set[str]], dict[str, set[str]]]] = {}
+    for row in cells_of.select(*keys, "_own", "_group_cell", "_type_cell").iter_rows():
+        groups, types = tables.setdefault(tuple(row[:len(keys)]), ({}, {}))
+        own, group_cell, type_cell = row[len(keys):]
+        groups.setdefault(group_cell, set()).add(own)
+        types.setdefault(type_cell, set()).add(own)
+    cells = {key: {frozenset(c) for c in (*groups.values(), *types.values())}
+             for key, (groups, types) in tables.items()
+             if {frozenset(c) for c in types.values()} - {frozenset(c) for c in groups.values()}}
+    if not cells:
+        return set()
+    numeric = ratings.filter(pl.col("answer").is_in(NUMERIC) & pl.col("rating").is_not_null())
+    if keys:
+        wanted = pl.DataFrame(list(cells), schema={k: ratings.schema[k] for k in keys}, orient="row")
+        numeric = numeric.join(wanted, on=keys, how="semi")
+    by_question: dict[tuple[Any, ...], dict[str, dict[str, list[int]]]] = {}
+    for row in (numeric.group_by(*keys, "question_id", "stakeholder_group").agg(pl.col("rating"))
+                .iter_rows()):
+        by_question.setdefault(tuple(row[:len(keys)]), {}).setdefault(row[-3], {})[row[-2]] = list(row[-1])
+    return {key for key, per_question in by_question.items()
+            if any(pinned_jointly(per_group, cells[key], t) is not None for per_group in per_question.values())}

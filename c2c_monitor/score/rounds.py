@@ -28,6 +28,7 @@ from c2c_monitor.score.ratings import (
     partner_type_ratings,
     principle_results,
     question_stats,
+    types_pin_a_cell,
 )
 from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus, QuestionRow, trusted
 from c2c_monitor.store import reads
@@ -240,6 +241,10 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     with_types = current_ratings.filter(_of(typed))
     types = _group_rows(group_breakdown(fw, partner_type_ratings(with_types, typed, t.k_mean, t, by=by), t.k_mean, t,
                                         by=by), keys)
+    # Read beside the group table, a type table can pin a cell that neither pins alone (a type's median ruling out
+    # the one rating a unanimous group could otherwise have changed): such a round shows its groups only.
+    for (r,) in types_pin_a_cell(with_types, typed, t, by):
+        types.pop(keys[r], None)
 
     # Question statistics and principle results of every round shown (current and previous) in one pass.
     # Spreads are never shown beside a group breakdown (score/disclosure.spread_disclosed): the current round
