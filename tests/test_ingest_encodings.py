@@ -155,6 +155,21 @@ def test_the_reader_refuses_a_ragged_row_where_the_field_count_finds_it(
     assert got == (want.line if want else None)
 
 
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from([b",", b";", b"\n", b"\r", b"a", b"1", b'"']), max_size=40),
+       sep=st.sampled_from([",", ";"]), chunk=st.integers(1, 8))
+@example(parts=[b"a", b",", b"\r", b"\n"], sep=",", chunk=2)  # CR LF straddling a chunk's end
+def test_a_separator_before_a_line_end_is_found_as_bytes_search_finds_it(parts: list[bytes], sep: str,
+                                                                        chunk: int) -> None:
+    from c2c_monitor.ingest import fieldcount
+
+    data = b"".join(parts)
+    s = sep.encode()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fieldcount, "CHUNK", chunk)  # tiny chunks: matches across every boundary
+        assert fieldcount.separator_before_line_end(data, sep) == (s + b"\n" in data or s + b"\r\n" in data)
+
+
 @pytest.mark.parametrize("width", [1, 255, 256, 300, 70_000])
 def test_wide_records_are_counted_without_wrapping(width: int) -> None:
     """Records of 256 or more separators: a count kept in too narrow a type would wrap (256 commas read as 0)."""

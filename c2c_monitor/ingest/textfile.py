@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from c2c_monitor.errors import Finding
-from c2c_monitor.ingest.fieldcount import byte_counts, first_ragged
+from c2c_monitor.ingest.fieldcount import byte_counts, first_ragged, separator_before_line_end
 
 MAX_BYTES = 4 * 1024**3
 SMALL = 10_000  # rows: below this a column is checked in Python rather than with a polars query
@@ -237,7 +237,7 @@ def _polars_frame(path: Path, raw: bytes, sep: str) -> pl.DataFrame | None:
     s = sep.encode()
     # (The scans for a trailing separator last: only a file whose counts agree needs them.)
     even = (b'"' not in raw and separators == lines * (raw if end < 0 else raw[:end]).count(s)
-            and not (raw.endswith(s) or s + b"\n" in raw or s + b"\r\n" in raw))
+            and not (raw.endswith(s) or separator_before_line_end(raw, sep)))
     if not even:
         _refuse_ragged(path, raw, sep)
     try:
