@@ -587,31 +587,27 @@ def partner_type_ratings(ratings: pl.DataFrame, mapping: Mapping[str, str] | pl.
         .otherwise(pl.lit(MERGED_GROUP)).alias("stakeholder_group")).drop("group", "_type")
 
 
-def types_pin_a_cell(ratings: pl.DataFrame, mapping: pl.DataFrame, t: Thresholds,
-                     by: Sequence[str]) -> set[tuple[Any, ...]]:
+def types_pin_a_cell(typed: pl.DataFrame, t: Thresholds, by: Sequence[str]) -> set[tuple[Any, ...]]:
     """The values of `by` (rounds) whose group table and partner-type table, read together, let a reader tell
     that everyone of a published cell gave one rating (score/disclosure.pinned_jointly): their type tables are
     withheld. Each table passed the rule on its own; this is the check of the two side by side.
 
-    `ratings` and `mapping` as `partner_type_ratings` takes them (`mapping` a frame by `by`). Only rounds with a
-    type cell that is not also one of the group table's cells are looked at, question by question: when every type
-    is a group of its own and nothing more is merged, the type table publishes nothing the group table does not.
+    `typed`: `partner_type_ratings`' rows (the type table is made from them) with `_own`, each rating's own
+    stakeholder group: a group the group table shows on its own is its own cell there, the rest are the merged
+    group (partner_type_ratings labels them so). Only rounds with a type cell that is not also one of the group
+    table's cells are looked at: when every type is a group of its own and nothing more is merged, the type table
+    publishes nothing the group table does not.
     """
     keys = list(by)
-    if ratings.height == 0:
+    if typed.height == 0:
         return set()
-    ratings = ratings.with_columns(pl.col("stakeholder_group").fill_null(""))
-    people = ratings.select(*keys, "stakeholder_group", "participant_code").unique()
-    group_plans, _ = disclosed_plans(ratings, people, t, keys)
-    typed = partner_type_ratings(ratings.with_columns(pl.col("stakeholder_group").alias("_own")), mapping, t.k_mean, t,
-                                 keys)
     type_plans, _ = disclosed_plans(typed, typed.select(*keys, "stakeholder_group", "participant_code").unique(), t,
                                     keys)
-    # Each stakeholder group's cell in either table: (round, own group) -> group label, type label.
+    # Each stakeholder group's cell in either table: (round, own group) -> group cell, type cell.
+    merged = pl.col("stakeholder_group") == MERGED_GROUP
     cells_of = (typed.select(*keys, "_own", "stakeholder_group").unique()
                 .join(type_plans.rename({"group": "_type_cell"}), on=[*keys, "stakeholder_group"], how="inner")
-                .join(group_plans.rename({"stakeholder_group": "_own", "group": "_group_cell"}), on=[*keys, "_own"],
-                      how="inner"))
+                .with_columns(pl.when(merged).then(pl.lit(MERGED_GROUP)).otherwise(pl.col("_own")).alias("_group_cell")))
     tables: dict[tuple[Any, ...], tuple[dict[str, set[str]], dict[str, set[str]]]] = {}
     for row in cells_of.select(*keys, "_own", "_group_cell", "_type_cell").iter_rows():
         groups, types = tables.setdefault(tuple(row[:len(keys)]), ({}, {}))
@@ -623,13 +619,22 @@ def types_pin_a_cell(ratings: pl.DataFrame, mapping: pl.DataFrame, t: Thresholds
              if {frozenset(c) for c in types.values()} - {frozenset(c) for c in groups.values()}}
     if not cells:
         return set()
-    numeric = ratings.filter(pl.col("answer").is_in(NUMERIC) & pl.col("rating").is_not_null())
-    if keys:
-        wanted = pl.DataFrame(list(cells), schema={k: ratings.schema[k] for k in keys}, orient="row")
-        numeric = numeric.join(wanted, on=keys, how="semi")
+    numeric = (typed.filter(pl.col("answer").is_in(NUMERIC) & pl.col("rating").is_not_null())
+               .select(*keys, "question_id", "_own", "rating"))
+    # Only a question with a published cell whose raters all gave one rating can pin anyone: those are found here,
+    # for every round at once, and only they are looked at one by one.
+    members = pl.DataFrame([(*key, i, g) for key, round_cells in cells.items()
+                            for i, cell in enumerate(sorted(round_cells, key=sorted)) for g in cell],
+                           schema={**{k: typed.schema[k] for k in keys}, "_cell": pl.Int64, "_own": pl.String},
+                           orient="row")
+    agreed = (numeric.join(members, on=[*keys, "_own"], how="inner")
+              .group_by(*keys, "question_id", "_cell")
+              .agg(pl.len().alias("n"), pl.col("rating").min().alias("lo"), pl.col("rating").max().alias("hi"))
+              .filter((pl.col("n") >= t.k_mean) & (pl.col("lo") == pl.col("hi")))
+              .select(*keys, "question_id").unique())
     by_question: dict[tuple[Any, ...], dict[str, dict[str, list[int]]]] = {}
-    for row in (numeric.group_by(*keys, "question_id", "stakeholder_group").agg(pl.col("rating"))
-                .iter_rows()):
+    for row in (numeric.join(agreed, on=[*keys, "question_id"], how="semi")
+                .group_by(*keys, "question_id", "_own").agg(pl.col("rating")).iter_rows()):
         by_question.setdefault(tuple(row[:len(keys)]), {}).setdefault(row[-3], {})[row[-2]] = list(row[-1])
     return {key for key, per_question in by_question.items()
             if any(pinned_jointly(per_group, cells[key], t) is not None for per_group in per_question.values())}

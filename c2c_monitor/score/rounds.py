@@ -238,12 +238,14 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
                           if (current := chosen[pid][1]) is not None and (pid, current) in groups
                           for g, kind in m.items()],
                          schema={R: pl.Int32, "stakeholder_group": pl.String, "partner_type": pl.String}, orient="row")
-    with_types = current_ratings.filter(_of(typed))
-    types = _group_rows(group_breakdown(fw, partner_type_ratings(with_types, typed, t.k_mean, t, by=by), t.k_mean, t,
-                                        by=by), keys)
+    # Each rating keeps its own stakeholder group (`_own`) beside its type, for the check of the two tables below.
+    with_types = (current_ratings.filter(_of(typed))
+                  .with_columns(pl.col("stakeholder_group").fill_null("").alias("_own")))
+    typed_ratings = partner_type_ratings(with_types, typed, t.k_mean, t, by=by)
+    types = _group_rows(group_breakdown(fw, typed_ratings, t.k_mean, t, by=by), keys)
     # Read beside the group table, a type table can pin a cell that neither pins alone (a type's median ruling out
     # the one rating a unanimous group could otherwise have changed): such a round shows its groups only.
-    for (r,) in types_pin_a_cell(with_types, typed, t, by):
+    for (r,) in types_pin_a_cell(typed_ratings, t, by):
         types.pop(keys[r], None)
 
     # Question statistics and principle results of every round shown (current and previous) in one pass.
