@@ -29,7 +29,7 @@ from c2c_monitor.score.disclosure import (
 )
 
 __all__ = ["MERGED_GROUP", "PrincipleResult", "QuestionResult", "aggregate", "group_breakdown",
-           "partner_type_ratings", "types_pin_a_cell"]
+           "partner_type_ratings", "round_plans", "types_pin_a_cell"]
 NUMERIC = ["1", "2", "3", "4", "5"]
 # A stakeholder group the facilitator has not mapped to a partner type.
 UNCLASSIFIED = "not classified"
@@ -514,14 +514,23 @@ def _counted_medians(flags: pl.DataFrame, keys: list[str], k_mean: int) -> pl.Da
             .select(*keys, "group", "question_id", _scale_quantile(0.5).cast(pl.Float64).alias("median"), "n"))
 
 
+def round_plans(ratings: pl.DataFrame, t: Thresholds,
+                by: Sequence[str] = ()) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """`disclosed_plans` of the ratings (stakeholder groups filled) and their people, as `group_breakdown` makes them:
+    a caller that needs the plans beside the breakdown (the partner types) makes them once and passes them."""
+    ratings = ratings.with_columns(pl.col("stakeholder_group").fill_null(""))
+    return disclosed_plans(ratings, ratings.select(*by, "stakeholder_group", "participant_code").unique(), t, list(by))
+
+
 def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size: int,
-                    thresholds: Thresholds | None = None, by: Sequence[str] = ()) -> pl.DataFrame:
+                    thresholds: Thresholds | None = None, by: Sequence[str] = (),
+                    made: tuple[pl.DataFrame, pl.DataFrame | None] | None = None) -> pl.DataFrame:
     """Principle scores by stakeholder group, as score/disclosure.group_plan allows them.
 
     Returns group, principle_id, n_participants, score: the mean of the group's question medians, each
     counted only when the group gave enough ratings to that question. With `by` (e.g. partnership and round)
     the same for each of its values at once, those columns first; each value's rows are what its ratings
-    alone give.
+    alone give. `made`: `round_plans` of the same ratings, when the caller has made them.
     """
     t = thresholds or Thresholds(k_mean=max(min_group_size, DEFAULT.k_mean))
     keys = list(by)
@@ -533,7 +542,7 @@ def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size:
     # Who is in which group of each round, once: the plans and the shown groups' sizes count these few rows (a
     # person a group), not the ratings (a person a question) twice over.
     people = ratings.select(*keys, "stakeholder_group", "participant_code").unique()
-    plans, per_group = disclosed_plans(ratings, people, t, keys)
+    plans, per_group = disclosed_plans(ratings, people, t, keys) if made is None else made
     if plans.height == 0:
         return pl.DataFrame(schema=schema)
     keep = (people.join(plans, on=[*keys, "stakeholder_group"], how="inner")
@@ -555,7 +564,8 @@ def group_breakdown(framework: Framework, ratings: pl.DataFrame, min_group_size:
 
 
 def partner_type_ratings(ratings: pl.DataFrame, mapping: Mapping[str, str] | pl.DataFrame, min_group_size: int,
-                         thresholds: Thresholds | None = None, by: Sequence[str] = ()) -> pl.DataFrame:
+                         thresholds: Thresholds | None = None, by: Sequence[str] = (),
+                         plans: pl.DataFrame | None = None) -> pl.DataFrame:
     """The ratings with each stakeholder group replaced by its partner type (seed 003), for the group table's
     disclosure rule (`group_breakdown`) to break down by type.
 
@@ -566,7 +576,7 @@ def partner_type_ratings(ratings: pl.DataFrame, mapping: Mapping[str, str] | pl.
 
     `mapping`: stakeholder group -> partner type; or, for a cohort, a frame of partner_type by
     stakeholder_group and the columns of `by` it depends on (e.g. partnership_id), with the plans made per
-    value of `by`.
+    value of `by`. `plans`: the group table's plans (`round_plans`), when the caller has made them.
     """
     if ratings.height == 0:
         return ratings
@@ -577,8 +587,8 @@ def partner_type_ratings(ratings: pl.DataFrame, mapping: Mapping[str, str] | pl.
                                schema={"stakeholder_group": pl.String, "partner_type": pl.String})
     on = [c for c in mapping.columns if c != "partner_type"]
     ratings = ratings.with_columns(pl.col("stakeholder_group").fill_null(""))
-    plans, _ = disclosed_plans(ratings, ratings.select(*keys, "stakeholder_group", "participant_code").unique(), t,
-                               keys)
+    if plans is None:
+        plans = round_plans(ratings, t, keys)[0]
     r = ratings.join(plans, on=[*keys, "stakeholder_group"], how="inner").join(
         mapping.rename({"partner_type": "_type"}), on=on, how="left")
     # Groups shown on their own are labelled with themselves; the rest went into the merged group.
@@ -587,7 +597,8 @@ def partner_type_ratings(ratings: pl.DataFrame, mapping: Mapping[str, str] | pl.
         .otherwise(pl.lit(MERGED_GROUP)).alias("stakeholder_group")).drop("group", "_type")
 
 
-def types_pin_a_cell(typed: pl.DataFrame, t: Thresholds, by: Sequence[str]) -> set[tuple[Any, ...]]:
+def types_pin_a_cell(typed: pl.DataFrame, t: Thresholds, by: Sequence[str],
+                     type_plans: pl.DataFrame | None = None) -> set[tuple[Any, ...]]:
     """The values of `by` (rounds) whose group table and partner-type table, read together, let a reader tell
     that everyone of a published cell gave one rating (score/disclosure.pinned_jointly): their type tables are
     withheld. Each table passed the rule on its own; this is the check of the two side by side.
@@ -596,13 +607,14 @@ def types_pin_a_cell(typed: pl.DataFrame, t: Thresholds, by: Sequence[str]) -> s
     stakeholder group: a group the group table shows on its own is its own cell there, the rest are the merged
     group (partner_type_ratings labels them so). Only rounds with a type cell that is not also one of the group
     table's cells are looked at: when every type is a group of its own and nothing more is merged, the type table
-    publishes nothing the group table does not.
+    publishes nothing the group table does not. `type_plans`: the type table's plans (`round_plans` of `typed`), when
+    the caller has made them.
     """
     keys = list(by)
     if typed.height == 0:
         return set()
-    type_plans, _ = disclosed_plans(typed, typed.select(*keys, "stakeholder_group", "participant_code").unique(), t,
-                                    keys)
+    if type_plans is None:
+        type_plans = round_plans(typed, t, keys)[0]
     # Each stakeholder group's cell in either table: (round, own group) -> group cell, type cell.
     merged = pl.col("stakeholder_group") == MERGED_GROUP
     cells_of = (typed.select(*keys, "_own", "stakeholder_group").unique()

@@ -28,6 +28,7 @@ from c2c_monitor.score.ratings import (
     partner_type_ratings,
     principle_results,
     question_stats,
+    round_plans,
     types_pin_a_cell,
 )
 from c2c_monitor.score.scoreboard import GroupRow, PrincipleRow, PrincipleStatus, QuestionRow, trusted
@@ -231,7 +232,9 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     # Rows of some rounds: a filter on the round number (`_of`), a tenth of a semi join's time over a cohort's rows.
     current_ratings = ratings.filter(_of(shown_frame))
 
-    groups = _group_rows(group_breakdown(fw, current_ratings, t.k_mean, t, by=by), keys)
+    # The group table's plans are made once: the partner types below regroup what they show.
+    group_plans = round_plans(current_ratings, t, by) if current_ratings.height else None
+    groups = _group_rows(group_breakdown(fw, current_ratings, t.k_mean, t, by=by, made=group_plans), keys)
     # Partner types regroup only what the group table already shows, under the same rule (score/disclosure).
     mappings = reads.group_types_many(con, pids, as_of)
     typed = pl.DataFrame([(number[pid, current], g, kind) for pid, m in mappings.items()
@@ -241,11 +244,13 @@ def round_views(con: DuckDBPyConnection, fw: Framework, pids: Sequence[str], as_
     # Each rating keeps its own stakeholder group (`_own`) beside its type, for the check of the two tables below.
     with_types = (current_ratings.filter(_of(typed))
                   .with_columns(pl.col("stakeholder_group").fill_null("").alias("_own")))
-    typed_ratings = partner_type_ratings(with_types, typed, t.k_mean, t, by=by)
-    types = _group_rows(group_breakdown(fw, typed_ratings, t.k_mean, t, by=by), keys)
+    typed_ratings = partner_type_ratings(with_types, typed, t.k_mean, t, by=by,
+                                         plans=group_plans[0] if group_plans is not None else None)
+    type_plans = round_plans(typed_ratings, t, by) if typed_ratings.height else None
+    types = _group_rows(group_breakdown(fw, typed_ratings, t.k_mean, t, by=by, made=type_plans), keys)
     # Read beside the group table, a type table can pin a cell that neither pins alone (a type's median ruling out
     # the one rating a unanimous group could otherwise have changed): such a round shows its groups only.
-    for (r,) in types_pin_a_cell(typed_ratings, t, by):
+    for (r,) in types_pin_a_cell(typed_ratings, t, by, type_plans[0] if type_plans is not None else None):
         types.pop(keys[r], None)
 
     # Question statistics and principle results of every round shown (current and previous) in one pass.
