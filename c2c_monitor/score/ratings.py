@@ -467,11 +467,12 @@ def _suspect_cells(per_group: pl.DataFrame, labels: pl.DataFrame, t: Thresholds,
 def _unpinned_plan(questions: Mapping[str, Mapping[str, list[int]]], sizes: Mapping[str, int],
                    plan: dict[str, str], t: Thresholds) -> dict[str, str]:
     """One round's plan with no cell pinned_cell finds readable. `questions`: question -> stakeholder group ->
-    numeric ratings."""
+    numeric ratings. The questions are looked at in id order: which readable cell is merged first decides the
+    plan, and the order of the rows (a polars group-by's, the screen's join) must not."""
     merge: set[str] = set()
     while plan:
         pinned = None
-        for per_group in questions.values():
+        for _, per_group in sorted(questions.items()):
             grouped: dict[str | None, list[int]] = {}
             for g, values in per_group.items():
                 grouped.setdefault(plan.get(g), []).extend(values)
