@@ -142,38 +142,15 @@ def pinned_cell(cells: Mapping[str | None, Sequence[int]], t: Thresholds = DEFAU
     Sufficient, not necessary: a cell called pinned may have other alternatives, so this withholds more than
     the least it must.
     """
-    everyone = [x for c in cells.values() for x in c]
-    if len(everyone) < t.k_mean:
-        return None  # nothing of the question is published
-    median = _median(everyone)
-    published = {g: c for g, c in cells.items() if g is not None and len(c) >= t.k_mean}
-    for g in sorted(published):
-        cell = published[g]
-        v = cell[0]
-        if any(x != v for x in cell):
-            continue
-        rest = list(everyone)
-        rest.remove(v)
-        if any(_median([*rest, w]) == median for w in scale if w != v):
-            continue
-        traded = False
-        for h, other in cells.items():
-            if h == g:
-                continue
-            for x in set(other) - {v}:
-                if h not in published:
-                    traded = True
-                else:
-                    moved = list(other)
-                    moved.remove(x)
-                    traded = _median([*moved, v]) == _median(other)
-                if traded:
-                    break
-            if traded:
-                break
-        if not traded:
-            return g
-    return None
+    # The same search as `pinned_jointly`'s, for cells that do not overlap (a partition of the room): one
+    # mechanism for both tables. The people in no published group get a key no label can be (labels hold no
+    # control character: they are refused at import, ingest/control_chars).
+    ratings = {(_OUTSIDE if g is None else g): values for g, values in cells.items()}
+    pinned = pinned_jointly(ratings, [frozenset({g}) for g in cells if g is not None], t, scale)
+    return None if pinned is None else next(iter(pinned))
+
+
+_OUTSIDE = "\x00in no published group"
 
 
 def pinned_jointly(ratings: Mapping[str, Sequence[int]], cells: Collection[frozenset[str]], t: Thresholds = DEFAULT,
