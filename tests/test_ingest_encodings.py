@@ -238,3 +238,39 @@ def test_the_readers_keep_the_canonical_shape(tmp_path: Path) -> None:
     f.write_bytes(codecs.BOM_UTF16_BE + SDMX.encode("utf-16-be"))
     frame = read_sdmx(f).frame
     assert frame.schema == pl.Schema({c: pl.Int64 if c == "_line" else pl.String for c in frame.columns})
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from([b",", b";", b"\n", b"\r", b"\r\n", b"a", b"1", b'"', b" "]), min_size=1,
+                      max_size=40),
+       sep=st.sampled_from([",", ";"]), chunk=st.integers(1, 8))
+@example(parts=[b"a", b"\r"], sep=",", chunk=1)  # a CR as the very last byte
+@example(parts=[b"a", b"\r", b"\n", b"\r"], sep=",", chunk=2)  # a CR LF, then a lone CR, across chunks
+def test_the_byte_scans_read_a_memory_mapped_file_as_they_read_its_bytes(tmp_path_factory: pytest.TempPathFactory,
+                                                                         parts: list[bytes], sep: str,
+                                                                         chunk: int) -> None:
+    """A large file is memory-mapped, not read (`textfile._read_plain`): every scan of its bytes gives the answer
+    the `bytes` methods give, at every chunk boundary. The mmap has no `count` and its `in` is not bytes' search,
+    so a scan that used either would fail here or differ."""
+    import mmap
+
+    from c2c_monitor.ingest import fieldcount
+
+    data = b"".join(parts)
+    path = tmp_path_factory.mktemp("mm") / "f.csv"
+    path.write_bytes(data)
+    s = sep.encode()
+    with path.open("rb") as fh, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fieldcount, "CHUNK", chunk)
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            for buf in (data, mapped):
+                assert fieldcount.lone_carriage_return(buf) == (data.count(b"\r") != data.count(b"\r\n"))
+                assert fieldcount.byte_counts(buf, sep) == (data.count(b"\n"), data.count(s))
+                assert fieldcount.separator_before_line_end(buf, sep) == (s + b"\n" in data or s + b"\r\n" in data)
+                assert fieldcount.first_ragged(buf, sep) == fieldcount.first_ragged(data, sep)
+                found = fieldcount.first_ragged(buf, sep)
+                if found is not None:  # its line is the newlines before the record, plus one
+                    assert 1 <= found.line <= data.count(b"\n") + 1
+        finally:
+            mapped.close()
