@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from c2c_monitor.score.maths import light, normalise, trend
@@ -139,6 +139,9 @@ _series = st.tuples(st.lists(st.tuples(_times, _values), max_size=9),
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_series, min_size=1, max_size=12))
+# A growth past the float range (a subnormal first value): `math.exp` raised OverflowError where polars gives inf.
+@example([([(2023.5, 2.225073858507203e-309), (2024.5, 2.0)], 1.0, "lower")])
+@example([([(2023.5, 1e-308), (2024.5, 50.0)], 60.0, "higher")])
 def test_set_based_trends_equal_the_reference_per_series(cohort) -> None:
     import polars as pl
 
@@ -153,3 +156,34 @@ def test_set_based_trends_equal_the_reference_per_series(cohort) -> None:
         expected = trend(pts, target, polarity)
         # A series with no usable value has no row: its trend is "not enough data".
         assert got.get((str(i), None if i % 3 == 0 else "c"), ("not enough data", None)) == expected, (pts, target)
+
+
+def test_a_growth_past_the_float_range_is_on_track_with_no_ratio_shown(demo_copy) -> None:
+    """A value of 1e-308 (inside a percentage's plausible range, so ingest takes it) followed a year later by 50
+    grows by e^713 a year: `c2c assess` stopped with an OverflowError in the trend's reference maths. It is on
+    track, and its ratio, infinite, is not shown (JSON has no infinity)."""
+    import json
+
+    from c2c_monitor.store.workspace import open_workspace
+    from tests.conftest import run_c2c
+
+    with open_workspace(demo_copy) as ws:
+        vid = ws.con.execute("SELECT max(vintage_id) FROM observations").fetchall()[0][0]
+        ws.con.execute("DELETE FROM observations WHERE city_id = 'bilbao' AND code = 'safely_managed_water'")
+        ws.con.execute("INSERT INTO observations (code, city_id, period, year, quarter, disagg, value, unit, "
+                       "obs_status, action, vintage_id) VALUES ('safely_managed_water', 'bilbao', '2023', 2023, 0, "
+                       "'', 1e-308, NULL, 'A', 'A', ?), ('safely_managed_water', 'bilbao', '2024', 2024, 0, '', "
+                       "50, NULL, 'A', 'A', ?)", [vid, vid])
+        # In the scoreboard itself (pages and open data print it), not only in its JSON, which writes inf as null.
+        from c2c_monitor.definitions.principles import load_framework
+        from c2c_monitor.score.assess import build_scoreboards, workspace_catalogue
+
+        sb, = build_scoreboards(ws, ["bilbao-medellin"], "long", catalogue=workspace_catalogue(ws),
+                                framework=load_framework())
+        got = next(r for r in sb.indicators if r.id == "safely_managed_water" and r.city_id == "bilbao")
+        assert (got.trend, got.trend_ratio) == ("on track", None)
+    out = run_c2c("assess", "bilbao-medellin", "--format", "json", env={"C2C_WORKSPACE": str(demo_copy)})
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
+    row = next(r for r in doc["indicators"] if r["id"] == "safely_managed_water" and r["city_id"] == "bilbao")
+    assert (row["value"], row["trend"], row["trend_ratio"]) == (50.0, "on track", None)

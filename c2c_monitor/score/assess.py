@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -236,7 +237,8 @@ def indicator_rows_many(
         row["distance"] = None if score is None else round(100 - score, 2)
         row["light"] = light(score)
         row["trend"] = tclass
-        row["trend_ratio"] = None if ratio is None else round(ratio, 4)
+        # (An infinite ratio, a growth past the float range from a tiny first value, has no figure to show.)
+        row["trend_ratio"] = None if ratio is None or not math.isfinite(ratio) else round(ratio, 4)
         row["end_value"] = end
         row["end_value_source"] = source
         row["target_kind"] = kind

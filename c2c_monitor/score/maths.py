@@ -75,12 +75,18 @@ def observed_rate(points: Sequence[tuple[float, float]], relative: bool) -> floa
         if not pairs:
             return None
         if relative:
-            return math.exp(statistics.median(math.log(b / a) for a, b in pairs)) - 1.0
+            return _growth(statistics.median(math.log(b / a) for a, b in pairs))
         return statistics.median(b - a for a, b in pairs)
     if relative:
         slope = robust_slope([(t, math.log(v)) for t, v in points])
-        return None if slope is None else math.exp(slope) - 1.0
+        return None if slope is None else _growth(slope)
     return robust_slope(points)
+
+
+def _growth(log_rate: float) -> float:
+    """exp(log_rate) - 1, infinite past the float range as polars' `exp` gives it (`trends`): a value of 1e-308
+    followed a year later by 50 is a growth of e^713, which `math.exp` refuses with an OverflowError."""
+    return math.exp(log_rate) - 1.0 if log_rate < 709.0 else math.inf
 
 
 def trend(
