@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from c2c_monitor.ingest.load import _skip_lines, content_hash
@@ -50,19 +50,34 @@ _texts = st.one_of(st.none(), st.sampled_from(["", "a", "ab", "b", "B", "é", "e
 _obs_keys = st.tuples(_texts, _texts, _texts, st.one_of(st.none(), st.integers(2014, 2016)), st.integers(-1, 4))
 
 
-@settings(max_examples=300, deadline=None)
-@given(rows=st.lists(_obs_keys, max_size=30), presort=st.booleans())
-def test_store_order_is_polars_sort_and_repeated_keys_are_duplicates(rows: list[tuple[Any, ...]],
-                                                                     presort: bool) -> None:
+_TEXT_VALUES = ["", "a", "ab", "b", "B", "é", "e", "c000001", "c00001", "z", "unused"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows=st.lists(_obs_keys, max_size=30), presort=st.booleans(),
+       kinds=st.tuples(*[st.sampled_from(["string", "enum"])] * 3), categories=st.permutations(_TEXT_VALUES),
+       year_type=st.sampled_from([pl.Int32, pl.Int64, pl.UInt16, pl.Float64]))
+@example(rows=[("a", "a", "", 2016, 4), ("a", "a", "", 2014, -1)], presort=False, kinds=("string",) * 3,
+         categories=_TEXT_VALUES, year_type=pl.Int32)
+def test_store_order_is_polars_sort_and_repeated_keys_are_duplicates(rows: list[tuple[Any, ...]], presort: bool,
+                                                                     kinds: tuple[str, ...], categories: list[str],
+                                                                     year_type: Any) -> None:
     """Validation sorts a batch as the store keeps it and finds duplicate keys as sorted neighbours: the sort
-    (of rows in any order, or in order already) must give polars' stable sort, nulls last, and the neighbour
-    check must see exactly the batches `is_duplicated` sees."""
+    (of rows in any order, or in order already) must give polars' stable sort of the keys as text, nulls last,
+    and the neighbour check must see exactly the batches `is_duplicated` sees.
+
+    `sort_for_store` sorts on one integer made of each key's rank: the keys come as text or as enums whose
+    categories are in any order (validation's lookups give enums), and a year of a type it does not rank
+    (a float) takes polars' own sort."""
     from c2c_monitor.store.schema import CLUSTER_KEYS, repeated_keys, sort_for_store
 
     keys = list(CLUSTER_KEYS["observations"])
     df = pl.DataFrame(rows, schema={"city_id": pl.String, "code": pl.String, "disagg": pl.String,
-                                    "year": pl.Int32, "quarter": pl.Int32}, orient="row").with_row_index("n")
+                                    "year": year_type, "quarter": pl.Int32}, orient="row").with_row_index("n")
     want = df.sort(keys, nulls_last=True, maintain_order=True)
+    enum = pl.Enum(categories)
+    df = df.with_columns(pl.col(c).cast(enum) for c, kind in zip(keys, kinds, strict=False) if kind == "enum")
+    want = want.with_columns(pl.col(c).cast(enum) for c, kind in zip(keys, kinds, strict=False) if kind == "enum")
     if presort:
         df = want
     got = sort_for_store(df, "observations")
@@ -132,3 +147,41 @@ def test_summary_counts_every_skipped_row_once_in_one_line_per_kind_and_reason(i
         assert f"of {len(indicators)} indicator code(s)" in line
         assert all(c in line for c in list(indicators)[:8])
         assert (f"and {len(indicators) - 8} more" in line) == (len(indicators) > 8)
+
+
+def test_keys_too_wide_for_one_integer_take_polars_sort() -> None:
+    """Ranks whose product passes 63 bits cannot share one integer: the store sort then falls back to polars'
+    sort of the keys, and gives the same order."""
+    from c2c_monitor.store.schema import sort_for_store
+
+    big = 1 << 40
+    df = pl.DataFrame({"city_id": ["b", "a", "b", "a"], "code": ["x", "x", "y", "x"], "disagg": ["", "", "", ""],
+                       "year": [big, -big, 0, big], "quarter": [big, 1, -big, 0]},
+                      schema={"city_id": pl.String, "code": pl.String, "disagg": pl.String, "year": pl.Int64,
+                              "quarter": pl.Int64})
+    got = sort_for_store(df, "observations")
+    assert got.rows() == [("a", "x", "", -big, 1), ("a", "x", "", big, 0), ("b", "x", "", big, big),
+                          ("b", "y", "", 0, -big)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(lengths=st.lists(st.integers(0, 6), min_size=1, max_size=8), pieces=st.integers(1, 4),
+       values=st.data())
+def test_a_column_cut_like_the_batch_keeps_its_values_in_the_batch_chunks(lengths: list[int], pieces: int,
+                                                                          values: st.DataObject) -> None:
+    """Validation lays a column it computed out in the batch's chunks (`_cut_like`), so that polars does not copy
+    the whole batch to line chunks up: the values stay the same, in order, and only the chunks change."""
+    from c2c_monitor.ingest.validate import _cut_like
+
+    n = sum(lengths)
+    like = pl.concat([pl.Series("l", [0] * k, dtype=pl.Int64) for k in lengths], rechunk=False)
+    data = values.draw(st.lists(st.one_of(st.none(), st.text(max_size=3)), min_size=n, max_size=n))
+    # The column itself in some other layout: `pieces` chunks of its own.
+    cuts = sorted(values.draw(st.lists(st.integers(0, n), min_size=pieces - 1, max_size=pieces - 1)))
+    bounds = [0, *cuts, n]
+    column = pl.concat([pl.Series("c", data[a:b], dtype=pl.String) for a, b in zip(bounds, bounds[1:], strict=False)],
+                       rechunk=False)
+    got = _cut_like(column, like)
+    assert got.to_list() == data
+    if like.n_chunks() > 1:
+        assert got.chunk_lengths() == like.chunk_lengths()

@@ -317,6 +317,8 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
             to_write = good.filter(pl.col("action") != "D")
         elif cur is not None:
             # In the batch's order (validation sorted it as the store keeps it), so the insert needs no sort.
+            # (The stored keys as the batch's enums: they are the batch's own keys, found in the store.)
+            cur = cur.cast({c: good.schema[c] for c in ("code", "city_id", "period", "disagg")})
             joined = good.join(cur, on=["code", "city_id", "period", "disagg"], how="left", maintain_order="left")
             existed = pl.col("old_action").is_not_null() & (pl.col("old_action") != "D")
             same = existed & (pl.col("old_value").eq_missing(pl.col("value"))) & \

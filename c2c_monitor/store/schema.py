@@ -232,8 +232,66 @@ def insert_frame(con: DuckDBPyConnection, table: str, df: Any, in_order: bool = 
 
 
 def sort_for_store(df: Any, table: str) -> Any:
-    """The polars frame `df` sorted by `table`'s `CLUSTER_KEYS`, in the order DuckDB's ORDER BY gives."""
-    return df.sort(list(CLUSTER_KEYS[table]), nulls_last=True, maintain_order=True)
+    """The polars frame `df` sorted by `table`'s `CLUSTER_KEYS`, in the order DuckDB's ORDER BY gives (byte order,
+    nulls last; ties kept in the frame's order, as polars' stable sort keeps them).
+
+    polars' sort on several columns compares rows key by key: 5.5-7 s for a shuffled batch of 10 M rows, of which
+    the gather of the rows took 0.15 s. So each key is first turned into its rank among the key's distinct values
+    (strings: the distinct values sorted, a lookup; enums: their categories' ranks; integers: the distance from
+    the smallest), the ranks are combined into one integer per row, and one stable sort of that integer gives the
+    order: about 0.6 s for the same batch. A frame whose ranks do not fit 63 bits, or with a key of another type,
+    is sorted by polars on the ranks it has and the other keys as they are.
+    """
+    import polars as pl
+
+    keys = list(CLUSTER_KEYS[table])
+    if df.height < 2:
+        return df
+    ranks = [_rank(df[k]) for k in keys]  # (ranks, how many) per key, or None
+    # polars' own sort, on the ranks where there are (an enum's own order is its categories', not its text's)
+    fallback = [df[k] if r is None else r[0] for k, r in zip(keys, ranks, strict=True)]
+    combined: Any = None
+    span = 1
+    for r in reversed(ranks):  # the last key varies fastest
+        if r is None:
+            return df.sort(fallback, nulls_last=True, maintain_order=True)
+        rank, n = r
+        combined = rank * span if combined is None else combined + rank * span
+        span *= n
+        if span >= 1 << 63:
+            return df.sort(fallback, nulls_last=True, maintain_order=True)
+    if combined.is_sorted():  # in order already (a file written in the store's order): no copy of the rows
+        return df
+    order = pl.DataFrame({"_k": combined}).select(pl.arg_sort_by("_k", maintain_order=True)).to_series()
+    # A gather from a column in hundreds of chunks (a large file's read) looks up each row's chunk: 0.35 s for a
+    # 10 M-row batch, against 0.05-0.12 s to put each column in one piece first and 0.05-0.12 s to gather from it.
+    return df.rechunk()[order]
+
+
+def _rank(s: Any) -> tuple[Any, int] | None:
+    """Each value's rank among the distinct values of `s` in byte order (nulls after them all) as a UInt64 Series,
+    and how many ranks there are; None for a type ranked here in no cheap way (polars' sort takes it)."""
+    import polars as pl
+
+    u64 = pl.UInt64
+    if s.dtype == pl.String:
+        distinct = s.drop_nulls().unique().sort()
+        n = distinct.len()
+        return s.replace_strict(distinct, pl.int_range(n, dtype=u64, eager=True), default=None,
+                                return_dtype=u64).fill_null(n), n + 1
+    if isinstance(s.dtype, pl.Enum):
+        # The categories may be in any order: the rank of a row is its category's place among them sorted.
+        categories = s.dtype.categories
+        n = categories.len()
+        place = categories.arg_sort().arg_sort().cast(u64)  # category index -> its rank in byte order
+        return place.gather(s.to_physical()).fill_null(n), n + 1
+    if s.dtype.is_integer() and s.dtype != pl.UInt64:  # (UInt64 may not fit the Int64 the distance is taken in)
+        low, high = s.min(), s.max()
+        if low is None:  # all null: one rank
+            return pl.repeat(0, s.len(), dtype=u64, eager=True), 1
+        n = int(high) - int(low) + 1
+        return (s.cast(pl.Int64) - int(low)).cast(u64).fill_null(n), n + 1
+    return None
 
 
 def repeated_keys(df: Any, keys: list[str] | tuple[str, ...]) -> bool:
@@ -252,12 +310,13 @@ def _arrow_view(df: Any) -> Any:
 
     DuckDB reads a polars frame through `to_arrow()`, which copies every string into the classic Arrow layout
     (0.4 s of CPU, one thread, for the 3 M rows of a bulk load); DuckDB reads string views as they are.
+    Enums (validation's key columns) travel as Arrow dictionaries of string views, which DuckDB stores as text.
     Other column types (dates, categoricals) keep the frame, read as before."""
     import polars as pl
 
     newest = getattr(pl, "CompatLevel", None)  # polars 1.1 and later
     if newest is None or not isinstance(df, pl.DataFrame) or not all(
-            t == pl.String or t == pl.Boolean or t.is_numeric() for t in df.dtypes):
+            t == pl.String or t == pl.Boolean or t.is_numeric() or isinstance(t, pl.Enum) for t in df.dtypes):
         return df
     return df.to_arrow(compat_level=newest.newest())
 
