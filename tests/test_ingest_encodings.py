@@ -159,15 +159,16 @@ def test_the_reader_refuses_a_ragged_row_where_the_field_count_finds_it(
 @given(parts=st.lists(st.sampled_from([b",", b";", b"\n", b"\r", b"a", b"1", b'"']), max_size=40),
        sep=st.sampled_from([",", ";"]), chunk=st.integers(1, 8))
 @example(parts=[b"a", b",", b"\r", b"\n"], sep=",", chunk=2)  # CR LF straddling a chunk's end
-def test_a_separator_before_a_line_end_is_found_as_bytes_search_finds_it(parts: list[bytes], sep: str,
-                                                                        chunk: int) -> None:
+def test_the_line_scan_counts_and_finds_a_line_ending_separator_as_bytes_methods_do(parts: list[bytes], sep: str,
+                                                                                   chunk: int) -> None:
     from c2c_monitor.ingest import fieldcount
 
     data = b"".join(parts)
     s = sep.encode()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(fieldcount, "CHUNK", chunk)  # tiny chunks: matches across every boundary
-        assert fieldcount.separator_before_line_end(data, sep) == (s + b"\n" in data or s + b"\r\n" in data)
+        assert fieldcount.line_scan(data, sep) == (data.count(b"\n"), data.count(s),
+                                                   s + b"\n" in data or s + b"\r\n" in data)
 
 
 @pytest.mark.parametrize("width", [1, 255, 256, 300, 70_000])
@@ -266,8 +267,8 @@ def test_the_byte_scans_read_a_memory_mapped_file_as_they_read_its_bytes(tmp_pat
         try:
             for buf in (data, mapped):
                 assert fieldcount.lone_carriage_return(buf) == (data.count(b"\r") != data.count(b"\r\n"))
-                assert fieldcount.byte_counts(buf, sep) == (data.count(b"\n"), data.count(s))
-                assert fieldcount.separator_before_line_end(buf, sep) == (s + b"\n" in data or s + b"\r\n" in data)
+                assert fieldcount.line_scan(buf, sep) == (data.count(b"\n"), data.count(s),
+                                                          s + b"\n" in data or s + b"\r\n" in data)
                 assert fieldcount.first_ragged(buf, sep) == fieldcount.first_ragged(data, sep)
                 found = fieldcount.first_ragged(buf, sep)
                 if found is not None:  # its line is the newlines before the record, plus one

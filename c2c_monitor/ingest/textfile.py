@@ -14,13 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from c2c_monitor.errors import Finding
-from c2c_monitor.ingest.fieldcount import (
-    Buffer,
-    byte_counts,
-    first_ragged,
-    lone_carriage_return,
-    separator_before_line_end,
-)
+from c2c_monitor.ingest.fieldcount import Buffer, first_ragged, line_scan, lone_carriage_return
 
 MAX_BYTES = 4 * 1024**3
 SMALL = 10_000  # rows: below this a column is checked in Python rather than with a polars query
@@ -249,7 +243,7 @@ def _plain_table(path: Path, raw: Buffer, keep_repeated: bool) -> Table | None:
 def _polars_frame(path: Path, raw: Buffer, sep: str) -> pl.DataFrame | None:
     """polars' read of a plain file (`_line` first, names as written), after the ragged-row check; None when
     its rows are not one per line."""
-    newlines, separators = byte_counts(raw, sep)
+    newlines, separators, at_line_end = line_scan(raw, sep)
     lines = newlines + (0 if raw[-1:] == b"\n" else 1)
     # Without quotes every separator splits fields, so when the file holds exactly as many separators as
     # its lines would with the header's field count, a row with fewer fields than the header needs another
@@ -259,9 +253,8 @@ def _polars_frame(path: Path, raw: Buffer, sep: str) -> pl.DataFrame | None:
     # polars reads a record with extra fields silently when they are all empty (`a,b,` under two columns): with a
     # short record elsewhere the counts still agree, so a line ending in a separator gets the full check.
     s = sep.encode()
-    # (The scans for a trailing separator last: only a file whose counts agree needs them.)
     even = (raw.find(b'"') < 0 and separators == lines * raw[:end if end >= 0 else len(raw)].count(s)
-            and not (raw[-1:] == s or separator_before_line_end(raw, sep)))
+            and not (raw[-1:] == s or at_line_end))
     if not even:
         _refuse_ragged(path, raw, sep)
     try:
