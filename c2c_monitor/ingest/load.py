@@ -345,13 +345,13 @@ def ingest(con: DuckDBPyConnection, cat: Catalogue, paths: list[Path], mapping: 
             assert digest is not None  # (only a dry run has none, and it returned above)
             con.execute("UPDATE vintages SET content_hash = ? WHERE vintage_id = ?", [digest.result(), vid])
             if to_write.height:
-                insert_frame(con, "observations", to_write.with_columns(pl.lit(vid).alias("vintage_id")), in_order=True)
+                insert_frame(con, "observations", to_write, in_order=True, vintage_id=vid)
             if new_targets.height:
-                insert_frame(con, "targets", new_targets.with_columns(pl.lit(vid).alias("vintage_id")))
+                insert_frame(con, "targets", new_targets, vintage_id=vid)
             if local_rows.height:
-                insert_frame(con, "local_observations", local_rows.with_columns(pl.lit(vid).alias("vintage_id")))
+                insert_frame(con, "local_observations", local_rows, vintage_id=vid)
             if local_defs.height:
-                insert_frame(con, "local_indicators", local_defs.with_columns(pl.lit(vid).alias("vintage_id")))
+                insert_frame(con, "local_indicators", local_defs, vintage_id=vid)
         keep_clustered(con, "observations", to_write.height)  # one partnership's read skips the other cities
         summary.vintage_id = vid
         return summary
