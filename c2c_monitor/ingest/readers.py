@@ -75,12 +75,14 @@ def _disagg_key(columns: list[str], totals: tuple[str, ...] = ("", "_T", "_Z")) 
     return pl.concat_str(parts, separator="|", ignore_nulls=True).fill_null("")
 
 
-def _need(table: Table, columns: list[str], fmt: str) -> None:
-    missing = [c for c in columns if c not in table.frame.columns]
+def _need(table: Table, columns: list[str], fmt: str, found: list[str] | None = None) -> None:
+    """Refuse a table without `columns`; `found`: the file's columns as the reader names them (default: the
+    frame's), listed in the message."""
+    found = found if found is not None else [c for c in table.frame.columns if c != "_line"]
+    missing = [c for c in columns if c not in found]
     if missing:
         raise ReadError(Finding("missing-column", str(table.path),
-                                f"{fmt} file without column(s) {', '.join(missing)}; "
-                                f"found: {', '.join(c for c in table.frame.columns if c != '_line')}", 1,
+                                f"{fmt} file without column(s) {', '.join(missing)}; found: {', '.join(found)}", 1,
                                 missing[0]))
 
 
@@ -102,12 +104,35 @@ def _code_only(col: str, frame: pl.DataFrame | None = None) -> pl.Expr:
     return c.str.split(": ").list.first().str.strip_chars()
 
 
+# The SDMX-CSV columns read_sdmx uses; the other known ones (FREQ, DECIMALS, comments, ...) it leaves out.
+SDMX_USED = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION", "REF_AREA", "TIME_PERIOD", "OBS_VALUE",
+             "UNIT_MEASURE", "OBS_STATUS", "INDICATOR", "SERIES", "UNIT_MULT"}
+
+
+def _sdmx_code(name: str) -> str:
+    return name.split(":")[0].strip()  # "REF_AREA: Reference area" -> "REF_AREA"
+
+
+def _sdmx_columns(names: list[str]) -> list[str]:
+    """What read_sdmx reads of a file with these columns: the dimensions and the columns it uses, but not a flow
+    column (DATAFLOW, STRUCTURE, STRUCTURE_ID) when an INDICATOR or SERIES column gives the codes."""
+    codes = [_sdmx_code(n) for n in names]
+    flows = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID"} if {"INDICATOR", "SERIES"} & set(codes) else set()
+    return [n for n, c in zip(names, codes, strict=True)
+            if c not in flows and (c in SDMX_USED or c not in SDMX_KNOWN)]
+
+
 def read_sdmx(path: Path, encoding: str | None = None) -> Parsed:
-    t = read_delimited(path, encoding)
-    t.frame = t.frame.rename({c: c.split(":")[0].strip() for c in t.frame.columns if ":" in c})
-    _need(t, ["TIME_PERIOD", "OBS_VALUE"], "SDMX-CSV")
+    t = read_delimited(path, encoding, only=_sdmx_columns)
+    header = [_sdmx_code(c) for c in (t.header or t.frame.columns) if c != "_line"]
+    twice = next((c for c in header if header.count(c) > 1), None)
+    if twice is not None:  # "REF_AREA" beside "REF_AREA: Reference area": one column under two names
+        raise ReadError(Finding("duplicate-column", str(path), "a column name appears twice (labels aside)", 1,
+                                twice))
+    t.frame = t.frame.rename({c: _sdmx_code(c) for c in t.frame.columns if ":" in c})
+    _need(t, ["TIME_PERIOD", "OBS_VALUE"], "SDMX-CSV", header)
     cols = t.frame.columns
-    if "DATAFLOW" not in cols and "STRUCTURE" not in cols:
+    if "DATAFLOW" not in header and "STRUCTURE" not in header:
         raise ReadError(Finding("missing-column", str(path),
                                 "SDMX-CSV needs a DATAFLOW (1.0) or STRUCTURE/STRUCTURE_ID (2.0) column", 1))
     findings = fix_decimal_commas(t, "OBS_VALUE")
