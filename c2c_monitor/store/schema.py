@@ -244,11 +244,12 @@ def sort_for_store(df: Any, table: str) -> Any:
     nulls last; ties kept in the frame's order, as polars' stable sort keeps them).
 
     polars' sort on several columns compares rows key by key: 8.4-8.7 s for a shuffled batch of 10 M rows, of
-    which the gather of the rows took 0.15 s. So each key is first turned into its rank among the key's distinct values
-    (strings: the distinct values sorted, a lookup; enums: their categories' ranks; integers: the distance from
-    the smallest), the ranks are combined into one integer per row, and one stable sort of that integer gives the
-    order: 0.75-0.77 s for the same batch (benchmarks/sort-2026-11-30-session14.txt). A frame whose ranks do not fit 63 bits, or with a key of another type,
-    is sorted by polars on the ranks it has and the other keys as they are.
+    which the gather of the rows took 0.15 s. So each key is first turned into its rank among the key's distinct
+    values (strings: the distinct values sorted, a lookup; enums: their categories' ranks; integers: the distance
+    from the smallest), the ranks are combined into one integer per row, and one stable sort of that integer gives
+    the order: 0.75-0.77 s for the same batch (benchmarks/sort-2026-11-30-session14.txt). A frame whose ranks do
+    not fit 63 bits, or with a key of another type, is sorted by polars on the ranks it has and the other keys as
+    they are.
     """
     import polars as pl
 
