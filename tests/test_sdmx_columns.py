@@ -15,10 +15,11 @@ from c2c_monitor.ingest import readers, textfile
 from c2c_monitor.ingest.textfile import ReadError
 
 # Columns an SDMX-CSV file may have: flows, the ones the reader uses, known ones it does not, dimensions,
-# labelled names ("CODE: Label"), a name with spaces around it, and a repeated name.
+# labelled names ("CODE: Label"), a name with spaces around it, an empty one (a header ending in a separator),
+# and a repeated name.
 POOL = ["STRUCTURE", "STRUCTURE_ID", "DATAFLOW", "ACTION", "REF_AREA", "INDICATOR", "SERIES", "SEX", "FREQ",
         "TIME_PERIOD", "OBS_VALUE", "UNIT_MULT", "OBS_COMMENT", "OBS_STATUS", "UNIT_MEASURE",
-        "REF_AREA: Reference area", " AGE ", "DECIMALS"]
+        "REF_AREA: Reference area", " AGE ", "DECIMALS", ""]
 VALUES = {"STRUCTURE": ["dataflow"], "STRUCTURE_ID": ["C2C:FLOW(1.0)"], "DATAFLOW": ["C2C:FLOW(1.0)"],
           "ACTION": ["I", " d", "x"], "REF_AREA": ["bonn", "lyon", ""], "INDICATOR": ["poverty_rate", "x: y"],
           "SERIES": ["SI_POV_DAY1"], "SEX": ["F", "_T"], "FREQ": ["A"], "TIME_PERIOD": ["2020", "2021-Q1", "bad"],

@@ -254,11 +254,12 @@ def _plain_table(path: Path, raw: Buffer, keep_repeated: bool, only: Columns | N
 def _wanted(header: str, sep: str, only: Columns | None) -> tuple[list[str] | None, list[str]]:
     """(the columns to read as the header writes them, or None for all; the header's names stripped).
 
-    Only for a header polars reads as plainly split (no quote) with distinct names: any other is read whole, so
-    that a repeated name is still refused and a quoted one still read as polars reads it."""
+    Only for a header polars reads as plainly split (no quote) with distinct, non-empty names: any other is read
+    whole, so that a repeated name is still refused, a quoted one read as polars reads it and an empty one named
+    as polars names it ("column_3")."""
     written = header.removesuffix("\r").split(sep)
     names = [n.strip() for n in written]
-    if only is None or '"' in header or len(set(names)) != len(names) or "_line" in names:
+    if only is None or '"' in header or len(set(names)) != len(names) or "_line" in names or "" in names:
         return None, names
     keep = only(names)
     if keep is None or set(names) <= set(keep):
