@@ -311,12 +311,10 @@ def fill_demo(con: DuckDBPyConnection, cat: Catalogue | None = None, fw: Framewo
         insert_frame(con, "cities", cities)
         insert_frame(con, "partnerships", pl.DataFrame(parts))
         for name, rows in rec.items():
-            df = pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.lit(vid).alias("vintage_id"))
-            insert_frame(con, f"rec_{name}", df)
-        insert_frame(con, "observations", pl.DataFrame(obs, infer_schema_length=None)
-                .with_columns(pl.lit(vid).alias("vintage_id")))
-        insert_frame(con, "targets", pl.DataFrame(targets).with_columns(pl.lit(vid).alias("vintage_id")))
+            insert_frame(con, f"rec_{name}", pl.DataFrame(rows, infer_schema_length=None), vintage_id=vid)
+        insert_frame(con, "observations", pl.DataFrame(obs, infer_schema_length=None), vintage_id=vid)
+        insert_frame(con, "targets", pl.DataFrame(targets), vintage_id=vid)
         for name, df in rat.items():
-            insert_frame(con, name, df.with_columns(pl.lit(vid).alias("vintage_id")))
+            insert_frame(con, name, df, vintage_id=vid)
     return {"partnerships": len(parts), "cities": len(CITIES), "observations": len(obs),
             "ratings": rat["ratings"].height, **{k: len(v) for k, v in rec.items()}}

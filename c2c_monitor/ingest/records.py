@@ -127,7 +127,7 @@ def import_records(con: DuckDBPyConnection, dataset: str, path: Path, dry_run: b
         return result
     with transaction(con):
         vid = new_vintage(con, "records:" + ds.name, str(path), path.read_bytes(), changed.height)
-        insert_frame(con, "rec_" + ds.name, changed.with_columns(pl.lit(vid).alias("vintage_id")))
+        insert_frame(con, "rec_" + ds.name, changed, vintage_id=vid)
     result["vintage_id"] = vid
     return result
 

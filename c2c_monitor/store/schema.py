@@ -211,9 +211,9 @@ def insert_frame(con: DuckDBPyConnection, table: str, df: Any, in_order: bool = 
 
     The table must be one of the store's own and every column one the table has,
     so no identifier reaches SQL unchecked; the rows travel as an Arrow scan. `in_order`: the caller's rows
-    are in the table's `CLUSTER_KEYS` order already (a validated batch), not checked again. `vintage_id`: every
-    row's, bound as one parameter rather than carried as a column (a column of 10 M copies of one number cost
-    the insert of a national batch 0.1-0.2 s).
+    are in the table's `CLUSTER_KEYS` order already (a validated batch), not checked again. `vintage_id`: the
+    load's vintage, every row's, bound as one parameter (how every load stamps its rows) rather than carried as
+    a column of copies of one number.
     """
     if table not in STORE_TABLES:
         raise ValueError(f"not a store table: {table!r}")

@@ -102,6 +102,6 @@ def load_group_mapping(con: DuckDBPyConnection, pid: str, path: Path, dry_run: b
     if rows and not dry_run:
         with transaction(con):
             vid = new_vintage(con, "group-types", file, path.read_bytes(), len(rows))
-            insert_frame(con, "group_types", pl.DataFrame(rows).with_columns(pl.lit(vid).alias("vintage_id")))
+            insert_frame(con, "group_types", pl.DataFrame(rows), vintage_id=vid)
         result["vintage_id"] = vid
     return result

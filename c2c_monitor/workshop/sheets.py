@@ -303,7 +303,7 @@ def store_ratings(con: DuckDBPyConnection, pid: str, round_id: str, held_on: dt.
         elif held_on is not None and recorded[0] is not None and held_on != recorded[0]:
             raise C2CError(f"round {round_id!r} was held on {recorded[0].isoformat()}, not {held_on.isoformat()}",
                            hint="import into that round without a date, or give another --round")
-        insert_frame(con, "ratings", rows.with_columns(pl.lit(vid).alias("vintage_id"), pl.lit(sheet).alias("sheet")))
+        insert_frame(con, "ratings", rows.with_columns(pl.lit(sheet).alias("sheet")), vintage_id=vid)
     return vid
 
 
