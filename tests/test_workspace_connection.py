@@ -52,6 +52,54 @@ def test_the_store_is_the_default_database_of_the_connection_and_its_cursors(tmp
         con.close()
 
 
+def test_an_instance_made_beside_is_the_one_the_next_open_takes(tmp_path: Path) -> None:
+    """`prepare_instance_beside` (assess, compare, publish: while their code loads): the next open waits for the
+    thread and takes its instance, once; a second call while one is ready or being made starts nothing."""
+    import threading
+
+    root = tmp_path / "ws"
+    init_workspace(root, "w")
+    wsmod._READY.clear()
+    before = threading.active_count()
+    wsmod.prepare_instance_beside()
+    wsmod.prepare_instance_beside()
+    assert len(wsmod._MAKING) == 1 and threading.active_count() <= before + 1
+    with open_workspace(root) as ws:
+        assert not wsmod._MAKING and not wsmod._READY  # waited for, and its instance taken
+        assert ws.con.execute("SELECT current_database()").fetchone() == ("workspace",)
+        made = ws.con
+    with pytest.raises(duckdb.ConnectionException):
+        made.execute("SELECT 1")  # the instance made beside was the workspace's connection, closed with it
+
+
+def test_an_instance_that_cannot_be_made_beside_is_made_and_reported_by_the_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    """A failure on the thread is not printed there (no stray traceback): the open makes its own instance and
+    reports DuckDB's error as every open does."""
+    import threading
+
+    from c2c_monitor.errors import WorkspaceError
+
+    root = tmp_path / "ws"
+    init_workspace(root, "w")
+    wsmod._READY.clear()
+    calls = []
+
+    def broken() -> duckdb.DuckDBPyConnection:
+        calls.append(1)
+        raise duckdb.IOException("no memory for an instance")
+
+    monkeypatch.setattr(wsmod, "_instance", broken)
+    uncaught: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
+    wsmod.prepare_instance_beside()
+    with pytest.raises(WorkspaceError, match="no memory for an instance"):
+        with open_workspace(root):
+            pass
+    assert len(calls) == 2 and not wsmod._MAKING and not wsmod._READY
+    assert not uncaught and "Traceback" not in capfd.readouterr().err
+
+
 def test_a_store_that_cannot_be_attached_is_refused_and_the_instance_closed(tmp_path: Path) -> None:
     from c2c_monitor.errors import WorkspaceError
 

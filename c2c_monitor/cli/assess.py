@@ -40,6 +40,9 @@ def assess(partnership: str, workspace: str | None, wait: float, list_name: str,
            as_of: str | None, targets: str, round_id: str | None, backend: str, fmt: str,
            output: str | None, lang: str | None) -> None:
     """Evaluate and score PARTNERSHIP, store an immutable snapshot, print or write the scoreboard."""
+    from c2c_monitor.store.workspace import prepare_instance_beside
+
+    prepare_instance_beside()  # while the scoring and rendering code loads
     from c2c_monitor.render import RENDERERS
     from c2c_monitor.score.assess import build_scoreboard, store_snapshot
 

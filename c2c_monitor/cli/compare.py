@@ -31,6 +31,9 @@ def compare(partnerships: tuple[str, ...], workspace: str | None, wait: float, l
             period_before: str | None, period_after: str | None, rounds: tuple[str, str] | None, fmt: str,
             output: str | None, lang: str | None) -> None:
     """One partnership over time (rounds and periods), or several side by side on the harmonised set."""
+    from c2c_monitor.store.workspace import prepare_instance_beside
+
+    prepare_instance_beside()  # while the scoring and rendering code loads
     from c2c_monitor.render.comparison import COMPARE_RENDERERS
     from c2c_monitor.score.compare import compare as run
 

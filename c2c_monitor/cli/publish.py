@@ -47,6 +47,9 @@ def publish(partnerships: tuple[str, ...], workspace: str | None, wait: float, o
     With several languages (`--lang en,fr`) the first one's pages are at the top of the site and each other
     one's in its own folder (fr/), with a language switch on every page.
     """
+    from c2c_monitor.store.workspace import prepare_instance_beside
+
+    prepare_instance_beside()  # while the scoring and rendering code loads
     from c2c_monitor.publish.site import publish as run
 
     guard(output, workspace)

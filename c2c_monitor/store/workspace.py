@@ -11,6 +11,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -134,6 +135,27 @@ def prepare_instance() -> None:
         _READY.append(_instance())
 
 
+# The thread `prepare_instance_beside` started, until `_connect` waits for it.
+_MAKING: list[threading.Thread] = []
+
+
+def prepare_instance_beside() -> None:
+    """`prepare_instance` on a thread of its own, for a command that is about to load its modules and then open
+    the workspace: DuckDB makes the instance without Python's lock (some 17 ms of a 0.35 s `c2c assess`),
+    while the command's imports hold it. A failure there is left for `_connect`, which then makes its own
+    instance and reports what DuckDB says."""
+    if _READY or _MAKING:
+        return
+
+    def make() -> None:
+        with contextlib.suppress(Exception):
+            prepare_instance()
+
+    thread = threading.Thread(target=make, name="c2c-duckdb-instance")
+    _MAKING.append(thread)
+    thread.start()
+
+
 def _connect(db: Path) -> DuckDBPyConnection:
     """A connection whose default database is the store `db`.
 
@@ -143,6 +165,8 @@ def _connect(db: Path) -> DuckDBPyConnection:
     (each a connection of its own, which starts in the instance's default database) then see what a connection
     opened on the file would. Closing the connection closes the instance, which checkpoints the store.
     """
+    while _MAKING:
+        _MAKING.pop().join()
     con = _READY.pop() if _READY else _instance()
     try:
         con.execute("ATTACH ? AS workspace", [str(db)])
