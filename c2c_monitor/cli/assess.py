@@ -55,11 +55,15 @@ def assess(partnership: str, workspace: str | None, wait: float, list_name: str,
         lang = lang or ws.config.language
         if fmt in ("table", "html") and (lang, ws.config.language) != ("en", "en"):
             # Definition texts in the language asked for; JSON and CSV stay as the snapshot has them.
+            from c2c_monitor.render.countries import country_names
             from c2c_monitor.render.localise import localise_scoreboard
             from c2c_monitor.score.assess import workspace_catalogue
             from c2c_monitor.store.catalog_cache import framework
 
-            sb = localise_scoreboard(sb, lang, framework(), workspace_catalogue(ws))
+            # Countries as stored, in the workspace's language; in another, as CLDR names them.
+            countries = (country_names(ws.con, [c.id for c in sb.partnership.cities], lang)
+                         if lang != ws.config.language else None)
+            sb = localise_scoreboard(sb, lang, framework(), workspace_catalogue(ws), countries)
     emit(RENDERERS[fmt](sb, lang), output)
 
 

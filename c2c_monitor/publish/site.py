@@ -46,6 +46,7 @@ from c2c_monitor.publish.site_pages import (
     Vintage,
     VintagesPage,
 )
+from c2c_monitor.render.countries import country_names
 from c2c_monitor.render.html import environment, render_page
 from c2c_monitor.render.i18n import LANGUAGES, NATIVE_NAME, Translator
 from c2c_monitor.render.localise import localise_scoreboard
@@ -517,7 +518,9 @@ def _write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue,
         by_id = {v.id: v for v in vintages}
         jobs = []
         for lang in langs:
-            lsbs = [localise_scoreboard(sb, lang, fw, cat) for sb in sbs]
+            # Countries as stored, in the workspace's language; in another, as CLDR names them (render/countries).
+            countries = country_names(con, sorted(city_names), lang) if lang != ws.config.language else None
+            lsbs = [localise_scoreboard(sb, lang, fw, cat, countries) for sb in sbs]
             page(lang, "index.html", IndexPage, rows=[_index_row(sb) for sb in lsbs])
             page(lang, "methodology.html", MethodologyPage, fw=FrameworkSummary.of(fw),
                  indicators=[IndicatorDefinition.of(i, lang) for i in cat.ordered], rules=RULES.describe(),

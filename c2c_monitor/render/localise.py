@@ -2,10 +2,13 @@
 
 The scoring writes principle titles and questions in the workspace's language and indicator titles as
 the catalogue's; an output asked for in another language (`--lang`, a partner city's language, a second
-language of the site) takes them from the definitions again. Only texts change: no figure is touched.
+language of the site) takes them from the definitions again, and the cities' countries from CLDR when the caller
+gives them (render/countries). Only texts change: no figure is touched.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from c2c_monitor.definitions.catalog import Catalogue
 from c2c_monitor.definitions.principles import Framework
@@ -13,7 +16,9 @@ from c2c_monitor.score.comparison import Comparison
 from c2c_monitor.score.scoreboard import Scoreboard
 
 
-def localise_scoreboard(sb: Scoreboard, lang: str, fw: Framework, cat: Catalogue | None = None) -> Scoreboard:
+def localise_scoreboard(sb: Scoreboard, lang: str, fw: Framework, cat: Catalogue | None = None,
+                        countries: Mapping[str, str] | None = None) -> Scoreboard:
+    """`countries`: the cities' countries named in `lang` (render/countries.country_names), by city id."""
     # A row is copied only when one of its texts changes: a site publishes a thousand scoreboards, mostly in the
     # language they were scored in, and a copy per row and question was a tenth of `c2c publish`.
     principles = {p.id: p for p in fw.principles}
@@ -38,6 +43,10 @@ def localise_scoreboard(sb: Scoreboard, lang: str, fw: Framework, cat: Catalogue
                       for r in sb.indicators]
         if any(a is not b for a, b in zip(indicators, sb.indicators, strict=True)):
             update["indicators"] = indicators
+    if countries and any(countries.get(c.id, c.country) != c.country for c in sb.partnership.cities):
+        cities = [c.model_copy(update={"country": countries[c.id]}) if c.id in countries else c
+                  for c in sb.partnership.cities]
+        update["partnership"] = sb.partnership.model_copy(update={"cities": cities})
     return sb.model_copy(update=update) if update else sb
 
 
