@@ -154,3 +154,43 @@ def test_the_print_stylesheet_lays_tables_out_whole_on_a4(pages, browser) -> Non
     # A4 is 210 x 297 mm = 595 x 842 pt.
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
     page.close()
+
+
+@pytest.fixture(scope="module")
+def four_languages(demo_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One partnership's page published in the four languages (a French or Portuguese header or principle title is
+    longer than the English)."""
+    site = tmp_path_factory.mktemp("languages") / "site"
+    res = run_c2c("publish", "bonn-cape-coast", "-w", str(demo_ws), "-o", str(site), "--no-pdf", "-q",
+                  "--lang", "en,fr,es,pt")
+    assert res.returncode == 0, res.stderr
+    return site
+
+
+# Each label of the principle chart (11-unit text) against the bars: the rectangles outside the hatch pattern all
+# start at the chart's left margin (the legend's first swatch too). [where the bars start, labels that reach them]
+LABELS_CLEAR_OF_BARS = """() => {
+  const svg = document.querySelector('svg.chart');
+  const bars = [...svg.querySelectorAll('rect')].filter(r => !r.closest('pattern'));
+  const left = Math.min(...bars.map(r => r.getBoundingClientRect().left));
+  return [left, [...svg.querySelectorAll('text[font-size="11"]')]
+    .filter(t => t.getBoundingClientRect().right > left - 3)  // at least 3 px between a title and its bars
+    .map(t => `${t.textContent} ends at ${Math.round(t.getBoundingClientRect().right)}, bars at ${Math.round(left)}`)];
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es", "pt"])
+def test_on_a_laptop_the_principles_table_fits_and_the_chart_labels_clear_their_bars(
+        four_languages: Path, browser, lang: str) -> None:
+    """At 1280 px the principles table shows every column without scrolling (its number headers wrap between
+    words), and no principle title of the chart runs into its bars, in each language."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    prefix = "" if lang == "en" else f"{lang}/"
+    page.goto((four_languages / f"{prefix}partnerships/bonn-cape-coast.html").as_uri())
+    scroll = page.evaluate("() => { const e = document.querySelector('.table-wrap'); "
+                           "return [e.scrollWidth, e.clientWidth]; }")
+    bars_left, overlaps = page.evaluate(LABELS_CLEAR_OF_BARS)
+    page.close()
+    assert scroll[0] <= scroll[1], f"the principles table is {scroll[0]} px wide in a {scroll[1]} px box"
+    assert 100 < bars_left < 640  # the bars were found (the chart's left margin, at this page's scale)
+    assert overlaps == []

@@ -23,7 +23,9 @@ def principle_rounds(principles: list[tuple[str, str]], rounds: list[str],
     """Horizontal bars per principle, one per round (latest solid, earlier hatched), on the 1-5 scale."""
     _ = Translator(lang)
     rounds = rounds[-3:]
-    bar_h, gap, left, width = 9, 7, 210, 330
+    # The left margin holds the id and about 30 characters of title at 11 units a line: 210 left a Portuguese
+    # "P07 Desenvolvimento de capacidades" (wide letters, not cut) running into its bars.
+    bar_h, gap, left, width = 9, 7, 236, 330
     row_h = bar_h * len(rounds) + gap
     height = 30 + row_h * len(principles) + 20
     x = lambda v: left + (v - 1) / 4 * width  # noqa: E731 (a tiny local scale)
@@ -38,8 +40,8 @@ def principle_rounds(principles: list[tuple[str, str]], rounds: list[str],
                    f'<text x="{x(tick):.1f}" y="16" font-size="10" text-anchor="middle" fill="{MUTED}">{tick}</text>')
     for i, (pid, title) in enumerate(principles):
         y0 = 26 + i * row_h
-        # The left margin holds about 30 characters of title: a longer one (most in fr/es/pt) is cut with an
-        # ellipsis, so that "Liens entre zones rurales et u" does not read as the whole name.
+        # A title longer than 30 characters (most in fr/es/pt) is cut with an ellipsis, so that "Liens entre
+        # zones rurales et u" does not read as the whole name.
         short = title if len(title) <= 30 else title[:29].rstrip() + "…"
         out.append(f'<text x="0" y="{y0 + bar_h * len(rounds) / 2 + 4:.1f}" font-size="11">'
                    f'{escape(pid)} {escape(short)}</text>')
