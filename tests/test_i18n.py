@@ -245,6 +245,18 @@ def test_numbers_in_human_outputs_follow_the_locale(outputs: dict) -> None:
         assert not re.search(r">\d\.\d\d<", outputs[lang]["scoreboard.html"]), lang
 
 
+def test_a_local_proxy_reference_is_named_in_the_page_language(outputs: dict) -> None:
+    """An indicator that stands in for an SDG target ("17.8 (local proxy)" in the definitions and the scoreboard
+    JSON) says so in the reader's language on the pages: the methodology's catalogue and the indicator tables."""
+    words = {"fr": "(indicateur local de substitution)", "es": "(indicador local indirecto)",
+             "pt": "(indicador local indireto)"}
+    assert "(local proxy)" in outputs["en"]["site methodology.html"]
+    for lang, said in words.items():
+        for name in ("site methodology.html", "scoreboard.html"):
+            page = outputs[lang][name]
+            assert said in page and "(local proxy)" not in page, (lang, name)
+
+
 # --- the published site in several languages --------------------------------------------------------------
 
 

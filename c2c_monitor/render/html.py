@@ -71,6 +71,7 @@ def environment(*folders: Path, lang: str = "en") -> Environment:
     # Euros for people: "€ 1,200,000" as before in English, "1 200 000 €" in French (Babel's currency data).
     env.filters["money"] = lambda v: i18n.fmt_money(v, lang)
     env.filters["t"] = lambda word: i18n.gettext(lang, word) if word else word
+    env.filters["sdg"] = lambda label: i18n.sdg_label(label, lang)
     return env
 
 
