@@ -291,3 +291,48 @@ def test_any_header_style_maps_every_column_to_its_field(form) -> None:
         assert set(got) <= set(expect)
 
     check()
+
+
+def test_an_export_of_a_form_made_before_a_question_was_reworded_still_imports(form, ws, tmp_path) -> None:
+    """A question's wording corrected after a form went out (`former:` in g20_principles): the export's column,
+    headed by the old wording, is read as that question, and the round stores the same ratings."""
+    from c2c_monitor.definitions.principles import load_framework
+
+    fw = load_framework()
+    reworded = {q.id: q for q in fw.questions.values() if q.former.get("es")}
+    assert reworded, "no Spanish question has a former wording to test with"
+    df = _export(form, tool="kobo", headers="label", sep=None, values="label", lang=ES)
+    renamed = {q.text.get("es"): q.former["es"][0] for q in reworded.values()}
+    assert set(renamed) <= set(df.columns)
+    old_form = df.rename(renamed)
+    res = _import(ws, _write(old_form, tmp_path / "kobo-old-wording.xlsx"), "old-wording")
+    assert res["participants"] == 4
+    assert _stored(ws, "old-wording").to_dicts() == _expected(fw).to_dicts()
+
+
+def test_a_former_wording_is_checked_like_the_text(tmp_path) -> None:
+    """`former` takes the project's languages only, and a wording two questions share is refused (an export column
+    headed by it could be either question), each with the file named."""
+    from c2c_monitor.definitions.locate import definitions_dir
+    from c2c_monitor.definitions.principles import load_framework
+    from c2c_monitor.errors import DefinitionError
+
+    for case, line, code in [
+        ("unknown language", '    former:\n      de: ["Alte Formulierung"]\n', None),
+        ("shared", '    former:\n      en: ["Activities build on each territory\'s own potential and core '
+                   'competencies."]\n', "shared-wording"),
+    ]:
+        folder = tmp_path / case.replace(" ", "-")
+        shutil.copytree(definitions_dir("g20_principles"), folder)
+        p03 = folder / "P03.yaml"
+        text = p03.read_text(encoding="utf-8")
+        text = text.replace("  - id: P03.1\n    text:\n", "  - id: P03.1\n" + line + "    text:\n", 1)
+        p03.write_text(text, encoding="utf-8")
+        with pytest.raises(DefinitionError) as err:
+            load_framework(folder)
+        found = err.value.findings
+        assert any(f.file.endswith("P03.yaml") for f in found), found
+        if code:
+            assert [f.code for f in found] == [code] and "P01.5" in found[0].message, found
+        else:
+            assert any("unknown language" in f.message for f in found), found

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from c2c_monitor.definitions.catalog import PRINCIPLE_IDS, Dac, _pydantic_findings
+from c2c_monitor.definitions.languages import LANGUAGES
 from c2c_monitor.definitions.locate import definitions_dir
 from c2c_monitor.definitions.text import Text
 from c2c_monitor.definitions.yamlload import YamlSyntaxError, load_yaml
@@ -23,6 +24,24 @@ class Question(BaseModel):
     text: Text
     help: Text
     dac: list[Dac] = Field(min_length=1)
+    # Earlier wordings of `text`, by language: a Kobo or ODK form made before a wording was corrected still
+    # exports the old one as a column header, and an import finds the question by it (workshop/xlsform).
+    former: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("former")
+    @classmethod
+    def _languages(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(v) - set(LANGUAGES))
+        if unknown:
+            raise ValueError(f"former wordings in unknown language(s) {', '.join(unknown)}; one of "
+                             f"{', '.join(LANGUAGES)}")
+        if any(not t.strip() for texts in v.values() for t in texts):
+            raise ValueError("a former wording is empty")
+        return v
+
+    def wordings(self) -> list[str]:
+        """Every wording an export may carry for this question: the text in each language, then earlier ones."""
+        return [*self.text.variants(), *(t for texts in self.former.values() for t in texts)]
 
 
 class Principle(BaseModel):
@@ -145,6 +164,20 @@ class Framework(BaseModel):
         return question_id.split(".")[0]
 
 
+def _shared_wordings(principles: list[Principle], folder: Path) -> list[Finding]:
+    """A wording (current or former, any language) that two questions share: an export column headed by it could
+    be either, so an import could not tell which question its ratings answer."""
+    owner: dict[str, str] = {}
+    findings = []
+    for q in (q for p in principles for q in p.questions):
+        for text in q.wordings():
+            key = label_key(text)
+            if owner.setdefault(key, q.id) != q.id:
+                findings.append(Finding("shared-wording", str(folder / f"{q.id.split('.')[0]}.yaml"),
+                                        f"question {q.id} has the wording of question {owner[key]}: {text!r}"))
+    return findings
+
+
 def load_framework(folder: Path | None = None) -> Framework:
     folder = folder or definitions_dir("g20_principles")
     findings: list[Finding] = []
@@ -178,6 +211,7 @@ def load_framework(folder: Path | None = None) -> Framework:
         findings.append(Finding("principles", str(folder), f"expected P01-P10, missing {missing}"))
     if scale is None and not findings:
         findings.append(Finding("scale", str(folder), "no scale.yaml"))
+    findings += _shared_wordings(principles, folder)
     if findings:
         raise DefinitionError(findings)
     assert scale is not None

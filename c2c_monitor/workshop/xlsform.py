@@ -126,7 +126,7 @@ _SEPARATORS = "/-."
 def _label_index(fw: Framework) -> dict[str, str]:
     by_label: dict[str, str] = {}
     for q in fw.questions.values():
-        for t in q.text.variants():
+        for t in q.wordings():
             by_label[_norm(t)] = q.id
     for key, text in UI.items():
         for t in text.variants():
