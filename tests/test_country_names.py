@@ -22,9 +22,13 @@ def test_cities_are_named_by_code_and_those_without_a_known_code_are_left_out(de
         ws.con.execute("UPDATE cities SET iso2 = 'XX' WHERE city_id = 'cape-coast'")
         ws.con.execute("UPDATE cities SET iso2 = ' co ' WHERE city_id = 'medellin'")
         ids = ["bilbao", "medellin", "bonn", "cape-coast", "lisbon", "no-such-city"]
-        assert country_names(ws.con, ids, "fr") == {"bilbao": "Espagne", "medellin": "Colombie", "lisbon": "Portugal"}
-        assert country_names(ws.con, ids, "es") == {"bilbao": "España", "medellin": "Colombia", "lisbon": "Portugal"}
-        assert country_names(ws.con, ids, "pt") == {"bilbao": "Espanha", "medellin": "Colômbia", "lisbon": "Portugal"}
+        assert country_names(ws.con, ids, "fr", "en") == {"bilbao": "Espagne", "medellin": "Colombie",
+                                                            "lisbon": "Portugal"}
+        assert country_names(ws.con, ids, "es", "en") == {"bilbao": "España", "medellin": "Colombia",
+                                                            "lisbon": "Portugal"}
+        assert country_names(ws.con, ids, "pt", "en") == {"bilbao": "Espanha", "medellin": "Colômbia",
+                                                            "lisbon": "Portugal"}
+        assert country_names(ws.con, ids, "fr", "fr") == {}  # the stored names are the workspace language's
 
 
 def test_assess_names_the_countries_in_the_language_asked_for_and_as_stored_in_the_workspaces(demo_copy: Path) -> None:

@@ -60,9 +60,7 @@ def assess(partnership: str, workspace: str | None, wait: float, list_name: str,
             from c2c_monitor.score.assess import workspace_catalogue
             from c2c_monitor.store.catalog_cache import framework
 
-            # Countries as stored, in the workspace's language; in another, as CLDR names them.
-            countries = (country_names(ws.con, [c.id for c in sb.partnership.cities], lang)
-                         if lang != ws.config.language else None)
+            countries = country_names(ws.con, [c.id for c in sb.partnership.cities], lang, ws.config.language)
             sb = localise_scoreboard(sb, lang, framework(), workspace_catalogue(ws), countries)
     emit(RENDERERS[fmt](sb, lang), output)
 

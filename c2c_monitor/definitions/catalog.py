@@ -139,6 +139,11 @@ Computation = Annotated[
 ]
 
 
+# How an SDG reference that is a city's stand-in for a target ends (`SdgRef.label`); pages say it in their own
+# language (render/i18n.sdg_label), scoreboards and open data keep it.
+PROXY_SUFFIX = " (local proxy)"
+
+
 class SdgRef(Strict):
     code: str | None = None
     proxy: bool = False
@@ -181,7 +186,7 @@ class SdgRef(Strict):
     @property
     def label(self) -> str:
         if self.proxy:
-            return f"{self.target or self.goal} (local proxy)"
+            return f"{self.target or self.goal}{PROXY_SUFFIX}"
         return str(self.code)
 
 

@@ -518,8 +518,7 @@ def _write_site(ws: Workspace, sbs: list[Scoreboard], out: Path, cat: Catalogue,
         by_id = {v.id: v for v in vintages}
         jobs = []
         for lang in langs:
-            # Countries as stored, in the workspace's language; in another, as CLDR names them (render/countries).
-            countries = country_names(con, sorted(city_names), lang) if lang != ws.config.language else None
+            countries = country_names(con, sorted(city_names), lang, ws.config.language)
             lsbs = [localise_scoreboard(sb, lang, fw, cat, countries) for sb in sbs]
             page(lang, "index.html", IndexPage, rows=[_index_row(sb) for sb in lsbs])
             page(lang, "methodology.html", MethodologyPage, fw=FrameworkSummary.of(fw),

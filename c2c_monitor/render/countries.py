@@ -18,8 +18,11 @@ if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 
-def country_names(con: DuckDBPyConnection, city_ids: Sequence[str], lang: str) -> dict[str, str]:
-    """CLDR's name in `lang` of each city's country, by the city's code; cities CLDR cannot name are left out."""
+def country_names(con: DuckDBPyConnection, city_ids: Sequence[str], lang: str, stored_lang: str) -> dict[str, str]:
+    """CLDR's name in `lang` of each city's country, by the city's code; cities CLDR cannot name are left out, and
+    all of them when `lang` is `stored_lang`, the workspace's language, in which the stored names are written."""
+    if lang == stored_lang:
+        return {}
     from babel import Locale
 
     territories = Locale.parse(lang).territories

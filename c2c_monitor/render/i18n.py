@@ -71,17 +71,17 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "extract 
     return message
 
 
-# How the definitions write an SDG reference that is a city's stand-in for a target (definitions/catalog.SdgRef).
-_PROXY = " (local proxy)"
 _PROXY_TEXT = N_("%(target)s (local proxy)")
 
 
 def sdg_label(label: str, lang: str) -> str:
     """An indicator's SDG reference for people: "17.8 (local proxy)" with its words in `lang` ("17.8 (indicateur
     local indirect)"); an official code ("11.6.2") as it is. Scoreboards and open data keep the English label."""
-    if lang == "en" or not label.endswith(_PROXY):
+    from c2c_monitor.definitions.catalog import PROXY_SUFFIX  # (here: the CLI imports this module, not pydantic)
+
+    if lang == "en" or not label.endswith(PROXY_SUFFIX):
         return label
-    return gettext(lang, _PROXY_TEXT) % {"target": label[: -len(_PROXY)]}
+    return gettext(lang, _PROXY_TEXT) % {"target": label[: -len(PROXY_SUFFIX)]}
 
 
 class Translator:
